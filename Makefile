@@ -1,0 +1,44 @@
+# Two entry points on a fresh machine with Python 3.11 and make:
+#   make plan   the offline plan (and, as they land, cost and policy check) of the dev stack
+#   make test   lint, static type check against the provider SDKs, and the whole test suite
+# Each creates .venv when missing and reinstalls when pyproject.toml or requirements.txt changed.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STACK  ?= dev
+
+.PHONY: plan test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test: pyproject.toml requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.runtime
+
+plan: $(VENV)/.runtime
+	$(BIN)/mlplatform plan --stack $(STACK)
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.test
+	$(BIN)/pyright
+
+unit: $(VENV)/.test
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: $(VENV)/.test
+	$(BIN)/python benchmarks/plan_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
