@@ -1,0 +1,29 @@
+"""GPU models, instance and machine types, prices (dated, with sources) and, later, the cost model."""
+
+from .catalog import (
+    HOURS_PER_MONTH,
+    Accelerator,
+    Catalog,
+    CatalogError,
+    Cloud,
+    GpuModel,
+    MachineType,
+    Offering,
+    PriceSource,
+    Purchase,
+    load_catalog,
+)
+
+__all__ = [
+    "HOURS_PER_MONTH",
+    "Accelerator",
+    "Catalog",
+    "CatalogError",
+    "Cloud",
+    "GpuModel",
+    "MachineType",
+    "Offering",
+    "PriceSource",
+    "Purchase",
+    "load_catalog",
+]

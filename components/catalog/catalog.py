@@ -1,0 +1,363 @@
+"""The GPU and price catalog: typed access to the data files in ``data/``.
+
+Every price carries its source and as-of date (:class:`PriceSource`). The catalog answers the questions the
+components, the cost model and the policy pack ask: which instance types carry N GPUs of a model in a region
+(cheapest first), what a type costs on demand or on spot, and which GPU an instance type carries.
+
+Example::
+
+    from components.catalog import load_catalog
+
+    cat = load_catalog()
+    best = cat.gpu_offerings("aws", "us-east-1", "L4", gpus_per_node=1, purchase="spot")[0]
+    print(best.machine_type, best.spot_usd_hour)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# Hours in an average month (8,760 h / 12), the convention of AWS and GCP price calculators.
+HOURS_PER_MONTH = 730.0
+
+
+class Cloud(StrEnum):
+    AWS = "aws"
+    GCP = "gcp"
+
+
+class Purchase(StrEnum):
+    """How capacity is bought: the price list a figure comes from."""
+
+    ON_DEMAND = "on-demand"
+    SPOT = "spot"
+
+
+class CatalogError(LookupError):
+    """A catalog lookup for something the catalog does not hold."""
+
+
+@dataclass(frozen=True)
+class PriceSource:
+    """Where a table of prices came from and when it was true."""
+
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True)
+class GpuModel:
+    name: str
+    memory_gib: int
+    architecture: str
+    tier: str  # inference | training | frontier
+
+
+@dataclass(frozen=True)
+class MachineType:
+    """An instance or machine type: its shape, bundled GPUs and hourly prices per region."""
+
+    cloud: Cloud
+    name: str
+    vcpu: int
+    memory_gib: float
+    gpu: str | None
+    gpus: int
+    on_demand: Mapping[str, float]
+    spot: Mapping[str, float]
+
+    @property
+    def family(self) -> str:
+        """``g5`` for ``g5.xlarge``, ``ml.g5`` for ``ml.g5.xlarge``, ``n1`` for ``n1-standard-4``."""
+        if self.cloud is Cloud.AWS:
+            return self.name.rsplit(".", 1)[0]
+        return self.name.split("-", 1)[0]
+
+    def offered_in(self, region: str) -> bool:
+        return region in self.on_demand
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """A GPU that is attached to a general-purpose machine (GCP N1 + T4/V100)."""
+
+    name: str
+    gpu: str
+    machine_series: str
+    max_vcpus_by_count: Mapping[int, int]
+    on_demand: Mapping[str, float]
+    spot: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Offering:
+    """A way to get ``gpus`` GPUs of model ``gpu`` on one node in one region, with its hourly prices."""
+
+    cloud: Cloud
+    region: str
+    machine_type: str
+    gpu: str
+    gpus: int
+    vcpu: int
+    memory_gib: float
+    on_demand_usd_hour: float
+    spot_usd_hour: float | None
+    accelerator_type: str | None = None  # GCP: the accelerator name the node pool must request
+
+    def usd_hour(self, purchase: Purchase | str) -> float:
+        """The hourly price for ``purchase``; spot falls back to on-demand when no spot price is known."""
+        if Purchase(purchase) is Purchase.SPOT and self.spot_usd_hour is not None:
+            return self.spot_usd_hour
+        return self.on_demand_usd_hour
+
+
+@dataclass(frozen=True)
+class SageMakerServerlessRates:
+    usd_per_gb_second: Mapping[str, float]
+    provisioned_usd_per_gb_second: Mapping[str, float]
+    usd_per_gb_processed: Mapping[str, float]
+    memory_mb: tuple[int, ...]
+    max_concurrency: int
+    source: PriceSource
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All catalog data, loaded once (:func:`load_catalog`)."""
+
+    gpus: Mapping[str, GpuModel]
+    aws_instances: Mapping[str, MachineType]
+    sagemaker_instances: Mapping[str, MachineType]
+    sagemaker_serverless: SageMakerServerlessRates
+    gcp_machines: Mapping[str, MachineType]
+    gcp_accelerators: Mapping[str, Accelerator]
+    gcp_bundled_accelerators: Mapping[str, str]
+    kubernetes_versions: Mapping[str, tuple[str, ...]]
+    default_kubernetes_version: str
+    region_lists: Mapping[Cloud, tuple[str, ...]]
+    sources: Mapping[str, PriceSource] = field(default_factory=dict)
+
+    # --- lookups -------------------------------------------------------------------------------------------
+
+    def gpu(self, name: str) -> GpuModel:
+        try:
+            return self.gpus[name]
+        except KeyError:
+            raise CatalogError(f"unknown GPU model {name!r}; known: {', '.join(self.gpus)}") from None
+
+    def regions(self, cloud: Cloud | str) -> tuple[str, ...]:
+        return self.region_lists[Cloud(cloud)]
+
+    def machine_type(self, cloud: Cloud | str, name: str) -> MachineType | None:
+        """An EC2 instance type (``g5.xlarge``) or a GCE machine type (``g2-standard-4``); None if unknown."""
+        table = self.aws_instances if Cloud(cloud) is Cloud.AWS else self.gcp_machines
+        return table.get(name)
+
+    def sagemaker_instance(self, name: str) -> MachineType | None:
+        return self.sagemaker_instances.get(name)
+
+    def hourly_price(
+        self, cloud: Cloud | str, region: str, name: str, purchase: Purchase | str = Purchase.ON_DEMAND
+    ) -> float | None:
+        """USD/hour of a machine type in a region, or None when the region does not offer it."""
+        mt = self.machine_type(cloud, name) or (self.sagemaker_instance(name) if Cloud(cloud) is Cloud.AWS else None)
+        if mt is None or region not in mt.on_demand:
+            return None
+        if Purchase(purchase) is Purchase.SPOT:
+            return mt.spot.get(region, mt.on_demand[region])
+        return mt.on_demand[region]
+
+    def gpu_of(self, cloud: Cloud | str, name: str, accelerator_type: str | None = None) -> tuple[str, int] | None:
+        """(GPU model, count) a machine carries, or None for a CPU machine or an unknown type.
+
+        On GCP an N1 machine carries no GPU itself: pass the node's ``accelerator_type`` to resolve it.
+        SageMaker ``ml.*`` types resolve too.
+        """
+        if accelerator_type:
+            acc = self.gcp_accelerators.get(accelerator_type)
+            if acc is not None:
+                return acc.gpu, 0
+            for gpu, acc_name in self.gcp_bundled_accelerators.items():
+                if acc_name == accelerator_type:
+                    return gpu, 0
+        mt = self.machine_type(cloud, name) or (self.sagemaker_instance(name) if Cloud(cloud) is Cloud.AWS else None)
+        if mt is None or mt.gpu is None:
+            return None
+        return mt.gpu, mt.gpus
+
+    def gpu_offerings(
+        self,
+        cloud: Cloud | str,
+        region: str,
+        gpu: str,
+        gpus_per_node: int,
+        purchase: Purchase | str = Purchase.ON_DEMAND,
+    ) -> list[Offering]:
+        """Every node shape with exactly ``gpus_per_node`` GPUs of ``gpu`` in ``region``, cheapest first."""
+        cloud = Cloud(cloud)
+        found: list[Offering] = []
+        machines = self.aws_instances if cloud is Cloud.AWS else self.gcp_machines
+        for mt in machines.values():
+            if mt.gpu == gpu and mt.gpus == gpus_per_node and region in mt.on_demand:
+                found.append(
+                    Offering(
+                        cloud=cloud,
+                        region=region,
+                        machine_type=mt.name,
+                        gpu=gpu,
+                        gpus=gpus_per_node,
+                        vcpu=mt.vcpu,
+                        memory_gib=mt.memory_gib,
+                        on_demand_usd_hour=mt.on_demand[region],
+                        spot_usd_hour=mt.spot.get(region),
+                        accelerator_type=self.gcp_bundled_accelerators.get(gpu) if cloud is Cloud.GCP else None,
+                    )
+                )
+        if cloud is Cloud.GCP:
+            found.extend(self._attached_offerings(region, gpu, gpus_per_node))
+        return sorted(found, key=lambda o: (o.usd_hour(purchase), o.machine_type))
+
+    def _attached_offerings(self, region: str, gpu: str, count: int) -> list[Offering]:
+        out = []
+        for acc in self.gcp_accelerators.values():
+            if acc.gpu != gpu or count not in acc.max_vcpus_by_count or region not in acc.on_demand:
+                continue
+            for mt in self.gcp_machines.values():
+                if mt.family != acc.machine_series or mt.gpu or region not in mt.on_demand:
+                    continue
+                if mt.vcpu > acc.max_vcpus_by_count[count]:
+                    continue
+                spot = None
+                if region in mt.spot and region in acc.spot:
+                    spot = mt.spot[region] + count * acc.spot[region]
+                out.append(
+                    Offering(
+                        cloud=Cloud.GCP,
+                        region=region,
+                        machine_type=mt.name,
+                        gpu=gpu,
+                        gpus=count,
+                        vcpu=mt.vcpu,
+                        memory_gib=mt.memory_gib,
+                        on_demand_usd_hour=round(mt.on_demand[region] + count * acc.on_demand[region], 6),
+                        spot_usd_hour=round(spot, 6) if spot is not None else None,
+                        accelerator_type=acc.name,
+                    )
+                )
+        return out
+
+    def gpu_counts(self, cloud: Cloud | str, region: str, gpu: str) -> list[int]:
+        """The per-node GPU counts available for ``gpu`` in ``region`` (empty: the region does not offer it)."""
+        counts = set()
+        machines = self.aws_instances if Cloud(cloud) is Cloud.AWS else self.gcp_machines
+        for mt in machines.values():
+            if mt.gpu == gpu and region in mt.on_demand:
+                counts.add(mt.gpus)
+        if Cloud(cloud) is Cloud.GCP:
+            for acc in self.gcp_accelerators.values():
+                if acc.gpu == gpu and region in acc.on_demand:
+                    counts.update(acc.max_vcpus_by_count)
+        return sorted(counts)
+
+    def gpu_models_in(self, cloud: Cloud | str, region: str) -> list[str]:
+        """GPU models offered in a region, in catalog order."""
+        return [g for g in self.gpus if self.gpu_counts(cloud, region, g)]
+
+
+# --- loading -------------------------------------------------------------------------------------------------
+
+
+def _read(name: str, data_dir: Path) -> dict[str, Any]:
+    with open(data_dir / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _source(doc: Mapping[str, Any]) -> PriceSource:
+    return PriceSource(source=str(doc["source"]), as_of=str(doc["as_of"]))
+
+
+def _machines(cloud: Cloud, table: Mapping[str, Any], spot_discounts: Mapping[str, Any] | None) -> dict:
+    out: dict[str, MachineType] = {}
+    for name, row in table.items():
+        on_demand = {str(r): float(p) for r, p in row["on_demand"].items()}
+        if "spot" in row:
+            spot = {str(r): float(p) for r, p in row["spot"].items()}
+        else:
+            family = name.rsplit(".", 1)[0]
+            discounts = (spot_discounts or {}).get(family, {})
+            spot = {r: round(p * (1 - float(discounts[r])), 6) for r, p in on_demand.items() if r in discounts}
+        out[name] = MachineType(
+            cloud=cloud,
+            name=name,
+            vcpu=int(row["vcpu"]),
+            memory_gib=float(row["memory_gib"]),
+            gpu=row.get("gpu"),
+            gpus=int(row.get("gpus", 0)),
+            on_demand=on_demand,
+            spot=spot,
+        )
+    return out
+
+
+@functools.cache
+def load_catalog(data_dir: Path | None = None) -> Catalog:
+    """Load (once per process and directory) the catalog from its data files."""
+    data_dir = data_dir or DATA_DIR
+    gpus_doc = _read("gpus.yaml", data_dir)
+    ec2 = _read("aws_ec2.yaml", data_dir)
+    sm = _read("aws_sagemaker.yaml", data_dir)
+    gce = _read("gcp_compute.yaml", data_dir)
+    k8s = _read("kubernetes.yaml", data_dir)
+
+    serverless = sm["serverless"]
+    return Catalog(
+        gpus={
+            name: GpuModel(name, int(m["memory_gib"]), str(m["architecture"]), str(m["tier"]))
+            for name, m in gpus_doc["models"].items()
+        },
+        aws_instances=_machines(Cloud.AWS, ec2["instance_types"], ec2.get("spot_discounts")),
+        sagemaker_instances=_machines(Cloud.AWS, sm["instance_types"], None),
+        sagemaker_serverless=SageMakerServerlessRates(
+            usd_per_gb_second=serverless["usd_per_gb_second"],
+            provisioned_usd_per_gb_second=serverless["provisioned_usd_per_gb_second"],
+            usd_per_gb_processed=serverless["usd_per_gb_processed"],
+            memory_mb=tuple(int(m) for m in serverless["memory_mb"]),
+            max_concurrency=int(serverless["max_concurrency"]),
+            source=_source(serverless),
+        ),
+        gcp_machines=_machines(Cloud.GCP, gce["machine_types"], None),
+        gcp_accelerators={
+            name: Accelerator(
+                name=name,
+                gpu=a["gpu"],
+                machine_series=a["machine_series"],
+                max_vcpus_by_count={int(k): int(v) for k, v in a["max_vcpus_by_count"].items()},
+                on_demand={str(r): float(p) for r, p in a["on_demand"].items()},
+                spot={str(r): float(p) for r, p in a["spot"].items()},
+            )
+            for name, a in gce["attachable_accelerators"].items()
+        },
+        gcp_bundled_accelerators=dict(gce["bundled_accelerator_types"]),
+        kubernetes_versions={"eks": tuple(k8s["eks"]), "gke": tuple(k8s["gke"])},
+        default_kubernetes_version=str(k8s["default"]),
+        region_lists={Cloud.AWS: tuple(ec2["regions"]), Cloud.GCP: tuple(gce["regions"])},
+        sources={
+            "gpus": _source(gpus_doc),
+            "aws.ec2.on_demand": _source(ec2["on_demand"]),
+            "aws.ec2.spot": _source(ec2["spot"]),
+            "aws.sagemaker.realtime": _source(sm["realtime"]),
+            "aws.sagemaker.serverless": _source(serverless),
+            "gcp.compute.on_demand": _source(gce["on_demand"]),
+            "gcp.compute.spot": _source(gce["spot"]),
+            "kubernetes": _source(k8s),
+        },
+    )
