@@ -1,0 +1,19 @@
+"""mlplatform components: Pulumi components for a cost-guarded ML platform on AWS and GCP.
+
+Import what you need into any Pulumi Python program::
+
+    from components import MlPlatform, load_platform_spec
+"""
+
+from .errors import ConfigError, Problem
+from .platform import MlPlatform
+from .spec import PlatformSpec, load_platform_spec, parse_platform_spec
+
+__all__ = [
+    "ConfigError",
+    "MlPlatform",
+    "PlatformSpec",
+    "Problem",
+    "load_platform_spec",
+    "parse_platform_spec",
+]

@@ -1,0 +1,938 @@
+"""The platform's whole configuration surface, read from the stack config key ``mlplatform:platform``.
+
+A stack file holds one structured object::
+
+    config:
+      aws:region: us-east-1
+      mlplatform:platform:
+        cloud: aws
+        region: us-east-1
+        environment: dev
+        tags: {team: ml-platform, project: recsys, cost_center: "cc-1042"}
+        cluster:
+          gpu_pools:
+            - {name: inference, gpu: L4, max_nodes: 4}
+
+:func:`load_platform_spec` validates it into a :class:`PlatformSpec` with the environment's defaults applied.
+Unknown keys are errors, and every problem is reported at once with the stack file, the full key path, the
+value received and what is allowed (:class:`components.errors.ConfigError`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+import pulumi
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .catalog import Cloud, load_catalog
+from .errors import ConfigError, Problem, Problems, spec_error, validate
+
+CONFIG_NAMESPACE = "mlplatform"
+CONFIG_KEY = "platform"
+
+
+# --- closed sets -------------------------------------------------------------------------------------------
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+class GpuModelName(StrEnum):
+    """GPU models a pool can ask for (the catalog's ``gpus.yaml``)."""
+
+    T4 = "T4"
+    L4 = "L4"
+    A10G = "A10G"
+    L40S = "L40S"
+    V100 = "V100"
+    A100 = "A100"
+    A100_80GB = "A100-80GB"
+    H100 = "H100"
+    H200 = "H200"
+
+
+class Capacity(StrEnum):
+    """How a GPU pool buys capacity."""
+
+    SPOT = "spot"
+    ON_DEMAND = "on-demand"
+    SPOT_WITH_ON_DEMAND_FALLBACK = "spot-with-on-demand-fallback"
+
+
+class SystemCapacity(StrEnum):
+    SPOT = "spot"
+    ON_DEMAND = "on-demand"
+
+
+class Provisioner(StrEnum):
+    """What scales GPU nodes on AWS: Karpenter NodePools, or managed node groups with cluster-autoscaler."""
+
+    KARPENTER = "karpenter"
+    MANAGED_NODE_GROUPS = "managed-node-groups"
+
+
+class NatStrategy(StrEnum):
+    SINGLE = "single"
+    PER_AZ = "per-az"
+    NONE = "none"
+
+
+class TaintEffect(StrEnum):
+    NO_SCHEDULE = "NoSchedule"
+    PREFER_NO_SCHEDULE = "PreferNoSchedule"
+    NO_EXECUTE = "NoExecute"
+
+
+class LakeLayout(StrEnum):
+    BUCKETS = "buckets"
+    PREFIXES = "prefixes"
+
+
+class LakeEncryption(StrEnum):
+    KMS = "kms"
+    SSE_S3 = "sse-s3"
+
+
+class OfflineStore(StrEnum):
+    FILE = "file"
+    ATHENA = "athena"
+    BIGQUERY = "bigquery"
+
+
+class OnlineStore(StrEnum):
+    DYNAMODB = "dynamodb"
+    REDIS = "redis"
+    FIRESTORE = "firestore"
+
+
+class EndpointMode(StrEnum):
+    SERVERLESS = "serverless"
+    REALTIME = "realtime"
+
+
+OFFLINE_STORES = {
+    Cloud.AWS: (OfflineStore.FILE, OfflineStore.ATHENA),
+    Cloud.GCP: (OfflineStore.FILE, OfflineStore.BIGQUERY),
+}
+ONLINE_STORES = {
+    Cloud.AWS: (OnlineStore.DYNAMODB, OnlineStore.REDIS),
+    Cloud.GCP: (OnlineStore.FIRESTORE, OnlineStore.REDIS),
+}
+
+
+# --- value checks ------------------------------------------------------------------------------------------
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_TAG_VALUE = re.compile(r"^[\w.:/=+\-@ ]{1,256}$")
+_GCP_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_IAM_PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_KMS_KEY = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+_DURATION = re.compile(r"^\d+(s|m|h)$")
+
+
+def _dns_label(v: str) -> str:
+    if not _DNS_LABEL.match(v):
+        raise spec_error(None, "must be a DNS label: 1-63 lowercase letters, digits or '-', starting with a letter", v)
+    return v
+
+
+def _hostname(v: str) -> str:
+    if not _DNS_NAME.match(v):
+        raise spec_error(None, "must be a lowercase DNS hostname such as mlflow.example.com", v)
+    return v
+
+
+def _label_key(v: str) -> str:
+    prefix, _, name = v.rpartition("/")
+    if (prefix and not _DNS_NAME.match(prefix)) or not _LABEL_NAME.match(name):
+        raise spec_error(
+            None,
+            "must be a Kubernetes label key: an optional DNS prefix and '/', then 1-63 letters, digits, "
+            "'-', '_' or '.', starting and ending with a letter or digit",
+            v,
+        )
+    return v
+
+
+def _label_value(v: str) -> str:
+    if v and not _LABEL_NAME.match(v):
+        raise spec_error(None, "must be a Kubernetes label value: up to 63 letters, digits, '-', '_' or '.'", v)
+    return v
+
+
+def _tag_value(v: str) -> str:
+    if not _TAG_VALUE.match(v):
+        raise spec_error(
+            None, "must be 1-256 characters of letters, digits, spaces and _ . : / = + - @ (AWS tag rules)", v
+        )
+    return v
+
+
+def _cidr(v: str) -> str:
+    try:
+        net = ipaddress.IPv4Network(v, strict=True)
+    except ValueError:
+        raise spec_error(None, "must be an IPv4 CIDR block with no host bits set, such as 10.0.0.0/16", v) from None
+    return str(net)
+
+
+def _vpc_cidr(v: str) -> str:
+    v = _cidr(v)
+    prefix = ipaddress.IPv4Network(v).prefixlen
+    if not 16 <= prefix <= 24:
+        raise spec_error(None, "must have a prefix length between /16 and /24 (AWS VPC limits)", v)
+    return v
+
+
+def _email(v: str) -> str:
+    if not _EMAIL.match(v):
+        raise spec_error(None, "must be an email address", v)
+    return v
+
+
+def _https_url(v: str) -> str:
+    if not re.match(r"^https://[^\s/]+(/\S*)?$", v):
+        raise spec_error(None, "must be an https:// URL", v)
+    return v
+
+
+def _iam_principal(v: str) -> str:
+    if not _IAM_PRINCIPAL.match(v):
+        raise spec_error(None, "must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/Admin", v)
+    return v
+
+
+def _kms_key(v: str) -> str:
+    if not _KMS_KEY.match(v):
+        raise spec_error(None, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>)", v)
+    return v
+
+
+def _duration(v: str) -> str:
+    if not _DURATION.match(v):
+        raise spec_error(None, "must be a duration such as 30s, 5m or 1h", v)
+    return v
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+Hostname = Annotated[str, AfterValidator(_hostname)]
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+TagValue = Annotated[str, AfterValidator(_tag_value)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
+Email = Annotated[str, AfterValidator(_email)]
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+IamPrincipalArn = Annotated[str, AfterValidator(_iam_principal)]
+KmsKeyArn = Annotated[str, AfterValidator(_kms_key)]
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
+class StrictModel(BaseModel):
+    """Base of every spec model: unknown keys are errors; field docstrings are the reference documentation."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_default=True)
+
+
+def _where(info: ValidationInfo) -> tuple[Cloud | None, str | None]:
+    """The cloud and region being validated for (validation context), when both are known and valid.
+
+    Pool, node and store checks depend on them; taking them from the context rather than from the parent
+    model lets those checks run, and report, even when another section of the document is invalid.
+    """
+    ctx = info.context or {}
+    cloud, region = ctx.get("cloud"), ctx.get("region")
+    if cloud not in ("aws", "gcp"):
+        return None, None
+    cloud = Cloud(cloud)
+    return cloud, region if region in load_catalog().regions(cloud) else None
+
+
+def _duplicates(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dup = []
+    for n in names:
+        if n in seen and n not in dup:
+            dup.append(n)
+        seen.add(n)
+    return dup
+
+
+# --- sections ----------------------------------------------------------------------------------------------
+
+
+class CostTags(StrictModel):
+    """Cost-allocation tags put on every taggable resource (labels on GCP)."""
+
+    team: TagValue
+    """Owning team. Required."""
+    project: TagValue
+    """Project or product the spend belongs to. Required."""
+    cost_center: TagValue
+    """Finance cost center, tagged as ``cost-center``. Required."""
+    extra: dict[LabelKey, TagValue] = {}
+    """Additional tags, e.g. ``{owner: alice}``. Default: none."""
+
+    def as_tags(self, environment: Environment | str, stack: str | None = None) -> dict[str, str]:
+        """The tag set for resources: the three cost tags, environment, management markers and extras."""
+        tags = {
+            "team": self.team,
+            "project": self.project,
+            "cost-center": self.cost_center,
+            "environment": str(environment),
+            "managed-by": "pulumi",
+        }
+        if stack:
+            tags["mlplatform-stack"] = stack
+        return {**tags, **self.extra}
+
+
+class ExistingNetwork(StrictModel):
+    """A network that already exists; when given, the platform creates no network resources."""
+
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$")
+    """Id of the VPC. Required."""
+    private_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(min_length=2)
+    """Private subnets (at least 2, in different availability zones) for nodes and databases. Required."""
+    public_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = []
+    """Public subnets for internet-facing load balancers. Default: none."""
+
+
+class NetworkSpec(StrictModel):
+    cidr: VpcCidr = "10.0.0.0/16"
+    """VPC address range. Default: 10.0.0.0/16."""
+    availability_zones: int | None = Field(default=None, ge=2, le=6)
+    """Availability zones to spread subnets over. Default: 3 in prod, else 2."""
+    nat: NatStrategy | None = None
+    """NAT gateways: single (one shared), per-az (one per zone), none. Default: per-az in prod, else single."""
+    existing: ExistingNetwork | None = None
+    """Use an existing VPC and subnets instead of creating a network. Default: create one."""
+
+
+class Taint(StrictModel):
+    key: LabelKey
+    """Taint key. Required."""
+    value: LabelValue = ""
+    """Taint value. Default: empty."""
+    effect: TaintEffect = TaintEffect.NO_SCHEDULE
+    """NoSchedule, PreferNoSchedule or NoExecute. Default: NoSchedule."""
+
+
+class GpuPoolSpec(StrictModel):
+    """A pool of GPU nodes, described by need (GPU model and count), not by instance type."""
+
+    name: DnsLabel
+    """Pool name, a DNS label (also the NodePool / node group name suffix). Required."""
+    gpu: GpuModelName
+    """GPU model, e.g. T4, L4, A10G, L40S, V100, A100, A100-80GB, H100, H200. Required."""
+    gpus_per_node: int = Field(default=1, ge=1, le=8)
+    """GPUs on each node. Default: 1."""
+    capacity: Capacity = Capacity.SPOT
+    """spot, on-demand or spot-with-on-demand-fallback. Default: spot."""
+    min_nodes: int = Field(default=0, ge=0)
+    """Nodes kept running with no GPU work. Default: 0 (scale from zero)."""
+    max_nodes: int = Field(ge=1, le=1000)
+    """Upper bound on nodes; also the pool's GPU limit (max_nodes x gpus_per_node). Required."""
+    instance_types: list[str] | None = Field(default=None, min_length=1)
+    """Explicit instance or machine types (each must carry gpus_per_node x gpu). Default: every type the
+    catalog offers for the GPU model and count in the region."""
+    labels: dict[LabelKey, LabelValue] = {}
+    """Extra Kubernetes node labels. Default: none (pool and GPU labels are always set)."""
+    taints: list[Taint] = []
+    """Extra taints. Default: none (the nvidia.com/gpu NoSchedule taint is always set)."""
+    consolidate_after: Duration = "5m"
+    """How long an empty GPU node lives before it is removed. Default: 5m."""
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> GpuPoolSpec:
+        p = Problems()
+        if self.min_nodes > self.max_nodes:
+            p.add("min_nodes", f"must be <= max_nodes ({self.max_nodes})", self.min_nodes)
+        dup = _duplicates([t.key for t in self.taints])
+        if dup:
+            p.add("taints", f"taint keys must be unique; repeated: {', '.join(dup)}", [t.key for t in self.taints])
+        cloud, region = _where(info)
+        if cloud is not None and region is not None:
+            self._check_offered(p, cloud, region)
+        p.raise_if_any()
+        return self
+
+    def _check_offered(self, p: Problems, cloud: Cloud, region: str) -> None:
+        cat = load_catalog()
+        counts = cat.gpu_counts(cloud, region, self.gpu)
+        if not counts:
+            offered = ", ".join(cat.gpu_models_in(cloud, region))
+            p.add("gpu", f"not offered in {cloud} {region}; offered there: {offered}", str(self.gpu))
+            return
+        if self.gpus_per_node not in counts:
+            p.add(
+                "gpus_per_node",
+                f"no {self.gpu} node shape with that many GPUs in {region}; allowed: {', '.join(map(str, counts))}",
+                self.gpus_per_node,
+            )
+            return
+        offers = sorted(o.machine_type for o in cat.gpu_offerings(cloud, region, self.gpu, self.gpus_per_node))
+        for j, itype in enumerate(self.instance_types or []):
+            if itype not in offers:
+                known = cat.machine_type(cloud, itype) is not None
+                what = f"does not carry {self.gpus_per_node} x {self.gpu} in {region}" if known else "unknown type"
+                p.add(f"instance_types[{j}]", f"{what}; allowed: {', '.join(offers)}", itype)
+
+
+class SystemNodesSpec(StrictModel):
+    """The small node group that runs cluster add-ons, Karpenter and the platform's services."""
+
+    instance_types: list[str] | None = Field(default=None, min_length=1)
+    """Instance or machine types, several for spot diversity. Default: t3.large, t3a.large, m5.large on AWS;
+    e2-standard-4 on GCP."""
+    capacity: SystemCapacity | None = None
+    """spot or on-demand. Default: on-demand in prod, else spot."""
+    min_nodes: int = Field(default=2, ge=1, le=20)
+    """Minimum (and initial) nodes. Default: 2."""
+    max_nodes: int = Field(default=4, ge=1, le=50)
+    """Maximum nodes. Default: 4."""
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> SystemNodesSpec:
+        p = Problems()
+        if self.min_nodes > self.max_nodes:
+            p.add("min_nodes", f"must be <= max_nodes ({self.max_nodes})", self.min_nodes)
+        cloud, region = _where(info)
+        if cloud is not None and region is not None:
+            cat = load_catalog()
+            machines = cat.aws_instances if cloud is Cloud.AWS else cat.gcp_machines
+            allowed = [m.name for m in machines.values() if not m.gpu and m.offered_in(region)]
+            for j, itype in enumerate(self.instance_types or []):
+                if itype not in allowed:
+                    p.add(
+                        f"instance_types[{j}]",
+                        f"not a CPU {cloud} type offered in {region}; allowed: {', '.join(allowed)}",
+                        itype,
+                    )
+        p.raise_if_any()
+        return self
+
+
+class ClusterSpec(StrictModel):
+    kubernetes_version: str | None = None
+    """Kubernetes minor version, pinned. Default: the catalog's default (1.33); allowed: see kubernetes.yaml."""
+    provisioner: Provisioner = Provisioner.KARPENTER
+    """AWS GPU node provisioner: karpenter or managed-node-groups. Default: karpenter."""
+    endpoint_public_access: bool | None = None
+    """Whether the API server endpoint is reachable from the internet. Default: false in prod, else true."""
+    public_access_cidrs: list[Cidr] = []
+    """CIDRs allowed to reach a public endpoint. Default: none (0.0.0.0/0 when public access is on)."""
+    admin_principals: list[IamPrincipalArn] = []
+    """IAM roles or users granted cluster admin through EKS access entries. Default: none."""
+    kms_key_arn: KmsKeyArn | None = None
+    """KMS key for envelope encryption of Kubernetes secrets. Default: create one."""
+    system_nodes: SystemNodesSpec = SystemNodesSpec()
+    """The system node group. Default: see SystemNodesSpec."""
+    gpu_pools: list[GpuPoolSpec] = []
+    """GPU node pools. Default: none."""
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _supported_version(cls, v: str | None, info: ValidationInfo) -> str | None:
+        cloud, _ = _where(info)
+        if cloud is not None and v is not None:
+            service = "eks" if cloud is Cloud.AWS else "gke"
+            versions = load_catalog().kubernetes_versions[service]
+            if v not in versions:
+                raise spec_error(None, f"not supported on {service.upper()}; allowed: {', '.join(versions)}", v)
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> ClusterSpec:
+        dup = _duplicates([pool.name for pool in self.gpu_pools])
+        if dup:
+            raise spec_error(
+                "gpu_pools",
+                f"pool names must be unique; repeated: {', '.join(dup)}",
+                [pool.name for pool in self.gpu_pools],
+            )
+        return self
+
+
+class LifecycleSpec(StrictModel):
+    """Object lifecycle of a data-lake zone."""
+
+    intelligent_tiering_after_days: int | None = Field(default=30, ge=0)
+    """Move objects to S3 Intelligent-Tiering after N days (null: never). Default: 30."""
+    glacier_after_days: int | None = Field(default=None, ge=1)
+    """Move objects to Glacier Flexible Retrieval after N days (null: never). Default: never."""
+    expire_after_days: int | None = Field(default=None, ge=1)
+    """Delete current objects after N days (null: never). Default: never."""
+    noncurrent_expiry_days: int = Field(default=30, ge=1)
+    """Delete non-current (overwritten) versions after N days. Default: 30."""
+    abort_multipart_days: int = Field(default=7, ge=1)
+    """Abort incomplete multipart uploads after N days. Default: 7."""
+
+    @model_validator(mode="after")
+    def _check(self) -> LifecycleSpec:
+        p = Problems()
+        tier, glacier, expire = self.intelligent_tiering_after_days, self.glacier_after_days, self.expire_after_days
+        if tier is not None and glacier is not None and glacier <= tier:
+            p.add("glacier_after_days", f"must be after intelligent_tiering_after_days ({tier})", glacier)
+        for name, days in (("intelligent_tiering_after_days", tier), ("glacier_after_days", glacier)):
+            if expire is not None and days is not None and expire <= days:
+                p.add("expire_after_days", f"must be after {name} ({days})", expire)
+        p.raise_if_any()
+        return self
+
+
+DEFAULT_ZONES = ["raw", "curated", "features", "models"]
+
+
+class DataLakeSpec(StrictModel):
+    zones: list[DnsLabel] = Field(default=DEFAULT_ZONES, min_length=1)
+    """Zone names. Default: raw, curated, features, models."""
+    layout: LakeLayout = LakeLayout.BUCKETS
+    """A bucket per zone, or one bucket with a prefix per zone. Default: buckets."""
+    encryption: LakeEncryption = LakeEncryption.KMS
+    """kms (a customer-managed key with rotation) or sse-s3. Default: kms."""
+    lifecycle: LifecycleSpec = LifecycleSpec()
+    """Lifecycle applied to every zone. Default: see LifecycleSpec."""
+    zone_lifecycle: dict[str, LifecycleSpec] = {}
+    """Per-zone lifecycle overrides, keyed by zone name. Default: none."""
+    athena_bytes_scanned_cutoff_gb: int = Field(default=10, ge=1, le=10_000)
+    """Athena per-query scan limit in GB. Default: 10."""
+
+    @model_validator(mode="after")
+    def _check(self) -> DataLakeSpec:
+        p = Problems()
+        dup = _duplicates(self.zones)
+        if dup:
+            p.add("zones", f"zone names must be unique; repeated: {', '.join(dup)}", self.zones)
+        for zone in self.zone_lifecycle:
+            if zone not in self.zones:
+                p.add(f"zone_lifecycle.{zone}", f"unknown zone; zones: {', '.join(self.zones)}", zone)
+        p.raise_if_any()
+        return self
+
+
+class FeatureServerSpec(StrictModel):
+    enabled: bool = False
+    """Run a Feast feature server on the cluster. Default: false."""
+    replicas: int = Field(default=1, ge=1, le=20)
+    """Feature server replicas. Default: 1."""
+
+
+class FeatureStoreSpec(StrictModel):
+    enabled: bool = True
+    """Create the Feast feature store. Default: true."""
+    offline_store: OfflineStore = OfflineStore.FILE
+    """file (parquet in the lake), athena (AWS) or bigquery (GCP). Default: file."""
+    online_store: OnlineStore | None = None
+    """dynamodb or redis (AWS); firestore or redis (GCP). Default: dynamodb on AWS, firestore on GCP."""
+    feature_server: FeatureServerSpec = FeatureServerSpec()
+    """Optional feature server. Default: disabled."""
+
+    @field_validator("offline_store", "online_store")
+    @classmethod
+    def _available_on_cloud(cls, v: Any, info: ValidationInfo) -> Any:
+        cloud, _ = _where(info)
+        table = OFFLINE_STORES if info.field_name == "offline_store" else ONLINE_STORES
+        if cloud is not None and v is not None and v not in table[cloud]:
+            raise spec_error(None, f"not available on {cloud}; allowed: {', '.join(table[cloud])}", str(v))
+        return v
+
+
+class DatabaseSpec(StrictModel):
+    instance_class: str | None = None
+    """Database instance class. Default: db.t4g.micro (dev), db.t4g.small (staging), db.m7g.large (prod) on
+    AWS; db-f1-micro / db-g1-small / db-custom-2-7680 on GCP."""
+    engine_version: str = "16"
+    """PostgreSQL major version. Default: 16; allowed: 14, 15, 16, 17."""
+    storage_gb: int = Field(default=20, ge=20, le=16384)
+    """Allocated storage in GB. Default: 20."""
+    backup_retention_days: int | None = Field(default=None, ge=0, le=35)
+    """Automated backup retention. Default: 7 in prod, else 1."""
+
+    @model_validator(mode="after")
+    def _check(self) -> DatabaseSpec:
+        if self.engine_version not in ("14", "15", "16", "17"):
+            raise spec_error("engine_version", "not allowed; allowed: 14, 15, 16, 17", self.engine_version)
+        return self
+
+
+class MlflowSpec(StrictModel):
+    enabled: bool = True
+    """Run MLflow tracking. Default: true."""
+    replicas: int | None = Field(default=None, ge=1, le=10)
+    """Server replicas. Default: 2 in prod, else 1."""
+    ingress_host: Hostname | None = None
+    """Hostname for an Ingress. Default: no Ingress (cluster-internal service only)."""
+    database: DatabaseSpec = DatabaseSpec()
+    """Backend database. Default: see DatabaseSpec."""
+
+
+class ServerlessSpec(StrictModel):
+    memory_mb: int = 2048
+    """Memory: 1024 to 6144 in steps of 1024. Default: 2048."""
+    max_concurrency: int = Field(default=5, ge=1, le=200)
+    """Concurrent invocations (1-200). Default: 5."""
+    provisioned_concurrency: int | None = Field(default=None, ge=1, le=200)
+    """Pre-warmed concurrency (<= max_concurrency; it is billed while idle). Default: none."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ServerlessSpec:
+        p = Problems()
+        if self.memory_mb not in range(1024, 6145, 1024):
+            p.add("memory_mb", "not allowed; allowed: 1024, 2048, 3072, 4096, 5120, 6144", self.memory_mb)
+        pc = self.provisioned_concurrency
+        if pc is not None and pc > self.max_concurrency:
+            p.add("provisioned_concurrency", f"must be <= max_concurrency ({self.max_concurrency})", pc)
+        p.raise_if_any()
+        return self
+
+
+class VariantSpec(StrictModel):
+    """A production variant of a real-time endpoint: one model on one instance type."""
+
+    name: DnsLabel
+    """Variant name. Required."""
+    image: str = Field(min_length=1)
+    """Inference container image URI. Required."""
+    model_data: str = Field(min_length=1)
+    """Model artifact key in the lake's models zone (e.g. ranker/v3/model.tar.gz). Required."""
+    instance_type: str | None = None
+    """SageMaker instance type (real-time only), e.g. ml.g5.xlarge. Required in real-time mode."""
+    initial_count: int = Field(default=1, ge=1, le=100)
+    """Instances at creation. Default: 1."""
+    weight: float = Field(default=1.0, ge=0)
+    """Relative traffic weight. Default: 1."""
+    min_count: int | None = Field(default=None, ge=1)
+    """Autoscaling minimum. Default: initial_count."""
+    max_count: int | None = Field(default=None, ge=1, le=100)
+    """Autoscaling maximum. Default: initial_count (no autoscaling)."""
+
+
+class EndpointSpec(StrictModel):
+    name: DnsLabel
+    """Endpoint name. Required."""
+    mode: EndpointMode = EndpointMode.SERVERLESS
+    """serverless (scales to zero) or realtime (instances, A/B variants). Default: serverless."""
+    serverless: ServerlessSpec | None = None
+    """Serverless settings (serverless mode). Default: see ServerlessSpec."""
+    variants: list[VariantSpec] = Field(min_length=1)
+    """Production variants; exactly one in serverless mode. Required."""
+    shadow_variant: VariantSpec | None = None
+    """A variant that receives a copy of traffic without answering (real-time only). Default: none."""
+    data_capture_percent: int | None = Field(default=None, ge=1, le=100)
+    """Capture this percentage of requests to the lake (real-time only). Default: off."""
+
+    @model_validator(mode="after")
+    def _check(self) -> EndpointSpec:
+        p = Problems()
+        hint = "; use mode: realtime for that"
+        cat = load_catalog()
+        if self.mode is EndpointMode.SERVERLESS:
+            if self.serverless is None:
+                self.serverless = ServerlessSpec()
+            if len(self.variants) != 1:
+                p.add(
+                    "variants", f"serverless endpoints allow exactly one production variant{hint}", len(self.variants)
+                )
+            if self.shadow_variant is not None:
+                p.add("shadow_variant", f"serverless endpoints do not support shadow variants{hint}", "set")
+            if self.data_capture_percent is not None:
+                p.add(
+                    "data_capture_percent",
+                    f"serverless endpoints do not support data capture{hint}",
+                    self.data_capture_percent,
+                )
+            for i, v in enumerate(self.variants):
+                if v.instance_type is not None:
+                    mt = cat.sagemaker_instance(v.instance_type)
+                    gpu = (
+                        f"; {v.instance_type} has a GPU, and serverless endpoints cannot use GPUs"
+                        if (mt and mt.gpu)
+                        else ""
+                    )
+                    p.add(
+                        f"variants[{i}].instance_type",
+                        f"serverless endpoints take no instance type{gpu}{hint}",
+                        v.instance_type,
+                    )
+        else:
+            if self.serverless is not None:
+                p.add("serverless", "only valid with mode: serverless", "set")
+            variants = [*self.variants, *([self.shadow_variant] if self.shadow_variant else [])]
+            for i, v in enumerate(variants):
+                where = f"variants[{i}]" if i < len(self.variants) else "shadow_variant"
+                if v.instance_type is None:
+                    p.add(f"{where}.instance_type", "required in realtime mode; e.g. ml.m5.large, ml.g5.xlarge", None)
+                elif cat.sagemaker_instance(v.instance_type) is None:
+                    p.add(
+                        f"{where}.instance_type",
+                        f"not a SageMaker instance type in the catalog; allowed: {', '.join(cat.sagemaker_instances)}",
+                        v.instance_type,
+                    )
+                lo, hi = v.min_count or v.initial_count, v.max_count or v.initial_count
+                if lo > hi:
+                    p.add(f"{where}.min_count", f"must be <= max_count ({hi})", lo)
+                if not lo <= v.initial_count <= hi:
+                    p.add(
+                        f"{where}.initial_count",
+                        f"must be between min_count ({lo}) and max_count ({hi})",
+                        v.initial_count,
+                    )
+            if sum(v.weight for v in self.variants) <= 0:
+                p.add("variants", "at least one variant needs a weight > 0", [v.weight for v in self.variants])
+        names = [v.name for v in self.variants] + ([self.shadow_variant.name] if self.shadow_variant else [])
+        dup = _duplicates(names)
+        if dup:
+            p.add("variants", f"variant names must be unique; repeated: {', '.join(dup)}", names)
+        p.raise_if_any()
+        return self
+
+
+class MonitoringSpec(StrictModel):
+    alert_emails: list[Email] = []
+    """Email addresses subscribed to the alert topic and budget notifications. Default: none."""
+    alert_https_endpoints: list[HttpsUrl] = []
+    """HTTPS endpoints (e.g. a chat webhook relay) subscribed to the alert topic. Default: none."""
+    prometheus: bool = True
+    """Run Prometheus and the DCGM exporter on the cluster. Default: true."""
+    prometheus_retention_days: int | None = Field(default=None, ge=1, le=90)
+    """Metric retention. Default: 15 in prod, else 3."""
+    endpoint_latency_p99_ms: int = Field(default=1000, ge=1)
+    """Alarm threshold for endpoint model latency p99, in milliseconds. Default: 1000."""
+
+
+class BudgetSpec(StrictModel):
+    monthly_limit_usd: float = Field(gt=0)
+    """Monthly budget for the stack in USD. Required."""
+    actual_thresholds_percent: list[int] = [80, 100]
+    """Notify when actual spend crosses these percentages. Default: 80, 100."""
+    forecast_thresholds_percent: list[int] = [100]
+    """Notify when forecast spend crosses these percentages. Default: 100."""
+    anomaly_threshold_usd: float = Field(default=50, gt=0)
+    """Cost anomaly impact that triggers a notification. Default: 50."""
+
+    @model_validator(mode="after")
+    def _check(self) -> BudgetSpec:
+        p = Problems()
+        for name in ("actual_thresholds_percent", "forecast_thresholds_percent"):
+            values = getattr(self, name)
+            bad = [v for v in values if not 1 <= v <= 1000]
+            if bad:
+                p.add(name, "percentages must be between 1 and 1000", bad)
+        p.raise_if_any()
+        return self
+
+
+class PlatformSpec(StrictModel):
+    """The whole platform of one stack."""
+
+    cloud: Cloud
+    """aws or gcp. Required."""
+    region: str
+    """Cloud region; must be one the catalog prices. Required."""
+    environment: Environment
+    """dev, staging or prod: drives defaults and guardrails. Required."""
+    gcp_project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    """GCP project id (GCP only). Required on GCP."""
+    tags: CostTags
+    """Cost-allocation tags. Required."""
+    network: NetworkSpec = NetworkSpec()
+    """Network. Default: a new VPC, see NetworkSpec."""
+    cluster: ClusterSpec = ClusterSpec()
+    """Kubernetes cluster and GPU pools. Default: see ClusterSpec."""
+    data_lake: DataLakeSpec = DataLakeSpec()
+    """Data lake. Default: see DataLakeSpec."""
+    feature_store: FeatureStoreSpec = FeatureStoreSpec()
+    """Feast feature store. Default: see FeatureStoreSpec."""
+    mlflow: MlflowSpec = MlflowSpec()
+    """MLflow tracking. Default: see MlflowSpec."""
+    endpoints: list[EndpointSpec] = []
+    """Model endpoints. Default: none."""
+    monitoring: MonitoringSpec = MonitoringSpec()
+    """Alerts and cluster observability. Default: see MonitoringSpec."""
+    budget: BudgetSpec
+    """Monthly budget. Required."""
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment is Environment.PROD
+
+    def tag_set(self, stack: str | None = None) -> dict[str, str]:
+        """Cost tags for resources of this platform."""
+        return self.tags.as_tags(self.environment, stack)
+
+    @model_validator(mode="after")
+    def _check_and_default(self) -> PlatformSpec:
+        p = Problems()
+        self._check_cloud(p)
+        dup = _duplicates([e.name for e in self.endpoints])
+        if dup:
+            p.add(
+                "endpoints",
+                f"endpoint names must be unique; repeated: {', '.join(dup)}",
+                [e.name for e in self.endpoints],
+            )
+        p.raise_if_any()
+        self._apply_defaults()
+        return self
+
+    def _check_cloud(self, p: Problems) -> None:
+        regions = load_catalog().regions(self.cloud)
+        if self.region not in regions:
+            p.add("region", f"not a {self.cloud} region in the catalog; allowed: {', '.join(regions)}", self.region)
+        if self.cloud is Cloud.GCP and not self.gcp_project:
+            p.add("gcp_project", "required when cloud is gcp", None)
+        if self.cloud is Cloud.AWS and self.gcp_project:
+            p.add("gcp_project", "only valid when cloud is gcp", self.gcp_project)
+        if self.cloud is Cloud.GCP:
+            for key, value in self.tag_set().items():
+                if not _GCP_LABEL.match(value):
+                    p.add(
+                        f"tags.{key.replace('-', '_')}",
+                        "GCP labels allow only lowercase letters, digits, '_' and '-' (max 63)",
+                        value,
+                    )
+            if self.network.existing is not None:
+                p.add("network.existing", "existing AWS VPC settings are not valid on gcp", "set")
+
+    def _apply_defaults(self) -> None:
+        prod = self.is_prod
+        cat = load_catalog()
+        net = self.network
+        if net.availability_zones is None:
+            net.availability_zones = 3 if prod else 2
+        if net.nat is None:
+            net.nat = NatStrategy.PER_AZ if prod else NatStrategy.SINGLE
+        cl = self.cluster
+        if cl.kubernetes_version is None:
+            cl.kubernetes_version = cat.default_kubernetes_version
+        if cl.endpoint_public_access is None:
+            cl.endpoint_public_access = not prod
+        if cl.system_nodes.capacity is None:
+            cl.system_nodes.capacity = SystemCapacity.ON_DEMAND if prod else SystemCapacity.SPOT
+        if cl.system_nodes.instance_types is None:
+            cl.system_nodes.instance_types = (
+                ["t3.large", "t3a.large", "m5.large"] if self.cloud is Cloud.AWS else ["e2-standard-4"]
+            )
+        if self.feature_store.online_store is None:
+            self.feature_store.online_store = OnlineStore.DYNAMODB if self.cloud is Cloud.AWS else OnlineStore.FIRESTORE
+        db = self.mlflow.database
+        if db.instance_class is None:
+            db.instance_class = {
+                Cloud.AWS: {
+                    Environment.DEV: "db.t4g.micro",
+                    Environment.STAGING: "db.t4g.small",
+                    Environment.PROD: "db.m7g.large",
+                },
+                Cloud.GCP: {
+                    Environment.DEV: "db-f1-micro",
+                    Environment.STAGING: "db-g1-small",
+                    Environment.PROD: "db-custom-2-7680",
+                },
+            }[self.cloud][self.environment]
+        if db.backup_retention_days is None:
+            db.backup_retention_days = 7 if prod else 1
+        if self.mlflow.replicas is None:
+            self.mlflow.replicas = 2 if prod else 1
+        if self.monitoring.prometheus_retention_days is None:
+            self.monitoring.prometheus_retention_days = 15 if prod else 3
+
+
+# --- loading -----------------------------------------------------------------------------------------------
+
+
+def stack_file(stack: str) -> str:
+    return f"stacks/Pulumi.{stack}.yaml"
+
+
+def parse_platform_spec(document: Any, source: str = "", provider_region: str | None = None) -> PlatformSpec:
+    """Validate a ``mlplatform:platform`` document (already parsed from YAML/JSON).
+
+    ``provider_region`` is the stack's ``aws:region`` / ``gcp:region``; it must agree with ``region``, since the
+    provider decides where resources go and the spec decides what they cost.
+    Raises :class:`ConfigError` listing every problem.
+    """
+    root = f"{CONFIG_NAMESPACE}:{CONFIG_KEY}"
+    context = {"cloud": document.get("cloud"), "region": document.get("region")} if isinstance(document, dict) else {}
+    spec = validate(PlatformSpec, document, source=source, root=root, context=context)
+    if provider_region is not None and provider_region != spec.region:
+        key = f"{spec.cloud}:region"
+        raise ConfigError(
+            [Problem("region", f"must equal the provider setting {key} ({provider_region!r})", spec.region)],
+            source,
+            root,
+        )
+    return spec
+
+
+def load_platform_spec(config: pulumi.Config | None = None, stack: str | None = None) -> PlatformSpec:
+    """Read and validate the current stack's ``mlplatform:platform`` (inside a Pulumi program).
+
+    Example::
+
+        spec = load_platform_spec()
+        MlPlatform("platform", spec)
+    """
+    stack = stack or pulumi.get_stack()
+    source = stack_file(stack)
+    config = config or pulumi.Config(CONFIG_NAMESPACE)
+    try:
+        document: Any = config.get_object(CONFIG_KEY)
+    except Exception as exc:  # malformed JSON from the CLI: report it as a config problem, not a traceback
+        raise ConfigError(
+            [Problem("", f"is not a structured object: {exc}", None, has_value=False)],
+            source,
+            f"{CONFIG_NAMESPACE}:{CONFIG_KEY}",
+        ) from None
+    if document is None:
+        raise ConfigError(
+            [Problem("", "is not set; add a `mlplatform:platform:` mapping to the stack file", has_value=False)],
+            source,
+            f"{CONFIG_NAMESPACE}:{CONFIG_KEY}",
+        )
+    cloud = document.get("cloud") if isinstance(document, dict) else None
+    provider_region = None
+    if cloud in ("aws", "gcp"):
+        provider_region = pulumi.Config(cloud).get("region")
+    return parse_platform_spec(document, source, provider_region)
+
+
+def describe_fields(model: type[BaseModel] = PlatformSpec, prefix: str = "") -> list[tuple[str, str]]:
+    """(key path, docstring) of every field, recursively: the reference table of the README."""
+    rows: list[tuple[str, str]] = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        rows.append((path, (field.description or "").replace("\n", " ")))
+        for sub in _models_in(field.annotation):
+            rows.extend(describe_fields(sub, path + ("[]" if _is_list(field.annotation) else "")))
+    return rows
+
+
+def _models_in(tp: Any) -> list[type[BaseModel]]:
+    from .errors import _unwrap
+
+    out = []
+    for alt in _unwrap(tp):
+        args = getattr(alt, "__args__", ())
+        if isinstance(alt, type) and issubclass(alt, BaseModel):
+            out.append(alt)
+        for arg in args:
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                out.append(arg)
+    return out
+
+
+def _is_list(tp: Any) -> bool:
+    from .errors import _unwrap
+
+    return any(getattr(alt, "__origin__", None) is list for alt in _unwrap(tp))

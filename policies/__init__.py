@@ -1,0 +1,1 @@
+"""Cost-guardrail policy pack."""
