@@ -1,0 +1,1 @@
+"""mlplatform tooling: offline engine, plan, cost, policy check and CLI."""

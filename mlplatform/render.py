@@ -1,0 +1,115 @@
+"""Human-readable rendering of a Plan: a tree of components and resources with each resource's key settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.tree import Tree
+
+from .plan import STACK_TYPE, Plan, PlanResource, Secret, redact
+
+# Inputs worth showing per type, as dotted paths; the value is shown as `label=value`.
+KEY_SETTINGS: dict[str, list[tuple[str, str]]] = {
+    "aws:ec2/vpc:Vpc": [("cidr", "cidrBlock")],
+    "aws:ec2/subnet:Subnet": [("cidr", "cidrBlock"), ("az", "availabilityZone"), ("public", "mapPublicIpOnLaunch")],
+    "aws:ec2/natGateway:NatGateway": [("connectivity", "connectivityType")],
+    "aws:eks/cluster:Cluster": [
+        ("version", "version"),
+        ("public", "vpcConfig.endpointPublicAccess"),
+        ("auth", "accessConfig.authenticationMode"),
+    ],
+    "aws:eks/nodeGroup:NodeGroup": [
+        ("types", "instanceTypes"),
+        ("capacity", "capacityType"),
+        ("min", "scalingConfig.minSize"),
+        ("max", "scalingConfig.maxSize"),
+    ],
+    "aws:eks/addon:Addon": [("addon", "addonName")],
+    "aws:s3/bucket:Bucket": [("bucket", "bucket")],
+    "aws:rds/instance:Instance": [("class", "instanceClass"), ("engine", "engine"), ("multi_az", "multiAz")],
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": [("variants", "productionVariants")],
+    "aws:budgets/budget:Budget": [("limit", "limitAmount")],
+    "kubernetes:helm.sh/v3:Release": [("chart", "chart"), ("version", "version"), ("namespace", "namespace")],
+    "kubernetes:karpenter.sh/v1:NodePool": [("limits", "spec.limits"), ("weight", "spec.weight")],
+}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    value = redact(value)
+    text = value if isinstance(value, str) else json.dumps(value, default=str, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def key_settings(r: PlanResource) -> str:
+    """A short `key=value` summary of a resource's most telling inputs."""
+    paths = KEY_SETTINGS.get(r.type)
+    parts: list[str] = []
+    if paths:
+        for label, path in paths:
+            value = _lookup_raw(r.inputs, path)
+            if value is not None:
+                parts.append(f"{label}={_short(value)}")
+    else:
+        for key, value in r.inputs.items():
+            if key in ("tags", "tagsAll", "labels", "metadata") or isinstance(value, dict | list):
+                continue
+            parts.append(f"{key}={_short(value, 40)}")
+            if len(parts) == 3:
+                break
+    if r.options.get("protect"):
+        parts.append("protect")
+    return " ".join(parts)
+
+
+def _lookup_raw(value: Any, path: str) -> Any:
+    cur = value
+    for part in path.split("."):
+        if isinstance(cur, Secret):
+            return cur
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def plan_tree(plan: Plan) -> Tree:
+    root = plan.stack_resource
+    tree = Tree(f"[bold]{plan.project}[/] / [bold]{plan.stack}[/]")
+
+    def add(node: Tree, r: PlanResource) -> None:
+        style = "cyan" if not r.custom else "white"
+        settings = key_settings(r)
+        label = f"[{style}]{r.type}[/] [bold]{r.name}[/]" + (f"  [dim]{settings}[/]" if settings else "")
+        child = node.add(label)
+        for c in plan.children(r):
+            add(child, c)
+
+    tops = plan.children(root) if root else [r for r in plan if r.parent is None and r.type != STACK_TYPE]
+    for r in tops:
+        add(tree, r)
+    return tree
+
+
+def summary_tables(plan: Plan) -> Group:
+    by_type = Table(title="Resources by type", min_width=60)
+    by_type.add_column("type")
+    by_type.add_column("count", justify="right")
+    for t, n in sorted(plan.count_by_type().items()):
+        by_type.add_row(t, str(n))
+    by_comp = Table(title="Resources by component", min_width=60)
+    by_comp.add_column("component")
+    by_comp.add_column("resources", justify="right")
+    for c, n in sorted(plan.count_by_component().items()):
+        by_comp.add_row(c, str(n))
+    total = len(plan.custom_resources())
+    comps = len(plan.components())
+    return Group(by_type, by_comp, f"[bold]{total}[/] resources in [bold]{comps}[/] components")
+
+
+def print_plan(plan: Plan, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(plan_tree(plan))
+    console.print(summary_tables(plan))
