@@ -1,0 +1,85 @@
+"""`mlplatform plan`: tree and summary, JSON, and one clear message (exit 2) for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from mlplatform.cli import app
+from tests.conftest import ROOT, stack_document
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_plan_prints_tree_and_summary():
+    result = invoke("plan", "--stack", "dev", "--program", str(ROOT))
+    assert result.exit_code == 0, result.output
+    assert "mlplatform / dev" in result.output
+    assert "mlplatform:index:Platform" in result.output
+    assert "Resources by type" in result.output and "Resources by component" in result.output
+
+
+def test_plan_json_shape():
+    result = invoke("plan", "--stack", "prod", "--program", str(ROOT), "--json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["project"] == "mlplatform" and doc["stack"] == "prod"
+    assert {r["type"] for r in doc["resources"]} >= {"pulumi:pulumi:Stack", "mlplatform:index:Platform"}
+
+
+def test_unknown_stack_is_one_clear_message_and_exit_2():
+    result = invoke("plan", "--stack", "qa", "--program", str(ROOT))
+    assert result.exit_code == 2
+    assert "stack 'qa' has no configuration file" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_missing_program_directory_exits_2(tmp_path):
+    result = invoke("plan", "--stack", "dev", "--program", str(tmp_path / "nope"))
+    assert result.exit_code == 2 and "not a directory" in result.stderr
+
+
+@pytest.fixture
+def broken_project(tmp_path: Path) -> Path:
+    """A copy of the platform program with an invalid dev stack."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    (tmp_path / "stacks").mkdir()
+    doc = stack_document("dev")
+    doc["cluster"]["gpu_pools"][0]["gpu"] = "V200"
+    doc["budget"]["monthly_limit_usd"] = "a lot"
+    doc["surprise"] = True
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(
+        yaml.safe_dump({"config": {"aws:region": "us-east-1", "mlplatform:platform": doc}})
+    )
+    return tmp_path
+
+
+def test_invalid_config_prints_every_problem_without_traceback(broken_project):
+    result = invoke("plan", "--stack", "dev", "--program", str(broken_project))
+    assert result.exit_code == 2
+    err = result.stderr
+    assert err.startswith("stacks/Pulumi.dev.yaml: 3 invalid settings:")
+    assert "mlplatform:platform.cluster.gpu_pools[0].gpu: not allowed; allowed: T4" in err
+    assert "(got 'V200')" in err
+    assert "mlplatform:platform.budget.monthly_limit_usd" in err
+    assert "mlplatform:platform.surprise: unknown key" in err
+    assert "Traceback" not in result.output + err
+
+
+def test_program_failure_exits_1(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("raise RuntimeError('kaput')\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    result = invoke("plan", "--stack", "dev", "--program", str(tmp_path))
+    assert result.exit_code == 1
+    assert "the program failed: RuntimeError: kaput" in result.stderr

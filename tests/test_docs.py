@@ -1,0 +1,17 @@
+"""The README is the user's reference: it must document every stack configuration key the code accepts."""
+
+from __future__ import annotations
+
+from components.spec import PlatformSpec, describe_fields
+from tests.conftest import ROOT
+
+
+def test_readme_first_screen_has_the_two_commands():
+    first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:15])
+    assert "make plan" in first_screen and "make test" in first_screen
+
+
+def test_readme_documents_every_configuration_key():
+    readme = (ROOT / "README.md").read_text()
+    missing = [path for path, _ in describe_fields(PlatformSpec) if f"`{path}`" not in readme]
+    assert not missing, f"README lacks these mlplatform:platform keys: {missing}"

@@ -1,0 +1,43 @@
+"""The root program: each shipped stack plans; an invalid stack registers nothing."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components.errors import ConfigError
+from mlplatform import engine
+from mlplatform.mocks import MockEnv, PlatformMocks
+from tests.conftest import ROOT, STACKS
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_plans(stack):
+    plan = engine.run(ROOT, stack=stack)
+    platform = plan.one("mlplatform:index:Platform")
+    assert platform.outputs["environment"] == stack
+    assert plan.outputs["cost_tags"]["cost-center"] == "cc-4521"
+
+
+class CountingMocks(PlatformMocks):
+    def __init__(self):
+        super().__init__(MockEnv("mlplatform", "dev"))
+        self.created: list[str] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.created.append(args.typ)
+        return super().new_resource(args)
+
+
+def test_invalid_stack_fails_before_any_resource_is_registered():
+    mocks = CountingMocks()
+    with pytest.raises(ConfigError) as info:
+        engine.run(ROOT, stack="dev", config={"mlplatform:platform": {"cloud": "aws"}}, mocks=mocks)
+    assert "mlplatform:platform.region" in info.value.paths()
+    assert mocks.created == []
+    assert isinstance(info.value, pulumi.RunError), "pulumi up prints RunError without a traceback"
+
+
+def test_mismatched_provider_region_is_rejected():
+    with pytest.raises(ConfigError, match=r"must equal the provider setting aws:region \('eu-west-1'\)"):
+        engine.run(ROOT, stack="dev", config={"aws:region": "eu-west-1"})
