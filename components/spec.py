@@ -20,16 +20,32 @@ value received and what is allowed (:class:`components.errors.ConfigError`).
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from enum import StrEnum
 from typing import Annotated, Any
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from .catalog import Cloud, load_catalog
 from .errors import ConfigError, Problem, Problems, spec_error, validate
+from .models import (
+    GCP_LABEL,
+    Cidr,
+    DnsLabel,
+    Duration,
+    Email,
+    Hostname,
+    HttpsUrl,
+    IamPrincipalArn,
+    KmsKeyArn,
+    LabelKey,
+    LabelValue,
+    StrictModel,
+    TagValue,
+    VpcCidr,
+    duplicates,
+    where,
+)
 
 CONFIG_NAMESPACE = "mlplatform"
 CONFIG_KEY = "platform"
@@ -127,147 +143,6 @@ ONLINE_STORES = {
 }
 
 
-# --- value checks ------------------------------------------------------------------------------------------
-
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-_DNS_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-_TAG_VALUE = re.compile(r"^[\w.:/=+\-@ ]{1,256}$")
-_GCP_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_IAM_PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-_KMS_KEY = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
-_DURATION = re.compile(r"^\d+(s|m|h)$")
-
-
-def _dns_label(v: str) -> str:
-    if not _DNS_LABEL.match(v):
-        raise spec_error(None, "must be a DNS label: 1-63 lowercase letters, digits or '-', starting with a letter", v)
-    return v
-
-
-def _hostname(v: str) -> str:
-    if not _DNS_NAME.match(v):
-        raise spec_error(None, "must be a lowercase DNS hostname such as mlflow.example.com", v)
-    return v
-
-
-def _label_key(v: str) -> str:
-    prefix, _, name = v.rpartition("/")
-    if (prefix and not _DNS_NAME.match(prefix)) or not _LABEL_NAME.match(name):
-        raise spec_error(
-            None,
-            "must be a Kubernetes label key: an optional DNS prefix and '/', then 1-63 letters, digits, "
-            "'-', '_' or '.', starting and ending with a letter or digit",
-            v,
-        )
-    return v
-
-
-def _label_value(v: str) -> str:
-    if v and not _LABEL_NAME.match(v):
-        raise spec_error(None, "must be a Kubernetes label value: up to 63 letters, digits, '-', '_' or '.'", v)
-    return v
-
-
-def _tag_value(v: str) -> str:
-    if not _TAG_VALUE.match(v):
-        raise spec_error(
-            None, "must be 1-256 characters of letters, digits, spaces and _ . : / = + - @ (AWS tag rules)", v
-        )
-    return v
-
-
-def _cidr(v: str) -> str:
-    try:
-        net = ipaddress.IPv4Network(v, strict=True)
-    except ValueError:
-        raise spec_error(None, "must be an IPv4 CIDR block with no host bits set, such as 10.0.0.0/16", v) from None
-    return str(net)
-
-
-def _vpc_cidr(v: str) -> str:
-    v = _cidr(v)
-    prefix = ipaddress.IPv4Network(v).prefixlen
-    if not 16 <= prefix <= 24:
-        raise spec_error(None, "must have a prefix length between /16 and /24 (AWS VPC limits)", v)
-    return v
-
-
-def _email(v: str) -> str:
-    if not _EMAIL.match(v):
-        raise spec_error(None, "must be an email address", v)
-    return v
-
-
-def _https_url(v: str) -> str:
-    if not re.match(r"^https://[^\s/]+(/\S*)?$", v):
-        raise spec_error(None, "must be an https:// URL", v)
-    return v
-
-
-def _iam_principal(v: str) -> str:
-    if not _IAM_PRINCIPAL.match(v):
-        raise spec_error(None, "must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/Admin", v)
-    return v
-
-
-def _kms_key(v: str) -> str:
-    if not _KMS_KEY.match(v):
-        raise spec_error(None, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>)", v)
-    return v
-
-
-def _duration(v: str) -> str:
-    if not _DURATION.match(v):
-        raise spec_error(None, "must be a duration such as 30s, 5m or 1h", v)
-    return v
-
-
-DnsLabel = Annotated[str, AfterValidator(_dns_label)]
-Hostname = Annotated[str, AfterValidator(_hostname)]
-LabelKey = Annotated[str, AfterValidator(_label_key)]
-LabelValue = Annotated[str, AfterValidator(_label_value)]
-TagValue = Annotated[str, AfterValidator(_tag_value)]
-Cidr = Annotated[str, AfterValidator(_cidr)]
-VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
-Email = Annotated[str, AfterValidator(_email)]
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
-IamPrincipalArn = Annotated[str, AfterValidator(_iam_principal)]
-KmsKeyArn = Annotated[str, AfterValidator(_kms_key)]
-Duration = Annotated[str, AfterValidator(_duration)]
-
-
-class StrictModel(BaseModel):
-    """Base of every spec model: unknown keys are errors; field docstrings are the reference documentation."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_default=True)
-
-
-def _where(info: ValidationInfo) -> tuple[Cloud | None, str | None]:
-    """The cloud and region being validated for (validation context), when both are known and valid.
-
-    Pool, node and store checks depend on them; taking them from the context rather than from the parent
-    model lets those checks run, and report, even when another section of the document is invalid.
-    """
-    ctx = info.context or {}
-    cloud, region = ctx.get("cloud"), ctx.get("region")
-    if cloud not in ("aws", "gcp"):
-        return None, None
-    cloud = Cloud(cloud)
-    return cloud, region if region in load_catalog().regions(cloud) else None
-
-
-def _duplicates(names: list[str]) -> list[str]:
-    seen: set[str] = set()
-    dup = []
-    for n in names:
-        if n in seen and n not in dup:
-            dup.append(n)
-        seen.add(n)
-    return dup
-
-
 # --- sections ----------------------------------------------------------------------------------------------
 
 
@@ -358,10 +233,10 @@ class GpuPoolSpec(StrictModel):
         p = Problems()
         if self.min_nodes > self.max_nodes:
             p.add("min_nodes", f"must be <= max_nodes ({self.max_nodes})", self.min_nodes)
-        dup = _duplicates([t.key for t in self.taints])
+        dup = duplicates([t.key for t in self.taints])
         if dup:
             p.add("taints", f"taint keys must be unique; repeated: {', '.join(dup)}", [t.key for t in self.taints])
-        cloud, region = _where(info)
+        cloud, region = where(info)
         if cloud is not None and region is not None:
             self._check_offered(p, cloud, region)
         p.raise_if_any()
@@ -407,7 +282,7 @@ class SystemNodesSpec(StrictModel):
         p = Problems()
         if self.min_nodes > self.max_nodes:
             p.add("min_nodes", f"must be <= max_nodes ({self.max_nodes})", self.min_nodes)
-        cloud, region = _where(info)
+        cloud, region = where(info)
         if cloud is not None and region is not None:
             cat = load_catalog()
             machines = cat.aws_instances if cloud is Cloud.AWS else cat.gcp_machines
@@ -444,7 +319,7 @@ class ClusterSpec(StrictModel):
     @field_validator("kubernetes_version")
     @classmethod
     def _supported_version(cls, v: str | None, info: ValidationInfo) -> str | None:
-        cloud, _ = _where(info)
+        cloud, _ = where(info)
         if cloud is not None and v is not None:
             service = "eks" if cloud is Cloud.AWS else "gke"
             versions = load_catalog().kubernetes_versions[service]
@@ -454,7 +329,7 @@ class ClusterSpec(StrictModel):
 
     @model_validator(mode="after")
     def _check(self) -> ClusterSpec:
-        dup = _duplicates([pool.name for pool in self.gpu_pools])
+        dup = duplicates([pool.name for pool in self.gpu_pools])
         if dup:
             raise spec_error(
                 "gpu_pools",
@@ -511,7 +386,7 @@ class DataLakeSpec(StrictModel):
     @model_validator(mode="after")
     def _check(self) -> DataLakeSpec:
         p = Problems()
-        dup = _duplicates(self.zones)
+        dup = duplicates(self.zones)
         if dup:
             p.add("zones", f"zone names must be unique; repeated: {', '.join(dup)}", self.zones)
         for zone in self.zone_lifecycle:
@@ -541,7 +416,7 @@ class FeatureStoreSpec(StrictModel):
     @field_validator("offline_store", "online_store")
     @classmethod
     def _available_on_cloud(cls, v: Any, info: ValidationInfo) -> Any:
-        cloud, _ = _where(info)
+        cloud, _ = where(info)
         table = OFFLINE_STORES if info.field_name == "offline_store" else ONLINE_STORES
         if cloud is not None and v is not None and v not in table[cloud]:
             raise spec_error(None, f"not available on {cloud}; allowed: {', '.join(table[cloud])}", str(v))
@@ -691,7 +566,7 @@ class EndpointSpec(StrictModel):
             if sum(v.weight for v in self.variants) <= 0:
                 p.add("variants", "at least one variant needs a weight > 0", [v.weight for v in self.variants])
         names = [v.name for v in self.variants] + ([self.shadow_variant.name] if self.shadow_variant else [])
-        dup = _duplicates(names)
+        dup = duplicates(names)
         if dup:
             p.add("variants", f"variant names must be unique; repeated: {', '.join(dup)}", names)
         p.raise_if_any()
@@ -775,7 +650,7 @@ class PlatformSpec(StrictModel):
     def _check_and_default(self) -> PlatformSpec:
         p = Problems()
         self._check_cloud(p)
-        dup = _duplicates([e.name for e in self.endpoints])
+        dup = duplicates([e.name for e in self.endpoints])
         if dup:
             p.add(
                 "endpoints",
@@ -796,7 +671,7 @@ class PlatformSpec(StrictModel):
             p.add("gcp_project", "only valid when cloud is gcp", self.gcp_project)
         if self.cloud is Cloud.GCP:
             for key, value in self.tag_set().items():
-                if not _GCP_LABEL.match(value):
+                if not GCP_LABEL.match(value):
                     p.add(
                         f"tags.{key.replace('-', '_')}",
                         "GCP labels allow only lowercase letters, digits, '_' and '-' (max 63)",

@@ -113,7 +113,7 @@ BAD_CONFIGS: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("missing cost tag", _delete("tags.cost_center"), "tags.cost_center", "required key is missing"),
     ("tag value with bad characters", _set("tags.team", "ml#platform"), "tags.team", "AWS tag rules"),
     ("vpc cidr with host bits", _set("network.cidr", "10.40.0.1/16"), "network.cidr", "no host bits"),
-    ("vpc cidr too small", _set("network.cidr", "10.40.0.0/28"), "network.cidr", "between /16 and /24"),
+    ("vpc cidr too small", _set("network.cidr", "10.40.0.0/22"), "network.cidr", "between /16 and /20"),
     ("nat strategy", _set("network.nat", "two"), "network.nat", "allowed: single, per-az, none"),
     ("one availability zone", _set("network.availability_zones", 1), "network.availability_zones", ">= 2"),
     ("kubernetes version", _set("cluster.kubernetes_version", "1.20"), "cluster.kubernetes_version", "allowed: 1.31"),
