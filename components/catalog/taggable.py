@@ -1,0 +1,38 @@
+"""Which resource types accept cost tags (AWS ``tags``) or labels (GCP ``labels``), read from the provider SDKs.
+
+The cost-tag rules (tests and the policy pack) must know whether a resource *could* carry tags, so that a
+taggable resource without them is a finding while an IAM policy attachment is not.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+
+# The argument that holds cost tags, per provider package.
+TAG_ARGUMENTS = {"aws": ("tags",), "gcp": ("labels", "resource_labels", "user_labels")}
+
+
+@functools.cache
+def tag_argument(type_token: str) -> str | None:
+    """``tags`` for ``aws:s3/bucket:Bucket``, ``labels`` for ``gcp:storage/bucket:Bucket``, None if untaggable."""
+    package, _, rest = type_token.partition(":")
+    if package not in TAG_ARGUMENTS or "/" not in rest:
+        return None
+    module_path, _, class_name = rest.partition(":")
+    module = module_path.split("/")[0]
+    try:
+        sdk = importlib.import_module(f"pulumi_{package}.{module}" if module != "index" else f"pulumi_{package}")
+        cls = getattr(sdk, class_name)
+    except (ImportError, AttributeError):
+        return None
+    init = getattr(cls, "_internal_init", None)
+    if init is None:
+        return None
+    params = inspect.signature(init).parameters
+    return next((name for name in TAG_ARGUMENTS[package] if name in params), None)
+
+
+def is_taggable(type_token: str) -> bool:
+    return tag_argument(type_token) is not None

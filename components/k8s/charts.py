@@ -1,0 +1,40 @@
+"""Helm charts the platform installs, pinned. Bump deliberately, with the compatibility noted here.
+
+Sources: Karpenter 1.11 supports Kubernetes 1.29-1.35 (karpenter.sh compatibility matrix, endoflife.date);
+cluster-autoscaler chart 9.59.0 ships app 1.35.0, and the image is pinned to the cluster's minor version
+(the autoscaler's support policy); NVIDIA device plugin 0.17.1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HelmChart:
+    name: str
+    repo: str  # an https chart repository, or an oci:// registry path
+    version: str
+
+    @property
+    def is_oci(self) -> bool:
+        return self.repo.startswith("oci://")
+
+    @property
+    def chart_ref(self) -> str:
+        """The ``chart`` argument of a helm Release: the full reference for OCI, else the name."""
+        return f"{self.repo}/{self.name}" if self.is_oci else self.name
+
+
+KARPENTER = HelmChart("karpenter", "oci://public.ecr.aws/karpenter", "1.11.1")
+NVIDIA_DEVICE_PLUGIN = HelmChart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")
+CLUSTER_AUTOSCALER = HelmChart("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0")
+
+# cluster-autoscaler must match the cluster's Kubernetes minor version.
+CLUSTER_AUTOSCALER_IMAGE_TAGS = {
+    "1.31": "v1.31.0",
+    "1.32": "v1.32.0",
+    "1.33": "v1.33.0",
+    "1.34": "v1.34.2",
+    "1.35": "v1.35.0",
+}

@@ -1,0 +1,74 @@
+"""Cloud-neutral GPU conventions and the NVIDIA device plugin.
+
+Every GPU node carries the ``nvidia.com/gpu`` NoSchedule taint (only pods that ask for GPUs land there) and
+the pool and GPU-model labels below; GPU add-ons select those labels and tolerate that taint, and are
+DaemonSets, which Karpenter and the cluster autoscaler ignore when deciding a node is empty, so they never
+keep an idle GPU node alive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .charts import NVIDIA_DEVICE_PLUGIN
+
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_TAINT_KEY = "nvidia.com/gpu"
+POOL_LABEL = "mlplatform.io/gpu-pool"
+GPU_MODEL_LABEL = "mlplatform.io/gpu"
+NODE_ROLE_LABEL = "mlplatform.io/node-role"
+SYSTEM_ROLE = "system"
+
+GPU_TOLERATION = {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}
+ON_GPU_NODES = {
+    "nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [{"key": GPU_MODEL_LABEL, "operator": "Exists"}]}]
+        }
+    }
+}
+
+
+def helm_release_args(chart: Any, namespace: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Arguments of a ``helm.v3.Release`` for a pinned chart (OCI or https repository)."""
+    args: dict[str, Any] = {
+        "chart": chart.chart_ref,
+        "version": chart.version,
+        "namespace": namespace,
+        "values": values,
+        "atomic": True,
+        "cleanup_on_fail": True,
+    }
+    if not chart.is_oci:
+        args["repository_opts"] = k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)
+    return args
+
+
+class NvidiaDevicePlugin(pulumi.ComponentResource):
+    """The NVIDIA device plugin DaemonSet, scheduled only on GPU nodes; advertises ``nvidia.com/gpu``.
+
+    Example::
+
+        NvidiaDevicePlugin("nvidia", opts=pulumi.ResourceOptions(provider=cluster.provider))
+    """
+
+    def __init__(self, name: str, namespace: str = "kube-system", opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlplatform:k8s:NvidiaDevicePlugin", name, None, opts)
+        values = {
+            # The chart's default affinity needs node-feature-discovery labels; GPU nodes here carry ours.
+            "affinity": ON_GPU_NODES,
+            "tolerations": [GPU_TOLERATION, {"key": "CriticalAddonsOnly", "operator": "Exists"}],
+            "priorityClassName": "system-node-critical",
+            "gfd": {"enabled": False},
+            "nfd": {"enabled": False},
+            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        }
+        self.release = k8s.helm.v3.Release(
+            name,
+            k8s.helm.v3.ReleaseArgs(**helm_release_args(NVIDIA_DEVICE_PLUGIN, namespace, values)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"release_name": self.release.name})
