@@ -1,0 +1,211 @@
+"""Network: a VPC across availability zones with public and private subnets, NAT by environment, and a free
+S3 gateway endpoint; or an existing VPC passed through untouched.
+
+Example::
+
+    from components.aws import Network, NetworkArgs
+
+    net = Network("ml", NetworkArgs(region="us-east-1", availability_zones=2, nat="single",
+                                    cluster_name="ml-dev", tags={"team": "ml"}))
+    pulumi.export("private_subnets", net.private_subnet_ids)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pydantic import Field
+
+from ..catalog import Cloud
+from ..models import ComponentArgs, VpcCidr
+from ..spec import ExistingNetwork, NatStrategy
+
+# Tags the AWS Load Balancer Controller and Karpenter discover subnets and security groups by.
+PUBLIC_ELB_TAG = "kubernetes.io/role/elb"
+INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb"
+KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery"
+
+
+def cluster_tag(cluster_name: str) -> str:
+    return f"kubernetes.io/cluster/{cluster_name}"
+
+
+class NetworkArgs(ComponentArgs):
+    _context_cloud = Cloud.AWS
+
+    region: str
+    """AWS region (its availability zones are looked up). Required."""
+    cidr: VpcCidr = "10.0.0.0/16"
+    """VPC range, /16 to /20. Default: 10.0.0.0/16."""
+    availability_zones: int = Field(default=2, ge=2, le=6)
+    """Zones to spread subnets over. Default: 2."""
+    nat: NatStrategy = NatStrategy.SINGLE
+    """single (one NAT gateway shared by all zones), per-az, or none (no internet egress). Default: single."""
+    cluster_name: str | None = None
+    """EKS cluster these subnets serve: tags them for the load balancer controller and Karpenter. Default: none."""
+    tags: dict[str, str] = {}
+    """Tags on every resource. Default: none."""
+    existing: ExistingNetwork | None = None
+    """Use this VPC and subnets; nothing is created. Default: create a network."""
+
+
+def subnet_ranges(cidr: str, zones: int) -> tuple[list[str], list[str]]:
+    """Private and public subnet ranges, one each per zone, carved from the VPC range.
+
+    The range is split in eight: private subnets take the first ``zones`` eighths (the VPC CNI gives every pod
+    an address, so they get the space), public subnets share the last eighth (they hold only NAT gateways and
+    load balancers). A /16 gives /19 private and /22 public subnets.
+    """
+    eighths = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=3))
+    private = [str(n) for n in eighths[:zones]]
+    public = [str(n) for n in list(eighths[7].subnets(prefixlen_diff=3))[:zones]]
+    return private, public
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, subnets, routes, NAT gateways and an S3 gateway endpoint (type ``mlplatform:aws:Network``)."""
+
+    vpc_id: pulumi.Output[str]
+    private_subnet_ids: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[list[str]]
+    availability_zones: list[str]
+    nat_gateway_count: int
+
+    def __init__(self, name: str, args: NetworkArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
+        args = args if isinstance(args, NetworkArgs) else NetworkArgs(**args)
+        super().__init__("mlplatform:aws:Network", name, None, opts)
+        self.args = args
+        if args.existing is not None:
+            self._use_existing(args.existing)
+        else:
+            self._create(name, args)
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+            }
+        )
+
+    def _use_existing(self, existing: ExistingNetwork) -> None:
+        self.vpc_id = pulumi.Output.from_input(existing.vpc_id)
+        self.private_subnet_ids = pulumi.Output.from_input(list(existing.private_subnet_ids))
+        self.public_subnet_ids = pulumi.Output.from_input(list(existing.public_subnet_ids))
+        self.availability_zones = []
+        self.nat_gateway_count = 0
+
+    def _tags(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {**self.args.tags, "Name": name, **(extra or {})}
+
+    def _create(self, name: str, args: NetworkArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        zones = aws.get_availability_zones(state="available", region=args.region).names
+        if len(zones) < args.availability_zones:
+            raise ValueError(
+                f"{args.region} has {len(zones)} available zones; availability_zones is {args.availability_zones}"
+            )
+        zones = sorted(zones)[: args.availability_zones]
+        self.availability_zones = zones
+        private_ranges, public_ranges = subnet_ranges(args.cidr, len(zones))
+
+        vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=args.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags=self._tags(name),
+            opts=child,
+        )
+        # Lock down the default security group: nothing should ever rely on it (CIS AWS 5.4).
+        aws.ec2.DefaultSecurityGroup(f"{name}-default", vpc_id=vpc.id, tags=self._tags(f"{name}-default"), opts=child)
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=self._tags(f"{name}-igw"), opts=child)
+
+        cluster = {cluster_tag(args.cluster_name): "shared"} if args.cluster_name else {}
+        discovery = {KARPENTER_DISCOVERY_TAG: args.cluster_name} if args.cluster_name else {}
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public",
+            vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
+            tags=self._tags(f"{name}-public"),
+            opts=child,
+        )
+        public, private = [], []
+        for zone, pub_range, priv_range in zip(zones, public_ranges, private_ranges, strict=True):
+            suffix = zone.rsplit("-", 1)[1]  # us-east-1a -> 1a: stable while the zone set is
+            pub = aws.ec2.Subnet(
+                f"{name}-public-{suffix}",
+                vpc_id=vpc.id,
+                cidr_block=pub_range,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=self._tags(f"{name}-public-{suffix}", {PUBLIC_ELB_TAG: "1", **cluster}),
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{suffix}", subnet_id=pub.id, route_table_id=public_rt.id, opts=child
+            )
+            priv = aws.ec2.Subnet(
+                f"{name}-private-{suffix}",
+                vpc_id=vpc.id,
+                cidr_block=priv_range,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=self._tags(f"{name}-private-{suffix}", {INTERNAL_ELB_TAG: "1", **cluster, **discovery}),
+                opts=child,
+            )
+            public.append(pub)
+            private.append(priv)
+
+        nat_count = {NatStrategy.SINGLE: 1, NatStrategy.PER_AZ: len(zones), NatStrategy.NONE: 0}[args.nat]
+        nats = []
+        for zone, pub in list(zip(zones, public, strict=True))[:nat_count]:
+            suffix = zone.rsplit("-", 1)[1]
+            eip = aws.ec2.Eip(f"{name}-nat-{suffix}", domain="vpc", tags=self._tags(f"{name}-nat-{suffix}"), opts=child)
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{suffix}",
+                    allocation_id=eip.id,
+                    subnet_id=pub.id,
+                    connectivity_type="public",
+                    tags=self._tags(f"{name}-nat-{suffix}"),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+            )
+        self.nat_gateway_count = len(nats)
+
+        private_rts = []
+        for i, (zone, priv) in enumerate(zip(zones, private, strict=True)):
+            suffix = zone.rsplit("-", 1)[1]
+            routes = []
+            if nats:
+                nat = nats[i] if len(nats) > 1 else nats[0]
+                routes = [aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)]
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-{suffix}",
+                vpc_id=vpc.id,
+                routes=routes,
+                tags=self._tags(f"{name}-private-{suffix}"),
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{suffix}", subnet_id=priv.id, route_table_id=rt.id, opts=child
+            )
+            private_rts.append(rt)
+
+        # Gateway endpoints are free and keep data-lake traffic off the NAT gateways ($0.045/GB there).
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=f"com.amazonaws.{args.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in [*private_rts, public_rt]],
+            tags=self._tags(f"{name}-s3"),
+            opts=child,
+        )
+
+        self.vpc_id = vpc.id
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
