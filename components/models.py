@@ -134,7 +134,11 @@ Duration = Annotated[str, AfterValidator(_duration)]
 class StrictModel(BaseModel):
     """Base of every spec and args model: unknown keys are errors; field docstrings are the reference docs."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_default=True)
+    # revalidate_instances: a model instance nested in another (GpuPoolSpec inside ClusterSpec) is checked again
+    # with the outer context (region), and shared default instances are never mutated in place.
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, validate_default=True, revalidate_instances="always"
+    )
 
     # Cloud assumed for context-dependent checks when a model is built directly (component args set it).
     _context_cloud: ClassVar[Cloud | None] = None

@@ -101,6 +101,9 @@ class PlanResource:
     provider: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:  # the full record is huge; failures should print something readable
+        return f"PlanResource({self.type} {self.name!r})"
+
     def input(self, path: str, default: Any = None) -> Any:
         """An input by dotted path, secrets revealed: ``r.input("vpcConfig.endpointPublicAccess")``."""
         return lookup(self.inputs, path, default)
@@ -162,6 +165,9 @@ class Plan:
         self._index[r.urn] = r
         if r.parent:
             self._children.setdefault(r.parent, []).append(r)
+
+    def __repr__(self) -> str:
+        return f"Plan({self.project}/{self.stack}: {len(self.resources)} resources)"
 
     def __iter__(self) -> Iterator[PlanResource]:
         return iter(self.resources)

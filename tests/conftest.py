@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from mlplatform import engine
+from mlplatform.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "prod")
@@ -27,3 +32,20 @@ def dev_doc() -> dict[str, Any]:
 @pytest.fixture
 def repo_root() -> Path:
     return ROOT
+
+
+@functools.cache
+def planned(stack: str) -> Plan:
+    """The Plan of a shipped stack of the root program (computed once per test session; do not mutate)."""
+    return engine.run(ROOT, stack=stack)
+
+
+def plan_variant(stack: str, change: Callable[[dict[str, Any]], None]) -> Plan:
+    """The Plan of a shipped stack with its `mlplatform:platform` document changed by `change`."""
+    doc = stack_document(stack)
+    change(doc)
+    return engine.run(ROOT, stack=stack, config={"mlplatform:platform": doc})
+
+
+def cost_tags(plan: Plan) -> dict[str, str]:
+    return plan.one("mlplatform:index:Platform").outputs["cost_tags"]

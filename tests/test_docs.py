@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from components.aws import GpuClusterArgs, NetworkArgs
 from components.spec import PlatformSpec, describe_fields
 from tests.conftest import ROOT
 
@@ -15,3 +18,13 @@ def test_readme_documents_every_configuration_key():
     readme = (ROOT / "README.md").read_text()
     missing = [path for path, _ in describe_fields(PlatformSpec) if f"`{path}`" not in readme]
     assert not missing, f"README lacks these mlplatform:platform keys: {missing}"
+
+
+@pytest.mark.parametrize("model", [NetworkArgs, GpuClusterArgs])
+def test_readme_documents_every_component_arg(model):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index(f"### `{model.__name__.removesuffix('Args')}`") :]
+    missing = [
+        path for path, _ in describe_fields(model) if not path.startswith("cluster.") and f"`{path}`" not in section
+    ]
+    assert not missing, f"README lacks these {model.__name__} fields: {missing}"

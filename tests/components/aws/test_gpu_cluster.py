@@ -1,0 +1,377 @@
+"""GpuCluster on the Plan: EKS settings, GPU pools (Karpenter and managed node groups), IMDSv2, tags, validation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.aws import GpuCluster, GpuClusterArgs
+from components.catalog import load_catalog
+from components.catalog.taggable import tag_argument
+from components.errors import ConfigError
+from components.spec import ClusterSpec, GpuPoolSpec
+from mlplatform import engine
+from mlplatform.plan import Plan, Secret
+from tests.conftest import cost_tags, plan_variant, planned, stack_document
+
+NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
+NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NODEGROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+def requirement(pool, key):
+    return next(r for r in pool.input("spec.template.spec.requirements") if r["key"] == key)
+
+
+def release(plan: Plan, chart_fragment: str):
+    return next(r for r in plan.by_type(RELEASE) if chart_fragment in r.input("chart"))
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_nodepool_instance_type_carries_the_requested_gpus(stack):
+    plan = planned(stack)
+    cat = load_catalog()
+    pools = {p["name"]: p for p in stack_document(stack)["cluster"]["gpu_pools"]}
+    nodepools = plan.by_type(NODEPOOL)
+    assert nodepools
+    for np in nodepools:
+        pool = pools[np.input("spec.template.metadata.labels")["mlplatform.io/gpu-pool"]]
+        types = requirement(np, "node.kubernetes.io/instance-type")["values"]
+        assert types, np.name
+        for t in types:
+            assert cat.gpu_of("aws", t) == (pool["gpu"], pool.get("gpus_per_node", 1)), (np.name, t)
+        assert np.input("spec.template.metadata.labels")["mlplatform.io/gpu"] == pool["gpu"]
+
+
+def test_dev_pools_are_spot_only_and_bounded():
+    plan = planned("dev")
+    for np in plan.by_type(NODEPOOL):
+        assert requirement(np, "karpenter.sh/capacity-type")["values"] == ["spot"]
+    limits = {np.input("metadata.name"): np.input("spec.limits") for np in plan.by_type(NODEPOOL)}
+    assert limits["inference"]["nvidia.com/gpu"] == "4"  # max_nodes 4 x 1 GPU
+    assert limits["experiments"]["nvidia.com/gpu"] == "2"
+    # cpu and memory limits cover max_nodes of the largest allowed shape
+    assert int(limits["inference"]["cpu"]) == 4 * max(
+        load_catalog().machine_type("aws", t).vcpu
+        for t in requirement(
+            plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference"), "node.kubernetes.io/instance-type"
+        )["values"]
+    )
+
+
+def test_gpu_nodes_are_tainted_and_consolidated_when_empty():
+    plan = planned("dev")
+    for np in plan.by_type(NODEPOOL):
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"} in np.input(
+            "spec.template.spec.taints"
+        )
+        disruption = np.input("spec.disruption")
+        assert disruption["consolidationPolicy"] == "WhenEmpty"
+        assert disruption["budgets"] == [{"nodes": "10%"}]
+    assert (
+        plan.one(NODEPOOL, "mlplatform-cluster-karpenter-experiments").input("spec.disruption.consolidateAfter") == "2m"
+    )
+    assert (
+        plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference").input("spec.disruption.consolidateAfter") == "5m"
+    )
+
+
+def test_spot_with_fallback_adds_a_lower_weight_on_demand_pool():
+    plan = planned("prod")
+    spot = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference")
+    fallback = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference-on-demand")
+    assert requirement(spot, "karpenter.sh/capacity-type")["values"] == ["spot"]
+    assert requirement(fallback, "karpenter.sh/capacity-type")["values"] == ["on-demand"]
+    assert spot.input("spec.weight") > fallback.input("spec.weight")
+    assert fallback.input("spec.template.metadata.labels")["mlplatform.io/fallback-for"] == "inference"
+    training = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-training")
+    assert requirement(training, "karpenter.sh/capacity-type")["values"] == ["on-demand"]
+    assert requirement(training, "node.kubernetes.io/instance-type")["values"] == ["p4d.24xlarge"]
+
+
+def test_interruption_queue_and_events_are_wired_into_karpenter():
+    plan = planned("dev")
+    queue = plan.one("aws:sqs/queue:Queue")
+    karpenter = release(plan, "karpenter")
+    assert karpenter.input("chart") == "oci://public.ecr.aws/karpenter/karpenter"
+    assert karpenter.input("version") == "1.11.1"
+    assert karpenter.input("values.settings.interruptionQueue") == queue.output("name")
+    assert karpenter.input("values.settings.clusterName") == plan.one("aws:eks/cluster:Cluster").input("name")
+    patterns = [json.loads(r.input("eventPattern")) for r in plan.by_type("aws:cloudwatch/eventRule:EventRule")]
+    assert sorted(p["detail-type"][0] for p in patterns) == [
+        "AWS Health Event",
+        "EC2 Instance Rebalance Recommendation",
+        "EC2 Instance State-change Notification",
+        "EC2 Spot Instance Interruption Warning",
+    ]
+    targets = plan.by_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert len(targets) == 4 and all(t.input("arn") == queue.output("arn") for t in targets)
+    policy = json.loads(plan.one("aws:sqs/queuePolicy:QueuePolicy").input("policy"))
+    assert policy["Statement"][0]["Principal"]["Service"] == ["events.amazonaws.com", "sqs.amazonaws.com"]
+
+
+def test_karpenter_controller_uses_pod_identity_scoped_to_the_cluster():
+    plan = planned("dev")
+    cluster_name = plan.one("aws:eks/cluster:Cluster").input("name")
+    assoc = next(
+        a
+        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if a.input("serviceAccount") == "karpenter"
+    )
+    assert assoc.input("namespace") == "kube-system" and assoc.input("clusterName") == cluster_name
+    role = next(r for r in plan.by_type("aws:iam/role:Role") if r.output("arn") == assoc.input("roleArn"))
+    trust = json.loads(role.input("assumeRolePolicy"))
+    assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    policies = [
+        json.loads(p.input("policy"))
+        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+        if p.input("role") == role.id
+    ]
+    text = json.dumps(policies)
+    assert f"kubernetes.io/cluster/{cluster_name}" in text
+    pass_role = next(s for p in policies for s in p["Statement"] if s.get("Sid") == "AllowPassingInstanceRole")
+    node_role = plan.one("aws:iam/role:Role", "mlplatform-cluster-karpenter-node")
+    assert pass_role["Resource"] == node_role.output("arn")
+    node_entry = plan.one("aws:eks/accessEntry:AccessEntry", "mlplatform-cluster-karpenter-node")
+    assert node_entry.input("type") == "EC2_LINUX" and node_entry.input("principalArn") == node_role.output("arn")
+
+
+def test_imdsv2_required_on_every_node():
+    for stack in ("dev", "prod"):
+        plan = planned(stack)
+        templates = {t.id: t for t in plan.by_type("aws:ec2/launchTemplate:LaunchTemplate")}
+        for t in templates.values():
+            assert t.input("metadataOptions.httpTokens") == "required"
+            assert t.input("metadataOptions.httpPutResponseHopLimit") == 1
+        for ng in plan.by_type(NODEGROUP):
+            assert ng.input("launchTemplate.id") in templates, f"{ng.name} launches without our template"
+        node_class = plan.one(NODECLASS)
+        assert node_class.input("spec.metadataOptions.httpTokens") == "required"
+        assert node_class.input("spec.metadataOptions.httpPutResponseHopLimit") == 1
+
+
+def test_node_class_uses_al2023_discovery_tags_and_large_encrypted_gp3():
+    plan = planned("dev")
+    spec = plan.one(NODECLASS).input("spec")
+    cluster_name = plan.one("aws:eks/cluster:Cluster").input("name")
+    assert spec["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
+    assert spec["subnetSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": cluster_name}}]
+    assert spec["securityGroupSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": cluster_name}}]
+    ebs = spec["blockDeviceMappings"][0]["ebs"]
+    assert ebs == {"volumeSize": "100Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True}
+    assert spec["role"] == plan.one("aws:iam/role:Role", "mlplatform-cluster-karpenter-node").output("name")
+    assert cost_tags(plan).items() <= spec["tags"].items(), "instances Karpenter launches carry the cost tags"
+    discovery = plan.one("aws:ec2/tag:Tag")
+    assert discovery.input("key") == "karpenter.sh/discovery" and discovery.input("value") == cluster_name
+
+
+def test_control_plane_settings():
+    plan = planned("dev")
+    cluster = plan.one("aws:eks/cluster:Cluster")
+    assert cluster.input("version") == "1.33"
+    assert cluster.input("accessConfig.authenticationMode") == "API"
+    assert cluster.input("enabledClusterLogTypes") == [
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    ]
+    assert cluster.input("upgradePolicy.supportType") == "STANDARD"
+    key = plan.one("aws:kms/key:Key")
+    assert key.input("enableKeyRotation") is True
+    assert cluster.input("encryptionConfig") == {"provider": {"keyArn": key.output("arn")}, "resources": ["secrets"]}
+    logs = plan.one("aws:cloudwatch/logGroup:LogGroup")
+    assert logs.input("name") == f"/aws/eks/{cluster.input('name')}/cluster" and logs.input("retentionInDays") == 7
+    assert logs.urn in cluster.dependencies, "the log group exists before EKS writes to it"
+    assert {a.input("addonName") for a in plan.by_type("aws:eks/addon:Addon")} == {
+        "vpc-cni",
+        "coredns",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+    }
+    admins = plan.by_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert [a.input("principalArn") for a in admins] == ["arn:aws:iam::123456789012:role/PlatformAdmin"]
+    assert admins[0].input("policyArn").endswith("/AmazonEKSClusterAdminPolicy")
+
+
+def test_endpoint_access_by_environment():
+    dev = planned("dev").one("aws:eks/cluster:Cluster").input("vpcConfig")
+    staging = planned("staging").one("aws:eks/cluster:Cluster").input("vpcConfig")
+    prod = planned("prod").one("aws:eks/cluster:Cluster").input("vpcConfig")
+    assert prod["endpointPublicAccess"] is False and prod["endpointPrivateAccess"] is True
+    assert "publicAccessCidrs" not in prod
+    assert staging["endpointPublicAccess"] is True and staging["publicAccessCidrs"] == ["203.0.113.0/24"]
+    assert dev["endpointPublicAccess"] is True
+
+
+def test_prod_protects_the_cluster_and_its_key():
+    plan = planned("prod")
+    cluster = plan.one("aws:eks/cluster:Cluster")
+    assert cluster.options["protect"] and cluster.input("deletionProtection") is True
+    assert plan.one("aws:kms/key:Key").options["protect"]
+    assert not planned("dev").one("aws:eks/cluster:Cluster").options["protect"]
+
+
+def test_system_nodes_spot_in_dev_on_demand_in_prod():
+    dev = planned("dev").one(NODEGROUP, "mlplatform-cluster-system")
+    prod = planned("prod").one(NODEGROUP, "mlplatform-cluster-system")
+    assert dev.input("capacityType") == "SPOT" and prod.input("capacityType") == "ON_DEMAND"
+    assert dev.input("labels") == {"mlplatform.io/node-role": "system"}
+    assert dev.input("amiType") == "AL2023_x86_64_STANDARD"
+    assert prod.input("scalingConfig") == {"minSize": 3, "desiredSize": 3, "maxSize": 6}
+
+
+def test_kubeconfig_is_a_secret_output_and_feeds_the_provider():
+    plan = planned("dev")
+    assert isinstance(plan.outputs["kubeconfig"], Secret)
+    provider = plan.one("pulumi:providers:kubernetes")
+    assert isinstance(provider.inputs["kubeconfig"], Secret)
+    config = json.loads(provider.input("kubeconfig"))
+    assert config["users"][0]["user"]["exec"]["args"][:2] == ["eks", "get-token"]
+    assert config["clusters"][0]["cluster"]["server"] == plan.one("aws:eks/cluster:Cluster").output("endpoint")
+    assert provider.input("kubeconfig") not in plan.to_json()
+    for r in plan.find(where=lambda r: r.type.startswith("kubernetes:")):
+        assert r.provider == provider.urn, f"{r.name} must deploy to this cluster"
+
+
+def test_nvidia_device_plugin_runs_only_on_gpu_nodes():
+    plugin = release(planned("dev"), "nvidia-device-plugin")
+    assert plugin.input("version") == "0.17.1"
+    assert plugin.input("repositoryOpts.repo") == "https://nvidia.github.io/k8s-device-plugin"
+    terms = plugin.input(
+        "values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+    )
+    assert terms == [{"matchExpressions": [{"key": "mlplatform.io/gpu", "operator": "Exists"}]}]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in plugin.input("values.tolerations")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_taggable_aws_resource_carries_the_cost_tags(stack):
+    plan = planned(stack)
+    expected = cost_tags(plan)
+    untagged = []
+    for r in plan.custom_resources():
+        arg = tag_argument(r.type)
+        if r.package != "aws" or arg is None:
+            continue
+        tags = r.input(arg) or {}
+        if not expected.items() <= tags.items():
+            untagged.append(r.name)
+    assert not untagged
+    checked = [r for r in plan.custom_resources() if r.package == "aws" and tag_argument(r.type)]
+    assert len(checked) > 30
+
+
+def _managed_node_groups(doc):
+    doc["cluster"]["provisioner"] = "managed-node-groups"
+
+
+def test_managed_node_groups_scale_from_zero_with_autoscaler_templates():
+    plan = plan_variant("dev", _managed_node_groups)
+    assert plan.by_type(NODEPOOL) == []
+    gpu_groups = [ng for ng in plan.by_type(NODEGROUP) if "system" not in ng.name]
+    assert {ng.name for ng in gpu_groups} == {"mlplatform-cluster-gpu-inference", "mlplatform-cluster-gpu-experiments"}
+    for ng in gpu_groups:
+        assert ng.input("scalingConfig.minSize") == 0 and ng.input("scalingConfig.desiredSize") == 0
+        assert ng.input("capacityType") == "SPOT"
+        assert ng.input("amiType") == "AL2023_x86_64_NVIDIA"
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in ng.input("taints")
+        assert ng.options["ignore_changes"] == ["scalingConfig.desiredSize"]
+    templates = {
+        t.input("tag.key"): t.input("tag.value")
+        for t in plan.by_type("aws:autoscaling/tag:Tag")
+        if t.name.startswith("mlplatform-cluster-gpu-inference-")
+    }
+    assert templates["k8s.io/cluster-autoscaler/node-template/label/mlplatform.io/gpu"] == "L4"
+    assert templates["k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"] == "true:NoSchedule"
+    assert templates["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "1"
+    autoscaler = release(plan, "cluster-autoscaler")
+    assert autoscaler.input("version") == "9.59.0"
+    assert autoscaler.input("values.image.tag") == "v1.33.0"
+    assert autoscaler.input("values.autoDiscovery.clusterName") == plan.one("aws:eks/cluster:Cluster").input("name")
+    assert autoscaler.input("values.extraArgs.scale-down-unneeded-time") == "5m"
+
+
+def test_managed_node_groups_fallback_prefers_spot():
+    def change(doc):
+        _managed_node_groups(doc)
+        doc["cluster"]["gpu_pools"][0]["capacity"] = "spot-with-on-demand-fallback"
+
+    plan = plan_variant("dev", change)
+    names = {ng.name: ng for ng in plan.by_type(NODEGROUP)}
+    assert names["mlplatform-cluster-gpu-inference-spot"].input("capacityType") == "SPOT"
+    assert names["mlplatform-cluster-gpu-inference-on-demand"].input("capacityType") == "ON_DEMAND"
+    assert names["mlplatform-cluster-gpu-inference-on-demand"].input("scalingConfig.minSize") == 0
+    values = release(plan, "cluster-autoscaler").input("values")
+    assert values["extraArgs"]["expander"] == "priority,least-waste"
+    assert values["expanderPriorities"] == {"50": [".*-spot-.*"], "10": [".*-on-demand-.*"], "1": [".*"]}
+
+
+# --- standalone use and validation ------------------------------------------------------------------------
+
+NETWORK = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "private_subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
+}
+
+
+def test_standalone_cluster_selects_given_subnets_by_id():
+    def program():
+        GpuCluster(
+            "gpu",
+            GpuClusterArgs(
+                region="eu-west-1",
+                network=NETWORK,
+                tags={"team": "ml"},
+                cluster=ClusterSpec(gpu_pools=[GpuPoolSpec(name="t4", gpu="T4", max_nodes=2)]),
+            ),
+        )
+
+    plan = engine.run(program, stack="sandbox", config={"aws:region": "eu-west-1"})
+    assert plan.one("aws:eks/cluster:Cluster").input("name") == "gpu-sandbox"
+    assert plan.one(NODECLASS).input("spec.subnetSelectorTerms") == [{"id": s} for s in NETWORK["private_subnet_ids"]]
+    assert requirement(plan.one(NODEPOOL), "node.kubernetes.io/instance-type")["values"][0].startswith("g4dn.")
+
+
+@pytest.mark.parametrize(
+    ("pool", "path", "fragment"),
+    [
+        ({"name": "p", "gpu": "B200", "max_nodes": 1}, "args.cluster.gpu_pools[0].gpu", "allowed: T4"),
+        ({"name": "p", "gpu": "L40S", "max_nodes": 1}, "args.cluster.gpu_pools[0].gpu", "not offered in aws eu-west-1"),
+        (
+            {"name": "p", "gpu": "T4", "min_nodes": 3, "max_nodes": 2},
+            "args.cluster.gpu_pools[0].min_nodes",
+            "must be <= max_nodes (2)",
+        ),
+        ({"name": "p", "gpu": "T4", "max_nodes": 0}, "args.cluster.gpu_pools[0].max_nodes", ">= 1"),
+        (
+            {"name": "p", "gpu": "A100", "gpus_per_node": 2, "max_nodes": 1},
+            "args.cluster.gpu_pools[0].gpus_per_node",
+            "allowed: 8",
+        ),
+    ],
+)
+def test_raises_when_a_pool_is_impossible(pool, path, fragment):
+    with pytest.raises(ConfigError) as info:
+        GpuClusterArgs(region="eu-west-1", network=NETWORK, cluster={"gpu_pools": [pool]})
+    assert path in info.value.paths()
+    assert fragment in str(info.value)
+    assert str(info.value).startswith("GpuClusterArgs: ")
+
+
+def test_raises_when_pool_models_were_built_for_another_region():
+    pool = GpuPoolSpec(name="p", gpu="L40S", max_nodes=1)  # fine in us-east-1 ...
+    with pytest.raises(ConfigError) as info:  # ... but not in eu-west-1
+        GpuClusterArgs(region="eu-west-1", network=NETWORK, cluster=ClusterSpec(gpu_pools=[pool]))
+    assert "args.cluster.gpu_pools[0].gpu" in info.value.paths()
+
+
+def test_raises_for_bad_cluster_level_args():
+    with pytest.raises(ConfigError) as info:
+        GpuClusterArgs(region="mars-1", network={"vpc_id": "v"}, ami_alias="ubuntu", imds_hop_limit=3)
+    assert {"args.region", "args.network.private_subnet_ids", "args.ami_alias", "args.imds_hop_limit"} <= set(
+        info.value.paths()
+    )

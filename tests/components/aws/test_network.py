@@ -1,0 +1,112 @@
+"""Network: zones, NAT strategy, subnet tags, the S3 endpoint, and bring-your-own VPC."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from components.aws import Network, NetworkArgs
+from components.aws.network import subnet_ranges
+from components.errors import ConfigError
+from mlplatform import engine
+from tests.conftest import planned
+
+NAT = "aws:ec2/natGateway:NatGateway"
+SUBNET = "aws:ec2/subnet:Subnet"
+
+
+def test_dev_has_two_zones_and_one_nat():
+    plan = planned("dev")
+    subnets = plan.by_type(SUBNET)
+    assert len(subnets) == 4
+    assert {s.input("availabilityZone") for s in subnets} == {"us-east-1a", "us-east-1b"}
+    assert len(plan.by_type(NAT)) == 1
+    # every private route table routes to that one NAT gateway
+    nat_id = plan.one(NAT).id
+    private_rts = [r for r in plan.by_type("aws:ec2/routeTable:RouteTable") if "private" in r.name]
+    assert len(private_rts) == 2
+    assert all(rt.input("routes")[0]["natGatewayId"] == nat_id for rt in private_rts)
+
+
+def test_prod_has_three_zones_and_a_nat_per_zone():
+    plan = planned("prod")
+    assert {s.input("availabilityZone") for s in plan.by_type(SUBNET)} == {"us-west-2a", "us-west-2b", "us-west-2c"}
+    nats = plan.by_type(NAT)
+    assert len(nats) == 3
+    nat_ids = {n.id for n in nats}
+    routes = {
+        rt.input("routes")[0]["natGatewayId"]
+        for rt in plan.by_type("aws:ec2/routeTable:RouteTable")
+        if "private" in rt.name
+    }
+    assert routes == nat_ids, "each zone's private route table uses its own zone's NAT gateway"
+
+
+def test_subnets_carry_discovery_tags():
+    plan = planned("dev")
+    cluster = plan.one("aws:eks/cluster:Cluster").input("name")
+    for s in plan.by_type(SUBNET):
+        tags = s.input("tags")
+        assert tags[f"kubernetes.io/cluster/{cluster}"] == "shared"
+        assert s.input("mapPublicIpOnLaunch") is False
+        if "-public-" in s.name:
+            assert tags["kubernetes.io/role/elb"] == "1" and "karpenter.sh/discovery" not in tags
+        else:
+            assert tags["kubernetes.io/role/internal-elb"] == "1"
+            assert tags["karpenter.sh/discovery"] == cluster
+
+
+def test_s3_gateway_endpoint_serves_every_route_table():
+    plan = planned("prod")
+    endpoint = plan.one("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert endpoint.input("vpcEndpointType") == "Gateway"
+    assert endpoint.input("serviceName") == "com.amazonaws.us-west-2.s3"
+    assert set(endpoint.input("routeTableIds")) == {rt.id for rt in plan.by_type("aws:ec2/routeTable:RouteTable")}
+
+
+def test_default_security_group_is_locked_down():
+    sg = planned("dev").one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert not sg.input("ingress") and not sg.input("egress")
+
+
+@pytest.mark.parametrize(("cidr", "zones"), [("10.0.0.0/16", 2), ("10.40.0.0/16", 6), ("172.16.0.0/20", 3)])
+def test_subnet_ranges_fit_and_never_overlap(cidr, zones):
+    private, public = subnet_ranges(cidr, zones)
+    nets = [ipaddress.IPv4Network(n) for n in private + public]
+    vpc = ipaddress.IPv4Network(cidr)
+    assert all(n.subnet_of(vpc) for n in nets)
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
+    assert all(n.prefixlen <= 28 for n in nets), "AWS subnets are /28 or larger"
+
+
+def test_nat_none_creates_no_nat_and_per_az_overrides_dev():
+    def program(nat):
+        return lambda: Network("n", NetworkArgs(region="us-east-1", nat=nat, availability_zones=3))
+
+    assert engine.run(program("none")).by_type(NAT) == []
+    assert len(engine.run(program("per-az")).by_type(NAT)) == 3
+
+
+def test_existing_network_creates_nothing():
+    def program():
+        Network(
+            "n",
+            NetworkArgs(
+                region="us-east-1",
+                existing={
+                    "vpc_id": "vpc-0123456789abcdef0",
+                    "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+                },
+            ),
+        )
+
+    plan = engine.run(program)
+    assert plan.custom_resources() == []
+    assert plan.one("mlplatform:aws:Network").outputs["vpc_id"] == "vpc-0123456789abcdef0"
+
+
+def test_raises_when_args_are_invalid():
+    with pytest.raises(ConfigError) as info:
+        NetworkArgs(region="us-east-1", cidr="10.0.0.0/8", availability_zones=1, nat="sometimes")
+    assert set(info.value.paths()) == {"args.cidr", "args.availability_zones", "args.nat"}

@@ -1,0 +1,103 @@
+"""Kubernetes objects the components produce validate against the schemas of the cluster's version, offline.
+
+Built-in kinds (Deployments, Services, ConfigMaps, ...) validate strictly with kubernetes-validate (a
+misspelt field fails). Helm releases are rendered by the provider, so the pod-spec fragments our values put
+into charts (affinity, tolerations, nodeSelector, resources, env) are validated inside a Pod. Karpenter
+objects validate against the fields of Karpenter's v1 API (tests/schemas/karpenter_v1.py).
+"""
+
+from __future__ import annotations
+
+import jsonschema
+import kubernetes_validate
+import pytest
+
+from mlplatform.plan import Plan, PlanResource, reveal
+from tests.conftest import STACKS, planned, stack_document
+from tests.schemas.karpenter_v1 import SCHEMAS
+
+POD_FRAGMENTS = ("affinity", "tolerations", "nodeSelector")
+
+
+def kubernetes_version(stack: str) -> str:
+    return stack_document(stack)["cluster"].get("kubernetes_version", "1.33")
+
+
+def manifest(r: PlanResource) -> dict:
+    """The object as the provider sends it: apiVersion, kind, metadata and the rest of the inputs."""
+    obj = {k: v for k, v in reveal(r.inputs).items() if k not in ("__inputs",)}
+    obj.setdefault("metadata", {}).setdefault("name", r.output("metadata.name"))
+    return obj
+
+
+def builtin_objects(plan: Plan) -> list[PlanResource]:
+    return [
+        r
+        for r in plan.custom_resources()
+        if r.type.startswith("kubernetes:")
+        and (
+            r.type.split(":")[1].count("/") == 0
+            or r.type.split(":")[1].split("/")[0].endswith(".k8s.io")
+            or r.type.split(":")[1].split("/")[0] in ("apps", "batch", "policy", "autoscaling")
+        )
+    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_builtin_kinds_validate_strictly(stack):
+    plan = planned(stack)
+    for r in builtin_objects(plan):
+        kubernetes_validate.validate(manifest(r), kubernetes_version(stack), strict=True)
+
+
+def _pod_with(values: dict) -> dict:
+    container = {"name": "c", "image": "example/c:1"}
+    for key in ("resources", "env"):
+        if key in values:
+            container[key] = values[key]
+    spec = {"containers": [container], **{k: values[k] for k in POD_FRAGMENTS if k in values}}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fragment"}, "spec": spec}
+
+
+def _fragments(values: dict) -> list[dict]:
+    """Pod-spec fragments found at the top of Helm values and under a `controller` section."""
+    found = []
+    for section in (values, values.get("controller") or {}):
+        if any(k in section for k in (*POD_FRAGMENTS, "resources", "env")):
+            found.append(section)
+    return found
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_helm_values_pod_fragments_validate(stack):
+    plan = planned(stack)
+    releases = plan.by_type("kubernetes:helm.sh/v3:Release")
+    assert releases
+    checked = 0
+    for r in releases:
+        for fragment in _fragments(reveal(r.input("values")) or {}):
+            kubernetes_validate.validate(_pod_with(fragment), kubernetes_version(stack), strict=True)
+            checked += 1
+    assert checked >= len(releases)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_karpenter_objects_match_the_v1_api(stack):
+    plan = planned(stack)
+    objects = [r for r in plan.custom_resources() if r.type.startswith("kubernetes:karpenter.")]
+    assert {r.input("kind") for r in objects} == {"NodePool", "EC2NodeClass"}
+    for r in objects:
+        schema = SCHEMAS[(r.input("apiVersion"), r.input("kind"))]
+        jsonschema.validate(reveal(r.input("spec")), schema)
+        assert set(r.inputs) <= {"apiVersion", "kind", "metadata", "spec"}
+
+
+def test_schema_catches_a_misspelt_field():
+    spec = reveal(planned("dev").by_type("kubernetes:karpenter.sh/v1:NodePool")[0].input("spec"))
+    spec["disruption"]["consolidateAftr"] = "5m"
+    with pytest.raises(jsonschema.ValidationError, match="consolidateAftr"):
+        jsonschema.validate(spec, SCHEMAS[("karpenter.sh/v1", "NodePool")])
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(
+            _pod_with({"tolerations": [{"key": "a", "efect": "NoSchedule"}]}), "1.33", strict=True
+        )

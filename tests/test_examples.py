@@ -1,0 +1,21 @@
+"""Every example is a standalone program that plans with its own Pulumi.yaml and stack file."""
+
+from __future__ import annotations
+
+from mlplatform import engine
+from mlplatform.plan import Secret
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+
+
+def test_aws_gpu_cluster_example_uses_only_gpu_cluster():
+    plan = engine.run(EXAMPLES / "aws-gpu-cluster", stack="dev")
+    assert plan.project == "aws-gpu-cluster"
+    tops = {r.type for r in plan.children(plan.stack_resource)}
+    assert tops == {"mlplatform:aws:GpuCluster"}
+    assert plan.outputs["gpu_pools"] == ["inference", "training", "training-on-demand"]
+    assert isinstance(plan.outputs["kubeconfig"], Secret)
+    cluster = plan.one("aws:eks/cluster:Cluster")
+    assert cluster.input("vpcConfig.subnetIds") == ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702"]
+    assert plan.one("aws:sqs/queue:Queue").output("arn").startswith("arn:aws:sqs:us-west-2:")
