@@ -10,10 +10,25 @@ Example (the whole root program)::
 from __future__ import annotations
 
 import pulumi
+import pulumi_kubernetes as k8s
 
-from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
+from .aws import (
+    ClusterNetwork,
+    DataLake,
+    DataLakeArgs,
+    FeatureStore,
+    FeatureStoreArgs,
+    GpuCluster,
+    GpuClusterArgs,
+    Network,
+    NetworkArgs,
+    PrivateNetwork,
+    WorkloadCluster,
+)
 from .catalog import Cloud
 from .spec import NatStrategy, PlatformSpec
+
+PLATFORM_NAMESPACE = "mlplatform"
 
 
 class MlPlatform(pulumi.ComponentResource):
@@ -75,6 +90,44 @@ class MlPlatform(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        # The platform's own services (MLflow, Feast) run in one namespace.
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": PLATFORM_NAMESPACE, "labels": {"app.kubernetes.io/part-of": "mlplatform"}},
+            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
+        )
+        workloads = WorkloadCluster(
+            cluster_name=self.cluster.cluster_name,
+            provider=self.cluster.provider,
+            namespace=PLATFORM_NAMESPACE,
+            security_group_id=self.cluster.cluster_security_group_id,
+        )
+        self.lake = DataLake(
+            f"{name}-lake",
+            DataLakeArgs(region=spec.region, environment=spec.environment, lake=spec.data_lake, tags=self.tags),
+            opts=child,
+        )
+        self.outputs.update(
+            lake_buckets=self.lake.bucket_names,
+            dvc_remote_url=self.lake.dvc_remote_url,
+            athena_workgroup=self.lake.athena_workgroup,
+        )
+        if spec.feature_store.enabled:
+            self.feature_store = FeatureStore(
+                f"{name}-features",
+                FeatureStoreArgs(
+                    region=spec.region,
+                    environment=spec.environment,
+                    lake=self.lake,
+                    store=spec.feature_store,
+                    features_zone="features" if "features" in self.lake.zones else self.lake.zones[0],
+                    cluster=workloads,
+                    network=PrivateNetwork(vpc_id=self.network.vpc_id, subnet_ids=self.network.private_subnet_ids),
+                    tags=self.tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            )
+            self.outputs.update(feature_store_yaml=self.feature_store.feature_store_yaml)
         self.outputs.update(
             vpc_id=self.network.vpc_id,
             cluster_name=self.cluster.cluster_name,

@@ -20,6 +20,7 @@ value received and what is allowed (:class:`components.errors.ConfigError`).
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -403,15 +404,34 @@ class FeatureServerSpec(StrictModel):
     """Feature server replicas. Default: 1."""
 
 
+FEAST_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+
+
 class FeatureStoreSpec(StrictModel):
     enabled: bool = True
     """Create the Feast feature store. Default: true."""
+    project: str | None = Field(default=None, pattern=FEAST_NAME)
+    """Feast project name (letters, digits, underscores). Default: the cost tag ``project`` with - as _."""
+    feature_views: list[Annotated[str, Field(pattern=FEAST_NAME)]] = []
+    """Feature views whose DynamoDB online tables the platform creates ahead of ``feast apply`` (on-demand,
+    point-in-time recovery, encrypted, protected in prod); others are created by Feast. Default: none."""
+    redis_node_type: str = Field(default="cache.t4g.micro", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    """ElastiCache node type when online_store is redis. Default: cache.t4g.micro."""
     offline_store: OfflineStore = OfflineStore.FILE
     """file (parquet in the lake), athena (AWS) or bigquery (GCP). Default: file."""
     online_store: OnlineStore | None = None
     """dynamodb or redis (AWS); firestore or redis (GCP). Default: dynamodb on AWS, firestore on GCP."""
     feature_server: FeatureServerSpec = FeatureServerSpec()
     """Optional feature server. Default: disabled."""
+
+    @model_validator(mode="after")
+    def _unique_views(self) -> FeatureStoreSpec:
+        dup = duplicates(self.feature_views)
+        if dup:
+            raise spec_error(
+                "feature_views", f"feature view names must be unique; repeated: {', '.join(dup)}", self.feature_views
+            )
+        return self
 
     @field_validator("offline_store", "online_store")
     @classmethod
@@ -699,6 +719,10 @@ class PlatformSpec(StrictModel):
             cl.system_nodes.instance_types = (
                 ["t3.large", "t3a.large", "m5.large"] if self.cloud is Cloud.AWS else ["e2-standard-4"]
             )
+        if self.feature_store.project is None:
+            self.feature_store.project = re.sub(r"[^A-Za-z0-9_]", "_", self.tags.project)
+            if not self.feature_store.project[0].isalpha():
+                self.feature_store.project = f"p_{self.feature_store.project}"
         if self.feature_store.online_store is None:
             self.feature_store.online_store = OnlineStore.DYNAMODB if self.cloud is Cloud.AWS else OnlineStore.FIRESTORE
         db = self.mlflow.database

@@ -1,7 +1,21 @@
-"""AWS components: network, GPU cluster (EKS + Karpenter), and, as they land, lake, feature store, MLflow,
+"""AWS components: network, GPU cluster (EKS + Karpenter), data lake, feature store, and, as they land, MLflow,
 endpoints and monitoring."""
 
+from .data_lake import DataLake, DataLakeArgs
+from .feature_store import FeatureStore, FeatureStoreArgs, PrivateNetwork, WorkloadCluster
 from .gpu_cluster import ClusterNetwork, GpuCluster, GpuClusterArgs
 from .network import Network, NetworkArgs
 
-__all__ = ["ClusterNetwork", "GpuCluster", "GpuClusterArgs", "Network", "NetworkArgs"]
+__all__ = [
+    "ClusterNetwork",
+    "DataLake",
+    "DataLakeArgs",
+    "FeatureStore",
+    "FeatureStoreArgs",
+    "GpuCluster",
+    "GpuClusterArgs",
+    "Network",
+    "NetworkArgs",
+    "PrivateNetwork",
+    "WorkloadCluster",
+]
