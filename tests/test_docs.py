@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws import GpuClusterArgs, NetworkArgs
+from components.aws import DataLakeArgs, FeatureStoreArgs, GpuClusterArgs, NetworkArgs
 from components.spec import PlatformSpec, describe_fields
 from tests.conftest import ROOT
 
@@ -20,11 +20,14 @@ def test_readme_documents_every_configuration_key():
     assert not missing, f"README lacks these mlplatform:platform keys: {missing}"
 
 
-@pytest.mark.parametrize("model", [NetworkArgs, GpuClusterArgs])
+SPEC_SECTIONS = ("cluster.", "lake.", "store.")  # documented once, in the configuration reference
+
+
+@pytest.mark.parametrize("model", [NetworkArgs, GpuClusterArgs, DataLakeArgs, FeatureStoreArgs])
 def test_readme_documents_every_component_arg(model):
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index(f"### `{model.__name__.removesuffix('Args')}`") :]
     missing = [
-        path for path, _ in describe_fields(model) if not path.startswith("cluster.") and f"`{path}`" not in section
+        path for path, _ in describe_fields(model) if not path.startswith(SPEC_SECTIONS) and f"`{path}`" not in section
     ]
     assert not missing, f"README lacks these {model.__name__} fields: {missing}"

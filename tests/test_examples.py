@@ -19,3 +19,15 @@ def test_aws_gpu_cluster_example_uses_only_gpu_cluster():
     cluster = plan.one("aws:eks/cluster:Cluster")
     assert cluster.input("vpcConfig.subnetIds") == ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702"]
     assert plan.one("aws:sqs/queue:Queue").output("arn").startswith("arn:aws:sqs:us-west-2:")
+
+
+def test_feature_store_example_uses_only_lake_and_store():
+    plan = engine.run(EXAMPLES / "feature-store", stack="dev")
+    tops = {r.type for r in plan.children(plan.stack_resource)}
+    assert tops == {"mlplatform:aws:DataLake", "mlplatform:aws:FeatureStore"}
+    assert {t.input("name") for t in plan.by_type("aws:dynamodb/table:Table")} == {
+        "payments.customer_features",
+        "payments.merchant_features",
+    }
+    assert "region: eu-west-1" in plan.outputs["feature_store_yaml"]
+    assert not [r for r in plan if r.type.startswith("kubernetes:")]

@@ -180,10 +180,10 @@ def test_control_plane_settings():
         "scheduler",
     ]
     assert cluster.input("upgradePolicy.supportType") == "STANDARD"
-    key = plan.one("aws:kms/key:Key")
+    key = plan.one("aws:kms/key:Key", "mlplatform-cluster-secrets")
     assert key.input("enableKeyRotation") is True
     assert cluster.input("encryptionConfig") == {"provider": {"keyArn": key.output("arn")}, "resources": ["secrets"]}
-    logs = plan.one("aws:cloudwatch/logGroup:LogGroup")
+    logs = plan.one("aws:cloudwatch/logGroup:LogGroup", "mlplatform-cluster-control-plane")
     assert logs.input("name") == f"/aws/eks/{cluster.input('name')}/cluster" and logs.input("retentionInDays") == 7
     assert logs.urn in cluster.dependencies, "the log group exists before EKS writes to it"
     assert {a.input("addonName") for a in plan.by_type("aws:eks/addon:Addon")} == {
@@ -211,7 +211,7 @@ def test_prod_protects_the_cluster_and_its_key():
     plan = planned("prod")
     cluster = plan.one("aws:eks/cluster:Cluster")
     assert cluster.options["protect"] and cluster.input("deletionProtection") is True
-    assert plan.one("aws:kms/key:Key").options["protect"]
+    assert plan.one("aws:kms/key:Key", "mlplatform-cluster-secrets").options["protect"]
     assert not planned("dev").one("aws:eks/cluster:Cluster").options["protect"]
 
 
