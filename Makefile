@@ -1,7 +1,8 @@
 # Two entry points on a fresh machine with Python 3.11 and make:
 #   make plan   the offline plan (and, as they land, cost and policy check) of the dev stack
 #   make test   lint, static type check against the provider SDKs, and the whole test suite
-# Each creates .venv when missing and reinstalls when pyproject.toml or requirements.txt changed.
+# Each creates .venv when missing and reinstalls when pyproject.toml, requirements.txt or constraints.txt
+# changed. constraints.txt pins the exact versions the test suite was verified with.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -14,12 +15,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.runtime: pyproject.toml requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+$(VENV)/.runtime: pyproject.toml requirements.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -r requirements.txt
 	touch $@
 
-$(VENV)/.test: pyproject.toml requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+$(VENV)/.test: pyproject.toml requirements.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@ $(VENV)/.runtime
 
 plan: $(VENV)/.runtime
