@@ -945,14 +945,15 @@ def _get_eks_cluster(args: dict, env: MockEnv) -> dict:
         "status": "ACTIVE",
         "certificateAuthorities": [{"data": FAKE_CA_DATA}],
         "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{env.aws_region}.amazonaws.com/id/{h}"}]}],
-        "vpcConfigs": [
-            {
-                "vpcId": f"vpc-{h[:17].lower()}",
-                "clusterSecurityGroupId": f"sg-{h[:17].lower()}",
-                "subnetIds": [],
-                "securityGroupIds": [],
-            }
-        ],
+        "vpcConfig": {
+            "vpcId": f"vpc-{h[:17].lower()}",
+            "clusterSecurityGroupId": f"sg-{h[:17].lower()}",
+            "subnetIds": [],
+            "securityGroupIds": [],
+            "endpointPrivateAccess": True,
+            "endpointPublicAccess": False,
+            "publicAccessCidrs": [],
+        },
         "accessConfigs": [{"authenticationMode": "API"}],
         "roleArn": f"arn:aws:iam::{env.account_id}:role/{name}-cluster",
     }
