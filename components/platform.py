@@ -20,6 +20,8 @@ from .aws import (
     FeatureStoreArgs,
     GpuCluster,
     GpuClusterArgs,
+    MlflowTracking,
+    MlflowTrackingArgs,
     Network,
     NetworkArgs,
     PrivateNetwork,
@@ -128,6 +130,26 @@ class MlPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
             )
             self.outputs.update(feature_store_yaml=self.feature_store.feature_store_yaml)
+        if spec.mlflow.enabled:
+            self.mlflow = MlflowTracking(
+                f"{name}-mlflow",
+                MlflowTrackingArgs(
+                    region=spec.region,
+                    environment=spec.environment,
+                    lake=self.lake,
+                    cluster=workloads,
+                    network=PrivateNetwork(vpc_id=self.network.vpc_id, subnet_ids=self.network.private_subnet_ids),
+                    mlflow=spec.mlflow,
+                    artifacts_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
+                    tags=self.tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            )
+            self.outputs.update(
+                mlflow_tracking_uri=self.mlflow.tracking_uri,
+                mlflow_artifact_location=self.mlflow.artifact_location,
+                mlflow_admin_credentials=self.mlflow.admin_credentials,
+            )
         self.outputs.update(
             vpc_id=self.network.vpc_id,
             cluster_name=self.cluster.cluster_name,

@@ -468,6 +468,8 @@ class MlflowSpec(StrictModel):
     """Server replicas. Default: 2 in prod, else 1."""
     ingress_host: Hostname | None = None
     """Hostname for an Ingress. Default: no Ingress (cluster-internal service only)."""
+    ingress_class: DnsLabel | None = None
+    """IngressClass for that Ingress (e.g. alb, nginx). Default: the cluster's default class."""
     database: DatabaseSpec = DatabaseSpec()
     """Backend database. Default: see DatabaseSpec."""
 
