@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws import DataLakeArgs, FeatureStoreArgs, GpuClusterArgs, NetworkArgs
+from components.aws import DataLakeArgs, FeatureStoreArgs, GpuClusterArgs, MlflowTrackingArgs, NetworkArgs
 from components.spec import PlatformSpec, describe_fields
 from tests.conftest import ROOT
 
@@ -20,10 +20,10 @@ def test_readme_documents_every_configuration_key():
     assert not missing, f"README lacks these mlplatform:platform keys: {missing}"
 
 
-SPEC_SECTIONS = ("cluster.", "lake.", "store.")  # documented once, in the configuration reference
+SPEC_SECTIONS = ("cluster.", "lake.", "store.", "mlflow.")  # documented once, in the configuration reference
 
 
-@pytest.mark.parametrize("model", [NetworkArgs, GpuClusterArgs, DataLakeArgs, FeatureStoreArgs])
+@pytest.mark.parametrize("model", [NetworkArgs, GpuClusterArgs, DataLakeArgs, FeatureStoreArgs, MlflowTrackingArgs])
 def test_readme_documents_every_component_arg(model):
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index(f"### `{model.__name__.removesuffix('Args')}`") :]

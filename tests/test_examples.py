@@ -31,3 +31,16 @@ def test_feature_store_example_uses_only_lake_and_store():
     }
     assert "region: eu-west-1" in plan.outputs["feature_store_yaml"]
     assert not [r for r in plan if r.type.startswith("kubernetes:")]
+
+
+def test_mlflow_example_adds_tracking_to_an_existing_cluster():
+    plan = engine.run(EXAMPLES / "mlflow", stack="dev")
+    assert plan.by_type("aws:eks/cluster:Cluster") == [], "the cluster exists already"
+    db = plan.one("aws:rds/instance:Instance")
+    assert db.input("dbSubnetGroupName")
+    assoc = plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert assoc.input("clusterName") == "research-eks" and assoc.input("namespace") == "mlflow"
+    assert plan.outputs["tracking_uri"] == "http://mlflow.mlflow.svc.cluster.local"
+    assert isinstance(plan.outputs["admin_credentials"], Secret)
+    deployment = plan.one("kubernetes:apps/v1:Deployment")
+    assert deployment.provider == plan.one("pulumi:providers:kubernetes").urn

@@ -35,7 +35,7 @@ def test_dev_feature_store_round_trips_with_feast(moto, tmp_path, monkeypatch):
     config_text = reveal(store.outputs["feature_store_yaml"])
     config = yaml.safe_load(config_text)
     # The Secret on the cluster carries exactly the same file.
-    secret = plan.one("kubernetes:core/v1:Secret")
+    secret = plan.one("kubernetes:core/v1:Secret", "mlplatform-features-config")
     assert reveal(secret.input("stringData"))["feature_store.yaml"] == config_text
 
     # --- create in moto what the Plan creates in AWS: the lake buckets and the declared online tables ---

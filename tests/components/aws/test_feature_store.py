@@ -72,7 +72,7 @@ def test_roles_are_bound_to_service_accounts_through_pod_identity():
     assoc = {
         a.input("serviceAccount"): a
         for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
-        if a.input("namespace") == "mlplatform"
+        if a.input("serviceAccount").startswith("feast-")
     }
     assert set(assoc) == {"feast-materializer", "feast-feature-server"}
     sas = {r.input("metadata.name") for r in plan.by_type("kubernetes:core/v1:ServiceAccount")}
@@ -94,7 +94,7 @@ def test_rendered_config_names_the_real_registry_tables_and_region():
         "tags": plan.one("mlplatform:index:Platform").outputs["cost_tags"],
     }
     assert config["offline_store"] == {"type": "file"}
-    secret = plan.one("kubernetes:core/v1:Secret")
+    secret = plan.one("kubernetes:core/v1:Secret", "mlplatform-features-config")
     assert secret.input("metadata.namespace") == "mlplatform" and secret.input("metadata.name") == "feast-feature-store"
 
 
@@ -117,7 +117,7 @@ def test_athena_offline_store_in_staging():
 
 def test_feature_server_in_prod():
     plan = planned("prod")
-    deployment = plan.one("kubernetes:apps/v1:Deployment")
+    deployment = plan.one("kubernetes:apps/v1:Deployment", "mlplatform-features-server")
     spec = deployment.input("spec")
     assert spec["replicas"] == 2
     pod = spec["template"]["spec"]
@@ -126,9 +126,15 @@ def test_feature_server_in_prod():
     assert container["image"] == "feastdev/feature-server:0.67.0"
     assert container["readinessProbe"]["httpGet"]["path"] == "/health"
     assert pod["volumes"] == [{"name": "config", "secret": {"secretName": "feast-feature-store"}}]
-    assert plan.one("kubernetes:policy/v1:PodDisruptionBudget").input("spec.maxUnavailable") == 1
-    assert plan.one("kubernetes:core/v1:Service").input("spec.ports")[0]["targetPort"] == "http"
-    assert planned("dev").by_type("kubernetes:apps/v1:Deployment") == []
+    assert (
+        plan.one("kubernetes:policy/v1:PodDisruptionBudget", "mlplatform-features-server").input("spec.maxUnavailable")
+        == 1
+    )
+    assert (
+        plan.one("kubernetes:core/v1:Service", "mlplatform-features-server").input("spec.ports")[0]["targetPort"]
+        == "http"
+    )
+    assert planned("dev").find("kubernetes:apps/v1:Deployment", "mlplatform-features-server") == []
 
 
 def test_redis_online_store_is_encrypted_and_its_token_stays_secret():
@@ -142,7 +148,9 @@ def test_redis_online_store_is_encrypted_and_its_token_stays_secret():
     assert isinstance(store.outputs["feature_store_yaml"], Secret)
     config = yaml.safe_load(reveal(store.outputs["feature_store_yaml"]))
     assert config["online_store"]["connection_string"].endswith(f",ssl=true,password={token}")
-    rule = plan.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    rule = plan.one(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "mlplatform-features-redis-from-cluster"
+    )
     assert rule.input("fromPort") == 6379 and rule.input("referencedSecurityGroupId").startswith("sg-")
     assert plan.by_type("aws:dynamodb/table:Table") == []
 

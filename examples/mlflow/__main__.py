@@ -1,0 +1,49 @@
+"""MLflow on a cluster you already have: look the cluster up, add a lake for artifacts and MlflowTracking.
+
+The cluster's endpoint, CA and security group come from `aws.eks.get_cluster`; MLflow runs in its own
+namespace, its database admits only the cluster's security group, and its artifacts go to the lake's models
+zone through a Pod Identity role. Plan it offline with
+`mlplatform plan --program examples/mlflow --stack dev`.
+"""
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs, PrivateNetwork, WorkloadCluster
+from components.aws.gpu_cluster import kubeconfig_json
+
+config = pulumi.Config()
+region = pulumi.Config("aws").require("region")
+tags = {"team": "research", "project": "experiments", "cost-center": "cc-5120"}
+
+existing = aws.eks.get_cluster(name=config.require("clusterName"))
+provider = k8s.Provider(
+    "research-eks",
+    kubeconfig=pulumi.Output.secret(
+        kubeconfig_json(existing.name, existing.endpoint, existing.certificate_authorities[0].data, region)
+    ),
+)
+namespace = k8s.core.v1.Namespace("mlflow", metadata={"name": "mlflow"}, opts=pulumi.ResourceOptions(provider=provider))
+
+lake = DataLake("experiments", DataLakeArgs(region=region, lake={"zones": ["raw", "models"]}, tags=tags))
+tracking = MlflowTracking(
+    "mlflow",
+    MlflowTrackingArgs(
+        region=region,
+        lake=lake,
+        cluster=WorkloadCluster(
+            cluster_name=existing.name,
+            provider=provider,
+            namespace="mlflow",
+            security_group_id=existing.vpc_config.cluster_security_group_id,
+        ),
+        network=PrivateNetwork(vpc_id=config.require("vpcId"), subnet_ids=config.require_object("privateSubnetIds")),
+        tags=tags,
+    ),
+    opts=pulumi.ResourceOptions(depends_on=[namespace]),
+)
+
+pulumi.export("tracking_uri", tracking.tracking_uri)
+pulumi.export("artifact_location", tracking.artifact_location)
+pulumi.export("admin_credentials", tracking.admin_credentials)

@@ -1,0 +1,201 @@
+"""MlflowTracking on the Plan: database security and protections, artifact scope, secrets, server settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs
+from components.aws.feature_store import PrivateNetwork, WorkloadCluster
+from components.errors import ConfigError
+from mlplatform import engine
+from mlplatform.plan import Secret, reveal
+from tests.conftest import planned
+
+RDS = "aws:rds/instance:Instance"
+
+
+def mlflow_args(plan):
+    container = next(
+        c
+        for d in plan.by_type("kubernetes:apps/v1:Deployment")
+        for c in d.input("spec.template.spec.containers")
+        if c["name"] == "mlflow"
+    )
+    args = container["args"]
+    return {
+        a: args[i + 1] if i + 1 < len(args) and not args[i + 1].startswith("--") else True
+        for i, a in enumerate(args)
+        if a.startswith("--")
+    }, container
+
+
+def test_dev_database_is_small_single_az_encrypted_and_private():
+    plan = planned("dev")
+    db = plan.one(RDS)
+    assert db.input("instanceClass") == "db.t4g.micro" and db.input("multiAz") is False
+    assert db.input("engine") == "postgres" and db.input("engineVersion") == "16"
+    assert db.input("storageEncrypted") is True
+    assert db.input("kmsKeyId") == plan.one("aws:kms/key:Key", "mlplatform-lake-key").output("arn")
+    assert db.input("publiclyAccessible") is False
+    assert db.input("skipFinalSnapshot") is True and db.input("deletionProtection") is False
+    assert not db.options["protect"]
+    params = plan.one("aws:rds/parameterGroup:ParameterGroup")
+    assert params.input("family") == "postgres16"
+    assert [(p["name"], p["value"]) for p in params.input("parameters")] == [("rds.force_ssl", "1")]
+    assert db.input("parameterGroupName") == params.output("name")
+
+
+def test_prod_database_is_multi_az_protected_and_backed_up():
+    db = planned("prod").one(RDS)
+    assert db.input("multiAz") is True and db.input("deletionProtection") is True
+    assert db.input("backupRetentionPeriod") == 14
+    assert (
+        db.input("skipFinalSnapshot") is False and db.input("finalSnapshotIdentifier") == "mlplatform-mlflow-prod-final"
+    )
+    assert db.input("performanceInsightsEnabled") is True
+    assert db.input("instanceClass") == "db.m7g.large"
+    assert db.options["protect"] is True
+
+
+def test_database_admits_only_the_cluster():
+    plan = planned("dev")
+    db = plan.one(RDS)
+    sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "mlplatform-mlflow-db")
+    assert db.input("vpcSecurityGroupIds") == [sg.id]
+    rules = [
+        r
+        for r in plan.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.input("securityGroupId") == sg.id
+    ]
+    cluster_sg = plan.one("aws:eks/cluster:Cluster").output("vpcConfig.clusterSecurityGroupId")
+    assert [(r.input("fromPort"), r.input("toPort"), r.input("referencedSecurityGroupId")) for r in rules] == [
+        (5432, 5432, cluster_sg)
+    ]
+    assert not any(r.input("cidrIpv4") for r in rules)
+    subnet_group = plan.one("aws:rds/subnetGroup:SubnetGroup")
+    private = {s.id for s in plan.by_type("aws:ec2/subnet:Subnet") if "-private-" in s.name}
+    assert set(subnet_group.input("subnetIds")) == private
+
+
+def test_passwords_never_appear_in_plain_text():
+    plan = planned("dev")
+    db = plan.one(RDS)
+    assert isinstance(db.inputs["password"], Secret)
+    secrets = [reveal(db.inputs["password"])]
+    secrets += [reveal(p.outputs["result"]) for p in plan.by_type("random:index/randomPassword:RandomPassword")]
+    text = plan.to_json()
+    assert all(s and s not in text for s in secrets)
+    assert isinstance(plan.outputs["mlflow_admin_credentials"], Secret)
+    server_secret = next(
+        s for s in plan.by_type("kubernetes:core/v1:Secret") if s.input("metadata.name") == "mlflow-server"
+    )
+    assert isinstance(server_secret.inputs["stringData"], Secret)
+    _, container = mlflow_args(plan)
+    assert not any(s in json.dumps(container) for s in secrets), "the Deployment holds only secret references"
+
+
+def test_artifact_role_alone_writes_the_mlflow_prefix():
+    plan = planned("dev")
+    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("arn")
+    writers = []
+    for p in plan.by_type("aws:iam/rolePolicy:RolePolicy"):
+        for st in json.loads(p.input("policy"))["Statement"]:
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            if "s3:PutObject" in actions and any(r.startswith(models) for r in resources):
+                writers.append((p.input("role"), resources))
+    role = plan.one("aws:iam/role:Role", "mlplatform-mlflow-artifacts")
+    assert writers == [(role.id, [f"{models}/mlflow/*"])]
+    assoc = next(
+        a
+        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if a.input("serviceAccount") == "mlflow"
+    )
+    assert assoc.input("roleArn") == role.output("arn") and assoc.input("namespace") == "mlplatform"
+
+
+def test_server_flags_and_shape():
+    plan = planned("dev")
+    flags, container = mlflow_args(plan)
+    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
+    assert flags["--serve-artifacts"] is True
+    assert flags["--artifacts-destination"] == f"s3://{models}/mlflow/"
+    assert flags["--backend-store-uri"] == "$(MLFLOW_BACKEND_STORE_URI)"
+    assert flags["--app-name"] == "basic-auth"
+    hosts = flags["--allowed-hosts"].split(",")
+    assert {"mlflow", "mlflow.mlplatform", "mlflow.mlplatform.svc.cluster.local"} <= set(hosts)
+    assert container["image"] == "ghcr.io/mlflow/mlflow:v3.17.0-full"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert plan.outputs["mlflow_tracking_uri"] == "http://mlflow.mlplatform.svc.cluster.local"
+    assert plan.by_type("kubernetes:networking.k8s.io/v1:Ingress") == []
+
+
+def test_prod_runs_two_replicas_behind_an_ingress():
+    plan = planned("prod")
+    flags, _ = mlflow_args(plan)
+    assert "mlflow.ml.example.com" in flags["--allowed-hosts"].split(",")
+    deployment = next(d for d in plan.by_type("kubernetes:apps/v1:Deployment") if d.input("metadata.name") == "mlflow")
+    assert deployment.input("spec.replicas") == 2
+    pdb = next(
+        p for p in plan.by_type("kubernetes:policy/v1:PodDisruptionBudget") if p.input("metadata.name") == "mlflow"
+    )
+    assert pdb.input("spec.minAvailable") == 1
+    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    assert ingress.input("spec.rules")[0]["host"] == "mlflow.ml.example.com"
+    assert plan.outputs["mlflow_tracking_uri"] == "https://mlflow.ml.example.com"
+
+
+# --- bad input ---------------------------------------------------------------------------------------------
+
+
+def _args(**changes):
+    lake = DataLake("lake", DataLakeArgs(region="us-east-1"))
+    base = dict(
+        region="us-east-1",
+        lake=lake,
+        cluster=WorkloadCluster(cluster_name="c", provider=None, security_group_id="sg-1"),
+        network=PrivateNetwork(vpc_id="vpc-1", subnet_ids=["subnet-1", "subnet-2"]),
+    )
+    return MlflowTrackingArgs(**{**base, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "fragment"),
+    [
+        (
+            {"mlflow": {"database": {"engine_version": "12"}}},
+            "args.mlflow.database.engine_version",
+            "allowed: 14, 15, 16",
+        ),
+        ({"mlflow": {"replicas": 0}}, "args.mlflow.replicas", ">= 1"),
+        ({"mlflow": {"ingress_host": "https://mlflow.example.com/"}}, "args.mlflow.ingress_host", "DNS hostname"),
+        (
+            {"mlflow": {"database": {"instance_class": "large"}}},
+            "args.mlflow.database.instance_class",
+            "RDS instance class",
+        ),
+        (
+            {"environment": "prod", "mlflow": {"database": {"instance_class": "db.t4g.micro"}}},
+            "args.mlflow.database.instance_class",
+            "burstable",
+        ),
+        (
+            {"environment": "prod", "mlflow": {"database": {"backup_retention_days": 3}}},
+            "args.mlflow.database.backup_retention_days",
+            "must be >= 7 in prod",
+        ),
+        ({"artifacts_zone": "gold"}, "args.artifacts_zone", "zones: raw, curated, features, models"),
+    ],
+)
+def test_raises_when_mlflow_args_are_invalid(changes, path, fragment):
+    with pytest.raises(ConfigError) as info:
+        engine.run(lambda: _args(**changes))
+    assert path in info.value.paths(), info.value
+    assert fragment in str(info.value)
+
+
+def test_component_builds_standalone():
+    plan = engine.run(lambda: MlflowTracking("tracking", _args()))
+    assert plan.one(RDS).input("dbName") == "mlflow"
