@@ -51,6 +51,9 @@ from .launch_template import node_launch_template
 from .network import KARPENTER_DISCOVERY_TAG
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+# Outside prod the chatty controller-manager and scheduler logs are left out: log ingestion is billed per GB.
+CONTROL_PLANE_LOGS_DEV = ["api", "audit", "authenticator"]
+STORAGE_CLASS = "gp3"
 _AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
 
 
@@ -88,8 +91,8 @@ class GpuClusterArgs(ComponentArgs):
     """Control-plane log retention. Default: 90 in prod, else 7."""
     gpu_node_volume_gib: int = Field(default=100, ge=20, le=16384)
     """Root volume of GPU nodes (CUDA images and weights are large). Default: 100."""
-    system_node_volume_gib: int = Field(default=50, ge=20, le=1024)
-    """Root volume of system nodes. Default: 50."""
+    system_node_volume_gib: int = Field(default=30, ge=20, le=1024)
+    """Root volume of system nodes. Default: 30."""
     imds_hop_limit: int = Field(default=1, ge=1, le=2)
     """IMDSv2 hop limit on nodes: 1 keeps pods away from node credentials. Default: 1."""
     ami_alias: str = "al2023@latest"
@@ -163,6 +166,7 @@ class GpuCluster(pulumi.ComponentResource):
     cluster_security_group_id: pulumi.Output[str]
     provider: k8s.Provider
     gpu_pool_names: list[str]
+    storage_class: str
 
     def __init__(self, name: str, args: GpuClusterArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, GpuClusterArgs) else GpuClusterArgs(**args)
@@ -225,7 +229,7 @@ class GpuCluster(pulumi.ComponentResource):
             ),
             # The add-ons below are managed as EKS add-ons; EKS must not also install unmanaged copies.
             bootstrap_self_managed_addons=False,
-            enabled_cluster_log_types=CONTROL_PLANE_LOGS,
+            enabled_cluster_log_types=CONTROL_PLANE_LOGS if prod else CONTROL_PLANE_LOGS_DEV,
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key_arn), resources=["secrets"]
             ),
@@ -258,7 +262,12 @@ class GpuCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
             )
 
-        def addon(addon_name: str, depends: list[pulumi.Resource] | None = None, config: dict | None = None):
+        def addon(
+            addon_name: str,
+            depends: list[pulumi.Resource] | None = None,
+            config: dict | None = None,
+            identities: list[aws.eks.AddonPodIdentityAssociationArgs] | None = None,
+        ):
             return aws.eks.Addon(
                 f"{name}-{addon_name}",
                 cluster_name=cluster.name,
@@ -269,6 +278,7 @@ class GpuCluster(pulumi.ComponentResource):
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 configuration_values=json.dumps(config) if config else None,
+                pod_identity_associations=identities,
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends or []),
             )
@@ -316,6 +326,22 @@ class GpuCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[vpc_cni, kube_proxy]),
         )
         coredns = addon("coredns", depends=[system])
+        # Persistent volumes (Prometheus in prod, notebooks): the EBS CSI driver, with its own role.
+        ebs_role = iam.role(
+            f"{name}-ebs-csi",
+            iam.pod_identity_trust(),
+            parent=self,
+            tags=tags,
+            description=f"EBS CSI driver of {cluster_name}",
+            managed_policies=(iam.EBS_CSI_DRIVER_POLICY,),
+        )
+        ebs = addon(
+            "aws-ebs-csi-driver",
+            depends=[system, pod_identity],
+            identities=[
+                aws.eks.AddonPodIdentityAssociationArgs(role_arn=ebs_role.arn, service_account="ebs-csi-controller-sa")
+            ],
+        )
 
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
@@ -328,6 +354,21 @@ class GpuCluster(pulumi.ComponentResource):
             enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[system, coredns, pod_identity]),
         )
+
+        # The default StorageClass: encrypted gp3, provisioned in the zone of the pod that claims it.
+        k8s.storage.v1.StorageClass(
+            f"{name}-gp3",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=STORAGE_CLASS, annotations={"storageclass.kubernetes.io/is-default-class": "true"}
+            ),
+            provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true"},
+            volume_binding_mode="WaitForFirstConsumer",
+            reclaim_policy="Retain" if prod else "Delete",
+            allow_volume_expansion=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[ebs]),
+        )
+        self.storage_class = STORAGE_CLASS
 
         discovery_terms: pulumi.Input[list[dict[str, Any]]]
         if args.network.subnets_tagged_for_discovery:

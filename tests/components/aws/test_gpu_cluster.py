@@ -172,7 +172,9 @@ def test_control_plane_settings():
     cluster = plan.one("aws:eks/cluster:Cluster")
     assert cluster.input("version") == "1.33"
     assert cluster.input("accessConfig.authenticationMode") == "API"
-    assert cluster.input("enabledClusterLogTypes") == [
+    # dev keeps the three logs that matter for security; prod adds controller-manager and scheduler
+    assert cluster.input("enabledClusterLogTypes") == ["api", "audit", "authenticator"]
+    assert planned("prod").one("aws:eks/cluster:Cluster").input("enabledClusterLogTypes") == [
         "api",
         "audit",
         "authenticator",
@@ -188,6 +190,7 @@ def test_control_plane_settings():
     assert logs.urn in cluster.dependencies, "the log group exists before EKS writes to it"
     assert {a.input("addonName") for a in plan.by_type("aws:eks/addon:Addon")} == {
         "vpc-cni",
+        "aws-ebs-csi-driver",
         "coredns",
         "kube-proxy",
         "eks-pod-identity-agent",
