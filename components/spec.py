@@ -515,6 +515,17 @@ class VariantSpec(StrictModel):
     """Autoscaling maximum. Default: initial_count (no autoscaling)."""
 
 
+class AutoscalingSpec(StrictModel):
+    """Target tracking on invocations per instance, for real-time variants whose max_count > min_count."""
+
+    target_invocations_per_instance: int = Field(default=100, ge=1, le=100_000)
+    """Invocations per instance per minute to hold. Default: 100."""
+    scale_in_cooldown_seconds: int = Field(default=300, ge=0, le=3600)
+    """Wait after a scale-in before the next. Default: 300."""
+    scale_out_cooldown_seconds: int = Field(default=60, ge=0, le=3600)
+    """Wait after a scale-out before the next. Default: 60."""
+
+
 class EndpointSpec(StrictModel):
     name: DnsLabel
     """Endpoint name. Required."""
@@ -528,6 +539,10 @@ class EndpointSpec(StrictModel):
     """A variant that receives a copy of traffic without answering (real-time only). Default: none."""
     data_capture_percent: int | None = Field(default=None, ge=1, le=100)
     """Capture this percentage of requests to the lake (real-time only). Default: off."""
+    autoscaling: AutoscalingSpec = AutoscalingSpec()
+    """Target tracking for real-time variants. Default: see AutoscalingSpec."""
+    latency_p99_ms: int | None = Field(default=None, ge=1)
+    """Model latency p99 alarm threshold. Default: monitoring.endpoint_latency_p99_ms."""
 
     @model_validator(mode="after")
     def _check(self) -> EndpointSpec:
@@ -604,6 +619,9 @@ class MonitoringSpec(StrictModel):
     """Run Prometheus and the DCGM exporter on the cluster. Default: true."""
     prometheus_retention_days: int | None = Field(default=None, ge=1, le=90)
     """Metric retention. Default: 15 in prod, else 3."""
+    container_insights: bool | None = None
+    """CloudWatch Container Insights (GPU and node metrics in CloudWatch, billed per observation).
+    Default: true in prod, else false."""
     endpoint_latency_p99_ms: int = Field(default=1000, ge=1)
     """Alarm threshold for endpoint model latency p99, in milliseconds. Default: 1000."""
 
@@ -745,6 +763,8 @@ class PlatformSpec(StrictModel):
             db.backup_retention_days = 7 if prod else 1
         if self.mlflow.replicas is None:
             self.mlflow.replicas = 2 if prod else 1
+        if self.monitoring.container_insights is None:
+            self.monitoring.container_insights = prod
         if self.monitoring.prometheus_retention_days is None:
             self.monitoring.prometheus_retention_days = 15 if prod else 3
 

@@ -1,10 +1,12 @@
-"""AWS components: network, GPU cluster (EKS + Karpenter), data lake, feature store, MLflow, and, as they land,
-endpoints and monitoring."""
+"""AWS components: network, GPU cluster (EKS + Karpenter), data lake, feature store, MLflow, model endpoints and
+monitoring."""
 
 from .data_lake import DataLake, DataLakeArgs
+from .endpoint import ModelEndpoint, ModelEndpointArgs
 from .feature_store import FeatureStore, FeatureStoreArgs, PrivateNetwork, WorkloadCluster
 from .gpu_cluster import ClusterNetwork, GpuCluster, GpuClusterArgs
 from .mlflow import MlflowTracking, MlflowTrackingArgs
+from .monitoring import Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
 
 __all__ = [
@@ -17,6 +19,10 @@ __all__ = [
     "GpuClusterArgs",
     "MlflowTracking",
     "MlflowTrackingArgs",
+    "ModelEndpoint",
+    "ModelEndpointArgs",
+    "Monitoring",
+    "MonitoringArgs",
     "Network",
     "NetworkArgs",
     "PrivateNetwork",
