@@ -22,13 +22,18 @@ from .aws import (
     GpuClusterArgs,
     MlflowTracking,
     MlflowTrackingArgs,
+    ModelEndpoint,
+    ModelEndpointArgs,
+    Monitoring,
+    MonitoringArgs,
     Network,
     NetworkArgs,
     PrivateNetwork,
     WorkloadCluster,
 )
+from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .catalog import Cloud
-from .spec import NatStrategy, PlatformSpec
+from .spec import EndpointMode, NatStrategy, PlatformSpec, Provisioner
 
 PLATFORM_NAMESPACE = "mlplatform"
 
@@ -150,6 +155,60 @@ class MlPlatform(pulumi.ComponentResource):
                 mlflow_artifact_location=self.mlflow.artifact_location,
                 mlflow_admin_credentials=self.mlflow.admin_credentials,
             )
+        # Endpoint names are fixed up front so the dashboard can chart them before they exist.
+        endpoint_names = {e.name: f"{e.name}-{pulumi.get_stack()}" for e in spec.endpoints}
+        self.monitoring = Monitoring(
+            f"{name}-monitoring",
+            MonitoringArgs(
+                region=spec.region,
+                environment=spec.environment,
+                monitoring=spec.monitoring,
+                budget=spec.budget,
+                endpoints=[
+                    DashboardEndpoint(
+                        name=endpoint_names[e.name],
+                        variants=[v.name for v in e.variants],
+                        serverless=e.mode is EndpointMode.SERVERLESS,
+                    )
+                    for e in spec.endpoints
+                ],
+                cluster=MonitoredCluster(
+                    cluster_name=self.cluster.cluster_name,
+                    provider=self.cluster.provider,
+                    gpu_pools=[p.name for p in spec.cluster.gpu_pools],
+                    karpenter=spec.cluster.provisioner is Provisioner.KARPENTER,
+                    storage_class=self.cluster.storage_class,
+                ),
+                databases=[self.mlflow.database_identifier] if spec.mlflow.enabled else [],
+                tables=list(self.feature_store.online_tables) if spec.feature_store.enabled else [],
+                tags=self.tags,
+            ),
+            opts=child,
+        )
+        self.endpoints = [
+            ModelEndpoint(
+                f"{name}-endpoint-{e.name}",
+                ModelEndpointArgs(
+                    region=spec.region,
+                    environment=spec.environment,
+                    endpoint=e,
+                    lake=self.lake,
+                    endpoint_name=endpoint_names[e.name],
+                    models_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
+                    capture_zone="raw" if "raw" in self.lake.zones else self.lake.zones[0],
+                    alarm_topic_arn=self.monitoring.alert_topic_arn,
+                    latency_p99_ms=spec.monitoring.endpoint_latency_p99_ms,
+                    tags=self.tags,
+                ),
+                opts=child,
+            )
+            for e in spec.endpoints
+        ]
+        self.outputs.update(
+            alert_topic_arn=self.monitoring.alert_topic_arn,
+            dashboard_name=self.monitoring.dashboard_name,
+            endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(spec.endpoints, self.endpoints, strict=True)},
+        )
         self.outputs.update(
             vpc_id=self.network.vpc_id,
             cluster_name=self.cluster.cluster_name,

@@ -98,6 +98,7 @@ class MlflowTracking(pulumi.ComponentResource):
     artifact_location: pulumi.Output[str]
     database_endpoint: pulumi.Output[str]
     admin_credentials: pulumi.Output[dict[str, str]]
+    database_identifier: pulumi.Output[str]
     artifact_role: aws.iam.Role
 
     def __init__(
@@ -236,6 +237,7 @@ class MlflowTracking(pulumi.ComponentResource):
         )
         self.tracking_uri = server.tracking_uri
         self.database_endpoint = database.endpoint
+        self.database_identifier = database.identifier
         self.admin_credentials = pulumi.Output.secret(
             admin.result.apply(lambda p: {"username": ADMIN_USERNAME, "password": p})
         )

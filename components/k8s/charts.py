@@ -2,7 +2,8 @@
 
 Sources: Karpenter 1.11 supports Kubernetes 1.29-1.35 (karpenter.sh compatibility matrix, endoflife.date);
 cluster-autoscaler chart 9.59.0 ships app 1.35.0, and the image is pinned to the cluster's minor version
-(the autoscaler's support policy); NVIDIA device plugin 0.17.1.
+(the autoscaler's support policy); NVIDIA device plugin 0.17.1; kube-prometheus-stack 82.6.0 (March 2026);
+NVIDIA dcgm-exporter chart 3.5.0.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class HelmChart:
 KARPENTER = HelmChart("karpenter", "oci://public.ecr.aws/karpenter", "1.11.1")
 NVIDIA_DEVICE_PLUGIN = HelmChart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")
 CLUSTER_AUTOSCALER = HelmChart("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0")
+KUBE_PROMETHEUS_STACK = HelmChart(
+    "kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "82.6.0"
+)
+DCGM_EXPORTER = HelmChart("dcgm-exporter", "https://nvidia.github.io/dcgm-exporter/helm-charts", "3.5.0")
 
 # cluster-autoscaler must match the cluster's Kubernetes minor version.
 CLUSTER_AUTOSCALER_IMAGE_TAGS = {
