@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws import DataLakeArgs, FeatureStoreArgs, GpuClusterArgs, MlflowTrackingArgs, NetworkArgs
+from components.aws import (
+    DataLakeArgs,
+    FeatureStoreArgs,
+    GpuClusterArgs,
+    MlflowTrackingArgs,
+    ModelEndpointArgs,
+    MonitoringArgs,
+    NetworkArgs,
+)
 from components.spec import PlatformSpec, describe_fields
 from tests.conftest import ROOT
 
@@ -20,10 +28,29 @@ def test_readme_documents_every_configuration_key():
     assert not missing, f"README lacks these mlplatform:platform keys: {missing}"
 
 
-SPEC_SECTIONS = ("cluster.", "lake.", "store.", "mlflow.")  # documented once, in the configuration reference
+SPEC_SECTIONS = (
+    "cluster.",
+    "lake.",
+    "store.",
+    "mlflow.",
+    "endpoint.",
+    "budget.",
+    "monitoring.",
+)  # documented once, in the configuration reference
 
 
-@pytest.mark.parametrize("model", [NetworkArgs, GpuClusterArgs, DataLakeArgs, FeatureStoreArgs, MlflowTrackingArgs])
+@pytest.mark.parametrize(
+    "model",
+    [
+        NetworkArgs,
+        GpuClusterArgs,
+        DataLakeArgs,
+        FeatureStoreArgs,
+        MlflowTrackingArgs,
+        ModelEndpointArgs,
+        MonitoringArgs,
+    ],
+)
 def test_readme_documents_every_component_arg(model):
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index(f"### `{model.__name__.removesuffix('Args')}`") :]

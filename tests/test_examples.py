@@ -44,3 +44,26 @@ def test_mlflow_example_adds_tracking_to_an_existing_cluster():
     assert isinstance(plan.outputs["admin_credentials"], Secret)
     deployment = plan.one("kubernetes:apps/v1:Deployment")
     assert deployment.provider == plan.one("pulumi:providers:kubernetes").urn
+
+
+def test_serverless_endpoint_example():
+    plan = engine.run(EXAMPLES / "serverless-endpoint", stack="dev")
+    variant = plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration").input("productionVariants")[0]
+    assert variant["serverlessConfig"] == {"memorySizeInMb": 3072, "maxConcurrency": 10}
+    assert plan.outputs["endpoint_name"] == "churn-dev"
+    assert {r.type for r in plan.children(plan.stack_resource)} == {
+        "mlplatform:aws:DataLake",
+        "mlplatform:aws:ModelEndpoint",
+    }
+
+
+def test_ab_test_endpoint_example():
+    plan = engine.run(EXAMPLES / "ab-test-endpoint", stack="dev")
+    config = plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+    assert [(v["variantName"], v["initialVariantWeight"]) for v in config.input("productionVariants")] == [
+        ("current", 80),
+        ("candidate", 20),
+    ]
+    assert [v["variantName"] for v in config.input("shadowProductionVariants")] == ["next"]
+    assert config.input("dataCaptureConfig.initialSamplingPercentage") == 5
+    assert len(plan.by_type("aws:appautoscaling/policy:Policy")) == 2

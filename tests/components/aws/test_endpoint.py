@@ -1,0 +1,199 @@
+"""ModelEndpoint on the Plan: serverless and real-time A/B, data capture, autoscaling, roles, alarms, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
+from components.errors import ConfigError
+from mlplatform import engine
+from tests.conftest import planned
+
+CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cpu-py312"
+
+
+def test_serverless_endpoint_scales_to_zero_with_one_variant():
+    plan = planned("dev")
+    config = plan.one(CONFIG)
+    assert config.input("productionVariants") == [
+        {
+            "variantName": "current",
+            "modelName": plan.one("aws:sagemaker/model:Model").output("name"),
+            "serverlessConfig": {"memorySizeInMb": 2048, "maxConcurrency": 5},
+        }
+    ]
+    assert config.input("dataCaptureConfig") is None and config.input("shadowProductionVariants") is None
+    endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
+    assert endpoint.input("name") == "ranker-dev"
+    assert endpoint.input("endpointConfigName") == config.output("name")
+    assert plan.by_type("aws:appautoscaling/target:Target") == []
+    assert plan.outputs["endpoint_invoke_urls"] == {
+        "ranker": "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/ranker-dev/invocations"
+    }
+
+
+def test_model_reads_its_artifact_from_the_lake_with_network_isolation():
+    plan = planned("dev")
+    model = plan.one("aws:sagemaker/model:Model")
+    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models")
+    assert model.input("primaryContainer") == {
+        "image": IMAGE,
+        "modelDataUrl": f"s3://{models.output('bucket')}/ranker/v14/model.tar.gz",
+        "mode": "SingleModel",
+    }
+    assert model.input("enableNetworkIsolation") is True
+
+
+def _role_statements(plan, role_name):
+    role = plan.one("aws:iam/role:Role", role_name)
+    return [
+        s
+        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+        if p.input("role") == role.id
+        for s in json.loads(p.input("policy"))["Statement"]
+    ]
+
+
+def test_execution_role_reads_only_its_artifact_prefix_and_pulls_only_its_image():
+    plan = planned("dev")
+    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("arn")
+    statements = {s["Sid"]: s for s in _role_statements(plan, "mlplatform-endpoint-ranker-current")}
+    assert statements["ReadModels"]["Resource"] == f"{models}/ranker/v14/*"
+    assert statements["ListModels"]["Condition"] == {"StringLike": {"s3:prefix": ["ranker/v14/", "ranker/v14/*"]}}
+    assert "WriteModels" not in statements
+    assert statements["UseLakeKeyForModels"]["Action"] == ["kms:Decrypt"]
+    assert statements["PullImage"]["Resource"] == "arn:aws:ecr:us-east-1:763104351884:repository/pytorch-inference"
+    assert statements["EndpointLogs"]["Resource"][0] == (
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/ranker-dev"
+    )
+    trust = json.loads(plan.one("aws:iam/role:Role", "mlplatform-endpoint-ranker-current").input("assumeRolePolicy"))
+    assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+
+
+def test_realtime_ab_split_with_capture_and_autoscaling():
+    plan = planned("prod")
+    config = plan.one(CONFIG)
+    variants = {v["variantName"]: v for v in config.input("productionVariants")}
+    assert {
+        n: (v["instanceType"], v["initialInstanceCount"], v["initialVariantWeight"]) for n, v in variants.items()
+    } == {"current": ("ml.g5.xlarge", 2, 90), "candidate": ("ml.g5.xlarge", 1, 10)}
+    raw = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-raw").output("bucket")
+    capture = config.input("dataCaptureConfig")
+    assert capture["enableCapture"] is True and capture["initialSamplingPercentage"] == 10
+    assert capture["destinationS3Uri"] == f"s3://{raw}/sagemaker-capture/ranker-prod/"
+    assert [o["captureMode"] for o in capture["captureOptions"]] == ["Input", "Output"]
+    targets = {t.input("resourceId"): t for t in plan.by_type("aws:appautoscaling/target:Target")}
+    assert {k: (t.input("minCapacity"), t.input("maxCapacity")) for k, t in targets.items()} == {
+        "endpoint/ranker-prod/variant/current": (2, 6),
+        "endpoint/ranker-prod/variant/candidate": (1, 2),
+    }
+    policy = plan.by_type("aws:appautoscaling/policy:Policy")[0]
+    tracking = policy.input("targetTrackingScalingPolicyConfiguration")
+    assert tracking["targetValue"] == 100
+    assert tracking["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+    }
+    assert (tracking["scaleInCooldown"], tracking["scaleOutCooldown"]) == (300, 60)
+    writes = {s["Sid"]: s for s in _role_statements(plan, "mlplatform-endpoint-ranker-candidate")}
+    assert writes["WriteRaw"]["Resource"].endswith("/sagemaker-capture/ranker-prod/*")
+
+
+def test_alarms_per_variant_route_to_the_alert_topic():
+    dev, prod = planned("dev"), planned("prod")
+    topic = dev.one("aws:sns/topic:Topic").output("arn")
+    alarms = {a.name: a for a in dev.by_type(ALARM)}
+    assert set(alarms) == {
+        "mlplatform-endpoint-ranker-current-latency-p99",
+        "mlplatform-endpoint-ranker-current-5xx",
+        "mlplatform-endpoint-ranker-current-throttles",
+    }
+    latency = alarms["mlplatform-endpoint-ranker-current-latency-p99"]
+    assert latency.input("metricName") == "ModelLatency" and latency.input("extendedStatistic") == "p99"
+    assert latency.input("threshold") == 1_000_000  # 1000 ms in microseconds
+    assert latency.input("dimensions") == {"EndpointName": "ranker-dev", "VariantName": "current"}
+    assert all(a.input("alarmActions") == [topic] for a in alarms.values())
+    throttles = alarms["mlplatform-endpoint-ranker-current-throttles"]
+    assert throttles.input("metricName") == "ServerlessConcurrentExecutionsUtilization"
+    prod_alarms = {a.name for a in prod.by_type(ALARM)}
+    assert "mlplatform-endpoint-ranker-candidate-5xx" in prod_alarms
+    assert not any(n.endswith("throttles") for n in prod_alarms), "real-time endpoints publish no such metric"
+
+
+# --- standalone and bad input -----------------------------------------------------------------------------
+
+
+def _endpoint_program(endpoint: dict, **extra):
+    def program():
+        lake = DataLake("lake", DataLakeArgs(region=extra.pop("region", "us-east-1")))
+        ModelEndpoint("ep", ModelEndpointArgs(region=lake.args.region, lake=lake, endpoint=endpoint, **extra))
+
+    return program
+
+
+REALTIME = {"name": "a", "image": IMAGE, "model_data": "m/model.tar.gz", "instance_type": "ml.m5.large"}
+
+
+def test_shadow_variant_is_registered_as_shadow():
+    plan = engine.run(
+        _endpoint_program(
+            {"name": "ab", "mode": "realtime", "variants": [REALTIME], "shadow_variant": {**REALTIME, "name": "shadow"}}
+        )
+    )
+    config = plan.one(CONFIG)
+    assert [v["variantName"] for v in config.input("shadowProductionVariants")] == ["shadow"]
+    assert len(plan.by_type("aws:sagemaker/model:Model")) == 2
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "extra", "path", "fragment"),
+    [
+        (
+            {"name": "x", "variants": [{"name": "v", "image": "docker.io/me/model:1", "model_data": "m/model.tar.gz"}]},
+            {},
+            "args.endpoint.variants[0].image",
+            "pulls from Amazon ECR",
+        ),
+        (
+            {"name": "x", "variants": [{"name": "v", "image": IMAGE, "model_data": "s3://b/m.tar.gz"}]},
+            {},
+            "args.endpoint.variants[0].model_data",
+            "must be a key in the models zone",
+        ),
+        (
+            {"name": "x", "mode": "realtime", "variants": [{**REALTIME, "instance_type": "ml.p5.48xlarge"}]},
+            {"region": "eu-west-1"},
+            "args.endpoint.variants[0].instance_type",
+            "not offered for hosting in eu-west-1",
+        ),
+        (
+            {
+                "name": "x",
+                "variants": [{"name": "v", "image": IMAGE, "model_data": "m.tar.gz", "instance_type": "ml.g5.xlarge"}],
+            },
+            {},
+            "args.endpoint.variants[0].instance_type",
+            "serverless endpoints cannot use GPUs",
+        ),
+        (
+            {"name": "x", "mode": "realtime", "variants": [{**REALTIME, "weight": 0}]},
+            {},
+            "args.endpoint.variants",
+            "at least one variant needs a weight > 0",
+        ),
+        (
+            {"name": "x", "variants": [{"name": "v", "image": IMAGE, "model_data": "m.tar.gz"}]},
+            {"models_zone": "gold"},
+            "args.models_zone",
+            "zones: raw, curated, features, models",
+        ),
+    ],
+)
+def test_raises_when_an_endpoint_is_impossible(endpoint, extra, path, fragment):
+    with pytest.raises(ConfigError) as info:
+        engine.run(_endpoint_program(endpoint, **extra), config={"aws:region": extra.get("region", "us-east-1")})
+    assert path in info.value.paths(), info.value
+    assert fragment in str(info.value)

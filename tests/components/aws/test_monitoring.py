@@ -1,0 +1,148 @@
+"""Monitoring on the Plan: alert topic, dashboard of what exists, budget, anomalies, cluster observability."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import planned
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def test_alert_topic_is_encrypted_with_a_key_its_publishers_can_use():
+    plan = planned("prod")
+    topic = plan.one("aws:sns/topic:Topic")
+    key = plan.one("aws:kms/key:Key", "mlplatform-monitoring-alerts")
+    assert topic.input("kmsMasterKeyId") == key.id
+    key_policy = json.loads(key.input("policy"))
+    publishers = next(s for s in key_policy["Statement"] if s["Sid"] == "AlertPublishersEncrypt")
+    assert set(publishers["Principal"]["Service"]) == {
+        "cloudwatch.amazonaws.com",
+        "budgets.amazonaws.com",
+        "costalerts.amazonaws.com",
+    }
+    topic_policy = json.loads(plan.one("aws:sns/topicPolicy:TopicPolicy").input("policy"))
+    assert topic_policy["Statement"][0]["Action"] == "sns:Publish"
+    subs = {
+        (s.input("protocol"), s.input("endpoint")) for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+    }
+    assert subs == {
+        ("email", "ml-platform-alerts@example.com"),
+        ("email", "ml-oncall@example.com"),
+        ("https", "https://hooks.example.com/alerts/ml-platform"),
+    }
+
+
+def _metric_refs(body: dict) -> list[tuple[str, dict[str, str]]]:
+    refs = []
+    for w in body["widgets"]:
+        for m in w.get("properties", {}).get("metrics", []):
+            parts = [p for p in m if isinstance(p, str)]
+            refs.append((parts[0], dict(zip(parts[2::2], parts[3::2], strict=True))))
+    return refs
+
+
+def test_dashboard_is_valid_json_and_every_widget_names_a_resource_of_the_stack():
+    for stack in ("dev", "prod"):
+        plan = planned(stack)
+        dashboard = plan.one("aws:cloudwatch/dashboard:Dashboard")
+        body = json.loads(dashboard.input("dashboardBody"))
+        assert body["widgets"][0]["type"] == "text"
+        endpoints = {e.input("name") for e in plan.by_type("aws:sagemaker/endpoint:Endpoint")}
+        variants = {
+            v["variantName"]
+            for c in plan.by_type("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+            for v in c.input("productionVariants")
+        }
+        dbs = {d.output("identifier") for d in plan.by_type("aws:rds/instance:Instance")}
+        tables = {t.input("name") for t in plan.by_type("aws:dynamodb/table:Table")}
+        clusters = {c.input("name") for c in plan.by_type("aws:eks/cluster:Cluster")}
+        refs = _metric_refs(body)
+        assert refs
+        for namespace, dims in refs:
+            if "EndpointName" in dims:
+                assert dims["EndpointName"] in endpoints and dims["VariantName"] in variants
+            elif "DBInstanceIdentifier" in dims:
+                assert dims["DBInstanceIdentifier"] in dbs
+            elif "TableName" in dims:
+                assert dims["TableName"] in tables
+            elif "ClusterName" in dims:
+                assert dims["ClusterName"] in clusters
+            else:
+                raise AssertionError(f"widget metric without a resource: {namespace} {dims}")
+        charted = {d.get("EndpointName") for _, d in refs} | {d.get("TableName") for _, d in refs}
+        assert endpoints | tables <= charted, "every endpoint and table has its widgets"
+        assert {d["DBInstanceIdentifier"] for _, d in refs if "DBInstanceIdentifier" in d} == dbs
+
+
+def test_gpu_widgets_only_where_container_insights_collects_them():
+    def namespaces(stack):
+        body = json.loads(planned(stack).one("aws:cloudwatch/dashboard:Dashboard").input("dashboardBody"))
+        return {ns for ns, _ in _metric_refs(body)}
+
+    assert "ContainerInsights" not in namespaces("dev")
+    assert "ContainerInsights" in namespaces("prod")
+    addon = next(
+        a
+        for a in planned("prod").by_type("aws:eks/addon:Addon")
+        if a.input("addonName") == "amazon-cloudwatch-observability"
+    )
+    assert addon.input("podIdentityAssociations")[0]["serviceAccount"] == "cloudwatch-agent"
+    assert not [
+        a
+        for a in planned("dev").by_type("aws:eks/addon:Addon")
+        if a.input("addonName") == "amazon-cloudwatch-observability"
+    ]
+
+
+def test_budget_filters_by_the_stack_tag_and_notifies_at_thresholds():
+    plan = planned("dev")
+    budget = plan.one("aws:budgets/budget:Budget")
+    topic = plan.one("aws:sns/topic:Topic").output("arn")
+    assert budget.input("limitAmount") == "600.00" and budget.input("timeUnit") == "MONTHLY"
+    assert budget.input("costFilters") == [{"name": "TagKeyValue", "values": ["user:mlplatform-stack$dev"]}]
+    notes = {(n["notificationType"], n["threshold"]) for n in budget.input("notifications")}
+    assert notes == {("ACTUAL", 80), ("ACTUAL", 100), ("FORECASTED", 100)}
+    for n in budget.input("notifications"):
+        assert n["subscriberSnsTopicArns"] == [topic]
+        assert n["subscriberEmailAddresses"] == ["ml-platform-alerts@example.com"]
+        assert n["comparisonOperator"] == "GREATER_THAN" and n["thresholdType"] == "PERCENTAGE"
+
+
+def test_cost_anomaly_monitor_watches_the_stack_tag():
+    plan = planned("dev")
+    monitor = plan.one("aws:costexplorer/anomalyMonitor:AnomalyMonitor")
+    assert json.loads(monitor.input("monitorSpecification")) == {
+        "Tags": {"Key": "mlplatform-stack", "Values": ["dev"], "MatchOptions": ["EQUALS"]}
+    }
+    subscription = plan.one("aws:costexplorer/anomalySubscription:AnomalySubscription")
+    assert subscription.input("monitorArnLists") == [monitor.output("arn")]
+    assert subscription.input("subscribers") == [
+        {"type": "SNS", "address": plan.one("aws:sns/topic:Topic").output("arn")}
+    ]
+    assert subscription.input("thresholdExpression.dimension.values") == ["50"]
+
+
+def test_prometheus_sized_by_environment_and_dcgm_only_on_gpu_nodes():
+    dev = next(r for r in planned("dev").by_type(RELEASE) if r.input("name") == "kube-prometheus-stack")
+    prod = next(r for r in planned("prod").by_type(RELEASE) if r.input("name") == "kube-prometheus-stack")
+    assert dev.input("values.prometheus.prometheusSpec.retention") == "3d"
+    assert dev.input("values.prometheus.prometheusSpec.storageSpec") is None
+    assert prod.input("values.prometheus.prometheusSpec.retention") == "15d"
+    assert prod.input("values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName") == "gp3"
+    assert prod.input("version") == "82.6.0"
+    dcgm = next(r for r in planned("dev").by_type(RELEASE) if r.input("name") == "dcgm-exporter")
+    terms = dcgm.input("values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms")
+    assert terms == [{"matchExpressions": [{"key": "mlplatform.io/gpu", "operator": "Exists"}]}]
+    assert dcgm.input("values.tolerations") == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+
+
+def test_alert_rules_cover_idle_gpus_memory_pressure_and_spot_churn():
+    plan = planned("dev")
+    rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    alerts = {r["alert"]: r for g in rule.input("spec.groups") for r in g["rules"]}
+    assert set(alerts) == {"GPUIdle", "GPUMemoryPressure", "SpotInterruptionsFrequent"}
+    assert "DCGM_FI_DEV_GPU_UTIL" in alerts["GPUIdle"]["expr"] and alerts["GPUIdle"]["for"] == "30m"
+    assert "karpenter_interruption_received_messages_total" in alerts["SpotInterruptionsFrequent"]["expr"]
+    monitor = plan.one("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+    assert monitor.input("spec.namespaceSelector") == {"matchNames": ["kube-system"]}
