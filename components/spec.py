@@ -96,6 +96,7 @@ class Provisioner(StrEnum):
 
 
 class NatStrategy(StrEnum):
+    INSTANCE = "instance"  # one small NAT instance: the dev choice, a fifth of a NAT gateway's price
     SINGLE = "single"
     PER_AZ = "per-az"
     NONE = "none"
@@ -190,7 +191,8 @@ class NetworkSpec(StrictModel):
     availability_zones: int | None = Field(default=None, ge=2, le=6)
     """Availability zones to spread subnets over. Default: 3 in prod, else 2."""
     nat: NatStrategy | None = None
-    """NAT gateways: single (one shared), per-az (one per zone), none. Default: per-az in prod, else single."""
+    """Internet egress of private subnets: instance (one t4g.nano NAT instance, no HA), single (one NAT gateway),
+    per-az (a NAT gateway per zone), none. Default: instance in dev, single in staging, per-az in prod."""
     existing: ExistingNetwork | None = None
     """Use an existing VPC and subnets instead of creating a network. Default: create one."""
 
@@ -727,7 +729,11 @@ class PlatformSpec(StrictModel):
         if net.availability_zones is None:
             net.availability_zones = 3 if prod else 2
         if net.nat is None:
-            net.nat = NatStrategy.PER_AZ if prod else NatStrategy.SINGLE
+            net.nat = {
+                Environment.DEV: NatStrategy.INSTANCE,
+                Environment.STAGING: NatStrategy.SINGLE,
+                Environment.PROD: NatStrategy.PER_AZ,
+            }[self.environment]
         cl = self.cluster
         if cl.kubernetes_version is None:
             cl.kubernetes_version = cat.default_kubernetes_version

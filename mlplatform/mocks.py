@@ -317,6 +317,20 @@ def _sg_rule(r: MockRequest) -> dict:
     return {"__id": rid, "securityGroupRuleId": rid, "arn": r.arn("ec2", f"security-group-rule/{rid}")}
 
 
+@resource("aws:ec2/instance:Instance")
+def _ec2_instance(r: MockRequest) -> dict:
+    iid = r.aws_id("i")
+    n = int(r.hex(4), 16)
+    return {
+        "__id": iid,
+        "arn": r.arn("ec2", f"instance/{iid}"),
+        "primaryNetworkInterfaceId": r.aws_id("eni"),
+        "privateIp": f"10.0.{n % 250}.{(n >> 8) % 250 + 4}",
+        "instanceState": "running",
+        "availabilityZone": r.inputs.get("availabilityZone") or f"{r.region}a",
+    }
+
+
 @resource("aws:ec2/launchTemplate:LaunchTemplate")
 def _launch_template(r: MockRequest) -> dict:
     lid = r.aws_id("lt")

@@ -13,13 +13,15 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..catalog import Cloud
+from ..errors import spec_error
 from ..models import ComponentArgs, VpcCidr
 from ..spec import ExistingNetwork, NatStrategy
 
@@ -43,7 +45,19 @@ class NetworkArgs(ComponentArgs):
     availability_zones: int = Field(default=2, ge=2, le=6)
     """Zones to spread subnets over. Default: 2."""
     nat: NatStrategy = NatStrategy.SINGLE
-    """single (one NAT gateway shared by all zones), per-az, or none (no internet egress). Default: single."""
+    """instance (one t4g.nano NAT instance, for dev), single (one NAT gateway shared by all zones), per-az, or
+    none (no internet egress). Default: single."""
+    nat_instance_type: str = "t4g.nano"
+    """Instance type of the NAT instance (arm64). Default: t4g.nano."""
+
+    @field_validator("nat_instance_type")
+    @classmethod
+    def _graviton(cls, v: str) -> str:
+        # The NAT instance boots the arm64 Amazon Linux AMI: an x86 type would never start.
+        family = v.split(".", 1)[0]
+        if "." not in v or not re.fullmatch(r"[a-z]+\d+g[a-z]*", family):
+            raise spec_error(None, "must be a Graviton (arm64) instance type such as t4g.nano or t4g.micro", v)
+        return v
     cluster_name: str | None = None
     """EKS cluster these subnets serve: tags them for the load balancer controller and Karpenter. Default: none."""
     tags: dict[str, str] = {}
@@ -73,6 +87,7 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: pulumi.Output[list[str]]
     availability_zones: list[str]
     nat_gateway_count: int
+    nat_instance_count: int
 
     def __init__(self, name: str, args: NetworkArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, NetworkArgs) else NetworkArgs(**args)
@@ -96,6 +111,7 @@ class Network(pulumi.ComponentResource):
         self.public_subnet_ids = pulumi.Output.from_input(list(existing.public_subnet_ids))
         self.availability_zones = []
         self.nat_gateway_count = 0
+        self.nat_instance_count = 0
 
     def _tags(self, name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         return {**self.args.tags, "Name": name, **(extra or {})}
@@ -159,7 +175,8 @@ class Network(pulumi.ComponentResource):
             public.append(pub)
             private.append(priv)
 
-        nat_count = {NatStrategy.SINGLE: 1, NatStrategy.PER_AZ: len(zones), NatStrategy.NONE: 0}[args.nat]
+        nat_count = {NatStrategy.SINGLE: 1, NatStrategy.PER_AZ: len(zones)}.get(args.nat, 0)
+        nat_instance = self._nat_instance(name, args, vpc, public[0]) if args.nat is NatStrategy.INSTANCE else None
         nats = []
         for zone, pub in list(zip(zones, public, strict=True))[:nat_count]:
             suffix = zone.rsplit("-", 1)[1]
@@ -183,6 +200,12 @@ class Network(pulumi.ComponentResource):
             if nats:
                 nat = nats[i] if len(nats) > 1 else nats[0]
                 routes = [aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)]
+            elif nat_instance is not None:
+                routes = [
+                    aws.ec2.RouteTableRouteArgs(
+                        cidr_block="0.0.0.0/0", network_interface_id=nat_instance.primary_network_interface_id
+                    )
+                ]
             rt = aws.ec2.RouteTable(
                 f"{name}-private-{suffix}",
                 vpc_id=vpc.id,
@@ -206,6 +229,71 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.nat_instance_count = 1 if nat_instance is not None else 0
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+
+    def _nat_instance(self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, subnet: aws.ec2.Subnet) -> aws.ec2.Instance:
+        """One small NAT instance for dev: egress for the private subnets at a fifth of a NAT gateway's price.
+
+        No high availability: if the instance stops, private subnets lose internet egress until it is back (the
+        S3 gateway endpoint keeps working). Use `single` or `per-az` where that matters.
+        """
+        child = pulumi.ResourceOptions(parent=self)
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-nat",
+            vpc_id=vpc.id,
+            description="NAT instance: forward traffic from the VPC to the internet",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="-1", from_port=0, to_port=0, cidr_blocks=[args.cidr], description="from the VPC"
+                )
+            ],
+            egress=[
+                aws.ec2.SecurityGroupEgressArgs(
+                    protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], description="to the internet"
+                )
+            ],
+            tags=self._tags(f"{name}-nat"),
+            opts=child,
+        )
+        ami = aws.ssm.get_parameter(
+            name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", region=args.region
+        ).value
+        instance = aws.ec2.Instance(
+            f"{name}-nat",
+            ami=ami,
+            instance_type=args.nat_instance_type,
+            subnet_id=subnet.id,
+            vpc_security_group_ids=[sg.id],
+            source_dest_check=False,  # it forwards packets that are not addressed to it
+            user_data=NAT_USER_DATA,
+            user_data_replace_on_change=True,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(http_tokens="required", http_endpoint="enabled"),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_size=8, volume_type="gp3", encrypted=True),
+            tags=self._tags(f"{name}-nat"),
+            volume_tags=self._tags(f"{name}-nat"),
+            # A newer AMI must not replace a working NAT instance on every `pulumi up`.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami"]),
+        )
+        aws.ec2.Eip(f"{name}-nat", domain="vpc", instance=instance.id, tags=self._tags(f"{name}-nat"), opts=child)
+        return instance
+
+
+# Amazon Linux 2023: forward IPv4 and masquerade what leaves the default interface, now and after a reboot.
+NAT_USER_DATA = "\n".join(
+    [
+        "#!/bin/bash",
+        "set -euo pipefail",
+        "dnf install -y nftables",
+        "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf",
+        "sysctl --system",
+        "out=$(ip route show default | awk '{print $5; exit}')",
+        "printf 'table ip nat {\\n  chain postrouting {\\n"
+        "    type nat hook postrouting priority srcnat; policy accept;\\n"
+        '    oifname "%s" masquerade\\n  }\\n}\\n\' "$out" > /etc/sysconfig/nftables.conf',
+        "systemctl enable --now nftables",
+        "",
+    ]
+)

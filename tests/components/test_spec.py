@@ -41,7 +41,7 @@ def test_shipped_stack_validates(stack):
 
 def test_dev_defaults_are_cheap(dev_doc):
     spec = parse_platform_spec(dev_doc)
-    assert spec.network.nat is NatStrategy.SINGLE
+    assert spec.network.nat is NatStrategy.INSTANCE
     assert spec.network.availability_zones == 2
     assert spec.cluster.endpoint_public_access is True
     assert str(spec.cluster.system_nodes.capacity) == "spot"
@@ -114,7 +114,7 @@ BAD_CONFIGS: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("tag value with bad characters", _set("tags.team", "ml#platform"), "tags.team", "AWS tag rules"),
     ("vpc cidr with host bits", _set("network.cidr", "10.40.0.1/16"), "network.cidr", "no host bits"),
     ("vpc cidr too small", _set("network.cidr", "10.40.0.0/22"), "network.cidr", "between /16 and /20"),
-    ("nat strategy", _set("network.nat", "two"), "network.nat", "allowed: single, per-az, none"),
+    ("nat strategy", _set("network.nat", "two"), "network.nat", "allowed: instance, single, per-az, none"),
     ("one availability zone", _set("network.availability_zones", 1), "network.availability_zones", ">= 2"),
     ("kubernetes version", _set("cluster.kubernetes_version", "1.20"), "cluster.kubernetes_version", "allowed: 1.31"),
     (

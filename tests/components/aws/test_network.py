@@ -16,17 +16,33 @@ NAT = "aws:ec2/natGateway:NatGateway"
 SUBNET = "aws:ec2/subnet:Subnet"
 
 
-def test_dev_has_two_zones_and_one_nat():
+def test_dev_has_two_zones_and_one_nat_instance():
     plan = planned("dev")
     subnets = plan.by_type(SUBNET)
     assert len(subnets) == 4
     assert {s.input("availabilityZone") for s in subnets} == {"us-east-1a", "us-east-1b"}
+    assert plan.by_type(NAT) == [], "dev egresses through a NAT instance, a fifth of a NAT gateway's price"
+    nat = plan.one("aws:ec2/instance:Instance")
+    assert nat.input("instanceType") == "t4g.nano" and nat.input("sourceDestCheck") is False
+    assert nat.input("metadataOptions.httpTokens") == "required"
+    assert "masquerade" in nat.input("userData") and "net.ipv4.ip_forward = 1" in nat.input("userData")
+    public = {s.id for s in subnets if "-public-" in s.name}
+    assert nat.input("subnetId") in public
+    assert plan.one("aws:ec2/eip:Eip").input("instance") == nat.id
+    private_rts = [r for r in plan.by_type("aws:ec2/routeTable:RouteTable") if "private" in r.name]
+    assert len(private_rts) == 2
+    eni = nat.output("primaryNetworkInterfaceId")
+    assert all(rt.input("routes") == [{"cidrBlock": "0.0.0.0/0", "networkInterfaceId": eni}] for rt in private_rts)
+
+
+def test_staging_has_one_nat_gateway_for_all_zones():
+    plan = planned("staging")
     assert len(plan.by_type(NAT)) == 1
-    # every private route table routes to that one NAT gateway
     nat_id = plan.one(NAT).id
     private_rts = [r for r in plan.by_type("aws:ec2/routeTable:RouteTable") if "private" in r.name]
     assert len(private_rts) == 2
     assert all(rt.input("routes")[0]["natGatewayId"] == nat_id for rt in private_rts)
+    assert plan.by_type("aws:ec2/instance:Instance") == []
 
 
 def test_prod_has_three_zones_and_a_nat_per_zone():
@@ -110,3 +126,9 @@ def test_raises_when_args_are_invalid():
     with pytest.raises(ConfigError) as info:
         NetworkArgs(region="us-east-1", cidr="10.0.0.0/8", availability_zones=1, nat="sometimes")
     assert set(info.value.paths()) == {"args.cidr", "args.availability_zones", "args.nat"}
+
+
+@pytest.mark.parametrize("bad", ["t3.nano", "m5.large", "t4g"])
+def test_nat_instance_type_must_be_arm64(bad):
+    with pytest.raises(ConfigError, match=r"nat_instance_type.*Graviton"):
+        NetworkArgs(region="us-east-1", nat="instance", nat_instance_type=bad)
