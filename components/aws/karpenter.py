@@ -6,6 +6,11 @@ interruption warnings, rebalance recommendations, instance state changes, schedu
 Helm release, an EC2NodeClass for GPU nodes and one NodePool per GPU pool. The EC2NodeClass and NodePools
 are registered as individual custom resources so the Plan, the cost model and the policy pack read them.
 
+Karpenter has no minimum node count (its static-capacity `replicas` is alpha and fixes the count). A pool with
+``min_nodes`` gets a *warm* Deployment instead: ``min_nodes`` pause pods of the lowest priority, one per node
+(hostname anti-affinity), pinned to the pool. They request no GPU, so GPU pods share those nodes, and a node
+holding one is never empty, so consolidation leaves it; a reclaimed spot node is replaced for the pod.
+
 Used by :class:`components.aws.GpuCluster`; not usually built directly.
 """
 
@@ -19,7 +24,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..catalog import load_catalog
-from ..k8s.charts import KARPENTER
+from ..k8s.charts import KARPENTER, PAUSE_IMAGE
 from ..k8s.gpu import (
     GPU_MODEL_LABEL,
     GPU_RESOURCE,
@@ -39,6 +44,9 @@ NODE_CLASS = "gpu"
 # Marks the on-demand NodePool that backs a spot pool, so costing takes the pair's maximum, not the sum.
 FALLBACK_FOR_LABEL = "mlplatform.io/fallback-for"
 SPOT_WEIGHT, FALLBACK_WEIGHT = 100, 10
+# Labels the Deployment that keeps a pool's min_nodes up; the cost model reads it for the pool's idle cost.
+WARM_FOR_LABEL = "mlplatform.io/warm-for"
+WARM_PRIORITY_CLASS = "mlplatform-warm-capacity"
 
 
 @dataclass
@@ -119,6 +127,53 @@ def node_pool_specs(s: KarpenterSettings) -> list[tuple[str, dict[str, Any]]]:
             }
             out.append((pool_name, spec))
     return out
+
+
+def warm_deployment_spec(pool: GpuPoolSpec) -> dict[str, Any]:
+    """The spec of the Deployment that keeps ``pool.min_nodes`` nodes of a Karpenter pool running."""
+    match = {"app.kubernetes.io/name": "gpu-warm-capacity", WARM_FOR_LABEL: pool.name}
+    return {
+        "replicas": pool.min_nodes,
+        "selector": {"matchLabels": match},
+        "template": {
+            "metadata": {"labels": match},
+            "spec": {
+                "priorityClassName": WARM_PRIORITY_CLASS,
+                "terminationGracePeriodSeconds": 0,
+                "nodeSelector": {POOL_LABEL: pool.name},
+                "tolerations": [
+                    {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"},
+                    *({"key": t.key, "operator": "Exists", "effect": str(t.effect)} for t in pool.taints),
+                ],
+                # One placeholder per node, so min_nodes pods hold min_nodes nodes.
+                "affinity": {
+                    "podAntiAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": [
+                            {"labelSelector": {"matchLabels": match}, "topologyKey": "kubernetes.io/hostname"}
+                        ]
+                    }
+                },
+                "automountServiceAccountToken": False,
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": 65535,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containers": [
+                    {
+                        "name": "pause",
+                        "image": PAUSE_IMAGE,
+                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "16Mi"}},
+                        "securityContext": {
+                            "allowPrivilegeEscalation": False,
+                            "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]},
+                        },
+                    }
+                ],
+            },
+        },
+    }
 
 
 def node_class_spec(s: KarpenterSettings, node_role_name: pulumi.Input[str]) -> dict[str, Any]:
@@ -478,6 +533,31 @@ class KarpenterProvisioner(pulumi.ComponentResource):
                 spec=spec,
                 opts=pulumi.ResourceOptions.merge(after_crds, pulumi.ResourceOptions(depends_on=[node_class])),
             )
+        warm = [p for p in s.pools if p.min_nodes]
+        if warm:
+            # Below every workload (priority 0), and never preempts one to get scheduled.
+            priority = k8s.scheduling.v1.PriorityClass(
+                f"{name}-warm",
+                metadata={"name": WARM_PRIORITY_CLASS},
+                value=-10,
+                preemption_policy="Never",
+                global_default=False,
+                description="Placeholder pods that keep min_nodes GPU nodes of a Karpenter pool running",
+                opts=k8s_opts,
+            )
+            for pool in warm:
+                k8s.apps.v1.Deployment(
+                    f"{name}-warm-{pool.name}",
+                    metadata={
+                        "name": f"warm-{pool.name}",
+                        "namespace": NAMESPACE,
+                        "labels": {WARM_FOR_LABEL: pool.name},
+                    },
+                    spec=warm_deployment_spec(pool),
+                    opts=pulumi.ResourceOptions.merge(
+                        k8s_opts, pulumi.ResourceOptions(depends_on=[priority, *self.node_pools.values()])
+                    ),
+                )
         self.register_outputs(
             {
                 "node_role_arn": self.node_role.arn,

@@ -35,6 +35,9 @@ KUBE_PROMETHEUS_STACK = HelmChart(
 )
 DCGM_EXPORTER = HelmChart("dcgm-exporter", "https://nvidia.github.io/dcgm-exporter/helm-charts", "3.5.0")
 
+# Placeholder pods that hold warm nodes (Karpenter pools with min_nodes): the upstream pause image.
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+
 # cluster-autoscaler must match the cluster's Kubernetes minor version.
 CLUSTER_AUTOSCALER_IMAGE_TAGS = {
     "1.31": "v1.31.0",

@@ -91,6 +91,26 @@ def test_spot_with_fallback_adds_a_lower_weight_on_demand_pool():
     assert requirement(training, "node.kubernetes.io/instance-type")["values"] == ["p4d.24xlarge"]
 
 
+def test_min_nodes_on_karpenter_is_held_by_a_warm_placeholder_deployment():
+    """Karpenter has no minimum: prod's inference pool (min_nodes 1) keeps its node through pause pods."""
+    prod = planned("prod")
+    warm = prod.one("kubernetes:apps/v1:Deployment", "mlplatform-cluster-karpenter-warm-inference")
+    pod = warm.input("spec.template.spec")
+    assert warm.input("spec.replicas") == 1
+    assert pod["nodeSelector"] == {"mlplatform.io/gpu-pool": "inference"}
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
+    # It holds the node without holding a GPU, and never outranks real work.
+    assert "nvidia.com/gpu" not in pod["containers"][0]["resources"]["requests"]
+    anti = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
+    assert anti["topologyKey"] == "kubernetes.io/hostname"
+    priority = prod.one("kubernetes:scheduling.k8s.io/v1:PriorityClass")
+    assert pod["priorityClassName"] == priority.input("metadata.name")
+    assert priority.input("value") < 0 and priority.input("preemptionPolicy") == "Never"
+    # Pools that scale from zero (all of dev's, prod's training pool) get none.
+    assert not [d for d in planned("dev").by_type("kubernetes:apps/v1:Deployment") if "warm" in d.name]
+    assert [d.name for d in prod.by_type("kubernetes:apps/v1:Deployment") if "warm" in d.name] == [warm.name]
+
+
 def test_interruption_queue_and_events_are_wired_into_karpenter():
     plan = planned("dev")
     queue = plan.one("aws:sqs/queue:Queue")
