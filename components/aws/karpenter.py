@@ -41,7 +41,8 @@ from .network import KARPENTER_DISCOVERY_TAG, cluster_tag
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
 NODE_CLASS = "gpu"
-# Marks the on-demand NodePool that backs a spot pool, so costing takes the pair's maximum, not the sum.
+# Marks the on-demand NodePool that backs a spot pool: costing splits the pool's expected hours between the
+# pair. Karpenter limits each NodePool on its own, so the pair's peak is the sum of both limits.
 FALLBACK_FOR_LABEL = "mlplatform.io/fallback-for"
 SPOT_WEIGHT, FALLBACK_WEIGHT = 100, 10
 # Labels the Deployment that keeps a pool's min_nodes up; the cost model reads it for the pool's idle cost.
@@ -129,9 +130,17 @@ def node_pool_specs(s: KarpenterSettings) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def warm_deployment_spec(pool: GpuPoolSpec) -> dict[str, Any]:
-    """The spec of the Deployment that keeps ``pool.min_nodes`` nodes of a Karpenter pool running."""
+def warm_deployment_spec(pool: GpuPoolSpec) -> Any:
+    """The spec of the Deployment that keeps ``pool.min_nodes`` nodes of a Karpenter pool running.
+
+    A camelCase manifest, like every Kubernetes object here: tests validate it strictly against the cluster
+    version's schema (the SDK's TypedDicts spell keys in snake_case, so they cannot type it).
+    """
     match = {"app.kubernetes.io/name": "gpu-warm-capacity", WARM_FOR_LABEL: pool.name}
+    tolerations = [
+        {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"},
+        *({"key": t.key, "operator": "Exists", "effect": str(t.effect)} for t in pool.taints),
+    ]
     return {
         "replicas": pool.min_nodes,
         "selector": {"matchLabels": match},
@@ -141,10 +150,7 @@ def warm_deployment_spec(pool: GpuPoolSpec) -> dict[str, Any]:
                 "priorityClassName": WARM_PRIORITY_CLASS,
                 "terminationGracePeriodSeconds": 0,
                 "nodeSelector": {POOL_LABEL: pool.name},
-                "tolerations": [
-                    {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"},
-                    *({"key": t.key, "operator": "Exists", "effect": str(t.effect)} for t in pool.taints),
-                ],
+                "tolerations": tolerations,
                 # One placeholder per node, so min_nodes pods hold min_nodes nodes.
                 "affinity": {
                     "podAntiAffinity": {

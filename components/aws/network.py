@@ -58,6 +58,7 @@ class NetworkArgs(ComponentArgs):
         if "." not in v or not re.fullmatch(r"[a-z]+\d+g[a-z]*", family):
             raise spec_error(None, "must be a Graviton (arm64) instance type such as t4g.nano or t4g.micro", v)
         return v
+
     cluster_name: str | None = None
     """EKS cluster these subnets serve: tags them for the load balancer controller and Karpenter. Default: none."""
     tags: dict[str, str] = {}

@@ -11,7 +11,9 @@ from .catalog import (
     Offering,
     PriceSource,
     Purchase,
+    ServicePrices,
     load_catalog,
+    load_service_prices,
 )
 
 __all__ = [
@@ -25,5 +27,7 @@ __all__ = [
     "Offering",
     "PriceSource",
     "Purchase",
+    "ServicePrices",
     "load_catalog",
+    "load_service_prices",
 ]

@@ -361,3 +361,55 @@ def load_catalog(data_dir: Path | None = None) -> Catalog:
             "kubernetes": _source(k8s),
         },
     )
+
+
+@dataclass(frozen=True)
+class ServicePrices:
+    """Unit prices of a cloud's services (``aws_services.yaml``, ``gcp_services.yaml``)."""
+
+    cloud: Cloud
+    table: Mapping[str, Any]
+    source: PriceSource
+    home_region: str  # regions a price does not name cost what the home region costs
+
+    def price(self, path: str, region: str | None = None) -> float:
+        """``price("vpc.nat_gateway_per_hour", "eu-west-1")``; per-region entries fall back to the home region."""
+        node: Any = self.table
+        for part in path.split("."):
+            try:
+                node = node[part]
+            except (KeyError, TypeError):
+                raise CatalogError(f"no {self.cloud} service price {path!r}") from None
+        if isinstance(node, Mapping):
+            node = node.get(region or self.home_region, node.get(self.home_region))
+        if not isinstance(node, int | float):
+            raise CatalogError(f"no {self.cloud} service price {path!r} for {region}")
+        return float(node)
+
+    def keyed(self, path: str, key: str, region: str | None = None) -> float | None:
+        """A price keyed by a name that contains dots (``db.t4g.micro``); None when the table lacks the key."""
+        node: Any = self.table
+        for part in path.split("."):
+            node = node.get(part, {}) if isinstance(node, Mapping) else {}
+        entry = node.get(key) if isinstance(node, Mapping) else None
+        if entry is None:
+            return None
+        if isinstance(entry, Mapping):
+            entry = entry.get(region or self.home_region, entry.get(self.home_region))
+        return float(entry) if isinstance(entry, int | float) else None
+
+    def has(self, path: str) -> bool:
+        try:
+            self.price(path)
+        except CatalogError:
+            return False
+        return True
+
+
+@functools.cache
+def load_service_prices(cloud: Cloud | str, data_dir: Path | None = None) -> ServicePrices:
+    cloud = Cloud(cloud)
+    doc = _read(f"{cloud}_services.yaml", data_dir or DATA_DIR)
+    table = {k: v for k, v in doc.items() if k not in ("source", "as_of")}
+    home = "us-east-1" if cloud is Cloud.AWS else "us-central1"
+    return ServicePrices(cloud=cloud, table=table, source=_source(doc), home_region=home)

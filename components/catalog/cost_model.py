@@ -1,0 +1,1073 @@
+"""The per-resource monthly cost model: resource type + inputs + region + usage -> idle / expected / peak USD.
+
+- idle: everything at its minimum, no traffic (data at rest still costs);
+- expected: the usage assumptions (:class:`~components.catalog.usage.UsageAssumptions`);
+- peak: everything at its maximum (node pools at their limits, autoscaling at max, serverless concurrency
+  saturated). A pool with no upper bound has an *unbounded* peak: a finding, not a number.
+
+The model is pure: it reads a :class:`CostResource` (type, name, inputs as the provider receives them, in
+camelCase) and a :class:`CostContext` (region, usage, the stack's other resources for lookups such as the
+launch template of a node group). The offline Plan and the policy pack both adapt their records to it.
+A type the model does not know is *not estimated* (never silently zero); types that cost nothing are listed
+in FREE_TYPES.
+
+Example::
+
+    from components.catalog.cost_model import CostContext, CostResource, estimate
+
+    e = estimate(CostResource("aws:ec2/natGateway:NatGateway", "nat", {}), CostContext(region="us-east-1"))
+    e.idle   # 36.5: 730 h x $0.045 + the gateway's public IPv4 address is priced with its EIP
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import HOURS_PER_MONTH, Cloud, load_catalog, load_service_prices
+from .usage import UsageAssumptions
+
+H = HOURS_PER_MONTH
+SECONDS_PER_MONTH = H * 3600
+GPU_POOL_LABEL = "mlplatform.io/gpu-pool"
+FALLBACK_LABEL = "mlplatform.io/fallback-for"
+WARM_LABEL = "mlplatform.io/warm-for"  # a Deployment of placeholders keeping a Karpenter pool's min_nodes up
+
+
+@dataclass(frozen=True)
+class CostResource:
+    """One resource as the cost model sees it: type token, logical name, inputs (camelCase)."""
+
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    urn: str = ""
+    id: str | None = None  # the provider id, when known (lets related resources be matched)
+
+
+@dataclass(frozen=True)
+class GpuCost:
+    """How a GPU pool's expected cost compares: the same hours on demand, and a naive always-on baseline."""
+
+    pool: str
+    expected_on_demand: float
+    always_on_on_demand: float
+    spot: bool
+
+
+@dataclass(frozen=True)
+class Estimate:
+    idle: float
+    expected: float
+    peak: float
+    explanation: str
+    known: bool = True
+    unbounded: bool = False
+    gpu: GpuCost | None = None
+
+    @property
+    def free(self) -> bool:
+        return self.known and self.idle == self.expected == self.peak == 0 and not self.unbounded
+
+
+NOT_ESTIMATED = Estimate(0.0, 0.0, 0.0, "not estimated: the cost model does not know this type", known=False)
+
+
+def free(reason: str) -> Estimate:
+    return Estimate(0.0, 0.0, 0.0, reason)
+
+
+@dataclass
+class CostContext:
+    region: str
+    usage: UsageAssumptions = field(default_factory=UsageAssumptions)
+    resources: list[CostResource] = field(default_factory=list)
+    _by_type: dict[str, list[CostResource]] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _indexed: list[CostResource] | None = field(default=None, repr=False)
+
+    def _index(self) -> None:
+        # Rebuilt whenever `resources` is replaced (estimate_all assigns a new list), so lookups stay cheap.
+        if self._indexed is not self.resources:
+            self._by_type, self._memo = {}, {}
+            for r in self.resources:
+                self._by_type.setdefault(r.type, []).append(r)
+            self._indexed = self.resources
+
+    def find(self, type_: str, where: Callable[[CostResource], bool] | None = None) -> list[CostResource]:
+        """The stack's resources of a type, optionally filtered."""
+        self._index()
+        return [r for r in self._by_type.get(type_, ()) if where is None or where(r)]
+
+    def with_id(self, type_: str, rid: Any) -> list[CostResource]:
+        """Resources of a type whose provider id is ``rid`` (a node group's launch template, ...)."""
+        ids = self.memo(f"ids:{type_}", lambda: _group_by_id(self.find(type_)))
+        return ids.get(rid, []) if isinstance(rid, str) else []
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A fact about the whole stack (which pools have a fallback, ...), computed once per resource list."""
+        self._index()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+def _group_by_id(resources: list[CostResource]) -> dict[str, list[CostResource]]:
+    out: dict[str, list[CostResource]] = {}
+    for r in resources:
+        if r.id:
+            out.setdefault(r.id, []).append(r)
+    return out
+
+
+def _get(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
+    cur: Any = props
+    for part in path.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return default
+        cur = cur[part]
+    return cur
+
+
+def _num(value: Any, default: float = 0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _quantity(value: Any) -> float | None:
+    """Kubernetes quantity to a number: '8' -> 8, '64Gi' -> 64 (GiB), '500m' -> 0.5."""
+    if value is None:
+        return None
+    text = str(value)
+    match = re.match(r"^([0-9.]+)([A-Za-z]*)$", text)
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2)
+    scale = {
+        "": 1,
+        "m": 0.001,
+        "Ki": 1 / 1024**2,
+        "Mi": 1 / 1024,
+        "Gi": 1,
+        "Ti": 1024,
+        "k": 1e-6,
+        "M": 1e-3,
+        "G": 1,
+        "T": 1000,
+    }
+    return number * scale.get(unit, 1)
+
+
+def money(x: float) -> str:
+    return "unbounded" if math.isinf(x) else f"${x:,.2f}"
+
+
+# --- estimators, by type -----------------------------------------------------------------------------------
+
+Estimator = Callable[[CostResource, CostContext], Estimate]
+ESTIMATORS: dict[str, Estimator] = {}
+
+
+def estimator(*types: str) -> Callable[[Estimator], Estimator]:
+    def register(fn: Estimator) -> Estimator:
+        for t in types:
+            ESTIMATORS[t] = fn
+        return fn
+
+    return register
+
+
+def aws_price(path: str, region: str) -> float:
+    return load_service_prices(Cloud.AWS).price(path, region)
+
+
+def gcp_price(path: str, region: str) -> float:
+    return load_service_prices(Cloud.GCP).price(path, region)
+
+
+def flat(monthly: float, explanation: str) -> Estimate:
+    return Estimate(monthly, monthly, monthly, explanation)
+
+
+@estimator("aws:eks/cluster:Cluster")
+def _eks(r: CostResource, ctx: CostContext) -> Estimate:
+    extended = _get(r.props, "upgradePolicy.supportType") == "EXTENDED"
+    rate = aws_price("eks.extended_support_per_hour" if extended else "eks.control_plane_per_hour", ctx.region)
+    return flat(rate * H, f"EKS control plane {'(extended support) ' if extended else ''}{H:.0f} h x ${rate}/h")
+
+
+@estimator("aws:ec2/natGateway:NatGateway")
+def _nat(r: CostResource, ctx: CostContext) -> Estimate:
+    hourly = aws_price("vpc.nat_gateway_per_hour", ctx.region)
+    base = hourly * H
+    data = ctx.usage.nat_gb * aws_price("vpc.nat_gateway_per_gb", ctx.region)
+    return Estimate(
+        base,
+        base + data,
+        base + data,
+        f"NAT gateway {H:.0f} h x ${hourly}/h; expected adds {ctx.usage.nat_gb:g} GB processed",
+    )
+
+
+@estimator("aws:ec2/eip:Eip")
+def _eip(r: CostResource, ctx: CostContext) -> Estimate:
+    rate = aws_price("vpc.public_ipv4_per_hour", ctx.region)
+    return flat(rate * H, f"public IPv4 address {H:.0f} h x ${rate}/h")
+
+
+@estimator("aws:ebs/volume:Volume")
+def _ebs(r: CostResource, ctx: CostContext) -> Estimate:
+    size = _num(r.props.get("size"), 0)
+    kind = r.props.get("type") or "gp3"
+    rate = aws_price("ebs.gp2_per_gb_month" if kind == "gp2" else "ebs.gp3_per_gb_month", ctx.region)
+    return flat(size * rate, f"EBS {kind} {size:g} GB x ${rate}/GB-month")
+
+
+def _ec2_price(itype: str, region: str, spot: bool) -> float | None:
+    return load_catalog().hourly_price("aws", region, itype, "spot" if spot else "on-demand")
+
+
+def _volume_gb_from_template(ctx: CostContext, template_id: Any) -> float | None:
+    for lt in ctx.with_id("aws:ec2/launchTemplate:LaunchTemplate", template_id):
+        for bdm in lt.props.get("blockDeviceMappings") or []:
+            size = _get(bdm, "ebs.volumeSize")
+            if size is not None:
+                return _num(size)
+    return None
+
+
+def _pool_name(labels: Mapping[str, Any] | None) -> str | None:
+    return (labels or {}).get(GPU_POOL_LABEL)
+
+
+@estimator("aws:eks/nodeGroup:NodeGroup")
+def _node_group(r: CostResource, ctx: CostContext) -> Estimate:
+    types = list(r.props.get("instanceTypes") or ["t3.medium"])
+    spot = r.props.get("capacityType") == "SPOT"
+    prices = [(t, _ec2_price(t, ctx.region, spot)) for t in types]
+    known = [(t, p) for t, p in prices if p is not None]
+    if not known:
+        return Estimate(0, 0, 0, f"instance types {types} not in the catalog for {ctx.region}", known=False)
+    cheap_type, cheapest = min(known, key=lambda tp: tp[1])
+    dear_type, dearest = max(known, key=lambda tp: tp[1])
+    volume = _volume_gb_from_template(ctx, _get(r.props, "launchTemplate.id")) or _num(r.props.get("diskSize"), 20)
+    disk = volume * aws_price("ebs.gp3_per_gb_month", ctx.region) / H  # per node-hour
+    low, want, high = (_num(_get(r.props, f"scalingConfig.{k}")) for k in ("minSize", "desiredSize", "maxSize"))
+    pool = _pool_name(r.props.get("labels"))
+    idle = low * H * (cheapest + disk)
+    peak = high * H * (dearest + disk)
+    buy = "spot" if spot else "on-demand"
+    if pool is None:
+        expected = max(low, want) * H * (cheapest + disk)
+        priced = cheap_type if cheap_type == dear_type else f"{cheap_type} (cheapest; peak at {dear_type})"
+        return Estimate(
+            idle, expected, peak, f"{low:g}-{high:g} x {priced} {buy} at ${cheapest:.4f}/h, {volume:g} GB gp3 each"
+        )
+    hours = ctx.usage.gpu_hours(pool)
+    if (r.props.get("labels") or {}).get(FALLBACK_LABEL):
+        hours *= ctx.usage.on_demand_fallback_fraction
+    hours = max(hours, low * H)  # the minimum runs all month, and the work runs on it
+    expected = hours * (cheapest + disk)
+    od_cheapest = min(_ec2_price(t, ctx.region, False) or math.inf for t in types)
+    gpu = GpuCost(
+        pool=pool,
+        expected_on_demand=hours * (od_cheapest + disk),
+        always_on_on_demand=high * H * (od_cheapest + disk),
+        spot=spot,
+    )
+    return Estimate(
+        idle,
+        expected,
+        peak,
+        f"GPU pool {pool}: {low:g}-{high:g} nodes ({buy}); expected {hours:g} node-h at ${cheapest:.3f}/h",
+        gpu=gpu,
+    )
+
+
+def _node_class_volume(ctx: CostContext, name: str | None) -> float:
+    for nc in ctx.find(
+        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", lambda n: _get(n.props, "metadata.name") == name
+    ):
+        for bdm in _get(nc.props, "spec.blockDeviceMappings") or []:
+            size = _quantity(_get(bdm, "ebs.volumeSize"))
+            if size:
+                return size
+    return 20.0
+
+
+@estimator("kubernetes:karpenter.sh/v1:NodePool")
+def _node_pool(r: CostResource, ctx: CostContext) -> Estimate:
+    spec = r.props.get("spec") or {}
+    requirements = _get(spec, "template.spec.requirements") or []
+    req = {q.get("key"): q for q in requirements}
+    types = list(_get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
+    capacity = list(_get(req.get("karpenter.sh/capacity-type") or {}, "values") or ["spot", "on-demand"])
+    labels = _get(spec, "template.metadata.labels") or {}
+    pool = _pool_name(labels) or _get(r.props, "metadata.name") or r.name
+    cat = load_catalog()
+    shapes = [cat.machine_type("aws", t) for t in types]
+    shapes = [m for m in shapes if m is not None and ctx.region in m.on_demand]
+    if not shapes:
+        return Estimate(0, 0, 0, f"NodePool {pool}: no instance types the catalog prices in {ctx.region}", known=False)
+    disk = _node_class_volume(ctx, _get(spec, "template.spec.nodeClassRef.name"))
+    disk_hourly = disk * aws_price("ebs.gp3_per_gb_month", ctx.region) / H
+    only_spot = capacity == ["spot"]
+
+    def node_price(m, spot: bool) -> float:
+        return (m.spot.get(ctx.region, m.on_demand[ctx.region]) if spot else m.on_demand[ctx.region]) + disk_hourly
+
+    cheapest = min(node_price(m, only_spot) for m in shapes)
+    limits = spec.get("limits") or {}
+    gpus, cpu, mem = (_quantity(limits.get(k)) for k in ("nvidia.com/gpu", "cpu", "memory"))
+    fallback = bool(labels.get(FALLBACK_LABEL))
+    hours = ctx.usage.gpu_hours(labels.get(FALLBACK_LABEL) or pool)
+    hours *= (
+        ctx.usage.on_demand_fallback_fraction
+        if fallback
+        else (1 - ctx.usage.on_demand_fallback_fraction if _has_fallback(ctx, pool) else 1)
+    )
+    warm = 0.0 if fallback else _warm_nodes(ctx, pool)
+    idle = warm * H * cheapest
+    hours = max(hours, warm * H)  # warm nodes run all month, and the work runs on them
+    expected = hours * cheapest
+    od_cheapest = min(node_price(m, False) for m in shapes)
+    if gpus is None and cpu is None and mem is None:
+        return Estimate(
+            idle,
+            expected,
+            math.inf,
+            f"NodePool {pool}: no limits, so no upper bound on nodes",
+            unbounded=True,
+            gpu=GpuCost(pool, hours * od_cheapest, math.inf, only_spot),
+        )
+
+    def max_nodes(m) -> float:
+        bounds = []
+        if gpus is not None and m.gpus:
+            bounds.append(gpus // m.gpus)
+        if cpu is not None:
+            bounds.append(cpu // m.vcpu)
+        if mem is not None:
+            bounds.append(mem // m.memory_gib)
+        return min(bounds) if bounds else math.inf
+
+    worst = max(shapes, key=lambda m: max_nodes(m) * node_price(m, only_spot))
+    n = max_nodes(worst)
+    peak = n * H * node_price(worst, only_spot)
+    buy = "spot" if only_spot else "on-demand" if capacity == ["on-demand"] else "spot or on-demand"
+    cheap_od = min(shapes, key=lambda m: node_price(m, False))
+    always_on = 0.0 if fallback else max_nodes(cheap_od) * H * node_price(cheap_od, False)
+    gpu = GpuCost(pool=pool, expected_on_demand=hours * od_cheapest, always_on_on_demand=always_on, spot=only_spot)
+    return Estimate(
+        idle,
+        expected,
+        peak,
+        f"NodePool {pool} ({buy}): {warm:g} warm node(s) idle; expected {hours:g} node-h at ${cheapest:.3f}/h; peak "
+        f"{n:g} x {worst.name} within limits",
+        gpu=gpu,
+    )
+
+
+def _warm_nodes(ctx: CostContext, pool: str) -> float:
+    """Nodes a pool keeps with no work: the replicas of the placeholder Deployment labelled for it."""
+
+    def by_pool() -> dict[str, float]:
+        out: dict[str, float] = {}
+        for d in ctx.find("kubernetes:apps/v1:Deployment"):
+            target = (_get(d.props, "metadata.labels") or {}).get(WARM_LABEL)
+            if target:
+                out[target] = out.get(target, 0.0) + _num(_get(d.props, "spec.replicas"), 1)
+        return out
+
+    return ctx.memo("warm-nodes", by_pool).get(pool, 0.0)
+
+
+def _has_fallback(ctx: CostContext, pool: str) -> bool:
+    """Whether an on-demand fallback NodePool backs this pool (it then takes a share of the hours)."""
+    backed = ctx.memo(
+        "fallback-for",
+        lambda: {
+            (_get(r.props, "spec.template.metadata.labels") or {}).get(FALLBACK_LABEL)
+            for r in ctx.find("kubernetes:karpenter.sh/v1:NodePool")
+        },
+    )
+    return pool in backed
+
+
+@estimator("aws:ec2/instance:Instance")
+def _instance(r: CostResource, ctx: CostContext) -> Estimate:
+    itype = r.props.get("instanceType")
+    spot = _get(r.props, "instanceMarketOptions.marketType") == "spot"
+    price = _ec2_price(str(itype), ctx.region, spot)
+    if price is None:
+        return Estimate(0, 0, 0, f"instance type {itype} not in the catalog for {ctx.region}", known=False)
+    disk = _num(_get(r.props, "rootBlockDevice.volumeSize"), 8) * aws_price("ebs.gp3_per_gb_month", ctx.region)
+    return flat(price * H + disk, f"{itype} ({'spot' if spot else 'on-demand'}) {H:.0f} h + root volume")
+
+
+@estimator("aws:autoscaling/group:Group")
+def _asg(r: CostResource, ctx: CostContext) -> Estimate:
+    template = _get(r.props, "launchTemplate.id") or _get(
+        r.props, "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId"
+    )
+    lts = ctx.with_id("aws:ec2/launchTemplate:LaunchTemplate", template)
+    itype = lts[0].props.get("instanceType") if lts else None
+    price = _ec2_price(str(itype), ctx.region, False) if itype else None
+    if price is None:
+        return Estimate(0, 0, 0, "instance type of the launch template unknown", known=False)
+    low, want, high = (_num(r.props.get(k)) for k in ("minSize", "desiredCapacity", "maxSize"))
+    return Estimate(
+        low * H * price, max(low, want) * H * price, high * H * price, f"{low:g}-{high:g} x {itype} on-demand {H:.0f} h"
+    )
+
+
+@estimator("aws:ec2/launchTemplate:LaunchTemplate")
+def _launch_template(r: CostResource, ctx: CostContext) -> Estimate:
+    return free("a template: its instances are priced with the node group or Auto Scaling group using it")
+
+
+@estimator("aws:rds/instance:Instance")
+def _rds(r: CostResource, ctx: CostContext) -> Estimate:
+    cls = str(r.props.get("instanceClass"))
+    hourly = load_service_prices(Cloud.AWS).keyed("rds_postgres.instance_per_hour", cls, ctx.region)
+    if hourly is None:
+        return Estimate(0, 0, 0, f"RDS class {cls} not in the price table", known=False)
+    copies = 2 if r.props.get("multiAz") else 1
+    storage_rate = aws_price("rds_postgres.gp3_storage_per_gb_month", ctx.region)
+    storage = _num(r.props.get("allocatedStorage"), 20)
+    max_storage = _num(r.props.get("maxAllocatedStorage"), storage) or storage
+    base = copies * (hourly * H + storage * storage_rate)
+    peak = copies * (hourly * H + max_storage * storage_rate)
+    return Estimate(
+        base,
+        base,
+        peak,
+        f"{cls} x{copies} {H:.0f} h x ${hourly}/h + {storage:g} GB gp3 (peak: "
+        f"{max_storage:g} GB after storage autoscaling)",
+    )
+
+
+@estimator("aws:elasticache/replicationGroup:ReplicationGroup")
+def _redis(r: CostResource, ctx: CostContext) -> Estimate:
+    node = str(r.props.get("nodeType"))
+    hourly = load_service_prices(Cloud.AWS).keyed("elasticache_redis.node_per_hour", node, ctx.region)
+    if hourly is None:
+        return Estimate(0, 0, 0, f"ElastiCache node type {node} not in the price table", known=False)
+    n = _num(r.props.get("numCacheClusters"), 1) or 1
+    return flat(n * hourly * H, f"{n:g} x {node} {H:.0f} h x ${hourly}/h")
+
+
+@estimator("aws:dynamodb/table:Table")
+def _dynamodb(r: CostResource, ctx: CostContext) -> Estimate:
+    u = ctx.usage
+    gb = u.dynamodb_gb
+    storage = gb * aws_price("dynamodb.storage_per_gb_month", ctx.region)
+    if _get(r.props, "pointInTimeRecovery.enabled"):
+        storage += gb * aws_price("dynamodb.pitr_per_gb_month", ctx.region)
+    if r.props.get("billingMode") == "PROVISIONED":
+        return Estimate(0, 0, 0, "provisioned-capacity tables are not modelled", known=False)
+    requests = u.dynamodb_reads_per_month / 1e6 * aws_price(
+        "dynamodb.read_request_per_million", ctx.region
+    ) + u.dynamodb_writes_per_month / 1e6 * aws_price("dynamodb.write_request_per_million", ctx.region)
+    return Estimate(
+        storage,
+        storage + requests,
+        storage + requests,
+        f"on demand: {gb:g} GB stored (with PITR) idle; expected adds {u.dynamodb_reads_per_month:,.0f} "
+        f"reads and {u.dynamodb_writes_per_month:,.0f} writes",
+    )
+
+
+@estimator("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+def _s3(r: CostResource, ctx: CostContext) -> Estimate:
+    gb = ctx.usage.bucket_gb(r.name)
+    storage = gb * aws_price("s3.standard_per_gb_month", ctx.region)
+    requests = ctx.usage.s3_requests_per_month
+    req_cost = requests / 5 / 1000 * aws_price("s3.put_per_thousand", ctx.region) + requests * 4 / 5 / 1000 * aws_price(
+        "s3.get_per_thousand", ctx.region
+    )
+    return Estimate(
+        storage,
+        storage + req_cost,
+        storage + req_cost,
+        f"{gb:g} GB at S3 Standard (lifecycle tiering lowers it); expected adds {requests:,.0f} requests",
+    )
+
+
+def _sagemaker_price(itype: str, region: str) -> float | None:
+    mt = load_catalog().sagemaker_instance(itype)
+    return mt.on_demand.get(region) if mt else None
+
+
+def _variant_range(ctx: CostContext, config: CostResource, variant: str, initial: float) -> tuple[float, float]:
+    endpoints = [
+        e.props.get("name")
+        for e in ctx.find(
+            "aws:sagemaker/endpoint:Endpoint",
+            lambda e: e.props.get("endpointConfigName") in (config.props.get("name"), config.id),
+        )
+    ]
+    for target in ctx.find("aws:appautoscaling/target:Target"):
+        rid = str(target.props.get("resourceId") or "")
+        if any(rid == f"endpoint/{e}/variant/{variant}" for e in endpoints if e):
+            return _num(target.props.get("minCapacity"), initial), _num(target.props.get("maxCapacity"), initial)
+    return initial, initial
+
+
+@estimator("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+def _sagemaker_config(r: CostResource, ctx: CostContext) -> Estimate:
+    variants = list(r.props.get("productionVariants") or []) + list(r.props.get("shadowProductionVariants") or [])
+    cat = load_catalog()
+    rates = cat.sagemaker_serverless
+    idle = expected = peak = 0.0
+    notes = []
+    endpoints = [
+        e.props.get("name")
+        for e in ctx.find(
+            "aws:sagemaker/endpoint:Endpoint",
+            lambda e: e.props.get("endpointConfigName") in (r.props.get("name"), r.id),
+        )
+    ]
+    requests = (
+        ctx.usage.requests(str(endpoints[0])) if endpoints and endpoints[0] else ctx.usage.default_endpoint_requests
+    )
+    for v in variants:
+        serverless = v.get("serverlessConfig")
+        if serverless:
+            gb = _num(serverless.get("memorySizeInMb")) / 1024
+            rate = rates.usd_per_gb_second.get(ctx.region, rates.usd_per_gb_second["us-east-1"])
+            pc = _num(serverless.get("provisionedConcurrency"))
+            pc_cost = (
+                pc
+                * gb
+                * SECONDS_PER_MONTH
+                * rates.provisioned_usd_per_gb_second.get(ctx.region, rates.provisioned_usd_per_gb_second["us-east-1"])
+            )
+            compute = requests * ctx.usage.endpoint_duration_ms / 1000 * gb * rate
+            data = (
+                requests * ctx.usage.endpoint_payload_kb / 1024**2 * rates.usd_per_gb_processed.get(ctx.region, 0.016)
+            )
+            idle += pc_cost
+            expected += pc_cost + compute + data
+            peak += pc_cost + _num(serverless.get("maxConcurrency")) * gb * SECONDS_PER_MONTH * rate
+            notes.append(
+                f"{v.get('variantName')}: serverless {gb:g} GB, $0 idle"
+                + (f" + {pc:g} provisioned" if pc else "")
+                + f"; {requests:,.0f} requests expected"
+            )
+            continue
+        itype = str(v.get("instanceType"))
+        price = _sagemaker_price(itype, ctx.region)
+        if price is None:
+            return Estimate(0, 0, 0, f"SageMaker instance type {itype} not priced in {ctx.region}", known=False)
+        initial = _num(v.get("initialInstanceCount"), 1)
+        low, high = _variant_range(ctx, r, str(v.get("variantName")), initial)
+        idle += low * price * H
+        expected += initial * price * H
+        peak += high * price * H
+        notes.append(f"{v.get('variantName')}: {low:g}-{high:g} x {itype} at ${price}/h")
+    return Estimate(idle, expected, peak, "; ".join(notes))
+
+
+@estimator("aws:cloudwatch/dashboard:Dashboard")
+def _dashboard(r: CostResource, ctx: CostContext) -> Estimate:
+    return flat(aws_price("cloudwatch.dashboard_per_month", ctx.region), "CloudWatch dashboard (free tier not applied)")
+
+
+@estimator("aws:cloudwatch/metricAlarm:MetricAlarm")
+def _alarm(r: CostResource, ctx: CostContext) -> Estimate:
+    high_res = _num(r.props.get("period"), 300) < 60
+    rate = aws_price(
+        "cloudwatch.high_resolution_alarm_per_month" if high_res else "cloudwatch.alarm_per_month", ctx.region
+    )
+    return flat(rate, f"CloudWatch alarm ({'high' if high_res else 'standard'} resolution)")
+
+
+@estimator("aws:cloudwatch/logGroup:LogGroup")
+def _log_group(r: CostResource, ctx: CostContext) -> Estimate:
+    ingest = aws_price("cloudwatch.log_ingestion_per_gb", ctx.region)
+    days = _num(r.props.get("retentionInDays"), 0)
+    store = aws_price("cloudwatch.log_storage_per_gb_month", ctx.region)
+
+    def month(gb: float) -> float:
+        kept = gb * (days / 30 if days else 12)  # without retention, a year of logs is a fair guess
+        return gb * ingest + kept * store
+
+    return Estimate(
+        month(ctx.usage.idle_log_gb),
+        month(ctx.usage.log_gb),
+        month(ctx.usage.log_gb),
+        f"log ingestion {ctx.usage.idle_log_gb:g} GB idle / {ctx.usage.log_gb:g} GB expected at ${ingest}/GB,"
+        f" retention {days:g} days"
+        if days
+        else "log ingestion; no retention set",
+    )
+
+
+@estimator("aws:kms/key:Key")
+def _kms(r: CostResource, ctx: CostContext) -> Estimate:
+    key = aws_price("kms.key_per_month", ctx.region)
+    requests = ctx.usage.kms_requests_per_month / 10_000 * aws_price("kms.requests_per_ten_thousand", ctx.region)
+    return Estimate(key, key + requests, key + requests, "KMS key $1/month; expected adds requests")
+
+
+@estimator("aws:secretsmanager/secret:Secret")
+def _secret(r: CostResource, ctx: CostContext) -> Estimate:
+    return flat(aws_price("secrets_manager.secret_per_month", ctx.region), "Secrets Manager secret")
+
+
+@estimator("aws:athena/workgroup:Workgroup")
+def _athena(r: CostResource, ctx: CostContext) -> Estimate:
+    tb = ctx.usage.athena_tb_scanned
+    cutoff = _num(_get(r.props, "configuration.bytesScannedCutoffPerQuery"), 0)
+    return Estimate(
+        0,
+        tb * aws_price("athena.per_tb_scanned", ctx.region),
+        tb * aws_price("athena.per_tb_scanned", ctx.region),
+        f"{tb:g} TB scanned per month expected" + (f"; queries capped at {cutoff / 1024**3:g} GB" if cutoff else ""),
+    )
+
+
+@estimator("aws:sqs/queue:Queue")
+def _sqs(r: CostResource, ctx: CostContext) -> Estimate:
+    return free("SQS: a long-polling consumer stays inside the free million requests per month")
+
+
+@estimator("aws:sns/topic:Topic")
+def _sns(r: CostResource, ctx: CostContext) -> Estimate:
+    return free("SNS: alert volume stays inside the free million publishes per month")
+
+
+@estimator("aws:eks/addon:Addon")
+def _addon(r: CostResource, ctx: CostContext) -> Estimate:
+    if r.props.get("addonName") != "amazon-cloudwatch-observability":
+        return free("EKS add-ons cost nothing beyond the nodes they run on")
+    per_node = aws_price("cloudwatch.container_insights_per_node_month", ctx.region)
+    groups = ctx.find("aws:eks/nodeGroup:NodeGroup", lambda g: _pool_name(g.props.get("labels")) is None)
+    nodes = sum(_num(_get(g.props, "scalingConfig.minSize")) for g in groups)
+    pools = _gpu_pools(ctx)
+    warm = sum(_warm_nodes(ctx, p) for p in pools)
+    gpu_nodes = sum(max(ctx.usage.gpu_hours(p), _warm_nodes(ctx, p) * H) for p in pools) / H
+    return Estimate(
+        (nodes + warm) * per_node,
+        (nodes + gpu_nodes) * per_node,
+        (nodes + gpu_nodes) * per_node,
+        f"Container Insights ~${per_node}/node-month for {nodes:g} system nodes"
+        + (f" and {warm:g} warm GPU node(s)" if warm else "")
+        + " (+ GPU node-hours expected)",
+    )
+
+
+def _gpu_pools(ctx: CostContext) -> list[str]:
+    pools = {
+        (_get(r.props, "spec.template.metadata.labels") or {}).get(GPU_POOL_LABEL)
+        for r in ctx.find("kubernetes:karpenter.sh/v1:NodePool")
+    }
+    pools |= {_pool_name(r.props.get("labels")) for r in ctx.find("aws:eks/nodeGroup:NodeGroup")}
+    return sorted(p for p in pools if p)
+
+
+# --- load balancers, explicit or asked for by Kubernetes --------------------------------------------------
+
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+
+
+def is_aws_region(region: str) -> bool:
+    return bool(_AWS_REGION.match(region))
+
+
+def _aws_load_balancer(kind: str, ctx: CostContext, public_ips: int, what: str) -> Estimate:
+    hourly = aws_price(f"elb.{kind}_per_hour", ctx.region)
+    idle = (hourly + public_ips * aws_price("vpc.public_ipv4_per_hour", ctx.region)) * H
+    if kind == "clb":
+        return flat(idle, f"{what}: Classic Load Balancer {H:.0f} h x ${hourly}/h")
+    lcu = aws_price(f"elb.{kind}_lcu_per_hour", ctx.region)
+    return Estimate(
+        idle,
+        idle + lcu * H,  # one capacity unit around the clock: a lightly used balancer
+        idle + lcu * H,
+        f"{what}: {kind.upper()} {H:.0f} h x ${hourly}/h"
+        + (f" + {public_ips} public IPv4" if public_ips else "")
+        + "; expected adds one capacity unit",
+    )
+
+
+@estimator("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+def _elbv2(r: CostResource, ctx: CostContext) -> Estimate:
+    kind = {"network": "nlb", "gateway": "nlb"}.get(str(r.props.get("loadBalancerType") or "application"), "alb")
+    internal = bool(r.props.get("internal"))
+    zones = len(r.props.get("subnets") or r.props.get("subnetMappings") or []) or 2
+    return _aws_load_balancer(kind, ctx, 0 if internal else zones, "load balancer")
+
+
+@estimator("aws:elb/loadBalancer:LoadBalancer")
+def _classic_elb(r: CostResource, ctx: CostContext) -> Estimate:
+    return _aws_load_balancer("clb", ctx, 0, "load balancer")
+
+
+def _forwarding_rule(ctx: CostContext, what: str) -> Estimate:
+    rate = gcp_price("load_balancing.forwarding_rule_per_hour", ctx.region)
+    return flat(rate * H, f"{what}: a forwarding rule {H:.0f} h x ${rate}/h")
+
+
+@estimator("kubernetes:core/v1:Service")
+def _k8s_service(r: CostResource, ctx: CostContext) -> Estimate:
+    if _get(r.props, "spec.type") != "LoadBalancer":
+        return free("a cluster-internal Service costs nothing")
+    if not is_aws_region(ctx.region):
+        return _forwarding_rule(ctx, "Service type LoadBalancer")
+    annotations = _get(r.props, "metadata.annotations") or {}
+    lb_type = annotations.get("service.beta.kubernetes.io/aws-load-balancer-type")
+    # The AWS Load Balancer Controller makes an NLB for `external`/`nlb`; the in-tree provider a Classic one.
+    kind = "nlb" if lb_type in ("external", "nlb", "nlb-ip") else "clb"
+    scheme = annotations.get("service.beta.kubernetes.io/aws-load-balancer-scheme", "internet-facing")
+    ips = 2 if kind == "nlb" and scheme == "internet-facing" else 0
+    return _aws_load_balancer(kind, ctx, ips, "Service type LoadBalancer")
+
+
+def _ingress_class(r: CostResource) -> str | None:
+    return _get(r.props, "spec.ingressClassName") or (_get(r.props, "metadata.annotations") or {}).get(
+        "kubernetes.io/ingress.class"
+    )
+
+
+def _alb_group(r: CostResource) -> str | None:
+    return (_get(r.props, "metadata.annotations") or {}).get("alb.ingress.kubernetes.io/group.name")
+
+
+@estimator("kubernetes:networking.k8s.io/v1:Ingress")
+def _k8s_ingress(r: CostResource, ctx: CostContext) -> Estimate:
+    cls = _ingress_class(r)
+    annotations = _get(r.props, "metadata.annotations") or {}
+    if is_aws_region(ctx.region) and cls == "alb":
+        group = _alb_group(r)
+        if group:  # Ingresses of one group share an ALB: price it on the first of them only
+            members = ctx.find(r.type, lambda i: _ingress_class(i) == "alb" and _alb_group(i) == group)
+            if members and (members[0].urn, members[0].name) != (r.urn, r.name):
+                return free(f"shares the ALB of Ingress group {group}")
+        scheme = annotations.get("alb.ingress.kubernetes.io/scheme", "internal")
+        return _aws_load_balancer("alb", ctx, 2 if scheme == "internet-facing" else 0, "Ingress (alb)")
+    if not is_aws_region(ctx.region) and cls in (None, "gce", "gce-internal"):
+        return _forwarding_rule(ctx, "Ingress (GCE load balancer)")
+    return free(f"served by the {cls or 'default'} ingress controller, whose own Service is priced")
+
+
+# --- GCP ---------------------------------------------------------------------------------------------------
+
+
+@estimator("gcp:container/cluster:Cluster")
+def _gke(r: CostResource, ctx: CostContext) -> Estimate:
+    rate = gcp_price("gke.cluster_management_per_hour", ctx.region)
+    return flat(
+        rate * H,
+        f"GKE cluster management {H:.0f} h x ${rate}/h (the free tier may credit one zonal "
+        "cluster per billing account)",
+    )
+
+
+def _gce_node_price(ctx: CostContext, node_config: Mapping[str, Any]) -> tuple[float, str] | None:
+    cat = load_catalog()
+    machine = str(node_config.get("machineType") or "e2-medium")
+    spot = bool(node_config.get("spot") or node_config.get("preemptible"))
+    mt = cat.machine_type("gcp", machine)
+    if mt is None or ctx.region not in mt.on_demand:
+        return None
+    price = mt.spot.get(ctx.region, mt.on_demand[ctx.region]) if spot else mt.on_demand[ctx.region]
+    for acc in node_config.get("guestAccelerators") or []:
+        a = cat.gcp_accelerators.get(str(acc.get("type")))
+        if a is not None:  # bundled accelerators (g2, a2, a3) are in the machine price already
+            table = a.spot if spot else a.on_demand
+            price += _num(acc.get("count"), 1) * table.get(ctx.region, a.on_demand.get(ctx.region, 0))
+    disk_gb = _num(node_config.get("diskSizeGb"), 100)
+    disk_rate = gcp_price(
+        "persistent_disk.ssd_per_gb_month"
+        if node_config.get("diskType") == "pd-ssd"
+        else "persistent_disk.balanced_per_gb_month",
+        ctx.region,
+    )
+    return price + disk_gb * disk_rate / H, f"{machine}{' (spot)' if spot else ''}"
+
+
+@estimator("gcp:container/nodePool:NodePool")
+def _gke_node_pool(r: CostResource, ctx: CostContext) -> Estimate:
+    node_config = r.props.get("nodeConfig") or {}
+    priced = _gce_node_price(ctx, node_config)
+    if priced is None:
+        return Estimate(
+            0, 0, 0, f"machine type {node_config.get('machineType')} not priced in {ctx.region}", known=False
+        )
+    price, label = priced
+    zones = len(r.props.get("nodeLocations") or []) or 1
+    auto = r.props.get("autoscaling") or {}
+    if auto:
+        low = _num(auto.get("totalMinNodeCount"), _num(auto.get("minNodeCount")) * zones)
+        high_raw = auto.get("totalMaxNodeCount", None)
+        high = _num(high_raw) if high_raw is not None else _num(auto.get("maxNodeCount")) * zones
+    else:
+        low = high = _num(r.props.get("nodeCount"), _num(r.props.get("initialNodeCount"), 1)) * zones
+    labels = node_config.get("labels") or {}
+    pool = labels.get(GPU_POOL_LABEL)
+    idle, peak = low * H * price, high * H * price
+    if not pool:
+        return Estimate(idle, idle, peak, f"{low:g}-{high:g} x {label} {H:.0f} h")
+    hours = ctx.usage.gpu_hours(labels.get(FALLBACK_LABEL) or pool)
+    if labels.get(FALLBACK_LABEL):
+        hours *= ctx.usage.on_demand_fallback_fraction
+    od = _gce_node_price(ctx, {**node_config, "spot": False, "preemptible": False})
+    od_price = od[0] if od else price
+    gpu = GpuCost(
+        pool,
+        low * H * od_price + hours * od_price,
+        0.0 if labels.get(FALLBACK_LABEL) else high * H * od_price,
+        bool(node_config.get("spot") or node_config.get("preemptible")),
+    )
+    return Estimate(
+        idle,
+        idle + hours * price,
+        peak,
+        f"GPU pool {pool}: {low:g}-{high:g} x {label}; expected {hours:g} node-h",
+        gpu=gpu,
+    )
+
+
+@estimator("gcp:compute/instance:Instance")
+def _gce_instance(r: CostResource, ctx: CostContext) -> Estimate:
+    node = {
+        "machineType": r.props.get("machineType"),
+        "spot": _get(r.props, "scheduling.provisioningModel") == "SPOT",
+        "guestAccelerators": r.props.get("guestAccelerators"),
+        "diskSizeGb": _get(r.props, "bootDisk.initializeParams.size") or 10,
+    }
+    priced = _gce_node_price(ctx, node)
+    if priced is None:
+        return Estimate(0, 0, 0, f"machine type {node['machineType']} not priced in {ctx.region}", known=False)
+    return flat(priced[0] * H, f"{priced[1]} {H:.0f} h")
+
+
+@estimator("gcp:compute/routerNat:RouterNat")
+def _cloud_nat(r: CostResource, ctx: CostContext) -> Estimate:
+    per_vm = gcp_price("cloud_nat.gateway_per_vm_hour", ctx.region)
+    cap = gcp_price("cloud_nat.gateway_max_per_hour", ctx.region)
+    data = ctx.usage.nat_gb * gcp_price("cloud_nat.per_gb", ctx.region)
+    vms = 2  # the system node pool's minimum
+    return Estimate(
+        min(vms * per_vm, cap) * H,
+        min(vms * per_vm, cap) * H + data,
+        cap * H + data,
+        f"Cloud NAT ${per_vm}/VM-h (capped at ${cap}/h) + {ctx.usage.nat_gb:g} GB processed expected",
+    )
+
+
+def _cloud_sql_hourly(tier: str, region: str) -> float | None:
+    prices = load_service_prices(Cloud.GCP)
+    fixed = prices.keyed("cloud_sql_postgres.instance_per_hour", tier, region)
+    if fixed is not None:
+        return fixed
+    match = re.match(r"^db-(?:custom|perf-optimized-N|standard)-(\d+)-(\d+)$", tier)
+    if not match:
+        return None
+    vcpu, mem_mb = int(match.group(1)), int(match.group(2))
+    return vcpu * prices.price("cloud_sql_postgres.vcpu_per_hour", region) + mem_mb / 1024 * prices.price(
+        "cloud_sql_postgres.memory_gb_per_hour", region
+    )
+
+
+@estimator("gcp:sql/databaseInstance:DatabaseInstance")
+def _cloud_sql(r: CostResource, ctx: CostContext) -> Estimate:
+    tier = str(_get(r.props, "settings.tier"))
+    hourly = _cloud_sql_hourly(tier, ctx.region)
+    if hourly is None:
+        return Estimate(0, 0, 0, f"Cloud SQL tier {tier} not priced", known=False)
+    copies = 2 if _get(r.props, "settings.availabilityType") == "REGIONAL" else 1
+    disk = _num(_get(r.props, "settings.diskSize"), 10) * gcp_price("cloud_sql_postgres.ssd_per_gb_month", ctx.region)
+    total = copies * (hourly * H + disk)
+    return flat(total, f"Cloud SQL {tier} x{copies} {H:.0f} h + SSD storage")
+
+
+@estimator("gcp:storage/bucket:Bucket")
+def _gcs(r: CostResource, ctx: CostContext) -> Estimate:
+    gb = ctx.usage.bucket_gb(r.name)
+    storage = gb * gcp_price("gcs.standard_per_gb_month", ctx.region)
+    requests = ctx.usage.s3_requests_per_month
+    req_cost = requests / 5 / 1000 * gcp_price(
+        "gcs.class_a_per_thousand", ctx.region
+    ) + requests * 4 / 5 / 1000 * gcp_price("gcs.class_b_per_thousand", ctx.region)
+    return Estimate(storage, storage + req_cost, storage + req_cost, f"{gb:g} GB at GCS Standard")
+
+
+@estimator("gcp:cloudrunv2/service:Service")
+def _cloud_run(r: CostResource, ctx: CostContext) -> Estimate:
+    template = r.props.get("template") or {}
+    scaling = template.get("scaling") or {}
+    low, high = _num(scaling.get("minInstanceCount"), 0), _num(scaling.get("maxInstanceCount"), 100)
+    limits = _get((template.get("containers") or [{}])[0], "resources.limits") or {}
+    cpu = _quantity(limits.get("cpu")) or 1.0
+    mem = _quantity(limits.get("memory")) or 0.5
+    gpus = _num(limits.get("nvidia.com/gpu"), 0)
+    per_second = (
+        cpu * gcp_price("cloud_run.vcpu_per_second", ctx.region)
+        + mem * gcp_price("cloud_run.memory_gib_per_second", ctx.region)
+        + gpus * gcp_price("cloud_run.l4_gpu_per_second", ctx.region)
+    )
+    requests = ctx.usage.cloud_run_requests.get(r.name, ctx.usage.default_endpoint_requests)
+    busy = (
+        requests
+        * ctx.usage.endpoint_duration_ms
+        / 1000
+        / max(_num(template.get("maxInstanceRequestConcurrency"), 1), 1)
+    )
+    idle = low * SECONDS_PER_MONTH * per_second
+    expected = idle + busy * per_second + requests / 1e6 * gcp_price("cloud_run.requests_per_million", ctx.region)
+    return Estimate(
+        idle,
+        expected,
+        high * SECONDS_PER_MONTH * per_second,
+        f"Cloud Run {low:g}-{high:g} instances of {cpu:g} vCPU/{mem:g} GiB" + (f"/{gpus:g} L4" if gpus else ""),
+    )
+
+
+@estimator("gcp:redis/instance:Instance")
+def _memorystore(r: CostResource, ctx: CostContext) -> Estimate:
+    gb = _num(r.props.get("memorySizeGb"), 1)
+    tier = "standard" if r.props.get("tier") == "STANDARD_HA" else "basic"
+    rate = gcp_price(f"memorystore_redis.{tier}_per_gb_hour", ctx.region)
+    return flat(gb * rate * H, f"Memorystore {tier} {gb:g} GB x ${rate}/GB-h")
+
+
+@estimator("gcp:kms/cryptoKey:CryptoKey")
+def _gcp_kms(r: CostResource, ctx: CostContext) -> Estimate:
+    return flat(gcp_price("cloud_kms.key_version_per_month", ctx.region), "Cloud KMS key version")
+
+
+@estimator("gcp:monitoring/alertPolicy:AlertPolicy")
+def _gcp_alert(r: CostResource, ctx: CostContext) -> Estimate:
+    n = len(r.props.get("conditions") or []) or 1
+    return flat(n * gcp_price("cloud_monitoring.alert_condition_per_month", ctx.region), f"{n} alert condition(s)")
+
+
+@estimator("gcp:bigquery/dataset:Dataset")
+def _bigquery(r: CostResource, ctx: CostContext) -> Estimate:
+    gb = ctx.usage.bucket_gb(r.name)
+    storage = gb * gcp_price("bigquery.storage_per_gb_month", ctx.region)
+    scans = ctx.usage.athena_tb_scanned * gcp_price("bigquery.per_tb_scanned", ctx.region)
+    return Estimate(storage, storage + scans, storage + scans, f"{gb:g} GB stored; expected adds queries")
+
+
+@estimator("gcp:firestore/database:Database")
+def _firestore(r: CostResource, ctx: CostContext) -> Estimate:
+    u = ctx.usage
+    storage = u.dynamodb_gb * gcp_price("firestore.storage_per_gb_month", ctx.region)
+    ops = u.dynamodb_reads_per_month / 1e5 * gcp_price(
+        "firestore.reads_per_hundred_thousand", ctx.region
+    ) + u.dynamodb_writes_per_month / 1e5 * gcp_price("firestore.writes_per_hundred_thousand", ctx.region)
+    return Estimate(storage, storage + ops, storage + ops, "Firestore: storage idle; expected adds reads and writes")
+
+
+@estimator("gcp:vertex/aiEndpoint:AiEndpoint")
+def _vertex_endpoint(r: CostResource, ctx: CostContext) -> Estimate:
+    return free("a Vertex AI endpoint costs nothing until a model is deployed to it (priced with the deployment)")
+
+
+# --- free and unknown ----------------------------------------------------------------------------------------
+
+FREE_PREFIXES = ("kubernetes:", "random:", "pulumi:providers:", "pulumi:pulumi:", "mlplatform:")
+FREE_TYPES = {
+    # identity
+    "aws:iam/role:Role",
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/instanceProfile:InstanceProfile",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:eks/accessEntry:AccessEntry",
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    # network plumbing
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/route:Route",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    "aws:ec2/tag:Tag",
+    "aws:autoscaling/tag:Tag",
+    # bucket configuration, catalogs, groups, policies
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:glue/catalogDatabase:CatalogDatabase",
+    "aws:kms/alias:Alias",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:rds/subnetGroup:SubnetGroup",
+    "aws:rds/parameterGroup:ParameterGroup",
+    "aws:elasticache/subnetGroup:SubnetGroup",
+    "aws:appautoscaling/target:Target",
+    "aws:appautoscaling/policy:Policy",
+    "aws:sagemaker/model:Model",
+    "aws:sagemaker/endpoint:Endpoint",
+    "aws:budgets/budget:Budget",
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
+    "aws:costexplorer/anomalySubscription:AnomalySubscription",
+    "aws:costexplorer/costAllocationTag:CostAllocationTag",
+    # gcp plumbing and identity
+    "gcp:compute/network:Network",
+    "gcp:compute/subnetwork:Subnetwork",
+    "gcp:compute/router:Router",
+    "gcp:compute/firewall:Firewall",
+    "gcp:compute/globalAddress:GlobalAddress",
+    "gcp:servicenetworking/connection:Connection",
+    "gcp:serviceaccount/account:Account",
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMBinding:IAMBinding",
+    "gcp:projects/iAMMember:IAMMember",
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    "gcp:kms/keyRing:KeyRing",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+    "gcp:sql/database:Database",
+    "gcp:sql/user:User",
+    "gcp:billing/budget:Budget",
+    "gcp:monitoring/notificationChannel:NotificationChannel",
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    "gcp:projects/service:Service",
+    "gcp:bigquery/datasetIamMember:DatasetIamMember",
+    "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember",
+}
+# Gateway endpoints are free; interface endpoints are billed, and are not modelled.
+_VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+
+def estimate(r: CostResource, ctx: CostContext) -> Estimate:
+    """The monthly cost of one resource: known, free, or not estimated."""
+    fn = ESTIMATORS.get(r.type)
+    if fn is not None:
+        return fn(r, ctx)
+    if r.type == _VPC_ENDPOINT:
+        if r.props.get("vpcEndpointType", "Gateway") == "Gateway":
+            return free("gateway VPC endpoints are free")
+        return NOT_ESTIMATED
+    if r.type in FREE_TYPES or r.type.startswith(FREE_PREFIXES):
+        return free("no charge of its own")
+    return NOT_ESTIMATED
+
+
+def estimate_all(resources: Iterable[CostResource], ctx: CostContext) -> list[tuple[CostResource, Estimate]]:
+    resources = list(resources)
+    ctx.resources = resources
+    return [(r, estimate(r, ctx)) for r in resources]
