@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from rich.console import Console
 
 from components.errors import ConfigError
 
+from . import cost as costing
 from . import engine, render, stackconfig
 from .plan import Plan
 
@@ -77,16 +79,72 @@ def plan(
     stack: StackOpt,
     program: ProgramOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Plan as JSON (secrets redacted).")] = False,
+    with_cost: Annotated[bool, typer.Option("--cost", help="Also print the monthly cost summary.")] = False,
 ) -> None:
     """Run the program offline under mocks and show every resource it would create."""
     try:
         result = build_plan(stack, program)
+        report = costing.cost_of(result, costing.default_usage(_program_dir(program), stack)) if with_cost else None
     except Exception as exc:  # reported, never a traceback
         raise _fail(exc) from None
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
         return
-    render.print_plan(result, Console())
+    console = Console()
+    render.print_plan(result, console)
+    if report is not None:
+        console.print("\n".join(costing.summary_lines(report)), markup=False, highlight=False)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _report(stack: str, program: Path | None, usage: Path | None) -> costing.CostReport:
+    from components.catalog.usage import load_usage
+
+    result = build_plan(stack, program)
+    if usage is not None and not usage.is_file():
+        raise UsageError(f"--usage {usage}: no such file")
+    assumptions = load_usage(usage) if usage is not None else costing.default_usage(_program_dir(program), stack)
+    return costing.cost_of(result, assumptions)
+
+
+@app.command()
+def cost(
+    stack: StackOpt,
+    program: ProgramOpt = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table, json or markdown (for a PR comment).")
+    ] = Format.table,
+    usage: Annotated[
+        Path | None, typer.Option("--usage", help="Usage assumptions YAML (default: stacks/usage.<stack>.yaml).")
+    ] = None,
+    compare_to: Annotated[
+        str | None, typer.Option("--compare", help="Show the difference to this other stack.")
+    ] = None,
+) -> None:
+    """Monthly cost of a stack before it is deployed: idle, expected and peak, per component and resource."""
+    try:
+        report = _report(stack, program, usage)
+        other = _report(compare_to, program, None) if compare_to else None
+    except Exception as exc:
+        raise _fail(exc) from None
+    if other is not None:
+        diff = costing.compare(report, other)
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps(costing.json_safe(diff), indent=2) + "\n")
+        else:
+            render.print_cost_comparison(diff, Console())
+        return
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    elif fmt is Format.markdown:
+        sys.stdout.write(costing.markdown(report))
+    else:
+        render.print_cost(report, Console())
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

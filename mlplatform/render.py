@@ -1,4 +1,4 @@
-"""Human-readable rendering of a Plan: a tree of components and resources with each resource's key settings."""
+"""Human-readable rendering: a Plan as a tree with each resource's key settings, cost reports, catalog refreshes."""
 
 from __future__ import annotations
 
@@ -113,3 +113,58 @@ def print_plan(plan: Plan, console: Console | None = None) -> None:
     console = console or Console()
     console.print(plan_tree(plan))
     console.print(summary_tables(plan))
+
+
+def short_component(component: str) -> str:
+    """'mlplatform:aws:DataLake mlplatform-lake' -> 'DataLake mlplatform-lake': tables stay readable at 80 columns."""
+    type_, _, name = component.partition(" ")
+    return f"{type_.rsplit(':', 1)[-1]} {name}".strip()
+
+
+def print_cost(report: Any, console: Console) -> None:
+    """Per-component and per-resource cost tables, then the summary (totals, savings, findings)."""
+    from .cost import money, summary_lines
+
+    comps = Table(title=f"Monthly cost by component: {report.project}/{report.stack}", min_width=60)
+    for col in ("component", "idle", "expected", "peak"):
+        comps.add_column(col, justify="right" if col != "component" else "left")
+    for comp, t in sorted(report.by_component().items()):
+        if any(t.values()):
+            comps.add_row(short_component(comp), money(t["idle"]), money(t["expected"]), money(t["peak"]))
+    comps.add_row("[bold]total[/]", *(f"[bold]{money(report.total(k))}[/]" for k in ("idle", "expected", "peak")))
+    rows = Table(title="Per resource (free resources omitted)", min_width=60)
+    for col in ("resource", "idle", "expected", "peak", "why"):
+        rows.add_column(col, justify="right" if col in ("idle", "expected", "peak") else "left")
+    for c in sorted(report.estimated, key=lambda c: -c.estimate.expected if c.estimate.expected else 0):
+        if not c.estimate.free:
+            rows.add_row(
+                f"{c.resource.type.rsplit(':', 1)[-1]} {c.resource.name}",
+                money(c.estimate.idle),
+                money(c.estimate.expected),
+                money(c.estimate.peak),
+                c.estimate.explanation,
+            )
+    console.print(comps)
+    console.print(rows)
+    console.print("\n".join(summary_lines(report)), markup=False, highlight=False)
+
+
+def print_cost_comparison(diff: dict, console: Console) -> None:
+    """One row per component that costs something in either stack: a -> b (change) per figure."""
+    from .cost import money
+
+    def cell(f: dict) -> str:
+        d = f["change"]
+        change = "unbounded" if d is None else f"{'+' if d > 0 else '-' if d < 0 else ''}{money(abs(d))}"
+        return f"{money(f['a'])} -> {money(f['b'])} ({change})"
+
+    table = Table(title=f"Monthly cost: {diff['a']} -> {diff['b']}", min_width=60)
+    table.add_column("component")
+    for k in ("idle", "expected", "peak"):
+        table.add_column(k, justify="right")
+    for comp, row in [*diff["components"].items(), ("[bold]total[/]", diff["totals"])]:
+        if all(f["a"] == f["b"] == 0 for f in row.values()):
+            continue
+        table.add_row(short_component(comp), *(cell(row[k]) for k in ("idle", "expected", "peak")))
+    console.print(table)
+
