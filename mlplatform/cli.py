@@ -147,6 +147,64 @@ def cost(
         render.print_cost(report, Console())
 
 
+catalog_app = typer.Typer(help="The GPU and price catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+class CatalogCloud(StrEnum):
+    aws = "aws"
+    gcp = "gcp"
+
+
+@catalog_app.command("refresh")
+def catalog_refresh(
+    cloud: Annotated[CatalogCloud, typer.Option("--cloud", help="Whose prices to refresh.")],
+    region: Annotated[
+        list[str] | None, typer.Option("--region", "-r", help="Region to re-price (repeatable; default: all listed).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; write nothing.")] = False,
+) -> None:
+    """Update instance prices from the AWS Price List API and spot price history (needs AWS credentials)."""
+    if cloud is CatalogCloud.gcp:
+        err.print(
+            "error: --cloud gcp: not supported yet; refresh gcp_compute.yaml by hand from the Cloud Billing "
+            "Catalog (allowed: aws)",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    try:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    except ImportError:
+        err.print("error: catalog refresh needs boto3: pip install 'mlplatform[refresh]'", markup=False)
+        raise typer.Exit(2) from None
+
+    from components.catalog.refresh import PRICING_API_REGION, RefreshError, refresh_aws
+
+    session = boto3.Session()
+    if session.get_credentials() is None:
+        err.print(
+            "error: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+            "(needs pricing:GetProducts and ec2:DescribeSpotPriceHistory)",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    try:
+        result = refresh_aws(
+            pricing=session.client("pricing", region_name=PRICING_API_REGION),
+            ec2_for=lambda r: session.client("ec2", region_name=r),
+            regions=region,
+            dry_run=dry_run,
+        )
+    except RefreshError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except (NoCredentialsError, ClientError, BotoCoreError) as exc:
+        err.print(f"error: AWS refused the refresh: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    render.print_refresh(result, Console(), dry_run=dry_run)
+
+
 def main() -> None:  # pragma: no cover - console-script entry point
     app()
 

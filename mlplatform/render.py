@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.tree import Tree
 
 from .plan import STACK_TYPE, Plan, PlanResource, Secret, redact
+
+if TYPE_CHECKING:
+    from components.catalog.refresh import RefreshResult
 
 # Inputs worth showing per type, as dotted paths; the value is shown as `label=value`.
 KEY_SETTINGS: dict[str, list[tuple[str, str]]] = {
@@ -168,3 +171,28 @@ def print_cost_comparison(diff: dict, console: Console) -> None:
         table.add_row(short_component(comp), *(cell(row[k]) for k in ("idle", "expected", "peak")))
     console.print(table)
 
+
+def print_refresh(result: RefreshResult, console: Console, dry_run: bool = False) -> None:
+    """What a catalog refresh changed, biggest moves first."""
+    verb = "would change" if dry_run else "changed"
+    console.print(
+        f"Prices as of {result.as_of}: {len(result.changes)} {verb}, {result.unchanged} unchanged", markup=False
+    )
+    if result.changes:
+        table = Table(show_edge=False)
+        for col in ("table", "price", "region", "old", "new", "change"):
+            table.add_column(col, justify="right" if col in ("old", "new", "change") else "left")
+        for c in sorted(result.changes, key=lambda c: -abs(c.percent or 100.0)):
+            table.add_row(
+                c.table,
+                c.item,
+                c.region,
+                "-" if c.old is None else f"{c.old:g}",
+                f"{c.new:g}",
+                "new" if c.percent is None else f"{c.percent:+.1f}%",
+            )
+        console.print(table)
+    for table_name, item, region in result.missing:
+        console.print(f"kept: {table_name} {item} {region} (the API returned no price)", markup=False)
+    for path in result.written:
+        console.print(f"wrote {path}", markup=False)

@@ -58,3 +58,12 @@ def test_readme_documents_every_component_arg(model):
         path for path, _ in describe_fields(model) if not path.startswith(SPEC_SECTIONS) and f"`{path}`" not in section
     ]
     assert not missing, f"README lacks these {model.__name__} fields: {missing}"
+
+
+def test_readme_documents_every_usage_assumption():
+    from components.catalog.usage import UsageAssumptions
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Usage assumptions") :]
+    missing = [path for path, _ in describe_fields(UsageAssumptions) if f"| `{path}` |" not in section]
+    assert not missing, f"README lacks these usage keys: {missing}"
