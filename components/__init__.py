@@ -3,12 +3,45 @@
 Import what you need into any Pulumi Python program::
 
     from components import GpuCluster, MlPlatform, load_platform_spec
+
+Names load on first use, so ``components.catalog`` (the GPU catalog and cost model, which the policy pack
+imports) does not pull in every provider SDK.
 """
 
-from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
-from .errors import ConfigError, Problem
-from .platform import MlPlatform
-from .spec import PlatformSpec, load_platform_spec, parse_platform_spec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "ClusterNetwork": ".aws",
+    "GpuCluster": ".aws",
+    "GpuClusterArgs": ".aws",
+    "Network": ".aws",
+    "NetworkArgs": ".aws",
+    "ConfigError": ".errors",
+    "Problem": ".errors",
+    "MlPlatform": ".platform",
+    "PlatformSpec": ".spec",
+    "load_platform_spec": ".spec",
+    "parse_platform_spec": ".spec",
+}
+
+if TYPE_CHECKING:
+    from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
+    from .errors import ConfigError, Problem
+    from .platform import MlPlatform
+    from .spec import PlatformSpec, load_platform_spec, parse_platform_spec
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'components' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ClusterNetwork",

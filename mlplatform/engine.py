@@ -45,7 +45,7 @@ from pulumi.runtime.stack import run_in_stack
 
 from . import stackconfig
 from .mocks import MockEnv, PlatformMocks
-from .plan import STACK_TYPE, Diagnostic, Plan, PlanResource, Secret, reveal
+from .plan import STACK_TYPE, UNKNOWN, Diagnostic, Plan, PlanResource, Secret, reveal
 from .stackconfig import EngineError
 
 __all__ = ["EngineError", "Program", "RecordingMonitor", "run"]
@@ -85,11 +85,13 @@ def _from_wire(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     if value == _UNKNOWN:
-        return None
+        return UNKNOWN
     return value
 
 
 def _to_wire(value: Any) -> Any:
+    if value is UNKNOWN:
+        return _UNKNOWN
     if isinstance(value, Secret):
         return {_SIG: _SECRET_SIG, "value": _to_wire(value.value)}
     if isinstance(value, dict):
@@ -274,7 +276,7 @@ def run(
     env = MockEnv.from_config(project, stack, values)
     the_mocks = mocks or PlatformMocks(env)
 
-    with _RUN_LOCK, _collector_for_a_run():
+    with _RUN_LOCK, collector_for_bulk_work():
         ctx = contextvars.Context()
         return ctx.run(
             _run_in_context, program, program_dir, project, stack, values, secret_keys, the_mocks, organization
@@ -282,8 +284,8 @@ def run(
 
 
 @contextlib.contextmanager
-def _collector_for_a_run():
-    """Keep the cyclic collector from rescanning the heap thousands of times per plan.
+def collector_for_bulk_work():
+    """Keep the cyclic collector from rescanning the heap thousands of times per plan (or policy check).
 
     The SDK allocates many short-lived cyclic objects (futures, tasks, outputs) per resource, and the Plan
     keeps every record alive; with the default thresholds each full collection rescans the imported provider

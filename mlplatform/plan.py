@@ -2,7 +2,8 @@
 
 Produced by :func:`mlplatform.engine.run`; queried by tests, the CLI, the cost model and the policy checker.
 Secret values are wrapped in :class:`Secret` and rendered as ``"[secret]"`` by :meth:`Plan.to_dict` unless
-asked to reveal them.
+asked to reveal them. A value the program could not know (an unknown ``Output``, as in a preview) is
+:data:`UNKNOWN`, rendered as ``"[unknown]"``; the policy checker reports rules that read one as advisory.
 
 Example::
 
@@ -35,6 +36,27 @@ class Secret:
         return "Secret([secret])"
 
 
+class Unknown:
+    """The one value of an input Pulumi cannot know yet (it is computed by a resource that does not exist)."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+UNKNOWN_TEXT = "[unknown]"
+
+
 def reveal(value: Any) -> Any:
     """Recursively unwrap :class:`Secret` values."""
     if isinstance(value, Secret):
@@ -47,13 +69,27 @@ def reveal(value: Any) -> Any:
 
 
 def redact(value: Any) -> Any:
-    """Recursively replace :class:`Secret` values with ``"[secret]"``."""
+    """Recursively replace :class:`Secret` values with ``"[secret]"`` (and unknowns with ``"[unknown]"``)."""
     if isinstance(value, Secret):
         return REDACTED
+    if value is UNKNOWN:
+        return UNKNOWN_TEXT
     if isinstance(value, dict):
         return {k: redact(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
+    return value
+
+
+def printable(value: Any) -> Any:
+    """Secrets revealed, unknowns as ``"[unknown]"``: a value that JSON can hold."""
+    value = reveal(value)
+    if value is UNKNOWN:
+        return UNKNOWN_TEXT
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
     return value
 
 
@@ -117,7 +153,7 @@ class PlanResource:
         return self.type.split(":", 1)[0]
 
     def to_dict(self, reveal_secrets: bool = False) -> dict[str, Any]:
-        show = reveal if reveal_secrets else redact
+        show = printable if reveal_secrets else redact
         return {
             "urn": self.urn,
             "type": self.type,

@@ -276,9 +276,13 @@ class Catalog:
 # --- loading -------------------------------------------------------------------------------------------------
 
 
+# libyaml's loader when PyYAML was built with it: the catalog loads in a tenth of the time.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(name: str, data_dir: Path) -> dict[str, Any]:
     with open(data_dir / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_LOADER)
 
 
 def _source(doc: Mapping[str, Any]) -> PriceSource:
