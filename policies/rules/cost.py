@@ -1,0 +1,82 @@
+"""stack-cost-ceiling: the stack's peak monthly cost, from the cost model, stays under the ceiling.
+
+Peak is everything at its maximum: node groups at max size, NodePools at their limits priced at the dearest
+type they allow, endpoints at their autoscaling maximum. Capacity without an upper bound makes the peak
+unbounded, which fails the policy whatever the ceiling. Optionally the idle cost (everything at its minimum,
+no traffic) has a ceiling too. The region comes from the resources' provider (the stack's default region).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+from components.catalog.cost_model import CostContext, CostResource, estimate_all, money
+
+from .base import Resource, Rule, Settings, get, number
+
+
+def _region(resources: Sequence[Resource], s: Settings) -> str:
+    for r in resources:
+        region = get(r.provider, "region")
+        if region:
+            return str(region)
+    return str(s.get("region") or "us-east-1")
+
+
+def check_ceiling(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[str, str | None]]:
+    ceiling = number(s.get("max_monthly_usd"), 0) or 0
+    idle_ceiling = number(s.get("max_idle_monthly_usd"))
+    records = [CostResource(r.type, r.name, r.props, urn=r.urn, id=get(r.props, "id")) for r in resources]
+    priced = estimate_all(records, CostContext(region=_region(resources, s)))
+    unbounded = [(r, e) for r, e in priced if e.known and e.unbounded]
+    for r, e in unbounded:
+        yield (
+            f"the stack's peak monthly cost is unbounded: {r.type.rsplit(':', 1)[-1]} '{r.name}' ({e.explanation}); "
+            f"the ceiling is {money(ceiling)}.",
+            r.urn,
+        )
+    known = [(r, e) for r, e in priced if e.known]
+    peak = sum(e.peak for _, e in known if not math.isinf(e.peak))
+    if not unbounded and peak > ceiling:
+        top = sorted((x for x in known if x[1].peak > 0), key=lambda re: -re[1].peak)[:3]
+        largest = ", ".join(f"{r.name} {money(e.peak)}" for r, e in top)
+        yield (
+            f"the stack's peak monthly cost is {money(peak)}, over the ceiling of {money(ceiling)} (largest: {largest}).",
+            None,
+        )
+    idle = sum(e.idle for _, e in known)
+    if idle_ceiling is not None and idle > idle_ceiling:
+        top = sorted((x for x in known if x[1].idle > 0), key=lambda re: -re[1].idle)[:3]
+        largest = ", ".join(f"{r.name} {money(e.idle)}" for r, e in top)
+        yield (
+            f"the stack costs {money(idle)} a month idle, over the ceiling of {money(idle_ceiling)} (largest: {largest}).",
+            None,
+        )
+
+
+RULES = [
+    Rule(
+        name="stack-cost-ceiling",
+        description="The stack's peak monthly cost (cost model) is at or under the ceiling; unbounded capacity fails.",
+        schema={
+            "max_monthly_usd": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": "Ceiling on the stack's peak monthly cost, USD.",
+                "default": 10000,
+            },
+            "max_idle_monthly_usd": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": "Ceiling on the stack's idle monthly cost, USD (no ceiling when unset).",
+            },
+            "region": {
+                "type": "string",
+                "description": "Region to price in when no resource names one through its provider.",
+            },
+        },
+        stack_check=check_ceiling,
+        remediation="Lower pool limits and endpoint maxima, or raise the ceiling for this environment deliberately.",
+    )
+]

@@ -1,0 +1,92 @@
+"""required-cost-tags: every taggable resource carries the cost tags (labels on GCP).
+
+Which types take tags is read from the provider SDKs (:func:`components.catalog.taggable.tag_argument`), so a
+taggable resource without the tags is a finding and an IAM attachment is not. Tags set by the provider's
+``defaultTags`` (AWS) or ``defaultLabels`` (GCP) count. A GKE node pool is judged by the labels of its nodes'
+VMs (``nodeConfig.resourceLabels``), a Cloud SQL instance by ``settings.userLabels``, and a Karpenter
+EC2NodeClass by the tags of the instances it launches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from components.catalog.taggable import tag_argument
+
+from .base import Resource, Rule, Settings, display_name, get, items, listing
+
+EC2_NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
+CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+# Types whose labels are nested rather than a top-level argument.
+NESTED_LABELS = {GKE_NODE_POOL: "nodeConfig.resourceLabels", CLOUD_SQL: "settings.userLabels"}
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _as_dict(tags: Any) -> dict[str, Any]:
+    """Tags as a map; Auto Scaling groups list them as [{key, value, propagateAtLaunch}]."""
+    if isinstance(tags, Mapping):
+        return dict(tags)
+    return {str(t.get("key")): t.get("value") for t in items(tags) if isinstance(t, Mapping) and t.get("key")}
+
+
+def tags_of(r: Resource) -> dict[str, Any] | None:
+    """The resource's effective cost tags, or None when its type cannot carry them."""
+    if r.type == EC2_NODE_CLASS:
+        return _as_dict(get(r.props, "spec.tags"))
+    if r.type in NESTED_LABELS:
+        return {**_as_dict(get(r.provider, "defaultLabels")), **_as_dict(get(r.props, NESTED_LABELS[r.type]))}
+    arg = tag_argument(r.type)
+    if arg is None:
+        return None
+    own = _as_dict(get(r.props, _camel(arg)))
+    if r.type.startswith("aws:"):
+        return {**_as_dict(get(r.provider, "defaultTags.tags")), **own}
+    return {**_as_dict(get(r.provider, "defaultLabels")), **own}
+
+
+def check_tags(r: Resource, s: Settings) -> Iterator[str]:
+    if r.type in set(s.get("exempt_types") or []):
+        return
+    tags = tags_of(r)
+    if tags is None:
+        return
+    required = list(s.get("required_tags") or [])
+    missing = [k for k in required if not tags.get(k)]
+    if missing:
+        word = "labels" if r.type.startswith("gcp:") else "tags"
+        yield (
+            f"{display_name(r)} lacks cost {word} {listing(missing)} (has: {listing(sorted(tags)) if tags else 'none'}); "
+            f"required: {listing(required)}."
+        )
+
+
+RULES = [
+    Rule(
+        name="required-cost-tags",
+        description="Every taggable resource carries the cost tags (labels on GCP).",
+        schema={
+            "required_tags": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Tag (label) keys every taggable resource must carry, with a non-empty value.",
+                "default": ["team", "project", "cost-center", "environment"],
+            },
+            "exempt_types": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Resource types not to check (type tokens such as aws:ec2/eip:Eip).",
+                "default": [],
+            },
+        },
+        check=check_tags,
+        remediation="Pass the stack's cost tags to the component (tags=...) or set the provider's defaultTags.",
+    )
+]
