@@ -25,6 +25,7 @@ $(VENV)/.test: pyproject.toml requirements.txt constraints.txt | $(BIN)/python
 
 plan: $(VENV)/.runtime
 	$(BIN)/mlplatform plan --stack $(STACK) --cost
+	$(BIN)/mlplatform check --stack $(STACK)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

@@ -147,6 +147,75 @@ def cost(
         render.print_cost(report, Console())
 
 
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+
+
+def default_policy_config(program_dir: Path, stack: str) -> Path:
+    """policies/config/<stack>.json of the program, else of this package's own pack."""
+    for base in (program_dir, Path(__file__).resolve().parent.parent):
+        candidate = base / "policies" / "config" / f"{stack}.json"
+        if candidate.is_file():
+            return candidate
+    raise UsageError(
+        f"no policy config for stack {stack!r} (looked for policies/config/{stack}.json); pass --config FILE"
+    )
+
+
+@app.command("check")
+def check_command(
+    stack: StackOpt,
+    program: ProgramOpt = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Policy pack config (default: policies/config/<stack>.json)."),
+    ] = None,
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json or sarif.")] = CheckFormat.table,
+) -> None:
+    """Run the cost-guardrail policy pack over the stack offline, as `pulumi preview --policy-pack` would.
+
+    Exit 1 when a mandatory policy is violated.
+    """
+    from . import check as checking
+
+    try:
+        program_dir = _program_dir(program)
+        config_path = config if config is not None else default_policy_config(program_dir, stack)
+        policy_config = checking.load_policy_config(config_path)
+        result = build_plan(stack, program)
+        report = checking.check(result, policy_config, config_path=_shown(config_path))
+    except checking.PolicyConfigError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        raise _fail(exc) from None
+    if fmt is CheckFormat.json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    elif fmt is CheckFormat.sarif:
+        from policies.pack import POLICIES
+
+        artifact = _stack_file(program_dir, stack)
+        sys.stdout.write(json.dumps(checking.sarif(report, POLICIES, artifact), indent=2) + "\n")
+    else:
+        render.print_check(report, Console())
+    if report.mandatory:
+        raise typer.Exit(1)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    cwd = Path.cwd().resolve()
+    return resolved.relative_to(cwd).as_posix() if resolved.is_relative_to(cwd) else resolved.as_posix()
+
+
+def _stack_file(program_dir: Path, stack: str) -> str:
+    """The stack's config file: where code scanning shows the findings."""
+    return _shown(stackconfig.load_project(program_dir).stack_file(stack))
+
+
 catalog_app = typer.Typer(help="The GPU and price catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 

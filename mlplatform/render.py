@@ -196,3 +196,25 @@ def print_refresh(result: RefreshResult, console: Console, dry_run: bool = False
         console.print(f"kept: {table_name} {item} {region} (the API returned no price)", markup=False)
     for path in result.written:
         console.print(f"wrote {path}", markup=False)
+
+
+def print_check(report: Any, console: Console) -> None:
+    """Violations grouped by policy, mandatory first; then the count and the config used."""
+    if report.violations:
+        table = Table(title=f"Policy violations: {report.project}/{report.stack}", min_width=60, show_lines=True)
+        for col in ("policy", "level", "resource", "message"):
+            table.add_column(col)
+        order = sorted(report.violations, key=lambda v: (v.enforcement != "mandatory", v.policy))
+        for v in order:
+            resource = v.urn.rsplit("::", 1)[-1] if v.urn else "(stack)"
+            style = "red" if v.enforcement == "mandatory" else "yellow"
+            table.add_row(v.policy, f"[{style}]{v.enforcement}[/]", resource, v.message)
+        console.print(table)
+    enabled = sum(1 for r in report.policies.values() if r.level.value != "disabled")
+    verdict = "FAILED" if report.mandatory else "passed"
+    console.print(
+        f"Policy check {verdict}: {report.mandatory} mandatory, {report.advisory} advisory violation(s); "
+        f"{enabled} of {len(report.policies)} policies enabled ({report.config_path or 'defaults'})",
+        markup=False,
+        highlight=False,
+    )
