@@ -67,3 +67,15 @@ def test_readme_documents_every_usage_assumption():
     section = readme[readme.index("### Usage assumptions") :]
     missing = [path for path, _ in describe_fields(UsageAssumptions) if f"| `{path}` |" not in section]
     assert not missing, f"README lacks these usage keys: {missing}"
+
+
+def test_readme_documents_every_policy_and_setting():
+    from policies.rules import RULES
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Policy pack") : readme.index("## Stack configuration reference")]
+    for rule in RULES:
+        row = next((line for line in section.splitlines() if line.startswith(f"| `{rule.name}` |")), None)
+        assert row, f"README lacks policy {rule.name}"
+        missing = [k for k in rule.schema if f"`{k}`" not in row]
+        assert not missing, f"README lacks settings of {rule.name}: {missing}"

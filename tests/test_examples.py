@@ -67,3 +67,41 @@ def test_ab_test_endpoint_example():
     assert [v["variantName"] for v in config.input("shadowProductionVariants")] == ["next"]
     assert config.input("dataCaptureConfig.initialSamplingPercentage") == 5
     assert len(plan.by_type("aws:appautoscaling/policy:Policy")) == 2
+
+
+def test_policy_ci_workflow_is_valid_and_runs_our_commands():
+    """The CI recipe validates against GitHub's workflow schema and calls commands that exist."""
+    import shlex
+    import subprocess
+    import sys
+
+    import yaml
+
+    workflow = EXAMPLES / "policy-ci" / ".github" / "workflows" / "cost-guardrails.yml"
+    checked = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    doc = yaml.safe_load(workflow.read_text())
+    runs = "\n".join(step.get("run", "") for job in doc["jobs"].values() for step in job["steps"])
+    assert 'mlplatform check --stack "${{ matrix.stack }}" --format sarif' in runs
+    assert 'mlplatform cost --stack "$stack" --format markdown' in runs
+    assert "--policy-pack policies --policy-pack-config" in runs
+    # Every mlplatform invocation parses with the real CLI (unknown options would fail here).
+    from typer.main import get_command
+
+    from mlplatform.cli import app
+
+    cli = get_command(app)
+    for line in runs.splitlines():
+        line = line.strip()
+        if line.startswith("mlplatform "):
+            argv = shlex.split(
+                line.split(">")[0].split("||")[0].replace("${{ matrix.stack }}", "dev").replace("$stack", "dev")
+            )
+            ctx = cli.make_context("mlplatform", argv[1:], resilient_parsing=True)
+            sub = cli.get_command(ctx, argv[1])
+            assert sub is not None, line
+            sub.make_context(argv[1], argv[2:])
