@@ -27,6 +27,7 @@ _TAG_VALUE = re.compile(r"^[\w.:/=+\-@ ]{1,256}$")
 GCP_LABEL = re.compile(r"^[a-z0-9_-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _IAM_PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_GCP_MEMBER = re.compile(r"^(user|group|serviceAccount|domain):[^\s:]+$")
 _KMS_KEY = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
 _DURATION = re.compile(r"^\d+(s|m|h)$")
 
@@ -99,7 +100,12 @@ def _https_url(v: str) -> str:
     return v
 
 
-def _iam_principal(v: str) -> str:
+def _iam_principal(v: str, info: ValidationInfo) -> str:
+    cloud, _ = where(info)
+    if cloud is Cloud.GCP:
+        if not _GCP_MEMBER.match(v):
+            raise spec_error(None, "must be an IAM member such as user:alice@example.com, group:admins@example.com", v)
+        return v
     if not _IAM_PRINCIPAL.match(v):
         raise spec_error(None, "must be an IAM role or user ARN such as arn:aws:iam::123456789012:role/Admin", v)
     return v
@@ -117,7 +123,20 @@ def _duration(v: str) -> str:
     return v
 
 
+def _gcp_labels(v: dict[str, str]) -> dict[str, str]:
+    for key, value in v.items():
+        if not (GCP_LABEL.match(key) and key[:1].isalpha()) or not GCP_LABEL.match(value):
+            raise spec_error(
+                key,
+                "GCP labels: keys start with a lowercase letter; keys and values use only lowercase letters, "
+                "digits, '_' and '-' (max 63)",
+                value,
+            )
+    return v
+
+
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+GcpLabels = Annotated[dict[str, str], AfterValidator(_gcp_labels)]
 Hostname = Annotated[str, AfterValidator(_hostname)]
 LabelKey = Annotated[str, AfterValidator(_label_key)]
 LabelValue = Annotated[str, AfterValidator(_label_value)]

@@ -185,6 +185,22 @@ class ExistingNetwork(StrictModel):
     """Public subnets for internet-facing load balancers. Default: none."""
 
 
+class ExistingGcpNetwork(StrictModel):
+    """A GCP network and subnetwork that already exist, with secondary ranges for GKE pods and services."""
+
+    network: str = Field(min_length=1)
+    """Network name or self link. Required."""
+    subnetwork: str = Field(min_length=1)
+    """Subnetwork name or self link, in the platform's region. Required."""
+    pods_range_name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    """Name of the subnetwork's secondary range for pods. Required."""
+    services_range_name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    """Name of the subnetwork's secondary range for services. Required."""
+    private_services_access: bool = True
+    """The network already has a private services access connection (Cloud SQL and Memorystore private IPs
+    need one). Default: true."""
+
+
 class NetworkSpec(StrictModel):
     cidr: VpcCidr = "10.0.0.0/16"
     """VPC address range. Default: 10.0.0.0/16."""
@@ -192,9 +208,12 @@ class NetworkSpec(StrictModel):
     """Availability zones to spread subnets over. Default: 3 in prod, else 2."""
     nat: NatStrategy | None = None
     """Internet egress of private subnets: instance (one t4g.nano NAT instance, no HA), single (one NAT gateway),
-    per-az (a NAT gateway per zone), none. Default: instance in dev, single in staging, per-az in prod."""
+    per-az (a NAT gateway per zone), none. Default: instance in dev, single in staging, per-az in prod. On GCP:
+    single (Cloud NAT, regional) or none; default single."""
     existing: ExistingNetwork | None = None
-    """Use an existing VPC and subnets instead of creating a network. Default: create one."""
+    """Use an existing VPC and subnets instead of creating a network (AWS). Default: create one."""
+    gcp_existing: ExistingGcpNetwork | None = None
+    """Use an existing network and subnetwork instead of creating them (GCP). Default: create them."""
 
 
 class Taint(StrictModel):
@@ -311,9 +330,11 @@ class ClusterSpec(StrictModel):
     public_access_cidrs: list[Cidr] = []
     """CIDRs allowed to reach a public endpoint. Default: none (0.0.0.0/0 when public access is on)."""
     admin_principals: list[IamPrincipalArn] = []
-    """IAM roles or users granted cluster admin through EKS access entries. Default: none."""
+    """Cluster admins: IAM role or user ARNs (AWS, EKS access entries) or IAM members such as
+    group:ml-admins@example.com (GCP, roles/container.admin). Default: none."""
     kms_key_arn: KmsKeyArn | None = None
-    """KMS key for envelope encryption of Kubernetes secrets. Default: create one."""
+    """KMS key for envelope encryption of Kubernetes secrets (AWS). Default: create one. On GCP secrets are
+    encrypted at rest by Google."""
     system_nodes: SystemNodesSpec = SystemNodesSpec()
     """The system node group. Default: see SystemNodesSpec."""
     gpu_pools: list[GpuPoolSpec] = []
@@ -418,7 +439,9 @@ class FeatureStoreSpec(StrictModel):
     """Feature views whose DynamoDB online tables the platform creates ahead of ``feast apply`` (on-demand,
     point-in-time recovery, encrypted, protected in prod); others are created by Feast. Default: none."""
     redis_node_type: str = Field(default="cache.t4g.micro", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
-    """ElastiCache node type when online_store is redis. Default: cache.t4g.micro."""
+    """ElastiCache node type when online_store is redis (AWS). Default: cache.t4g.micro."""
+    redis_memory_gb: int = Field(default=1, ge=1, le=300)
+    """Memorystore capacity when online_store is redis (GCP; Standard HA tier in prod). Default: 1."""
     offline_store: OfflineStore = OfflineStore.FILE
     """file (parquet in the lake), athena (AWS) or bigquery (GCP). Default: file."""
     online_store: OnlineStore | None = None
@@ -478,18 +501,39 @@ class MlflowSpec(StrictModel):
 
 class ServerlessSpec(StrictModel):
     memory_mb: int = 2048
-    """Memory: 1024 to 6144 in steps of 1024. Default: 2048."""
-    max_concurrency: int = Field(default=5, ge=1, le=200)
-    """Concurrent invocations (1-200). Default: 5."""
+    """Memory: 1024 to 6144 in steps of 1024 on AWS; 512 to 32768 in steps of 512 on GCP (at least 16384
+    with a GPU). Default: 2048."""
+    max_concurrency: int = Field(default=5, ge=1, le=1000)
+    """Concurrent requests across instances (AWS: 1-200). Default: 5."""
     provisioned_concurrency: int | None = Field(default=None, ge=1, le=200)
-    """Pre-warmed concurrency (<= max_concurrency; it is billed while idle). Default: none."""
+    """Pre-warmed concurrency (<= max_concurrency; it is billed while idle). On GCP, minimum instances.
+    Default: none."""
+    gpu: bool = False
+    """One NVIDIA L4 per instance (GCP Cloud Run; 4 vCPU, at least 16384 MB). Default: false."""
+    concurrency_per_instance: int | None = Field(default=None, ge=1, le=1000)
+    """Requests one instance serves at once (GCP Cloud Run). Default: 1 with a GPU, else 4."""
 
     @model_validator(mode="after")
-    def _check(self) -> ServerlessSpec:
+    def _check(self, info: ValidationInfo) -> ServerlessSpec:
         p = Problems()
-        if self.memory_mb not in range(1024, 6145, 1024):
-            p.add("memory_mb", "not allowed; allowed: 1024, 2048, 3072, 4096, 5120, 6144", self.memory_mb)
+        cloud, _ = where(info)
         pc = self.provisioned_concurrency
+        if cloud is Cloud.GCP:
+            if self.memory_mb % 512 or not 512 <= self.memory_mb <= 32768:
+                p.add("memory_mb", "not allowed on gcp; allowed: 512 to 32768 in steps of 512", self.memory_mb)
+            elif self.gpu and self.memory_mb < 16384:
+                p.add("memory_mb", "a Cloud Run GPU instance needs at least 16384 MB", self.memory_mb)
+            if self.concurrency_per_instance is None:
+                self.concurrency_per_instance = 1 if self.gpu else 4
+        else:
+            if self.memory_mb not in range(1024, 6145, 1024):
+                p.add("memory_mb", "not allowed; allowed: 1024, 2048, 3072, 4096, 5120, 6144", self.memory_mb)
+            if self.max_concurrency > 200:
+                p.add("max_concurrency", "SageMaker serverless allows at most 200", self.max_concurrency)
+            if self.gpu:
+                p.add("gpu", "SageMaker serverless endpoints cannot use GPUs; use mode: realtime", self.gpu)
+            if self.concurrency_per_instance is not None:
+                p.add("concurrency_per_instance", "only valid on gcp (Cloud Run)", self.concurrency_per_instance)
         if pc is not None and pc > self.max_concurrency:
             p.add("provisioned_concurrency", f"must be <= max_concurrency ({self.max_concurrency})", pc)
         p.raise_if_any()
@@ -506,7 +550,8 @@ class VariantSpec(StrictModel):
     model_data: str = Field(min_length=1)
     """Model artifact key in the lake's models zone (e.g. ranker/v3/model.tar.gz). Required."""
     instance_type: str | None = None
-    """SageMaker instance type (real-time only), e.g. ml.g5.xlarge. Required in real-time mode."""
+    """Instance type (real-time only): a SageMaker type such as ml.g5.xlarge (AWS), or a Compute Engine
+    machine type such as g2-standard-4 for Vertex AI (GCP). Required in real-time mode."""
     initial_count: int = Field(default=1, ge=1, le=100)
     """Instances at creation. Default: 1."""
     weight: float = Field(default=1.0, ge=0)
@@ -536,7 +581,9 @@ class EndpointSpec(StrictModel):
     serverless: ServerlessSpec | None = None
     """Serverless settings (serverless mode). Default: see ServerlessSpec."""
     variants: list[VariantSpec] = Field(min_length=1)
-    """Production variants; exactly one in serverless mode. Required."""
+    """Production variants; exactly one in serverless mode on AWS. On GCP serverless variants are Cloud Run
+    revisions split by weight: the last is deployed as the new revision, the others must be revisions of
+    earlier deployments. Required."""
     shadow_variant: VariantSpec | None = None
     """A variant that receives a copy of traffic without answering (real-time only). Default: none."""
     data_capture_percent: int | None = Field(default=None, ge=1, le=100)
@@ -547,11 +594,14 @@ class EndpointSpec(StrictModel):
     """Model latency p99 alarm threshold. Default: monitoring.endpoint_latency_p99_ms."""
 
     @model_validator(mode="after")
-    def _check(self) -> EndpointSpec:
+    def _check(self, info: ValidationInfo) -> EndpointSpec:
         p = Problems()
         hint = "; use mode: realtime for that"
         cat = load_catalog()
-        if self.mode is EndpointMode.SERVERLESS:
+        cloud, _ = where(info)
+        if cloud is Cloud.GCP:
+            self._check_gcp(p)
+        elif self.mode is EndpointMode.SERVERLESS:
             if self.serverless is None:
                 self.serverless = ServerlessSpec()
             if len(self.variants) != 1:
@@ -584,21 +634,21 @@ class EndpointSpec(StrictModel):
                 p.add("serverless", "only valid with mode: serverless", "set")
             variants = [*self.variants, *([self.shadow_variant] if self.shadow_variant else [])]
             for i, v in enumerate(variants):
-                where = f"variants[{i}]" if i < len(self.variants) else "shadow_variant"
+                path = f"variants[{i}]" if i < len(self.variants) else "shadow_variant"
                 if v.instance_type is None:
-                    p.add(f"{where}.instance_type", "required in realtime mode; e.g. ml.m5.large, ml.g5.xlarge", None)
+                    p.add(f"{path}.instance_type", "required in realtime mode; e.g. ml.m5.large, ml.g5.xlarge", None)
                 elif cat.sagemaker_instance(v.instance_type) is None:
                     p.add(
-                        f"{where}.instance_type",
+                        f"{path}.instance_type",
                         f"not a SageMaker instance type in the catalog; allowed: {', '.join(cat.sagemaker_instances)}",
                         v.instance_type,
                     )
                 lo, hi = v.min_count or v.initial_count, v.max_count or v.initial_count
                 if lo > hi:
-                    p.add(f"{where}.min_count", f"must be <= max_count ({hi})", lo)
+                    p.add(f"{path}.min_count", f"must be <= max_count ({hi})", lo)
                 if not lo <= v.initial_count <= hi:
                     p.add(
-                        f"{where}.initial_count",
+                        f"{path}.initial_count",
                         f"must be between min_count ({lo}) and max_count ({hi})",
                         v.initial_count,
                     )
@@ -610,6 +660,49 @@ class EndpointSpec(StrictModel):
             p.add("variants", f"variant names must be unique; repeated: {', '.join(dup)}", names)
         p.raise_if_any()
         return self
+
+    def _check_gcp(self, p: Problems) -> None:
+        """Cloud Run (serverless: revisions split by weight) or Vertex AI (realtime: dedicated replicas)."""
+        cat = load_catalog()
+        if self.shadow_variant is not None:
+            p.add("shadow_variant", "not available on gcp", "set")
+        if self.data_capture_percent is not None:
+            p.add(
+                "data_capture_percent", "not available on gcp (use request-response logging)", self.data_capture_percent
+            )
+        if sum(v.weight for v in self.variants) <= 0:
+            p.add("variants", "at least one variant needs a weight > 0", [v.weight for v in self.variants])
+        if self.mode is EndpointMode.SERVERLESS:
+            if self.serverless is None:
+                self.serverless = ServerlessSpec.model_validate({}, context={"cloud": "gcp"})
+            for i, v in enumerate(self.variants):
+                if v.instance_type is not None:
+                    p.add(
+                        f"variants[{i}].instance_type",
+                        "Cloud Run takes no instance type; use mode: realtime",
+                        v.instance_type,
+                    )
+            return
+        if self.serverless is not None:
+            p.add("serverless", "only valid with mode: serverless", "set")
+        machines = sorted(cat.gcp_machines)
+        for i, v in enumerate(self.variants):
+            where_ = f"variants[{i}]"
+            if v.instance_type is None:
+                p.add(f"{where_}.instance_type", "required in realtime mode; e.g. n2-standard-4, g2-standard-8", None)
+            elif v.instance_type not in cat.gcp_machines:
+                p.add(
+                    f"{where_}.instance_type",
+                    f"not a machine type in the catalog; allowed: {', '.join(machines)}",
+                    v.instance_type,
+                )
+            lo, hi = v.min_count or v.initial_count, v.max_count or v.initial_count
+            if lo > hi:
+                p.add(f"{where_}.min_count", f"must be <= max_count ({hi})", lo)
+            if not lo <= v.initial_count <= hi:
+                p.add(
+                    f"{where_}.initial_count", f"must be between min_count ({lo}) and max_count ({hi})", v.initial_count
+                )
 
 
 class MonitoringSpec(StrictModel):
@@ -661,6 +754,8 @@ class PlatformSpec(StrictModel):
     """dev, staging or prod: drives defaults and guardrails. Required."""
     gcp_project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
     """GCP project id (GCP only). Required on GCP."""
+    gcp_billing_account: str | None = Field(default=None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
+    """Billing account the budget watches, XXXXXX-XXXXXX-XXXXXX (GCP only). Required on GCP."""
     tags: CostTags
     """Cost-allocation tags. Required."""
     network: NetworkSpec = NetworkSpec()
@@ -707,10 +802,14 @@ class PlatformSpec(StrictModel):
         regions = load_catalog().regions(self.cloud)
         if self.region not in regions:
             p.add("region", f"not a {self.cloud} region in the catalog; allowed: {', '.join(regions)}", self.region)
-        if self.cloud is Cloud.GCP and not self.gcp_project:
-            p.add("gcp_project", "required when cloud is gcp", None)
-        if self.cloud is Cloud.AWS and self.gcp_project:
-            p.add("gcp_project", "only valid when cloud is gcp", self.gcp_project)
+        for key in ("gcp_project", "gcp_billing_account"):
+            value = getattr(self, key)
+            if self.cloud is Cloud.GCP and not value:
+                p.add(key, "required when cloud is gcp", None)
+            if self.cloud is Cloud.AWS and value:
+                p.add(key, "only valid when cloud is gcp", value)
+        if self.cloud is Cloud.AWS and self.network.gcp_existing is not None:
+            p.add("network.gcp_existing", "only valid when cloud is gcp; use network.existing", "set")
         if self.cloud is Cloud.GCP:
             for key, value in self.tag_set().items():
                 if not GCP_LABEL.match(value):
@@ -720,7 +819,21 @@ class PlatformSpec(StrictModel):
                         value,
                     )
             if self.network.existing is not None:
-                p.add("network.existing", "existing AWS VPC settings are not valid on gcp", "set")
+                p.add(
+                    "network.existing",
+                    "existing AWS VPC settings are not valid on gcp; use network.gcp_existing",
+                    "set",
+                )
+            if self.network.nat not in (None, NatStrategy.SINGLE, NatStrategy.NONE):
+                p.add("network.nat", "not available on gcp; allowed: single (Cloud NAT), none", str(self.network.nat))
+            if self.cluster.kms_key_arn is not None:
+                p.add("cluster.kms_key_arn", "an AWS KMS key is not valid on gcp", self.cluster.kms_key_arn)
+            if self.cluster.provisioner is not Provisioner.KARPENTER:
+                p.add(
+                    "cluster.provisioner",
+                    "AWS only; GKE scales node pools with its own autoscaler",
+                    str(self.cluster.provisioner),
+                )
 
     def _apply_defaults(self) -> None:
         prod = self.is_prod
@@ -728,6 +841,8 @@ class PlatformSpec(StrictModel):
         net = self.network
         if net.availability_zones is None:
             net.availability_zones = 3 if prod else 2
+        if net.nat is None and self.cloud is Cloud.GCP:
+            net.nat = NatStrategy.SINGLE  # Cloud NAT is regional and billed per VM: one is enough everywhere
         if net.nat is None:
             net.nat = {
                 Environment.DEV: NatStrategy.INSTANCE,

@@ -35,7 +35,7 @@ def invalid(doc: dict[str, Any]) -> ConfigError:
 def test_shipped_stack_validates(stack):
     # GIVEN a shipped stack file WHEN its document is parsed THEN it validates
     spec = parse_platform_spec(stack_document(stack), f"stacks/Pulumi.{stack}.yaml")
-    assert spec.environment == Environment(stack)
+    assert spec.environment == Environment(stack.removeprefix("gcp-"))
     assert spec.cluster.gpu_pools, "every shipped stack has GPU pools"
 
 
@@ -240,7 +240,7 @@ BAD_CONFIGS: list[tuple[str, Callable[[dict], None], str, str]] = [
         "serverless concurrency",
         _set("endpoints[0].serverless.max_concurrency", 500),
         "endpoints[0].serverless.max_concurrency",
-        "<= 200",
+        "SageMaker serverless allows at most 200",
     ),
     (
         "provisioned above max",
@@ -358,9 +358,29 @@ def test_gcp_requires_project_and_label_safe_tags(dev_doc):
     dev_doc["feature_store"] = {}
     dev_doc["cluster"]["gpu_pools"] = [{"name": "inference", "gpu": "L4", "max_nodes": 2}]
     dev_doc["endpoints"] = []
+    dev_doc["cluster"]["admin_principals"] = ["group:ml-admins@example.com"]
     error = invalid(dev_doc)
     assert f"{ROOT_KEY}.gcp_project" in error.paths()
+    assert f"{ROOT_KEY}.gcp_billing_account" in error.paths()
     assert f"{ROOT_KEY}.tags.team" in error.paths()
+
+
+def test_gcp_rejects_aws_only_settings(dev_doc):
+    dev_doc.update(
+        cloud="gcp", region="us-central1", gcp_project="ml-dev-123", gcp_billing_account="01A2B3-C4D5E6-F7A8B9"
+    )
+    dev_doc["feature_store"] = {}
+    dev_doc["cluster"]["gpu_pools"] = [{"name": "inference", "gpu": "L4", "max_nodes": 2}]
+    dev_doc["endpoints"] = []
+    error = invalid(dev_doc)  # the AWS role ARN of the AWS dev stack
+    assert error.paths() == [f"{ROOT_KEY}.cluster.admin_principals[0]"]
+    assert "IAM member such as user:alice@example.com" in str(error)
+    dev_doc["cluster"]["admin_principals"] = []
+    dev_doc["network"] = {"nat": "per-az"}
+    dev_doc["cluster"]["provisioner"] = "managed-node-groups"
+    error = invalid(dev_doc)
+    assert set(error.paths()) == {f"{ROOT_KEY}.network.nat", f"{ROOT_KEY}.cluster.provisioner"}
+    assert "allowed: single (Cloud NAT), none" in str(error)
 
 
 def test_every_field_is_documented_with_its_default():
