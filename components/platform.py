@@ -61,6 +61,8 @@ class MlPlatform(pulumi.ComponentResource):
         }
         if spec.cloud is Cloud.AWS:
             self._build_aws(name, spec)
+        else:
+            self._build_gcp(name, spec)
         self.register_outputs(self.outputs)
 
     def _build_aws(self, name: str, spec: PlatformSpec) -> None:
@@ -119,8 +121,9 @@ class MlPlatform(pulumi.ComponentResource):
             dvc_remote_url=self.lake.dvc_remote_url,
             athena_workgroup=self.lake.athena_workgroup,
         )
+        online_tables: list[pulumi.Output[str]] = []
         if spec.feature_store.enabled:
-            self.feature_store = FeatureStore(
+            feature_store = FeatureStore(
                 f"{name}-features",
                 FeatureStoreArgs(
                     region=spec.region,
@@ -134,7 +137,9 @@ class MlPlatform(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
             )
-            self.outputs.update(feature_store_yaml=self.feature_store.feature_store_yaml)
+            self.feature_store = feature_store
+            online_tables = list(feature_store.online_tables)
+            self.outputs.update(feature_store_yaml=feature_store.feature_store_yaml)
         if spec.mlflow.enabled:
             self.mlflow = MlflowTracking(
                 f"{name}-mlflow",
@@ -180,7 +185,7 @@ class MlPlatform(pulumi.ComponentResource):
                     storage_class=self.cluster.storage_class,
                 ),
                 databases=[self.mlflow.database_identifier] if spec.mlflow.enabled else [],
-                tables=list(self.feature_store.online_tables) if spec.feature_store.enabled else [],
+                tables=online_tables,
                 tags=self.tags,
             ),
             opts=child,
@@ -214,6 +219,158 @@ class MlPlatform(pulumi.ComponentResource):
             cluster_name=self.cluster.cluster_name,
             cluster_endpoint=self.cluster.cluster_endpoint,
             oidc_issuer=self.cluster.oidc_issuer,
+            kubeconfig=self.cluster.kubeconfig,
+            gpu_pools=self.cluster.gpu_pool_names,
+        )
+
+    def _build_gcp(self, name: str, spec: PlatformSpec) -> None:
+        """The same platform on GKE, GCS/BigQuery, Firestore or Memorystore, Cloud SQL and Cloud Run/Vertex AI."""
+        from . import gcp
+
+        child = pulumi.ResourceOptions(parent=self)
+        project = spec.gcp_project or ""
+        stack = pulumi.get_stack()
+        labels = dict(self.tags)  # the spec rejects tag values GCP labels cannot hold
+        net = spec.network
+        self.network = gcp.Network(
+            f"{name}-network",
+            gcp.NetworkArgs(
+                project=project,
+                region=spec.region,
+                cidr=net.cidr,
+                nat=net.nat or NatStrategy.SINGLE,
+                labels=labels,
+                existing=net.gcp_existing,
+            ),
+            opts=child,
+        )
+        self.cluster = gcp.GpuCluster(
+            f"{name}-cluster",
+            gcp.GpuClusterArgs(
+                project=project,
+                region=spec.region,
+                network=gcp.GkeNetwork(
+                    network=self.network.network_id,
+                    subnetwork=self.network.subnetwork_self_link,
+                    pods_range_name=self.network.pods_range_name,
+                    services_range_name=self.network.services_range_name,
+                ),
+                environment=spec.environment,
+                cluster=spec.cluster,
+                cluster_name=f"{name}-{stack}"[:40].rstrip("-"),
+                labels=labels,
+            ),
+            opts=child,
+        )
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": PLATFORM_NAMESPACE, "labels": {"app.kubernetes.io/part-of": "mlplatform"}},
+            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
+        )
+        workloads = gcp.GkeWorkloads(provider=self.cluster.provider, namespace=PLATFORM_NAMESPACE)
+        private = gcp.PrivateServices(
+            network=self.network.network_id, connection=self.network.private_services_connection
+        )
+        self.lake = gcp.DataLake(
+            f"{name}-lake",
+            gcp.DataLakeArgs(
+                project=project, region=spec.region, environment=spec.environment, lake=spec.data_lake, labels=labels
+            ),
+            opts=child,
+        )
+        self.outputs.update(
+            lake_buckets=self.lake.bucket_names,
+            dvc_remote_url=self.lake.dvc_remote_url,
+            bigquery_datasets=self.lake.bigquery_datasets,
+        )
+        if spec.feature_store.enabled:
+            self.feature_store = gcp.FeatureStore(
+                f"{name}-features",
+                gcp.FeatureStoreArgs(
+                    project=project,
+                    region=spec.region,
+                    environment=spec.environment,
+                    lake=self.lake,
+                    store=spec.feature_store,
+                    features_zone="features" if "features" in self.lake.zones else self.lake.zones[0],
+                    cluster=workloads,
+                    network=private,
+                    labels=labels,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            )
+            self.outputs.update(feature_store_yaml=self.feature_store.feature_store_yaml)
+        databases = []
+        if spec.mlflow.enabled:
+            self.mlflow = gcp.MlflowTracking(
+                f"{name}-mlflow",
+                gcp.MlflowTrackingArgs(
+                    project=project,
+                    region=spec.region,
+                    environment=spec.environment,
+                    lake=self.lake,
+                    cluster=workloads,
+                    network=private,
+                    mlflow=spec.mlflow,
+                    artifacts_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
+                    labels=labels,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+            )
+            databases.append(self.mlflow.database_identifier)
+            self.outputs.update(
+                mlflow_tracking_uri=self.mlflow.tracking_uri,
+                mlflow_artifact_location=self.mlflow.artifact_location,
+                mlflow_admin_credentials=self.mlflow.admin_credentials,
+            )
+        endpoint_names = {e.name: f"{e.name}-{stack}"[:49].rstrip("-") for e in spec.endpoints}
+        self.monitoring = gcp.Monitoring(
+            f"{name}-monitoring",
+            gcp.MonitoringArgs(
+                project=project,
+                billing_account=spec.gcp_billing_account or "",
+                budget=spec.budget,
+                monitoring=spec.monitoring,
+                environment=spec.environment,
+                stack=stack,
+                cluster=gcp.MonitoredGkeCluster(
+                    cluster_name=self.cluster.cluster_name,
+                    provider=self.cluster.provider,
+                    gpu_pools=[p.name for p in spec.cluster.gpu_pools],
+                    storage_class=self.cluster.storage_class,
+                ),
+                endpoints=[endpoint_names[e.name] for e in spec.endpoints if e.mode is EndpointMode.SERVERLESS],
+                databases=databases,
+                labels=labels,
+            ),
+            opts=child,
+        )
+        self.endpoints = [
+            gcp.ModelEndpoint(
+                f"{name}-endpoint-{e.name}",
+                gcp.ModelEndpointArgs(
+                    project=project,
+                    region=spec.region,
+                    endpoint=e,
+                    lake=self.lake,
+                    endpoint_name=endpoint_names[e.name],
+                    models_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
+                    notification_channels=self.monitoring.notification_channels,
+                    latency_p99_ms=spec.monitoring.endpoint_latency_p99_ms,
+                    environment=spec.environment,
+                    labels=labels,
+                ),
+                opts=child,
+            )
+            for e in spec.endpoints
+        ]
+        self.outputs.update(
+            notification_channels=self.monitoring.notification_channels,
+            dashboard_id=self.monitoring.dashboard_id,
+            endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(spec.endpoints, self.endpoints, strict=True)},
+            network_id=self.network.network_id,
+            cluster_name=self.cluster.cluster_name,
+            cluster_endpoint=self.cluster.cluster_endpoint,
             kubeconfig=self.cluster.kubeconfig,
             gpu_pools=self.cluster.gpu_pool_names,
         )

@@ -726,10 +726,62 @@ def _bq_dataset(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey")
-def _gcp_kms(r: MockRequest) -> dict:
-    name = r.physical_name(lower=True)
-    return {"__id": f"projects/{r.gcp_project}/locations/{r.gcp_region}/keyRings/{name}", "name": name}
+@resource("gcp:kms/keyRing:KeyRing")
+def _gcp_key_ring(r: MockRequest) -> dict:
+    name = r.inputs.get("name") or r.physical_name(lower=True)
+    location = r.inputs.get("location") or r.gcp_region
+    return {"__id": f"projects/{r.gcp_project}/locations/{location}/keyRings/{name}", "name": name}
+
+
+@resource("gcp:kms/cryptoKey:CryptoKey")
+def _gcp_crypto_key(r: MockRequest) -> dict:
+    name = r.inputs.get("name") or r.physical_name(lower=True)
+    ring = r.inputs.get("keyRing") or f"projects/{r.gcp_project}/locations/{r.gcp_region}/keyRings/ring"
+    return {"__id": f"{ring}/cryptoKeys/{name}", "name": name}
+
+
+@resource("gcp:redis/instance:Instance")
+def _memorystore(r: MockRequest) -> dict:
+    name = r.inputs.get("name") or r.physical_name(lower=True, max_len=40)
+    region = r.inputs.get("region") or r.gcp_region
+    return {
+        "__id": f"projects/{r.gcp_project}/locations/{region}/instances/{name}",
+        "name": name,
+        "host": f"10.30.{int(r.hex(2), 16) % 250}.{int(r.hex(2, 'h'), 16) % 250 + 3}",
+        "port": 6378 if r.inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION" else 6379,
+        "authString": r.hex(36, "auth"),
+        "serverCaCerts": [{"cert": "-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n"}],
+        "currentLocationId": f"{region}-a",
+    }
+
+
+@resource("gcp:firestore/database:Database")
+def _firestore_db(r: MockRequest) -> dict:
+    name = r.inputs.get("name") or r.physical_name(lower=True)
+    return {"__id": f"projects/{r.gcp_project}/databases/{name}", "name": name, "uid": r.hex(32)}
+
+
+@resource("gcp:vertex/aiEndpoint:AiEndpoint")
+def _vertex_endpoint(r: MockRequest) -> dict:
+    name = r.inputs.get("name") or str(int(r.hex(9), 16))
+    location = r.inputs.get("location") or r.gcp_region
+    return {
+        "__id": f"projects/{r.gcp_project}/locations/{location}/endpoints/{name}",
+        "name": name,
+        "dedicatedEndpointDns": f"{name}.{location}-{r.hex(8)}.prediction.vertexai.goog",
+    }
+
+
+@resource("gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool")
+def _vertex_pool(r: MockRequest) -> dict:
+    name = r.inputs.get("name") or r.physical_name(lower=True)
+    region = r.inputs.get("region") or r.gcp_region
+    return {"__id": f"projects/{r.gcp_project}/locations/{region}/deploymentResourcePools/{name}", "name": name}
+
+
+@resource("gcp:monitoring/dashboard:Dashboard")
+def _gcp_dashboard(r: MockRequest) -> dict:
+    return {"__id": f"projects/{int(r.hex(11), 16)}/dashboards/{r.hex(8)}-{r.hex(4, 'd')}"}
 
 
 @resource("gcp:monitoring/notificationChannel:NotificationChannel", "gcp:monitoring/alertPolicy:AlertPolicy")
@@ -1031,6 +1083,20 @@ def _gcp_client_config(args: dict, env: MockEnv) -> dict:
         "accessToken": "mock-access-token",
         "id": "client-config",
     }
+
+
+@invoke("gcp:storage/getProjectServiceAccount:getProjectServiceAccount")
+def _gcs_agent(args: dict, env: MockEnv) -> dict:
+    number = str(int(_digest(args.get("project") or env.gcp_project)[:11], 16))
+    email = f"service-{number}@gs-project-accounts.iam.gserviceaccount.com"
+    return {"emailAddress": email, "member": f"serviceAccount:{email}", "id": email}
+
+
+@invoke("gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount")
+def _bigquery_agent(args: dict, env: MockEnv) -> dict:
+    number = str(int(_digest(args.get("project") or env.gcp_project)[:11], 16))
+    email = f"bq-{number}@bigquery-encryption.iam.gserviceaccount.com"
+    return {"email": email, "member": f"serviceAccount:{email}", "id": email}
 
 
 @invoke("gcp:compute/getZones:getZones")

@@ -15,7 +15,9 @@ from mlplatform import engine
 from mlplatform.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
-STACKS = ("dev", "staging", "prod")
+AWS_STACKS = ("dev", "staging", "prod")
+GCP_STACKS = ("gcp-dev",)
+STACKS = AWS_STACKS + GCP_STACKS
 
 
 def stack_document(stack: str) -> dict[str, Any]:

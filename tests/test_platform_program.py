@@ -15,7 +15,8 @@ from tests.conftest import ROOT, STACKS
 def test_stack_plans(stack):
     plan = engine.run(ROOT, stack=stack)
     platform = plan.one("mlplatform:index:Platform")
-    assert platform.outputs["environment"] == stack
+    assert platform.outputs["environment"] == stack.removeprefix("gcp-")
+    assert platform.outputs["cloud"] == ("gcp" if stack.startswith("gcp-") else "aws")
     assert plan.outputs["cost_tags"]["cost-center"] == "cc-4521"
 
 

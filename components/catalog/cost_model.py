@@ -914,7 +914,10 @@ def _cloud_run(r: CostResource, ctx: CostContext) -> Estimate:
         + mem * gcp_price("cloud_run.memory_gib_per_second", ctx.region)
         + gpus * gcp_price("cloud_run.l4_gpu_per_second", ctx.region)
     )
-    requests = ctx.usage.cloud_run_requests.get(r.name, ctx.usage.default_endpoint_requests)
+    service = str(r.props.get("name") or r.name)
+    listed = {k: v for k, v in ctx.usage.cloud_run_requests.items() if service == k or service.startswith(f"{k}-")}
+    # A service not listed under cloud_run_requests takes its endpoint's requests (the same key as on AWS).
+    requests = next(iter(listed.values())) if listed else ctx.usage.requests(service)
     busy = (
         requests
         * ctx.usage.endpoint_duration_ms
@@ -966,6 +969,26 @@ def _firestore(r: CostResource, ctx: CostContext) -> Estimate:
         "firestore.reads_per_hundred_thousand", ctx.region
     ) + u.dynamodb_writes_per_month / 1e5 * gcp_price("firestore.writes_per_hundred_thousand", ctx.region)
     return Estimate(storage, storage + ops, storage + ops, "Firestore: storage idle; expected adds reads and writes")
+
+
+@estimator("gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool")
+def _vertex_pool(r: CostResource, ctx: CostContext) -> Estimate:
+    dedicated = r.props.get("dedicatedResources") or {}
+    spec = dedicated.get("machineSpec") or {}
+    cat = load_catalog()
+    mt = cat.machine_type("gcp", str(spec.get("machineType")))
+    if mt is None or ctx.region not in mt.on_demand:
+        return Estimate(0, 0, 0, f"machine type {spec.get('machineType')} not priced in {ctx.region}", known=False)
+    premium = gcp_price("vertex_ai.prediction_node_premium", ctx.region)
+    hourly = mt.on_demand[ctx.region] * premium
+    low = _num(dedicated.get("minReplicaCount"), 1)
+    high = _num(dedicated.get("maxReplicaCount"), low)
+    return Estimate(
+        low * H * hourly,
+        low * H * hourly,
+        high * H * hourly,
+        f"Vertex AI {low:g}-{high:g} x {mt.name} at ${hourly:.3f}/h (machine price x {premium} prediction premium)",
+    )
 
 
 @estimator("gcp:vertex/aiEndpoint:AiEndpoint")
@@ -1044,6 +1067,7 @@ FREE_TYPES = {
     "gcp:sql/user:User",
     "gcp:billing/budget:Budget",
     "gcp:monitoring/notificationChannel:NotificationChannel",
+    "gcp:monitoring/dashboard:Dashboard",  # Cloud Monitoring dashboards are free
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
     "gcp:projects/service:Service",
     "gcp:bigquery/datasetIamMember:DatasetIamMember",

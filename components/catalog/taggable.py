@@ -14,9 +14,16 @@ import inspect
 TAG_ARGUMENTS = {"aws": ("tags",), "gcp": ("labels", "resource_labels", "user_labels")}
 
 
+# Types whose first matching argument is not their cost labels (a notification channel's ``labels`` are its
+# settings, such as the email address).
+TAG_ARGUMENT_OVERRIDES = {"gcp:monitoring/notificationChannel:NotificationChannel": "user_labels"}
+
+
 @functools.cache
 def tag_argument(type_token: str) -> str | None:
     """``tags`` for ``aws:s3/bucket:Bucket``, ``labels`` for ``gcp:storage/bucket:Bucket``, None if untaggable."""
+    if type_token in TAG_ARGUMENT_OVERRIDES:
+        return TAG_ARGUMENT_OVERRIDES[type_token]
     package, _, rest = type_token.partition(":")
     if package not in TAG_ARGUMENTS or "/" not in rest:
         return None

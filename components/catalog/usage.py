@@ -60,7 +60,8 @@ class UsageAssumptions(StrictModel):
     athena_tb_scanned: float = Field(default=0.05, ge=0)
     """TB scanned per Athena workgroup per month. Default: 0.05."""
     cloud_run_requests: dict[str, float] = {}
-    """Requests per month per Cloud Run service name. Default: none listed (default_endpoint_requests applies)."""
+    """Requests per month per Cloud Run service name (or name prefix). Default: none listed (the endpoint's
+    endpoint_requests applies, then default_endpoint_requests)."""
     kms_requests_per_month: float = Field(default=20_000, ge=0)
     """Requests per key per month (S3 bucket keys keep this low). Default: 20,000."""
 

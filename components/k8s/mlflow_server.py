@@ -43,8 +43,9 @@ class MlflowServerArgs(ComponentArgs):
     Default: mlflow."""
     service_account: DnsLabel = "mlflow"
     """Service account bound to the cloud role that may write the artifact prefix. Default: mlflow."""
-    service_account_annotations: dict[str, str] = {}
-    """Annotations on the service account (e.g. GKE Workload Identity). Default: none."""
+    service_account_annotations: dict[str, Any] = {}
+    """Annotations on the service account, values may be Pulumi inputs (e.g. GKE Workload Identity's
+    ``iam.gke.io/gcp-service-account``). Default: none."""
     replicas: int = Field(default=1, ge=1, le=10)
     """Server replicas. Default: 1."""
     workers: int = Field(default=2, ge=1, le=16)

@@ -32,6 +32,9 @@ class ObservabilityArgs(ComponentArgs):
     """How long GPUs may sit below 10% utilisation before GPUIdle fires. Default: 30."""
     karpenter: bool = True
     """Scrape Karpenter and alert on frequent spot interruptions. Default: true."""
+    dcgm_exporter: bool = True
+    """Run the DCGM exporter and the GPU rules that read it. GKE nodes report GPU duty cycle to Cloud
+    Monitoring instead (alerted on there), so GKE turns this off. Default: true."""
 
 
 def alert_rules(args: ObservabilityArgs) -> list[dict[str, Any]]:
@@ -61,7 +64,7 @@ def alert_rules(args: ObservabilityArgs) -> list[dict[str, Any]]:
             },
         },
     ]
-    groups = [{"name": "mlplatform.gpu", "rules": gpu}]
+    groups = [{"name": "mlplatform.gpu", "rules": gpu}] if args.dcgm_exporter else []
     if args.karpenter:
         groups.append(
             {
@@ -158,21 +161,24 @@ class ClusterObservability(pulumi.ComponentResource):
             opts=after_ns,
         )
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=[stack])
-        k8s.helm.v3.Release(
-            f"{name}-dcgm",
-            k8s.helm.v3.ReleaseArgs(
-                name="dcgm-exporter", **helm_release_args(DCGM_EXPORTER, args.namespace, dcgm_values())
-            ),
-            opts=after_crds,
-        )
-        k8s.apiextensions.CustomResource(
-            f"{name}-gpu-rules",
-            api_version="monitoring.coreos.com/v1",
-            kind="PrometheusRule",
-            metadata={"name": "mlplatform-gpu", "namespace": args.namespace},
-            spec={"groups": alert_rules(args)},
-            opts=after_crds,
-        )
+        if args.dcgm_exporter:
+            k8s.helm.v3.Release(
+                f"{name}-dcgm",
+                k8s.helm.v3.ReleaseArgs(
+                    name="dcgm-exporter", **helm_release_args(DCGM_EXPORTER, args.namespace, dcgm_values())
+                ),
+                opts=after_crds,
+            )
+        rules = alert_rules(args)
+        if rules:
+            k8s.apiextensions.CustomResource(
+                f"{name}-gpu-rules",
+                api_version="monitoring.coreos.com/v1",
+                kind="PrometheusRule",
+                metadata={"name": "mlplatform-gpu", "namespace": args.namespace},
+                spec={"groups": rules},
+                opts=after_crds,
+            )
         if args.karpenter:
             k8s.apiextensions.CustomResource(
                 f"{name}-karpenter",

@@ -20,7 +20,7 @@ import pytest
 from parliament import analyze_policy_string
 
 from mlplatform.plan import Plan, reveal
-from tests.conftest import STACKS, plan_variant, planned
+from tests.conftest import AWS_STACKS, plan_variant, planned
 
 # Actions AWS added after parliament's bundled IAM definitions (parliament 1.6.x); checked by hand against the
 # AWS Service Authorization Reference. Empty today: every action we use is known to the linter.
@@ -77,7 +77,7 @@ def _actions(finding) -> set[str]:
 
 
 def _plans():
-    yield from ((s, planned(s)) for s in STACKS)
+    yield from ((s, planned(s)) for s in AWS_STACKS)
     yield (
         "dev+managed-node-groups",
         plan_variant("dev", lambda d: d["cluster"].__setitem__("provisioner", "managed-node-groups")),

@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 
 from mlplatform.plan import Plan, PlanResource, reveal
-from tests.conftest import STACKS, planned, stack_document
+from tests.conftest import AWS_STACKS, STACKS, planned, stack_document
 from tests.schemas.karpenter_v1 import SCHEMAS
 
 POD_FRAGMENTS = ("affinity", "tolerations", "nodeSelector")
@@ -64,11 +64,14 @@ def _pod_with(values: dict) -> dict:
 
 
 def _fragments(values: dict) -> list[dict]:
-    """Pod-spec fragments found at the top of Helm values and under a `controller` section."""
+    """Pod-spec fragments in Helm values: every section, at any depth, that sets scheduling, resources or env
+    (the top, `controller`, kube-prometheus-stack's `prometheus.prometheusSpec`, `alertmanager...`, ...)."""
     found = []
-    for section in (values, values.get("controller") or {}):
-        if any(k in section for k in (*POD_FRAGMENTS, "resources", "env")):
-            found.append(section)
+    if any(k in values for k in (*POD_FRAGMENTS, "resources", "env")):
+        found.append(values)
+    for value in values.values():
+        if isinstance(value, dict):
+            found.extend(_fragments(value))
     return found
 
 
@@ -85,7 +88,7 @@ def test_helm_values_pod_fragments_validate(stack):
     assert checked >= len(releases)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", AWS_STACKS)
 def test_karpenter_objects_match_the_v1_api(stack):
     plan = planned(stack)
     objects = [r for r in plan.custom_resources() if r.type.startswith("kubernetes:karpenter.")]
