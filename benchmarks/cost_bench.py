@@ -113,7 +113,7 @@ def speed(sizes: list[int], repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stacks", nargs="+", default=["dev", "staging", "prod"])
+    parser.add_argument("--stacks", nargs="+", default=["dev", "staging", "prod", "gcp-dev"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 5000])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()

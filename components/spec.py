@@ -689,7 +689,7 @@ class EndpointSpec(StrictModel):
         for i, v in enumerate(self.variants):
             where_ = f"variants[{i}]"
             if v.instance_type is None:
-                p.add(f"{where_}.instance_type", "required in realtime mode; e.g. n2-standard-4, g2-standard-8", None)
+                p.add(f"{where_}.instance_type", "required in realtime mode; e.g. n1-standard-4, g2-standard-8", None)
             elif v.instance_type not in cat.gcp_machines:
                 p.add(
                     f"{where_}.instance_type",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from components import gcp
 from components.aws import (
     DataLakeArgs,
     FeatureStoreArgs,
@@ -49,11 +50,22 @@ SPEC_SECTIONS = (
         MlflowTrackingArgs,
         ModelEndpointArgs,
         MonitoringArgs,
+        gcp.NetworkArgs,
+        gcp.GpuClusterArgs,
+        gcp.DataLakeArgs,
+        gcp.FeatureStoreArgs,
+        gcp.MlflowTrackingArgs,
+        gcp.ModelEndpointArgs,
+        gcp.MonitoringArgs,
     ],
+    ids=lambda m: f"{m.__module__.split('.')[1]}.{m.__name__}",
 )
 def test_readme_documents_every_component_arg(model):
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index(f"### `{model.__name__.removesuffix('Args')}`") :]
+    cloud = model.__module__.split(".")[1]  # components.aws.network -> aws
+    start = readme.index(f"(`mlplatform:{cloud}:{model.__name__.removesuffix('Args')}`)")
+    end = readme.find("\n### ", start)
+    section = readme[start : end if end != -1 else None]
     missing = [
         path for path, _ in describe_fields(model) if not path.startswith(SPEC_SECTIONS) and f"`{path}`" not in section
     ]

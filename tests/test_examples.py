@@ -105,3 +105,25 @@ def test_policy_ci_workflow_is_valid_and_runs_our_commands():
             sub = cli.get_command(ctx, argv[1])
             assert sub is not None, line
             sub.make_context(argv[1], argv[2:])
+
+
+def test_gcp_platform_example_composes_the_gcp_components():
+    plan = engine.run(EXAMPLES / "gcp-platform", stack="dev")
+    assert plan.project == "gcp-platform"
+    tops = {r.type for r in plan.children(plan.stack_resource)}
+    assert tops >= {
+        "mlplatform:gcp:Network",
+        "mlplatform:gcp:GpuCluster",
+        "mlplatform:gcp:DataLake",
+        "mlplatform:gcp:FeatureStore",
+        "mlplatform:gcp:Monitoring",
+        "mlplatform:gcp:ModelEndpoint",
+    }
+    assert plan.outputs["gpu_pools"] == ["inference"]
+    assert isinstance(plan.outputs["kubeconfig"], Secret)
+    run = plan.one("gcp:cloudrunv2/service:Service")
+    assert run.input("template.nodeSelector.accelerator") == "nvidia-l4"
+    assert run.input("template.scaling.minInstanceCount") == 0
+    assert "provider: gcp" in plan.outputs["feature_store_yaml"]
+    pool = plan.one("gcp:container/nodePool:NodePool", "vision-inference")
+    assert pool.input("nodeConfig.spot") is True and pool.input("autoscaling.totalMinNodeCount") == 0

@@ -327,7 +327,8 @@ class GpuCluster(pulumi.ComponentResource):
             ),
             node_config=node_config(
                 (system.instance_types or ["e2-standard-4"])[0],
-                system.capacity is SystemCapacity.SPOT,
+                # Unset (a component used without the stack spec): spot outside prod, as the spec defaults.
+                (system.capacity or (SystemCapacity.ON_DEMAND if prod else SystemCapacity.SPOT)) is SystemCapacity.SPOT,
                 args.system_node_disk_gb,
                 {NODE_ROLE_LABEL: SYSTEM_ROLE},
             ),
