@@ -2,7 +2,8 @@
 
 Covers SageMaker endpoint configurations (serverless max and provisioned concurrency; real-time variant
 instance types and initial counts, shadow variants included), the Application Auto Scaling targets that
-scale SageMaker variants (their maximum), and Cloud Run services (maximum instances).
+scale SageMaker variants (their maximum), Cloud Run services (maximum instances) and Vertex AI deployment
+resource pools (maximum replicas).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .base import Resource, Rule, Settings, get, items, listing, number
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
+VERTEX_POOL = "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool"
 CLOUD_RUN_DEFAULT_MAX = 100  # what Cloud Run allows when a service sets no maximum
 
 
@@ -68,6 +70,10 @@ def check_endpoints(r: Resource, s: Settings) -> Iterator[str]:
                 f"autoscaling of {get(r.props, 'resourceId')} can reach {high:g} instances but {env} allows at most "
                 f"{max_count:g} per variant."
             )
+    elif r.type == VERTEX_POOL:
+        high = number(get(r.props, "dedicatedResources.maxReplicaCount"), 1) or 1
+        if max_count is not None and high > max_count:
+            yield f"Vertex AI pool '{r.name}' can reach {high:g} replicas but {env} allows at most {max_count:g} per variant."
     elif r.type == CLOUD_RUN:
         cap = number(s.get("max_cloud_run_instances"))
         high = number(get(r.props, "template.scaling.maxInstanceCount"), CLOUD_RUN_DEFAULT_MAX) or 0
@@ -115,7 +121,7 @@ RULES = [
             "environment": {"type": "string", "description": "Environment name used in messages."},
         },
         check=check_endpoints,
-        types=(ENDPOINT_CONFIG, SCALING_TARGET, CLOUD_RUN),
+        types=(ENDPOINT_CONFIG, SCALING_TARGET, CLOUD_RUN, VERTEX_POOL),
         remediation="Lower the endpoint's concurrency or instance counts, or pick an allowed instance type.",
     )
 ]

@@ -38,6 +38,17 @@ GCE_INSTANCE = "gcp:compute/instance:Instance"
 GCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
 GCE_REGION_TEMPLATE = "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
+VERTEX_POOL = "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool"
+# Vertex AI's accelerator enum, back to catalog GPU models.
+_VERTEX_GPUS = {
+    "NVIDIA_TESLA_T4": "T4",
+    "NVIDIA_L4": "L4",
+    "NVIDIA_TESLA_V100": "V100",
+    "NVIDIA_TESLA_A100": "A100",
+    "NVIDIA_A100_80GB": "A100-80GB",
+    "NVIDIA_H100_80GB": "H100",
+    "NVIDIA_H200_141GB": "H200",
+}
 
 # EC2 families that carry GPUs (p*, g*, gr*), for types the catalog does not list.
 _AWS_GPU_FAMILY = re.compile(r"^(p|g|gr)\d+[a-z]*(-|$)")
@@ -372,6 +383,29 @@ def _cloud_run(r: Resource) -> GpuCapacity | None:
     )
 
 
+def _vertex_pool(r: Resource) -> GpuCapacity | None:
+    dedicated = get(r.props, "dedicatedResources", {})
+    accelerator = get(dedicated, "machineSpec.acceleratorType")
+    machine = str(get(dedicated, "machineSpec.machineType") or "")
+    count = number(get(dedicated, "machineSpec.acceleratorCount"), 1) or 1
+    if accelerator:
+        gpus = {f"{machine} + {accelerator}": (_VERTEX_GPUS.get(str(accelerator), UNKNOWN_GPU), int(count))}
+    else:
+        found = gcp_gpu(machine)
+        gpus = {machine: found} if found else {}
+    if not gpus:
+        return None
+    high = number(get(dedicated, "maxReplicaCount"), number(get(dedicated, "minReplicaCount"), 1)) or 1
+    most = max((n or 1) for _, n in gpus.values())
+    return GpuCapacity(
+        what=f"Vertex AI pool '{r.name}'",
+        gpus=gpus,
+        min_nodes=number(get(dedicated, "minReplicaCount"), 1),
+        max_gpus=high * most,
+        bound_note=f"maxReplicaCount {high:g} x {most} GPUs",
+    )
+
+
 READERS: dict[str, Callable[[Resource], GpuCapacity | None]] = {
     NODE_GROUP: _node_group,
     LAUNCH_TEMPLATE: _launch_template,
@@ -386,6 +420,7 @@ READERS: dict[str, Callable[[Resource], GpuCapacity | None]] = {
     GCE_TEMPLATE: _gce_template,
     GCE_REGION_TEMPLATE: _gce_template,
     CLOUD_RUN: _cloud_run,
+    VERTEX_POOL: _vertex_pool,
 }
 
 

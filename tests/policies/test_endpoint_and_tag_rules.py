@@ -146,3 +146,15 @@ def test_tag_rule_through_the_pack_reads_the_providers_default_tags():
         == []
     )
     assert through_pack("required-cost-tags", "aws:s3/bucket:Bucket", {"tags": PARTIAL}, REQUIRED)
+
+
+def test_vertex_pool_replicas_are_capped():
+    def pool(high):
+        return res(
+            "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool",
+            {"dedicatedResources": {"machineSpec": {"machineType": "n1-standard-4"}, "maxReplicaCount": high}},
+            name="scorer-b",
+        )
+
+    assert messages("endpoint-guardrails", pool(2), **DEV) == []
+    assert "can reach 3 replicas" in messages("endpoint-guardrails", pool(3), **DEV)[0]

@@ -299,3 +299,28 @@ def test_rules_run_the_same_through_the_pulumi_policy_objects():
     assert "32 GPUs" in through_pack("gpu-pool-limits", "aws:eks/nodeGroup:NodeGroup", bad)[0]
     # Defaults apply when the CLI passes no settings: T4, L4, A10G allowed.
     assert through_pack("gpu-allowlist", "aws:eks/nodeGroup:NodeGroup", {**bad, "instanceTypes": ["g5.xlarge"]}) == []
+
+
+def test_vertex_ai_pools_are_gpu_capacity_too():
+    def pool(accelerator, high):
+        return res(
+            "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool",
+            {
+                "dedicatedResources": {
+                    "machineSpec": {
+                        "machineType": "a2-highgpu-1g",
+                        "acceleratorType": accelerator,
+                        "acceleratorCount": 1,
+                    },
+                    "minReplicaCount": 1,
+                    "maxReplicaCount": high,
+                }
+            },
+            name="scorer-a",
+        )
+
+    assert messages("gpu-allowlist", pool("NVIDIA_L4", 2), **DEV) == []
+    found = messages("gpu-allowlist", pool("NVIDIA_TESLA_A100", 2), **DEV)
+    assert found and "(A100)" in found[0]
+    assert "can grow to 20 GPUs" in messages("gpu-pool-limits", pool("NVIDIA_L4", 20), max_gpus_per_pool=8)[0]
+    assert messages("gpu-pools-scale-to-zero", pool("NVIDIA_L4", 2))  # a replica is always up
