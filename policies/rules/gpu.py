@@ -388,6 +388,7 @@ def _vertex_pool(r: Resource) -> GpuCapacity | None:
     accelerator = get(dedicated, "machineSpec.acceleratorType")
     machine = str(get(dedicated, "machineSpec.machineType") or "")
     count = number(get(dedicated, "machineSpec.acceleratorCount"), 1) or 1
+    gpus: dict[str, tuple[str, int | None]]
     if accelerator:
         gpus = {f"{machine} + {accelerator}": (_VERTEX_GPUS.get(str(accelerator), UNKNOWN_GPU), int(count))}
     else:
