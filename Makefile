@@ -24,8 +24,7 @@ $(VENV)/.test: pyproject.toml requirements.txt constraints.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 plan: $(VENV)/.runtime
-	$(BIN)/mlplatform plan --stack $(STACK) --cost
-	$(BIN)/mlplatform check --stack $(STACK)
+	$(BIN)/mlplatform plan --stack $(STACK) --cost --check
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

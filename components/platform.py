@@ -38,6 +38,15 @@ from .spec import EndpointMode, NatStrategy, PlatformSpec, Provisioner
 PLATFORM_NAMESPACE = "mlplatform"
 
 
+def zone_roles(zones: list[str]) -> dict[str, str]:
+    """Which lake zone holds what: the zone named for the role, else the first (raw, features) or last (models)."""
+    return {
+        "raw": "raw" if "raw" in zones else zones[0],
+        "features": "features" if "features" in zones else zones[0],
+        "models": "models" if "models" in zones else zones[-1],
+    }
+
+
 class MlPlatform(pulumi.ComponentResource):
     """All components of one stack, parented under one component so the Plan and the console group them.
 
@@ -116,6 +125,7 @@ class MlPlatform(pulumi.ComponentResource):
             DataLakeArgs(region=spec.region, environment=spec.environment, lake=spec.data_lake, tags=self.tags),
             opts=child,
         )
+        zones = zone_roles(self.lake.zones)
         self.outputs.update(
             lake_buckets=self.lake.bucket_names,
             dvc_remote_url=self.lake.dvc_remote_url,
@@ -130,7 +140,7 @@ class MlPlatform(pulumi.ComponentResource):
                     environment=spec.environment,
                     lake=self.lake,
                     store=spec.feature_store,
-                    features_zone="features" if "features" in self.lake.zones else self.lake.zones[0],
+                    features_zone=zones["features"],
                     cluster=workloads,
                     network=PrivateNetwork(vpc_id=self.network.vpc_id, subnet_ids=self.network.private_subnet_ids),
                     tags=self.tags,
@@ -150,7 +160,7 @@ class MlPlatform(pulumi.ComponentResource):
                     cluster=workloads,
                     network=PrivateNetwork(vpc_id=self.network.vpc_id, subnet_ids=self.network.private_subnet_ids),
                     mlflow=spec.mlflow,
-                    artifacts_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
+                    artifacts_zone=zones["models"],
                     tags=self.tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
@@ -199,8 +209,8 @@ class MlPlatform(pulumi.ComponentResource):
                     endpoint=e,
                     lake=self.lake,
                     endpoint_name=endpoint_names[e.name],
-                    models_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
-                    capture_zone="raw" if "raw" in self.lake.zones else self.lake.zones[0],
+                    models_zone=zones["models"],
+                    capture_zone=zones["raw"],
                     alarm_topic_arn=self.monitoring.alert_topic_arn,
                     latency_p99_ms=spec.monitoring.endpoint_latency_p99_ms,
                     tags=self.tags,
@@ -278,6 +288,7 @@ class MlPlatform(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        zones = zone_roles(self.lake.zones)
         self.outputs.update(
             lake_buckets=self.lake.bucket_names,
             dvc_remote_url=self.lake.dvc_remote_url,
@@ -292,7 +303,7 @@ class MlPlatform(pulumi.ComponentResource):
                     environment=spec.environment,
                     lake=self.lake,
                     store=spec.feature_store,
-                    features_zone="features" if "features" in self.lake.zones else self.lake.zones[0],
+                    features_zone=zones["features"],
                     cluster=workloads,
                     network=private,
                     labels=labels,
@@ -312,7 +323,7 @@ class MlPlatform(pulumi.ComponentResource):
                     cluster=workloads,
                     network=private,
                     mlflow=spec.mlflow,
-                    artifacts_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
+                    artifacts_zone=zones["models"],
                     labels=labels,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
@@ -354,7 +365,7 @@ class MlPlatform(pulumi.ComponentResource):
                     endpoint=e,
                     lake=self.lake,
                     endpoint_name=endpoint_names[e.name],
-                    models_zone="models" if "models" in self.lake.zones else self.lake.zones[-1],
+                    models_zone=zones["models"],
                     notification_channels=self.monitoring.notification_channels,
                     latency_p99_ms=spec.monitoring.endpoint_latency_p99_ms,
                     environment=spec.environment,

@@ -46,7 +46,7 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from .engine import collector_for_bulk_work
-from .plan import UNKNOWN, Plan, PlanResource, Secret
+from .plan import Plan, PlanResource, reveal
 
 LEVELS = {level.value: level for level in EnforcementLevel}
 
@@ -189,15 +189,7 @@ def resolve_config(
 
 def _wire(value: Any) -> Any:
     """A Plan value as the CLI hands it to a policy: secrets revealed, unknowns as the SDK's sentinel."""
-    if value is UNKNOWN:
-        return UNKNOWN_STRING_VALUE
-    if isinstance(value, Secret):
-        return _wire(value.value)
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_wire(v) for v in value]
-    return value
+    return reveal(value, UNKNOWN_STRING_VALUE)
 
 
 def _options(r: PlanResource) -> PolicyResourceOptions:

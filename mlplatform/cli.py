@@ -80,11 +80,23 @@ def plan(
     program: ProgramOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Plan as JSON (secrets redacted).")] = False,
     with_cost: Annotated[bool, typer.Option("--cost", help="Also print the monthly cost summary.")] = False,
+    with_check: Annotated[
+        bool,
+        typer.Option("--check", help="Also run the policy check (policies/config/<stack>.json); exit 1 on mandatory."),
+    ] = False,
 ) -> None:
     """Run the program offline under mocks and show every resource it would create."""
+    from . import check as checking
+
     try:
+        program_dir = _program_dir(program)
+        checker = _policy_checker(program_dir, stack, None) if with_check else None
         result = build_plan(stack, program)
-        report = costing.cost_of(result, costing.default_usage(_program_dir(program), stack)) if with_cost else None
+        report = costing.cost_of(result, costing.default_usage(program_dir, stack)) if with_cost else None
+        findings = checker(result) if checker else None
+    except checking.PolicyConfigError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     except Exception as exc:  # reported, never a traceback
         raise _fail(exc) from None
     if as_json:
@@ -94,6 +106,10 @@ def plan(
     render.print_plan(result, console)
     if report is not None:
         console.print("\n".join(costing.summary_lines(report)), markup=False, highlight=False)
+    if findings is not None:
+        render.print_check(findings, console)
+        if findings.mandatory:
+            raise typer.Exit(1)
 
 
 class Format(StrEnum):
@@ -182,10 +198,8 @@ def check_command(
 
     try:
         program_dir = _program_dir(program)
-        config_path = config if config is not None else default_policy_config(program_dir, stack)
-        policy_config = checking.load_policy_config(config_path)
-        result = build_plan(stack, program)
-        report = checking.check(result, policy_config, config_path=_shown(config_path))
+        checker = _policy_checker(program_dir, stack, config)
+        report = checker(build_plan(stack, program))
     except checking.PolicyConfigError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
@@ -202,6 +216,15 @@ def check_command(
         render.print_check(report, Console())
     if report.mandatory:
         raise typer.Exit(1)
+
+
+def _policy_checker(program_dir: Path, stack: str, config: Path | None):
+    """Load (and so validate) the policy config before any planning; return the check to run on the Plan."""
+    from . import check as checking
+
+    config_path = config if config is not None else default_policy_config(program_dir, stack)
+    policy_config = checking.load_policy_config(config_path)
+    return lambda result: checking.check(result, policy_config, config_path=_shown(config_path))
 
 
 def _shown(path: Path) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,11 @@ class CostReport:
     region: str
     lines: list[ResourceCost]
     usage: UsageAssumptions
-    not_estimated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def not_estimated(self) -> dict[str, int]:
+        """Types the cost model does not know, with how many resources of each the stack has."""
+        return dict(Counter(c.resource.type for c in self.lines if not c.estimate.known))
 
     @property
     def estimated(self) -> list[ResourceCost]:
@@ -145,13 +149,11 @@ def cost_of(plan: Plan, usage: UsageAssumptions | None = None) -> CostReport:
     region = plan_region(plan)
     custom = plan.custom_resources()
     ctx = CostContext(region=region, usage=usage)
-    lines, missing = [], defaultdict(int)
+    lines = []
     for (_, est), r in zip(estimate_all([cost_resource(r) for r in custom], ctx), custom, strict=True):
         comp = plan.component_of(r)
         lines.append(ResourceCost(r, est, f"{comp.type} {comp.name}" if comp else "<stack>"))
-        if not est.known:
-            missing[r.type] += 1
-    return CostReport(plan.project, plan.stack, region, lines, usage, dict(missing))
+    return CostReport(plan.project, plan.stack, region, lines, usage)
 
 
 def default_usage(program_dir: Path, stack: str) -> UsageAssumptions:

@@ -114,6 +114,14 @@ class MockRequest:
     def gcp_region(self) -> str:
         return self.inputs.get("region") or self.inputs.get("location") or self.env.gcp_region
 
+    def gcp_name(self, max_len: int = 63) -> str:
+        """The name the program gave, else the auto-name GCP's provider would pick."""
+        return self.inputs.get("name") or self.physical_name(lower=True, max_len=max_len)
+
+    def gcp_located(self, collection: str, name: str) -> str:
+        """``projects/<p>/locations/<region>/<collection>/<name>``: the id of a regional GCP resource."""
+        return f"projects/{self.gcp_project}/locations/{self.gcp_region}/{collection}/{name}"
+
 
 Computed = Callable[[MockRequest], dict[str, Any]]
 RESOURCE_OUTPUTS: dict[str, Computed] = {}
@@ -728,55 +736,51 @@ def _bq_dataset(r: MockRequest) -> dict:
 
 @resource("gcp:kms/keyRing:KeyRing")
 def _gcp_key_ring(r: MockRequest) -> dict:
-    name = r.inputs.get("name") or r.physical_name(lower=True)
-    location = r.inputs.get("location") or r.gcp_region
-    return {"__id": f"projects/{r.gcp_project}/locations/{location}/keyRings/{name}", "name": name}
+    name = r.gcp_name()
+    return {"__id": r.gcp_located("keyRings", name), "name": name}
 
 
 @resource("gcp:kms/cryptoKey:CryptoKey")
 def _gcp_crypto_key(r: MockRequest) -> dict:
-    name = r.inputs.get("name") or r.physical_name(lower=True)
-    ring = r.inputs.get("keyRing") or f"projects/{r.gcp_project}/locations/{r.gcp_region}/keyRings/ring"
+    name = r.gcp_name()
+    ring = r.inputs.get("keyRing") or r.gcp_located("keyRings", "ring")
     return {"__id": f"{ring}/cryptoKeys/{name}", "name": name}
 
 
 @resource("gcp:redis/instance:Instance")
 def _memorystore(r: MockRequest) -> dict:
-    name = r.inputs.get("name") or r.physical_name(lower=True, max_len=40)
-    region = r.inputs.get("region") or r.gcp_region
+    name = r.gcp_name(max_len=40)
     return {
-        "__id": f"projects/{r.gcp_project}/locations/{region}/instances/{name}",
+        "__id": r.gcp_located("instances", name),
         "name": name,
         "host": f"10.30.{int(r.hex(2), 16) % 250}.{int(r.hex(2, 'h'), 16) % 250 + 3}",
         "port": 6378 if r.inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION" else 6379,
         "authString": r.hex(36, "auth"),
         "serverCaCerts": [{"cert": "-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n"}],
-        "currentLocationId": f"{region}-a",
+        "currentLocationId": f"{r.gcp_region}-a",
     }
 
 
 @resource("gcp:firestore/database:Database")
 def _firestore_db(r: MockRequest) -> dict:
-    name = r.inputs.get("name") or r.physical_name(lower=True)
+    name = r.gcp_name()
     return {"__id": f"projects/{r.gcp_project}/databases/{name}", "name": name, "uid": r.hex(32)}
 
 
 @resource("gcp:vertex/aiEndpoint:AiEndpoint")
 def _vertex_endpoint(r: MockRequest) -> dict:
-    name = r.inputs.get("name") or str(int(r.hex(9), 16))
-    location = r.inputs.get("location") or r.gcp_region
+    name = r.inputs.get("name") or str(int(r.hex(9), 16))  # Vertex endpoint ids are numeric
     return {
-        "__id": f"projects/{r.gcp_project}/locations/{location}/endpoints/{name}",
+        "__id": r.gcp_located("endpoints", name),
         "name": name,
-        "dedicatedEndpointDns": f"{name}.{location}-{r.hex(8)}.prediction.vertexai.goog",
+        "dedicatedEndpointDns": f"{name}.{r.gcp_region}-{r.hex(8)}.prediction.vertexai.goog",
     }
 
 
 @resource("gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool")
 def _vertex_pool(r: MockRequest) -> dict:
-    name = r.inputs.get("name") or r.physical_name(lower=True)
-    region = r.inputs.get("region") or r.gcp_region
-    return {"__id": f"projects/{r.gcp_project}/locations/{region}/deploymentResourcePools/{name}", "name": name}
+    name = r.gcp_name()
+    return {"__id": r.gcp_located("deploymentResourcePools", name), "name": name}
 
 
 @resource("gcp:monitoring/dashboard:Dashboard")

@@ -57,14 +57,17 @@ UNKNOWN = Unknown()
 UNKNOWN_TEXT = "[unknown]"
 
 
-def reveal(value: Any) -> Any:
-    """Recursively unwrap :class:`Secret` values."""
+def reveal(value: Any, unknown: Any = UNKNOWN) -> Any:
+    """Recursively unwrap :class:`Secret` values; values unknown to the program become ``unknown`` (by default
+    they stay :data:`UNKNOWN`)."""
     if isinstance(value, Secret):
-        return reveal(value.value)
+        return reveal(value.value, unknown)
+    if value is UNKNOWN:
+        return unknown
     if isinstance(value, dict):
-        return {k: reveal(v) for k, v in value.items()}
+        return {k: reveal(v, unknown) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [reveal(v) for v in value]
+        return [reveal(v, unknown) for v in value]
     return value
 
 
@@ -83,14 +86,7 @@ def redact(value: Any) -> Any:
 
 def printable(value: Any) -> Any:
     """Secrets revealed, unknowns as ``"[unknown]"``: a value that JSON can hold."""
-    value = reveal(value)
-    if value is UNKNOWN:
-        return UNKNOWN_TEXT
-    if isinstance(value, dict):
-        return {k: printable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [printable(v) for v in value]
-    return value
+    return reveal(value, UNKNOWN_TEXT)
 
 
 def contains_secret(value: Any) -> bool:

@@ -75,6 +75,17 @@ def stack_view(r: PolicyResource) -> Resource:
     )
 
 
+def _metadata(rule: Rule) -> dict[str, Any]:
+    """What every policy declares: name, description, enforcement, settings schema, remediation."""
+    return {
+        "name": rule.name,
+        "description": rule.description,
+        "enforcement_level": LEVELS[rule.enforcement],
+        "config_schema": PolicyConfigSchema(properties=dict(rule.schema), required=list(rule.required) or None),
+        "remediation_steps": rule.remediation or None,
+    }
+
+
 def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
     types = frozenset(rule.types)
     check = rule.check
@@ -86,14 +97,7 @@ def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
         for message in check(resource_view(args), settings(rule, args.get_config())):
             report(message, None)
 
-    return ResourceValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=LEVELS[rule.enforcement],
-        config_schema=PolicyConfigSchema(properties=dict(rule.schema), required=list(rule.required) or None),
-        remediation_steps=rule.remediation or None,
-    )
+    return ResourceValidationPolicy(validate=validate, **_metadata(rule))
 
 
 def _stack_policy(rule: Rule) -> StackValidationPolicy:
@@ -105,14 +109,7 @@ def _stack_policy(rule: Rule) -> StackValidationPolicy:
         for message, urn in check(resources, settings(rule, args.get_config())):
             report(message, urn)
 
-    return StackValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=LEVELS[rule.enforcement],
-        config_schema=PolicyConfigSchema(properties=dict(rule.schema), required=list(rule.required) or None),
-        remediation_steps=rule.remediation or None,
-    )
+    return StackValidationPolicy(validate=validate, **_metadata(rule))
 
 
 def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:

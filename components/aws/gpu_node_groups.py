@@ -29,9 +29,9 @@ from ..k8s.gpu import (
     SYSTEM_ROLE,
     helm_release_args,
 )
+from ..labels import FALLBACK_FOR_LABEL
 from ..spec import Capacity, GpuPoolSpec
 from . import iam
-from .karpenter import FALLBACK_FOR_LABEL
 from .launch_template import node_launch_template
 
 NAMESPACE = "kube-system"

@@ -34,6 +34,7 @@ from ..k8s.gpu import (
     SYSTEM_ROLE,
     helm_release_args,
 )
+from ..labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
 from ..spec import Capacity, GpuPoolSpec
 from . import iam
 from .network import KARPENTER_DISCOVERY_TAG, cluster_tag
@@ -41,12 +42,8 @@ from .network import KARPENTER_DISCOVERY_TAG, cluster_tag
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
 NODE_CLASS = "gpu"
-# Marks the on-demand NodePool that backs a spot pool: costing splits the pool's expected hours between the
-# pair. Karpenter limits each NodePool on its own, so the pair's peak is the sum of both limits.
-FALLBACK_FOR_LABEL = "mlplatform.io/fallback-for"
+# Karpenter limits each NodePool on its own, so a spot pool and its on-demand fallback peak at both limits.
 SPOT_WEIGHT, FALLBACK_WEIGHT = 100, 10
-# Labels the Deployment that keeps a pool's min_nodes up; the cost model reads it for the pool's idle cost.
-WARM_FOR_LABEL = "mlplatform.io/warm-for"
 WARM_PRIORITY_CLASS = "mlplatform-warm-capacity"
 
 

@@ -2,6 +2,7 @@
 
 from .catalog import (
     HOURS_PER_MONTH,
+    VERTEX_ACCELERATORS,
     Accelerator,
     Catalog,
     CatalogError,
@@ -18,6 +19,7 @@ from .catalog import (
 
 __all__ = [
     "HOURS_PER_MONTH",
+    "VERTEX_ACCELERATORS",
     "Accelerator",
     "Catalog",
     "CatalogError",

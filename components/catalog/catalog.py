@@ -29,6 +29,17 @@ DATA_DIR = Path(__file__).parent / "data"
 # Hours in an average month (8,760 h / 12), the convention of AWS and GCP price calculators.
 HOURS_PER_MONTH = 730.0
 
+# Vertex AI's accelerator enum for each catalog GPU model (Vertex names GPUs differently from GKE and GCE).
+VERTEX_ACCELERATORS = {
+    "T4": "NVIDIA_TESLA_T4",
+    "L4": "NVIDIA_L4",
+    "V100": "NVIDIA_TESLA_V100",
+    "A100": "NVIDIA_TESLA_A100",
+    "A100-80GB": "NVIDIA_A100_80GB",
+    "H100": "NVIDIA_H100_80GB",
+    "H200": "NVIDIA_H200_141GB",
+}
+
 
 class Cloud(StrEnum):
     AWS = "aws"

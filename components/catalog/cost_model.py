@@ -27,14 +27,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
 from .catalog import HOURS_PER_MONTH, Cloud, load_catalog, load_service_prices
 from .usage import UsageAssumptions
 
 H = HOURS_PER_MONTH
 SECONDS_PER_MONTH = H * 3600
-GPU_POOL_LABEL = "mlplatform.io/gpu-pool"
-FALLBACK_LABEL = "mlplatform.io/fallback-for"
-WARM_LABEL = "mlplatform.io/warm-for"  # a Deployment of placeholders keeping a Karpenter pool's min_nodes up
 
 
 @dataclass(frozen=True)
@@ -139,15 +137,14 @@ def _num(value: Any, default: float = 0.0) -> float:
         return default
 
 
-def _quantity(value: Any) -> float | None:
-    """Kubernetes quantity to a number: '8' -> 8, '64Gi' -> 64 (GiB), '500m' -> 0.5."""
-    if value is None:
+def quantity(value: Any) -> float | None:
+    """A Kubernetes quantity as a number of units: '8' -> 8, '500m' -> 0.5, '64Gi' -> 64 (GiB); None if not one."""
+    if value is None or isinstance(value, bool):
         return None
-    text = str(value)
-    match = re.match(r"^([0-9.]+)([A-Za-z]*)$", text)
+    match = re.match(r"^([0-9.]+)([A-Za-z]*)$", str(value).strip())
     if not match:
         return None
-    number, unit = float(match.group(1)), match.group(2)
+    number, unit = match.group(1), match.group(2)
     scale = {
         "": 1,
         "m": 0.001,
@@ -160,7 +157,10 @@ def _quantity(value: Any) -> float | None:
         "G": 1,
         "T": 1000,
     }
-    return number * scale.get(unit, 1)
+    try:
+        return float(number) * scale.get(unit, 1)
+    except ValueError:
+        return None
 
 
 def money(x: float) -> str:
@@ -242,7 +242,7 @@ def _volume_gb_from_template(ctx: CostContext, template_id: Any) -> float | None
 
 
 def _pool_name(labels: Mapping[str, Any] | None) -> str | None:
-    return (labels or {}).get(GPU_POOL_LABEL)
+    return (labels or {}).get(POOL_LABEL)
 
 
 @estimator("aws:eks/nodeGroup:NodeGroup")
@@ -269,7 +269,7 @@ def _node_group(r: CostResource, ctx: CostContext) -> Estimate:
             idle, expected, peak, f"{low:g}-{high:g} x {priced} {buy} at ${cheapest:.4f}/h, {volume:g} GB gp3 each"
         )
     hours = ctx.usage.gpu_hours(pool)
-    if (r.props.get("labels") or {}).get(FALLBACK_LABEL):
+    if (r.props.get("labels") or {}).get(FALLBACK_FOR_LABEL):
         hours *= ctx.usage.on_demand_fallback_fraction
     hours = max(hours, low * H)  # the minimum runs all month, and the work runs on it
     expected = hours * (cheapest + disk)
@@ -294,7 +294,7 @@ def _node_class_volume(ctx: CostContext, name: str | None) -> float:
         "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", lambda n: _get(n.props, "metadata.name") == name
     ):
         for bdm in _get(nc.props, "spec.blockDeviceMappings") or []:
-            size = _quantity(_get(bdm, "ebs.volumeSize"))
+            size = quantity(_get(bdm, "ebs.volumeSize"))
             if size:
                 return size
     return 20.0
@@ -323,9 +323,9 @@ def _node_pool(r: CostResource, ctx: CostContext) -> Estimate:
 
     cheapest = min(node_price(m, only_spot) for m in shapes)
     limits = spec.get("limits") or {}
-    gpus, cpu, mem = (_quantity(limits.get(k)) for k in ("nvidia.com/gpu", "cpu", "memory"))
-    fallback = bool(labels.get(FALLBACK_LABEL))
-    hours = ctx.usage.gpu_hours(labels.get(FALLBACK_LABEL) or pool)
+    gpus, cpu, mem = (quantity(limits.get(k)) for k in (GPU_RESOURCE, "cpu", "memory"))
+    fallback = bool(labels.get(FALLBACK_FOR_LABEL))
+    hours = ctx.usage.gpu_hours(labels.get(FALLBACK_FOR_LABEL) or pool)
     hours *= (
         ctx.usage.on_demand_fallback_fraction
         if fallback
@@ -379,7 +379,7 @@ def _warm_nodes(ctx: CostContext, pool: str) -> float:
     def by_pool() -> dict[str, float]:
         out: dict[str, float] = {}
         for d in ctx.find("kubernetes:apps/v1:Deployment"):
-            target = (_get(d.props, "metadata.labels") or {}).get(WARM_LABEL)
+            target = (_get(d.props, "metadata.labels") or {}).get(WARM_FOR_LABEL)
             if target:
                 out[target] = out.get(target, 0.0) + _num(_get(d.props, "spec.replicas"), 1)
         return out
@@ -392,7 +392,7 @@ def _has_fallback(ctx: CostContext, pool: str) -> bool:
     backed = ctx.memo(
         "fallback-for",
         lambda: {
-            (_get(r.props, "spec.template.metadata.labels") or {}).get(FALLBACK_LABEL)
+            (_get(r.props, "spec.template.metadata.labels") or {}).get(FALLBACK_FOR_LABEL)
             for r in ctx.find("kubernetes:karpenter.sh/v1:NodePool")
         },
     )
@@ -665,7 +665,7 @@ def _addon(r: CostResource, ctx: CostContext) -> Estimate:
 
 def _gpu_pools(ctx: CostContext) -> list[str]:
     pools = {
-        (_get(r.props, "spec.template.metadata.labels") or {}).get(GPU_POOL_LABEL)
+        (_get(r.props, "spec.template.metadata.labels") or {}).get(POOL_LABEL)
         for r in ctx.find("kubernetes:karpenter.sh/v1:NodePool")
     }
     pools |= {_pool_name(r.props.get("labels")) for r in ctx.find("aws:eks/nodeGroup:NodeGroup")}
@@ -811,19 +811,19 @@ def _gke_node_pool(r: CostResource, ctx: CostContext) -> Estimate:
     else:
         low = high = _num(r.props.get("nodeCount"), _num(r.props.get("initialNodeCount"), 1)) * zones
     labels = node_config.get("labels") or {}
-    pool = labels.get(GPU_POOL_LABEL)
+    pool = labels.get(POOL_LABEL)
     idle, peak = low * H * price, high * H * price
     if not pool:
         return Estimate(idle, idle, peak, f"{low:g}-{high:g} x {label} {H:.0f} h")
-    hours = ctx.usage.gpu_hours(labels.get(FALLBACK_LABEL) or pool)
-    if labels.get(FALLBACK_LABEL):
+    hours = ctx.usage.gpu_hours(labels.get(FALLBACK_FOR_LABEL) or pool)
+    if labels.get(FALLBACK_FOR_LABEL):
         hours *= ctx.usage.on_demand_fallback_fraction
     od = _gce_node_price(ctx, {**node_config, "spot": False, "preemptible": False})
     od_price = od[0] if od else price
     gpu = GpuCost(
         pool,
         low * H * od_price + hours * od_price,
-        0.0 if labels.get(FALLBACK_LABEL) else high * H * od_price,
+        0.0 if labels.get(FALLBACK_FOR_LABEL) else high * H * od_price,
         bool(node_config.get("spot") or node_config.get("preemptible")),
     )
     return Estimate(
@@ -906,9 +906,9 @@ def _cloud_run(r: CostResource, ctx: CostContext) -> Estimate:
     scaling = template.get("scaling") or {}
     low, high = _num(scaling.get("minInstanceCount"), 0), _num(scaling.get("maxInstanceCount"), 100)
     limits = _get((template.get("containers") or [{}])[0], "resources.limits") or {}
-    cpu = _quantity(limits.get("cpu")) or 1.0
-    mem = _quantity(limits.get("memory")) or 0.5
-    gpus = _num(limits.get("nvidia.com/gpu"), 0)
+    cpu = quantity(limits.get("cpu")) or 1.0
+    mem = quantity(limits.get("memory")) or 0.5
+    gpus = _num(limits.get(GPU_RESOURCE), 0)
     per_second = (
         cpu * gcp_price("cloud_run.vcpu_per_second", ctx.region)
         + mem * gcp_price("cloud_run.memory_gib_per_second", ctx.region)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,11 +40,11 @@ from typing import Any
 import yaml
 
 from .catalog import DATA_DIR, load_catalog
+from .cost_model import is_aws_region
 
 # The Price List API is served from us-east-1 (and ap-south-1, eu-central-1), whatever region is priced.
 PRICING_API_REGION = "us-east-1"
 SPOT_HISTORY_DAYS = 7
-_AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def _check_regions(regions: Sequence[str] | None, known: Sequence[str]) -> list[
     if not regions:
         return list(known)
     for r in regions:
-        if not _AWS_REGION.match(r):
+        if not is_aws_region(r):
             raise RefreshError(f"--region {r!r}: not an AWS region name (such as us-east-1)")
     return list(regions)
 

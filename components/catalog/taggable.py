@@ -41,5 +41,27 @@ def tag_argument(type_token: str) -> str | None:
     return next((name for name in TAG_ARGUMENTS[package] if name in params), None)
 
 
+# Types whose cost tags are not a top-level argument: the path of the property that holds them (camelCase, as
+# the provider receives it). A GKE node pool's VMs carry nodeConfig.resourceLabels (nodeConfig.labels are
+# Kubernetes labels); a Karpenter EC2NodeClass tags the instances it launches with spec.tags.
+NESTED_TAG_PROPERTIES = {
+    "gcp:container/nodePool:NodePool": "nodeConfig.resourceLabels",
+    "gcp:sql/databaseInstance:DatabaseInstance": "settings.userLabels",
+    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": "spec.tags",
+}
+
+
+def tag_property(type_token: str) -> str | None:
+    """Where a resource's cost tags are, as a dotted camelCase property path: ``tags``, ``resourceLabels``,
+    ``nodeConfig.resourceLabels``; None if the type cannot carry them."""
+    if type_token in NESTED_TAG_PROPERTIES:
+        return NESTED_TAG_PROPERTIES[type_token]
+    arg = tag_argument(type_token)
+    if arg is None:
+        return None
+    head, *rest = arg.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
 def is_taggable(type_token: str) -> bool:
-    return tag_argument(type_token) is not None
+    return tag_property(type_token) is not None

@@ -33,7 +33,7 @@ import pulumi
 import pulumi_gcp as gcp
 from pydantic import Field, model_validator
 
-from ..catalog import Cloud, load_catalog
+from ..catalog import VERTEX_ACCELERATORS, Cloud, load_catalog
 from ..errors import Problems
 from ..models import ComponentArgs, GcpLabels
 from ..spec import EndpointMode, EndpointSpec, Environment
@@ -41,15 +41,6 @@ from . import iam
 from .data_lake import DataLake
 
 SERVICE_NAME = r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$"
-# Vertex AI's accelerator enum per catalog GPU model.
-VERTEX_ACCELERATORS = {
-    "T4": "NVIDIA_TESLA_T4",
-    "L4": "NVIDIA_L4",
-    "V100": "NVIDIA_TESLA_V100",
-    "A100": "NVIDIA_TESLA_A100",
-    "A100-80GB": "NVIDIA_A100_80GB",
-    "H100": "NVIDIA_H100_80GB",
-}
 _IMAGE_HOSTS = ("docker.pkg.dev", "gcr.io")
 
 

@@ -40,12 +40,11 @@ from pydantic import Field, field_validator
 
 from ..catalog import Cloud, load_catalog
 from ..errors import spec_error
-from ..k8s.gpu import GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..models import Cidr, ComponentArgs, GcpLabels, StrictModel
 from ..spec import Capacity, ClusterSpec, Environment, GpuPoolSpec, SystemCapacity
 from . import iam
 
-FALLBACK_FOR_LABEL = "mlplatform.io/fallback-for"
 STORAGE_CLASS = "standard-rwo"  # GKE's default: pd-balanced, encrypted, WaitForFirstConsumer
 NODE_ROLES = [
     "roles/logging.logWriter",

@@ -146,28 +146,21 @@ class Monitoring(pulumi.ComponentResource):
         stack = args.stack or pulumi.get_stack()
         prod = args.environment is Environment.PROD
 
+        targets = [(f"email-{i}", "email", {"email_address": e}, e) for i, e in enumerate(m.alert_emails)] + [
+            (f"webhook-{i}", "webhook_tokenauth", {"url": u}, f"webhook {i}")
+            for i, u in enumerate(m.alert_https_endpoints)
+        ]
         channels = [
             gcp.monitoring.NotificationChannel(
-                f"{name}-email-{i}",
+                f"{name}-{suffix}",
                 project=args.project,
-                display_name=f"mlplatform {stack}: {email}",
-                type="email",
-                labels={"email_address": email},
+                display_name=f"mlplatform {stack}: {shown}",
+                type=kind,
+                labels=settings,
                 user_labels=args.labels,
                 opts=child,
             )
-            for i, email in enumerate(m.alert_emails)
-        ] + [
-            gcp.monitoring.NotificationChannel(
-                f"{name}-webhook-{i}",
-                project=args.project,
-                display_name=f"mlplatform {stack}: webhook {i}",
-                type="webhook_tokenauth",
-                labels={"url": url},
-                user_labels=args.labels,
-                opts=child,
-            )
-            for i, url in enumerate(m.alert_https_endpoints)
+            for suffix, kind, settings, shown in targets
         ]
         self.notification_channels = [c.id for c in channels]
 

@@ -13,14 +13,21 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..labels import GPU_MODEL_LABEL, GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from .charts import NVIDIA_DEVICE_PLUGIN
 
-GPU_RESOURCE = "nvidia.com/gpu"
-GPU_TAINT_KEY = "nvidia.com/gpu"
-POOL_LABEL = "mlplatform.io/gpu-pool"
-GPU_MODEL_LABEL = "mlplatform.io/gpu"
-NODE_ROLE_LABEL = "mlplatform.io/node-role"
-SYSTEM_ROLE = "system"
+__all__ = [
+    "GPU_MODEL_LABEL",
+    "GPU_RESOURCE",
+    "GPU_TAINT_KEY",
+    "GPU_TOLERATION",
+    "NODE_ROLE_LABEL",
+    "ON_GPU_NODES",
+    "POOL_LABEL",
+    "SYSTEM_ROLE",
+    "NvidiaDevicePlugin",
+    "helm_release_args",
+]
 
 GPU_TOLERATION = {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}
 ON_GPU_NODES = {

@@ -117,26 +117,6 @@ def listing(values: Iterable[Any]) -> str:
     return out or "none"
 
 
-def quantity(value: Any) -> float | None:
-    """A Kubernetes quantity as a number of units: '8' -> 8, '500m' -> 0.5, '64Gi' -> 64 (GiB)."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip()
-    scales = {"m": 0.001, "Ki": 1 / 1024**2, "Mi": 1 / 1024, "Gi": 1.0, "Ti": 1024.0, "k": 1e-6, "M": 1e-3, "G": 1.0}
-    for suffix, scale in sorted(scales.items(), key=lambda kv: -len(kv[0])):
-        if text.endswith(suffix):
-            try:
-                return float(text[: -len(suffix)]) * scale
-            except ValueError:
-                return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def index_by_target(resources: Sequence[Resource], prop: str) -> dict[str, list[Resource]]:
     """Resources that point at another through ``prop`` (a lifecycle's ``bucket``), keyed by the target's URN
     (from the property's dependency) and by the property's value (a name or id): one pass, then O(1) lookups."""

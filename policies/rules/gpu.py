@@ -14,15 +14,14 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from components.catalog import load_catalog
+from components.catalog import VERTEX_ACCELERATORS, load_catalog
+from components.catalog.cost_model import quantity
+from components.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
 
-from .base import Resource, Rule, Settings, display_name, get, items, key, listing, number, quantity, truthy
+from .base import Resource, Rule, Settings, display_name, get, items, key, listing, number, truthy
 
-POOL_LABEL = "mlplatform.io/gpu-pool"
-FALLBACK_LABEL = "mlplatform.io/fallback-for"
-WARM_LABEL = "mlplatform.io/warm-for"
-GPU_RESOURCE = "nvidia.com/gpu"
 UNKNOWN_GPU = "an unknown GPU"
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -39,16 +38,7 @@ GCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
 GCE_REGION_TEMPLATE = "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
 VERTEX_POOL = "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool"
-# Vertex AI's accelerator enum, back to catalog GPU models.
-_VERTEX_GPUS = {
-    "NVIDIA_TESLA_T4": "T4",
-    "NVIDIA_L4": "L4",
-    "NVIDIA_TESLA_V100": "V100",
-    "NVIDIA_TESLA_A100": "A100",
-    "NVIDIA_A100_80GB": "A100-80GB",
-    "NVIDIA_H100_80GB": "H100",
-    "NVIDIA_H200_141GB": "H200",
-}
+_VERTEX_GPUS = {enum: model for model, enum in VERTEX_ACCELERATORS.items()}  # Vertex's enum -> catalog model
 
 # EC2 families that carry GPUs (p*, g*, gr*), for types the catalog does not list.
 _AWS_GPU_FAMILY = re.compile(r"^(p|g|gr)\d+[a-z]*(-|$)")
@@ -70,10 +60,6 @@ class GpuCapacity:
     def shapes(self) -> str:
         """'p4d.24xlarge (A100)' or 'g5.xlarge (A10G), g6.xlarge (L4)'."""
         return listing(f"{t} ({m})" for t, (m, _) in sorted(self.gpus.items()))
-
-    @property
-    def models(self) -> set[str]:
-        return {m for m, _ in self.gpus.values()}
 
 
 # --- resolving machine types to GPUs ---------------------------------------------------------------------------
@@ -121,6 +107,15 @@ def _resolve(types: list[str], resolve: Callable[[str], tuple[str, int | None] |
     return out
 
 
+def _ceiling(gpus: dict, high: float | None, bound: str, unbounded: str) -> dict[str, Any]:
+    """``max_gpus`` and ``bound_note`` of a pool of up to ``high`` nodes of its largest shape (None: unbounded).
+    ``bound`` is a template naming ``high`` and ``most`` (GPUs per node)."""
+    most = max((n or 1) for _, n in gpus.values())
+    if high is None:
+        return {"max_gpus": math.inf, "bound_note": unbounded}
+    return {"max_gpus": high * most, "bound_note": bound.format(high=high, most=most)}
+
+
 def _pool(labels: object, fallback: str) -> str:
     return str(key(labels, POOL_LABEL) or fallback)
 
@@ -134,16 +129,13 @@ def _node_group(r: Resource) -> GpuCapacity | None:
     if not gpus:
         return None
     labels = get(p, "labels", {})
-    most = max((n or 1) for _, n in gpus.values())
-    high = number(get(p, "scalingConfig.maxSize"))
     return GpuCapacity(
         what=f"GPU pool '{_pool(labels, r.name)}'",
         gpus=gpus,
         purchase=frozenset({"spot"} if get(p, "capacityType") == "SPOT" else {"on-demand"}),
-        fallback_for=key(labels, FALLBACK_LABEL),
+        fallback_for=key(labels, FALLBACK_FOR_LABEL),
         min_nodes=number(get(p, "scalingConfig.minSize"), 0),
-        max_gpus=math.inf if high is None else high * most,
-        bound_note=f"maxSize {high:g} x {most} GPUs" if high is not None else "no maxSize",
+        **_ceiling(gpus, number(get(p, "scalingConfig.maxSize")), "maxSize {high:g} x {most} GPUs", "no maxSize"),
     )
 
 
@@ -167,15 +159,12 @@ def _autoscaling_group(r: Resource) -> GpuCapacity | None:
     base = number(get(dist, "onDemandBaseCapacity"), 0) or 0
     above = number(get(dist, "onDemandPercentageAboveBaseCapacity"), 100)
     purchase = {"spot"} if (base == 0 and above == 0) else {"on-demand"} if above == 100 else {"spot", "on-demand"}
-    high = number(get(p, "maxSize"))
-    most = max((n or 1) for _, n in gpus.values())
     return GpuCapacity(
         what=f"GPU pool '{r.name}'",
         gpus=gpus,
         purchase=frozenset(purchase),
         min_nodes=number(get(p, "minSize"), 0),
-        max_gpus=math.inf if high is None else high * most,
-        bound_note=f"maxSize {high:g} x {most} GPUs" if high is not None else "no maxSize",
+        **_ceiling(gpus, number(get(p, "maxSize")), "maxSize {high:g} x {most} GPUs", "no maxSize"),
     )
 
 
@@ -250,7 +239,7 @@ def _nodepool(r: Resource) -> GpuCapacity | None:
         gpus=gpus,
         any_type=any_type,
         purchase=purchase,
-        fallback_for=key(labels, FALLBACK_LABEL),
+        fallback_for=key(labels, FALLBACK_FOR_LABEL),
         min_nodes=None,  # Karpenter has no minimum; a warm Deployment expresses one (below)
         max_gpus=max_gpus,
         bound_note=note,
@@ -258,7 +247,7 @@ def _nodepool(r: Resource) -> GpuCapacity | None:
 
 
 def _warm_deployment(r: Resource) -> GpuCapacity | None:
-    pool = key(get(r.props, "metadata.labels"), WARM_LABEL)
+    pool = key(get(r.props, "metadata.labels"), WARM_FOR_LABEL)
     if not pool:
         return None
     return GpuCapacity(
@@ -307,16 +296,14 @@ def _gke_node_pool(r: Resource) -> GpuCapacity | None:
         high = total_max if total_max is not None else per_zone_max * zones if per_zone_max is not None else None
     else:
         low = high = (number(get(p, "nodeCount"), number(get(p, "initialNodeCount"), 1)) or 0) * zones
-    most = max((n or 1) for _, n in gpus.values())
     labels = get(node_config, "labels", {})
     return GpuCapacity(
         what=f"GPU pool '{_pool(labels, r.name)}'",
         gpus=gpus,
         purchase=frozenset({"spot"} if _gcp_spot(node_config) else {"on-demand"}),
-        fallback_for=key(labels, FALLBACK_LABEL),
+        fallback_for=key(labels, FALLBACK_FOR_LABEL),
         min_nodes=low,
-        max_gpus=math.inf if high is None else high * most,
-        bound_note=f"{high:g} nodes x {most} GPUs" if high is not None else "no maximum node count",
+        **_ceiling(gpus, high, "{high:g} nodes x {most} GPUs", "no maximum node count"),
     )
 
 
@@ -397,13 +384,11 @@ def _vertex_pool(r: Resource) -> GpuCapacity | None:
     if not gpus:
         return None
     high = number(get(dedicated, "maxReplicaCount"), number(get(dedicated, "minReplicaCount"), 1)) or 1
-    most = max((n or 1) for _, n in gpus.values())
     return GpuCapacity(
         what=f"Vertex AI pool '{r.name}'",
         gpus=gpus,
         min_nodes=number(get(dedicated, "minReplicaCount"), 1),
-        max_gpus=high * most,
-        bound_note=f"maxReplicaCount {high:g} x {most} GPUs",
+        **_ceiling(gpus, high, "maxReplicaCount {high:g} x {most} GPUs", "no maxReplicaCount"),
     )
 
 

@@ -1,10 +1,9 @@
 """required-cost-tags: every taggable resource carries the cost tags (labels on GCP).
 
-Which types take tags is read from the provider SDKs (:func:`components.catalog.taggable.tag_argument`), so a
-taggable resource without the tags is a finding and an IAM attachment is not. Tags set by the provider's
-``defaultTags`` (AWS) or ``defaultLabels`` (GCP) count. A GKE node pool is judged by the labels of its nodes'
-VMs (``nodeConfig.resourceLabels``), a Cloud SQL instance by ``settings.userLabels``, and a Karpenter
-EC2NodeClass by the tags of the instances it launches.
+Which types take tags, and where, comes from :func:`components.catalog.taggable.tag_property` (read from the
+provider SDKs, with the nested cases: a GKE node pool's VM labels, a Cloud SQL instance's user labels, a
+Karpenter EC2NodeClass's instance tags), so a taggable resource without the tags is a finding and an IAM
+attachment is not. Tags set by the provider's ``defaultTags`` (AWS) or ``defaultLabels`` (GCP) count.
 """
 
 from __future__ import annotations
@@ -12,20 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from components.catalog.taggable import tag_argument
+from components.catalog.taggable import tag_property
 
 from .base import Resource, Rule, Settings, display_name, get, items, listing
-
-EC2_NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
-GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
-CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
-# Types whose labels are nested rather than a top-level argument.
-NESTED_LABELS = {GKE_NODE_POOL: "nodeConfig.resourceLabels", CLOUD_SQL: "settings.userLabels"}
-
-
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(p.title() for p in rest)
 
 
 def _as_dict(tags: Any) -> dict[str, Any]:
@@ -37,17 +25,15 @@ def _as_dict(tags: Any) -> dict[str, Any]:
 
 def tags_of(r: Resource) -> dict[str, Any] | None:
     """The resource's effective cost tags, or None when its type cannot carry them."""
-    if r.type == EC2_NODE_CLASS:
-        return _as_dict(get(r.props, "spec.tags"))
-    if r.type in NESTED_LABELS:
-        return {**_as_dict(get(r.provider, "defaultLabels")), **_as_dict(get(r.props, NESTED_LABELS[r.type]))}
-    arg = tag_argument(r.type)
-    if arg is None:
+    path = tag_property(r.type)
+    if path is None:
         return None
-    own = _as_dict(get(r.props, _camel(arg)))
+    own = _as_dict(get(r.props, path))
     if r.type.startswith("aws:"):
         return {**_as_dict(get(r.provider, "defaultTags.tags")), **own}
-    return {**_as_dict(get(r.provider, "defaultLabels")), **own}
+    if r.type.startswith("gcp:"):
+        return {**_as_dict(get(r.provider, "defaultLabels")), **own}
+    return own
 
 
 def check_tags(r: Resource, s: Settings) -> Iterator[str]:

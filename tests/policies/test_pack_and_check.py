@@ -382,3 +382,10 @@ def test_sarif_output_is_a_code_scanning_upload():
     )
     assert result.exit_code == 1
     jsonschema.validate(json.loads(result.stdout), SARIF_UPLOAD)
+
+
+def test_plan_with_check_runs_the_pack_on_the_same_plan():
+    good = runner.invoke(app, ["plan", "--stack", "dev", "--program", str(ROOT), "--cost", "--check"])
+    assert good.exit_code == 0 and "Policy check passed: 0 mandatory" in good.stdout
+    bad = runner.invoke(app, ["plan", "--stack", "dev", "--program", str(BAD_STACK), "--check"])
+    assert bad.exit_code == 1 and "Policy check FAILED" in bad.stdout

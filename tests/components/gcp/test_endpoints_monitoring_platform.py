@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.catalog.taggable import tag_argument
+from components.catalog.taggable import tag_property
 from components.errors import ConfigError
 from components.gcp import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 from components.gcp.endpoint import split_percent
@@ -187,20 +187,10 @@ def test_every_labelable_gcp_resource_carries_the_cost_labels():
     tags = cost_tags(plan)
     checked = 0
     for r in plan.custom_resources():
-        if not r.type.startswith("gcp:"):
+        path = tag_property(r.type)
+        if not r.type.startswith("gcp:") or path is None:
             continue
-        arg = tag_argument(r.type)
-        if r.type == "gcp:container/nodePool:NodePool":
-            labels = r.input("nodeConfig.resourceLabels")
-        elif r.type == "gcp:sql/databaseInstance:DatabaseInstance":
-            labels = r.input("settings.userLabels")
-        elif arg is None:
-            continue
-        else:
-            camel = "".join(w if i == 0 else w.title() for i, w in enumerate(arg.split("_")))
-            labels = r.input(camel)
-        if r.type == "gcp:monitoring/notificationChannel:NotificationChannel":
-            labels = r.input("userLabels")
+        labels = r.input(path)
         assert labels is not None and all(labels.get(k) == v for k, v in tags.items()), (r.type, r.name, labels)
         checked += 1
     assert checked >= 15
