@@ -24,7 +24,7 @@ $(VENV)/.test: pyproject.toml requirements.txt constraints.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 plan: $(VENV)/.runtime
-	$(BIN)/mlplatform plan --stack $(STACK) --cost --check
+	$(BIN)/mlplatform plan --stack $(STACK) --cost --check --preflight
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

@@ -84,6 +84,10 @@ def plan(
         bool,
         typer.Option("--check", help="Also run the policy check (policies/config/<stack>.json); exit 1 on mandatory."),
     ] = False,
+    with_preflight: Annotated[
+        bool,
+        typer.Option("--preflight", help="Also run the preflight (what a real deploy refuses); exit 1 on a finding."),
+    ] = False,
 ) -> None:
     """Run the program offline under mocks and show every resource it would create."""
     from . import check as checking
@@ -94,6 +98,7 @@ def plan(
         result = build_plan(stack, program)
         report = costing.cost_of(result, costing.default_usage(program_dir, stack)) if with_cost else None
         findings = checker(result) if checker else None
+        flight = run_preflight(result) if with_preflight else None
     except checking.PolicyConfigError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
@@ -106,10 +111,15 @@ def plan(
     render.print_plan(result, console)
     if report is not None:
         console.print("\n".join(costing.summary_lines(report)), markup=False, highlight=False)
+    failed = False
     if findings is not None:
         render.print_check(findings, console)
-        if findings.mandatory:
-            raise typer.Exit(1)
+        failed = failed or bool(findings.mandatory)
+    if flight is not None:
+        render.print_preflight(flight, console)
+        failed = failed or not flight.ok
+    if failed:
+        raise typer.Exit(1)
 
 
 class Format(StrEnum):
@@ -161,6 +171,41 @@ def cost(
         sys.stdout.write(costing.markdown(report))
     else:
         render.print_cost(report, Console())
+
+
+def run_preflight(result: Plan):
+    from .preflight import preflight
+
+    return preflight(result)
+
+
+class PreflightFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("preflight")
+def preflight_command(
+    stack: StackOpt,
+    program: ProgramOpt = None,
+    fmt: Annotated[PreflightFormat, typer.Option("--format", "-f", help="table or json.")] = PreflightFormat.table,
+) -> None:
+    """What a real first `pulumi up` (and the next update) would refuse that the mocks accept.
+
+    Walks the Plan in dependency order: grants for each workload's data-plane calls, API reachability, CRDs
+    before custom resources, nodes before workloads, schedulability, artifacts, names on replace, grants before
+    use, alert routing. Exit 1 on a finding.
+    """
+    try:
+        report = run_preflight(build_plan(stack, program))
+    except Exception as exc:
+        raise _fail(exc) from None
+    if fmt is PreflightFormat.json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    else:
+        render.print_preflight(report, Console())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 class CheckFormat(StrEnum):

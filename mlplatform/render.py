@@ -218,3 +218,21 @@ def print_check(report: Any, console: Console) -> None:
         markup=False,
         highlight=False,
     )
+
+
+def print_preflight(report: Any, console: Console) -> None:
+    """Findings in deploy order of concern (first deploy, then update), then a one-line verdict."""
+    if report.findings:
+        table = Table(title=f"Preflight findings: {report.project}/{report.stack}", min_width=60, show_lines=True)
+        for col in ("rule", "phase", "resource", "finding", "documented behaviour"):
+            table.add_column(col)
+        for f in sorted(report.findings, key=lambda f: (str(f.phase) != "first-deploy", f.rule)):
+            table.add_row(f.rule, str(f.phase), f.resource_name, f.message, f.reference)
+        console.print(table)
+    checked = sum(report.checked.values())
+    verdict = "FAILED" if report.findings else "passed"
+    console.print(
+        f"Preflight {verdict}: {len(report.findings)} finding(s); {len(report.rules)} rules, {checked} checks",
+        markup=False,
+        highlight=False,
+    )

@@ -1,0 +1,413 @@
+"""Preflight rules: what the clouds and Kubernetes refuse that the mocks accept.
+
+Each rule reads the Plan as a first deploy (and, for names, a later update) would meet it and yields a
+:class:`~mlplatform.preflight.core.Finding` naming the resource and the documented behaviour behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..plan import PlanResource, reveal
+from . import data_plane
+from .core import Context, Finding, Phase, iter_k8s, rule
+from .scheduling import schedulable  # noqa: F401  (registers workloads-schedulable)
+
+# Helm charts that install the CRDs of these API groups (their crds/ directories at the pinned versions).
+CHART_CRD_GROUPS = {
+    "karpenter": {"karpenter.sh", "karpenter.k8s.aws"},
+    "kube-prometheus-stack": {"monitoring.coreos.com"},
+    "aws-load-balancer-controller": {"elbv2.k8s.aws"},
+}
+
+
+def _chart_name(release: PlanResource) -> str:
+    return str(reveal(release.input("chart")) or "").rsplit("/", 1)[-1]
+
+
+# --- reachability -----------------------------------------------------------------------------------------
+
+
+def _cluster_access(ctx: Context, provider: PlanResource) -> tuple[PlanResource, bool, bool] | None:
+    """(cluster, public endpoint, deployer declared inside the network) for a Kubernetes provider."""
+    for urn in ctx.created_before(provider):
+        r = ctx.plan.get(urn)
+        if r is None:
+            continue
+        if r.type == "aws:eks/cluster:Cluster":
+            public = bool(reveal(r.input("vpcConfig.endpointPublicAccess")))
+            return r, public, _deploys_from_network(ctx, r)
+        if r.type == "gcp:container/cluster:Cluster":
+            public = not bool(reveal(r.input("privateClusterConfig.enablePrivateEndpoint")))
+            return r, public, _deploys_from_network(ctx, r)
+    return None
+
+
+def _deploys_from_network(ctx: Context, cluster: PlanResource) -> bool:
+    comp = ctx.plan.component_of(cluster)
+    return bool(comp and reveal(comp.outputs.get("deploy_from_network")))
+
+
+@rule(
+    "api-reachable",
+    "Checks whether the deployer can reach every Kubernetes API server the stack creates objects through: a "
+    "private-only endpoint is reachable only from inside its network.",
+)
+def api_reachable(ctx: Context) -> Iterator[Finding]:
+    through: dict[str, int] = {}
+    for r in iter_k8s(ctx):
+        if r.provider:
+            through[r.provider] = through.get(r.provider, 0) + 1
+    for provider in ctx.of_type("pulumi:providers:kubernetes"):
+        ctx.count("api-reachable")
+        access = _cluster_access(ctx, provider)
+        if access is None or provider.urn not in through:
+            continue
+        cluster, public, from_network = access
+        if not public and not from_network:
+            yield Finding(
+                "api-reachable",
+                Phase.FIRST_DEPLOY,
+                provider.urn,
+                f"{through[provider.urn]} Kubernetes objects are created through cluster {cluster.name}, whose API "
+                "endpoint is private, by a deployer outside its network (just created by this stack): every one "
+                "of them times out. Give cluster.public_access_cidrs (the deployer's egress CIDRs) or run the "
+                "deploy from inside the network (cluster.deploy_from_network: true).",
+                "EKS: a private endpoint resolves and answers only inside the VPC; GKE: enablePrivateEndpoint "
+                "leaves no external endpoint",
+            )
+
+
+# --- ordering ---------------------------------------------------------------------------------------------
+
+
+@rule(
+    "crds-before-custom-resources",
+    "Checks whether every custom resource waits for the resource that installs its CustomResourceDefinition.",
+)
+def crds_first(ctx: Context) -> Iterator[Finding]:
+    installers: dict[str, list[PlanResource]] = {}
+    for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
+        for group in CHART_CRD_GROUPS.get(_chart_name(rel), ()):
+            installers.setdefault(group, []).append(rel)
+    for crd in ctx.of_type("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"):
+        group = str(reveal(crd.input("spec.group")) or "")
+        installers.setdefault(group, []).append(crd)
+    for r in ctx.custom:
+        if not r.type.startswith("kubernetes:") or r.type.count(":") != 2:
+            continue
+        group = r.type.split(":")[1].rsplit("/", 1)[0]
+        # Built-in groups are core, apps, batch, policy and *.k8s.io; helm.sh is the provider's own Release.
+        if "." not in group or group.endswith(".k8s.io") or group == "helm.sh":
+            continue
+        ctx.count("crds-before-custom-resources")
+        candidates = installers.get(group, [])
+        if not candidates:
+            yield Finding(
+                "crds-before-custom-resources",
+                Phase.FIRST_DEPLOY,
+                r.urn,
+                f"{r.type.split(':')[-1]} {r.name} needs the {group} CRDs, which nothing in the stack installs.",
+                "Kubernetes rejects objects of an unknown kind: 'no matches for kind'",
+            )
+        elif not any(ctx.waits_for(r, c) for c in candidates):
+            yield Finding(
+                "crds-before-custom-resources",
+                Phase.FIRST_DEPLOY,
+                r.urn,
+                f"{r.type.split(':')[-1]} {r.name} is not ordered after {candidates[0].name}, which installs the "
+                f"{group} CRDs: on a first deploy it races them.",
+                "Kubernetes rejects objects of an unknown kind: 'no matches for kind'",
+            )
+
+
+# EKS add-ons that run only DaemonSets (or nothing) need no nodes to become ACTIVE.
+_NODELESS_ADDONS = {"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}
+
+
+@rule(
+    "nodes-before-workloads",
+    "Checks whether Kubernetes providers and EKS add-ons that wait for pods are ordered after the system "
+    "nodes those pods run on.",
+)
+def nodes_first(ctx: Context) -> Iterator[Finding]:
+    eks_groups = ctx.of_type("aws:eks/nodeGroup:NodeGroup")
+    gke_pools = ctx.of_type("gcp:container/nodePool:NodePool")
+    system_groups = [g for g in eks_groups if "system" in str(reveal(g.input("labels")) or {}).lower()]
+    system_pools = [p for p in gke_pools if "system" in str(reveal(p.input("nodeConfig.labels")) or {}).lower()]
+    for provider in ctx.of_type("pulumi:providers:kubernetes"):
+        access = _cluster_access(ctx, provider)
+        if access is None:
+            continue
+        cluster = access[0]
+        nodes = system_groups if cluster.type.startswith("aws:") else system_pools
+        ctx.count("nodes-before-workloads")
+        if nodes and not any(ctx.waits_for(provider, n) for n in nodes):
+            yield Finding(
+                "nodes-before-workloads",
+                Phase.FIRST_DEPLOY,
+                provider.urn,
+                f"provider {provider.name} is usable as soon as cluster {cluster.name} exists, before its system "
+                f"nodes ({nodes[0].name}); Helm releases waiting for pods (atomic) time out on a cluster with no "
+                "nodes.",
+                "A new EKS/GKE cluster has no nodes until its node groups/pools are created",
+            )
+    for addon in ctx.of_type("aws:eks/addon:Addon"):
+        name = str(reveal(addon.input("addonName")))
+        if name in _NODELESS_ADDONS:
+            continue
+        ctx.count("nodes-before-workloads")
+        if system_groups and not any(ctx.waits_for(addon, g) for g in system_groups):
+            yield Finding(
+                "nodes-before-workloads",
+                Phase.FIRST_DEPLOY,
+                addon.urn,
+                f"EKS add-on {name} runs Deployments but is not ordered after a node group: it stays DEGRADED "
+                "and pulumi waits for it until it times out.",
+                "EKS add-ons report ACTIVE only when their pods are ready",
+            )
+
+
+# --- grants before use ------------------------------------------------------------------------------------
+
+
+@rule(
+    "grants-before-use",
+    "Checks whether resources whose creation needs a grant (a CMEK for GCS or BigQuery, a role's read of a "
+    "model artifact) are ordered after that grant.",
+)
+def grants_first(ctx: Context) -> Iterator[Finding]:
+    key_members = ctx.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+
+    def grant_for(key: Any, agent: str) -> list[PlanResource]:
+        return [
+            m for m in key_members if reveal(m.input("cryptoKeyId")) == key and agent in str(reveal(m.input("member")))
+        ]
+
+    checks = [
+        ("gcp:storage/bucket:Bucket", "encryption.defaultKmsKeyName", "gs-project-accounts", "Cloud Storage"),
+        (
+            "gcp:bigquery/dataset:Dataset",
+            "defaultEncryptionConfiguration.kmsKeyName",
+            "bigquery-encryption",
+            "BigQuery",
+        ),
+    ]
+    for type_, path, agent, service in checks:
+        for r in ctx.of_type(type_):
+            key = reveal(r.input(path))
+            if not key:
+                continue
+            ctx.count("grants-before-use")
+            grants = grant_for(key, agent)
+            if not grants or not any(ctx.waits_for(r, g) for g in grants):
+                yield Finding(
+                    "grants-before-use",
+                    Phase.FIRST_DEPLOY,
+                    r.urn,
+                    f"{r.name} is encrypted with {key.rsplit('/', 1)[-1]} but is not ordered after the {service} "
+                    "service agent's cryptoKeyEncrypterDecrypter grant on it: creation fails with 403 when it "
+                    "wins the race.",
+                    f"{service} checks that its service agent can use a CMEK when the resource is created",
+                )
+    roles = {reveal(r.output("arn")): r for r in ctx.of_type("aws:iam/role:Role")}
+    policies = ctx.of_type("aws:iam/rolePolicy:RolePolicy")
+    for model in ctx.of_type("aws:sagemaker/model:Model"):
+        role = roles.get(reveal(model.input("executionRoleArn")))
+        if role is None:
+            continue
+        ctx.count("grants-before-use")
+        name = reveal(role.output("name"))
+        grants = [p for p in policies if reveal(p.input("role")) == name and "s3:GetObject" in str(p.input("policy"))]
+        if grants and not all(ctx.waits_for(model, g) for g in grants):
+            yield Finding(
+                "grants-before-use",
+                Phase.FIRST_DEPLOY,
+                model.urn,
+                f"SageMaker model {model.name} is not ordered after its role's artifact grant.",
+                "CreateModel validates that the execution role can read ModelDataUrl",
+            )
+
+
+# --- artifacts and referenced objects ----------------------------------------------------------------------
+
+
+@rule(
+    "artifacts-exist",
+    "Checks whether objects a resource needs at creation (a SageMaker model's artifact, a deployed model "
+    "behind an endpoint URL) can exist when it is created.",
+)
+def artifacts_exist(ctx: Context) -> Iterator[Finding]:
+    stack_buckets = {reveal(b.output("bucket")): b for b in ctx.of_type("aws:s3/bucket:Bucket")}
+    uploads = {
+        (reveal(o.input("bucket")), reveal(o.input("key")))
+        for o in ctx.of_type("aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject")
+    }
+    for model in ctx.of_type("aws:sagemaker/model:Model"):
+        url = reveal(model.input("primaryContainer.modelDataUrl"))
+        if not isinstance(url, str) or not url.startswith("s3://"):
+            continue
+        ctx.count("artifacts-exist")
+        bucket, key = data_plane.split_url(url)
+        if bucket in stack_buckets and (bucket, key) not in uploads:
+            yield Finding(
+                "artifacts-exist",
+                Phase.FIRST_DEPLOY,
+                model.urn,
+                f"model {model.name} reads {url}, in bucket {stack_buckets[bucket].name} that this stack creates "
+                "empty, and nothing uploads the artifact: CreateModel and the endpoint fail on a first deploy. "
+                "Point model_data at an existing s3:// URI, or set the endpoint's enabled: false until the first "
+                "model is registered.",
+                "SageMaker downloads ModelDataUrl when the endpoint starts; CreateModel checks it is readable",
+            )
+    for endpoint in ctx.of_type("gcp:vertex/aiEndpoint:AiEndpoint"):
+        ctx.count("artifacts-exist")
+        comp = ctx.plan.component_of(endpoint)
+        deployed = [
+            d for d in ctx.of_type("gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment")
+        ]
+        if comp is not None and not reveal(comp.outputs.get("deployed_models")) and not deployed:
+            yield Finding(
+                "artifacts-exist",
+                Phase.FIRST_DEPLOY,
+                endpoint.urn,
+                f"Vertex endpoint {endpoint.name} has no deployed model: its invoke URL answers 400 until the "
+                "release pipeline deploys one.",
+                "Vertex AI endpoints serve predictions only from deployed models",
+            )
+
+
+# --- names that collide on replace or update --------------------------------------------------------------
+
+# Types whose every input change replaces the resource (ForceNew); with a fixed physical name, Pulumi's
+# create-before-delete replacement collides with the old resource.
+_IMMUTABLE_NAMED = {
+    "aws:sagemaker/model:Model": "name",
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": "name",
+    "aws:ec2/launchTemplate:LaunchTemplate": "name",
+}
+
+
+@rule(
+    "names-survive-updates",
+    "Checks whether fixed physical names survive the next update: replacements of immutable resources and "
+    "Cloud Run revisions.",
+)
+def names_survive(ctx: Context) -> Iterator[Finding]:
+    for type_, prop in _IMMUTABLE_NAMED.items():
+        for r in ctx.of_type(type_):
+            ctx.count("names-survive-updates")
+            if r.input(prop) and not r.options.get("delete_before_replace"):
+                yield Finding(
+                    "names-survive-updates",
+                    Phase.UPDATE,
+                    r.urn,
+                    f"{r.name} has the fixed name {r.input(prop)!r} and every change replaces it: the replacement "
+                    "is created before the old one is deleted and fails with 'already exists'.",
+                    "Pulumi replaces create-before-delete unless deleteBeforeReplace is set",
+                )
+    for svc in ctx.of_type("gcp:cloudrunv2/service:Service"):
+        ctx.count("names-survive-updates")
+        revision = reveal(svc.input("template.revision"))
+        if revision:
+            yield Finding(
+                "names-survive-updates",
+                Phase.UPDATE,
+                svc.urn,
+                f"Cloud Run service {svc.name} names its revision {revision!r}: the next change to the template "
+                "creates a revision with the same name and fails with 409 'revision already exists'.",
+                "Cloud Run revisions are immutable and revision names unique per service",
+            )
+
+
+# --- alerts reach someone ---------------------------------------------------------------------------------
+
+
+@rule(
+    "alerts-routed",
+    "Checks whether Prometheus alert rules reach a receiver that notifies someone (not Alertmanager's default "
+    "null receiver).",
+)
+def alerts_routed(ctx: Context) -> Iterator[Finding]:
+    rules_ = ctx.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    if not rules_:
+        return
+    for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
+        if _chart_name(rel) != "kube-prometheus-stack":
+            continue
+        ctx.count("alerts-routed")
+        config = reveal(rel.input("values.alertmanager.config")) or {}
+        route = (config.get("route") or {}).get("receiver")
+        receivers = {r.get("name"): r for r in config.get("receivers") or []}
+        target = receivers.get(route) or {}
+        notifies = any(k.endswith("_configs") and target.get(k) for k in target)
+        if not notifies:
+            yield Finding(
+                "alerts-routed",
+                Phase.FIRST_DEPLOY,
+                rel.urn,
+                f"{len(rules_)} PrometheusRule(s) fire into Alertmanager, whose route ends at receiver "
+                f"{route or 'null'!r} with no notification config: nobody is told.",
+                "kube-prometheus-stack's default Alertmanager config routes everything to the 'null' receiver",
+            )
+
+
+# --- GKE RBAC for groups ----------------------------------------------------------------------------------
+
+
+@rule(
+    "gke-group-rbac",
+    "Checks whether RBAC bindings to Google Groups on GKE have Google Groups for RBAC enabled on the cluster.",
+)
+def gke_groups(ctx: Context) -> Iterator[Finding]:
+    clusters = ctx.of_type("gcp:container/cluster:Cluster")
+    if not clusters:
+        return
+    enabled = any(reveal(c.input("authenticatorGroupsConfig.securityGroup")) for c in clusters)
+    for b in ctx.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"):
+        ctx.count("gke-group-rbac")
+        groups = [s for s in reveal(b.input("subjects")) or [] if s.get("kind") == "Group"]
+        if groups and not enabled:
+            yield Finding(
+                "gke-group-rbac",
+                Phase.FIRST_DEPLOY,
+                b.urn,
+                f"{b.name} binds Google Group(s) {', '.join(g['name'] for g in groups)}, but no cluster sets "
+                "authenticator_groups_config: GKE never puts group membership in the request, so they get no rights.",
+                "GKE: Google Groups for RBAC needs the gke-security-groups group configured on the cluster",
+            )
+
+
+# --- node group shapes ------------------------------------------------------------------------------------
+
+
+@rule(
+    "node-group-shapes",
+    "Checks whether each autoscaled managed node group has one node shape (cluster-autoscaler simulates a "
+    "group from a single template node).",
+)
+def node_group_shapes(ctx: Context) -> Iterator[Finding]:
+    from components.catalog import load_catalog
+
+    cat = load_catalog()
+    for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup"):
+        tags = reveal(g.input("tags")) or {}
+        if not any(k.startswith("k8s.io/cluster-autoscaler/") for k in tags):
+            continue
+        ctx.count("node-group-shapes")
+        shapes = set()
+        for t in reveal(g.input("instanceTypes")) or []:
+            m = cat.machine_type("aws", t)
+            if m is not None:
+                shapes.add((m.vcpu, m.memory_gib, m.gpus))
+        if len(shapes) > 1:
+            yield Finding(
+                "node-group-shapes",
+                Phase.FIRST_DEPLOY,
+                g.urn,
+                f"node group {g.name} mixes {len(shapes)} node shapes "
+                f"({', '.join(sorted(reveal(g.input('instanceTypes'))))}): cluster-autoscaler plans with one of "
+                "them and over- or under-provisions.",
+                "cluster-autoscaler FAQ: instance types in a node group must have the same CPU, memory and GPUs",
+            )

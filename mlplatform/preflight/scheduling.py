@@ -1,0 +1,270 @@
+"""Will the platform's pods fit and land on the nodes that exist when they are created?
+
+On a first deploy only the system nodes exist (GPU pools start at zero and only take pods that tolerate the
+GPU taint). This rule adds up the CPU and memory requests of every pod the stack puts on system nodes (its
+Deployments, and the Helm releases and EKS add-ons it installs, with the requests their values set or their
+charts' defaults) plus the per-node DaemonSets, and compares them with the allocatable capacity of
+``min_nodes`` of the system group's smallest instance type (kubelet reservations as EKS AL2023 and GKE
+compute them). It also checks that every Deployment's nodeSelector matches some node's labels and that a
+pod sent to GPU nodes tolerates their taint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..plan import reveal
+from .core import Context, Finding, Phase, rule
+
+GPU_TAINT = "nvidia.com/gpu"
+
+# Requests of chart components the platform leaves at their chart defaults (values.yaml at the pinned
+# versions), per replica: (cpu millicores, memory MiB, replicas).
+CHART_DEFAULTS: dict[str, list[tuple[int, int, int]]] = {
+    "kube-prometheus-stack": [(100, 128, 1), (10, 32, 1)],  # operator, kube-state-metrics
+    "aws-load-balancer-controller": [(100, 128, 2)],
+}
+# EKS add-ons' Deployments (add-on default configuration): (cpu m, memory Mi, replicas).
+ADDON_DEPLOYMENTS = {
+    "coredns": (100, 70, 2),
+    "aws-ebs-csi-driver": (30, 120, 2),
+    "amazon-cloudwatch-observability": (100, 200, 1),
+}
+# DaemonSets on every system node: aws-node, kube-proxy, pod identity agent, EBS CSI node (EKS add-on
+# defaults); GKE's node agents (kube-proxy, fluentbit, gke-metrics-agent, pdcsi) are reserved similarly.
+DAEMONSET_PER_NODE = {"aws": (25 + 100 + 25 + 30, 40 + 128 + 32 + 40), "gcp": (250, 350)}
+
+
+@dataclass
+class Pod:
+    what: str
+    cpu_m: int
+    mem_mi: int
+    replicas: int
+    node_selector: dict[str, str]
+    tolerations: list[dict[str, Any]]
+    urn: str
+
+
+def cpu_millis(q: Any) -> int:
+    s = str(q or "0")
+    return int(float(s[:-1])) if s.endswith("m") else int(float(s) * 1000)
+
+
+def mem_mib(q: Any) -> int:
+    s = str(q or "0")
+    units = {"Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "K": 1 / 1000, "M": 1000**2 / 1024**2, "G": 1000**3 / 1024**2}
+    for suffix, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
+        if s.endswith(suffix):
+            return int(float(s[: -len(suffix)]) * factor)
+    return int(float(s) / 1024**2)
+
+
+def _requests(containers: list[dict[str, Any]]) -> tuple[int, int]:
+    cpu = mem = 0
+    for c in containers or []:
+        req = (c.get("resources") or {}).get("requests") or {}
+        cpu += cpu_millis(req.get("cpu"))
+        mem += mem_mib(req.get("memory"))
+    return cpu, mem
+
+
+def eks_allocatable(vcpu: int, memory_gib: float, max_pods: int = 110) -> tuple[int, int]:
+    """EKS AL2023 kube-reserved: CPU 6%/1%/0.5%/0.25% of cores 1/2/3-4/5+, memory 255Mi + 11Mi per pod,
+    plus a 100Mi eviction threshold."""
+    cores = [60, 10, 5, 5] + [2.5] * max(vcpu - 4, 0)
+    reserved_cpu = int(sum(cores[:vcpu]))
+    reserved_mem = 255 + 11 * max_pods + 100
+    return vcpu * 1000 - reserved_cpu, int(memory_gib * 1024) - reserved_mem
+
+
+def gke_allocatable(vcpu: int, memory_gib: float) -> tuple[int, int]:
+    """GKE: CPU as EKS; memory 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next
+    112, plus a 100Mi eviction threshold (GKE docs: cluster architecture, node allocatable)."""
+    cores = [60, 10, 5, 5] + [2.5] * max(vcpu - 4, 0)
+    mem = memory_gib * 1024
+    reserved, left = 0.0, mem
+    for size, share in ((4096, 0.25), (4096, 0.20), (8192, 0.10), (114688, 0.06)):
+        take = min(left, size)
+        reserved += take * share
+        left -= take
+    reserved += left * 0.02
+    return vcpu * 1000 - int(sum(cores[:vcpu])), int(mem - reserved - 100)
+
+
+def _pods(ctx: Context) -> Iterator[Pod]:
+    for d in ctx.of_type("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"):
+        spec = reveal(d.input("spec")) or {}
+        pod = (spec.get("template") or {}).get("spec") or {}
+        cpu, mem = _requests(pod.get("containers") or [])
+        yield Pod(
+            f"{d.type.rsplit(':', 1)[-1]} {d.name}",
+            cpu,
+            mem,
+            int(spec.get("replicas", 1) or 0),
+            dict(pod.get("nodeSelector") or {}),
+            list(pod.get("tolerations") or []),
+            d.urn,
+        )
+    for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
+        values = reveal(rel.input("values")) or {}
+        chart = str(reveal(rel.input("chart")) or "").rsplit("/", 1)[-1]
+        if values.get("affinity") and "tolerations" in values and not values.get("nodeSelector"):
+            continue  # a GPU-node DaemonSet (device plugin, DCGM exporter)
+        for cpu, mem, replicas in _release_pods(chart, values):
+            yield Pod(f"Helm release {rel.name}", cpu, mem, replicas, {}, [], rel.urn)
+    for addon in ctx.of_type("aws:eks/addon:Addon"):
+        name = str(reveal(addon.input("addonName")))
+        if name in ADDON_DEPLOYMENTS:
+            cpu, mem, replicas = ADDON_DEPLOYMENTS[name]
+            yield Pod(f"EKS add-on {name}", cpu, mem, replicas, {}, [], addon.urn)
+
+
+def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, int]]:
+    if chart == "karpenter":
+        req = ((values.get("controller") or {}).get("resources") or {}).get("requests") or {}
+        return [(cpu_millis(req.get("cpu")), mem_mib(req.get("memory")), int(values.get("replicas", 2)))]
+    if chart == "cluster-autoscaler":
+        req = (values.get("resources") or {}).get("requests") or {}
+        return [(cpu_millis(req.get("cpu")), mem_mib(req.get("memory")), 1)]
+    if chart == "kube-prometheus-stack":
+        spec = (values.get("prometheus") or {}).get("prometheusSpec") or {}
+        req = (spec.get("resources") or {}).get("requests") or {}
+        am = (values.get("alertmanager") or {}).get("alertmanagerSpec") or {}
+        am_req = (am.get("resources") or {}).get("requests") or {}
+        pods = [
+            (cpu_millis(req.get("cpu")), mem_mib(req.get("memory")), 1),
+            (
+                cpu_millis(am_req.get("cpu") or "50m"),
+                mem_mib(am_req.get("memory") or "64Mi"),
+                int(am.get("replicas", 1)),
+            ),
+            *CHART_DEFAULTS["kube-prometheus-stack"],
+        ]
+        if (values.get("grafana") or {}).get("enabled"):
+            pods.append((100, 128, 1))
+        return pods
+    return list(CHART_DEFAULTS.get(chart, []))
+
+
+def _node_labels(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(system node label sets, GPU node label sets) the stack's nodes carry."""
+    system, gpu = [], []
+    for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup"):
+        labels = dict(reveal(g.input("labels")) or {})
+        (gpu if reveal(g.input("taints")) else system).append(labels)
+    for p in ctx.of_type("gcp:container/nodePool:NodePool"):
+        labels = dict(reveal(p.input("nodeConfig.labels")) or {})
+        (gpu if reveal(p.input("nodeConfig.taints")) else system).append(labels)
+    for np in ctx.of_type("kubernetes:karpenter.sh/v1:NodePool"):
+        gpu.append(dict(reveal(np.input("spec.template.metadata.labels")) or {}))
+    return system, gpu
+
+
+def _system_capacity(ctx: Context) -> tuple[str, int, int, int, str] | None:
+    """(instance type, nodes, allocatable cpu m, allocatable memory Mi, cloud) of the system nodes at creation."""
+    from components.catalog import load_catalog
+
+    cat = load_catalog()
+    for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup"):
+        if reveal(g.input("taints")):
+            continue
+        types = [cat.machine_type("aws", t) for t in reveal(g.input("instanceTypes")) or []]
+        types = [t for t in types if t is not None]
+        if not types:
+            return None
+        small = min(types, key=lambda m: (m.vcpu, m.memory_gib))
+        cpu, mem = eks_allocatable(small.vcpu, small.memory_gib)
+        return small.name, int(reveal(g.input("scalingConfig.minSize")) or 1), cpu, mem, "aws"
+    for p in ctx.of_type("gcp:container/nodePool:NodePool"):
+        if reveal(p.input("nodeConfig.taints")):
+            continue
+        m = cat.machine_type("gcp", str(reveal(p.input("nodeConfig.machineType"))))
+        if m is None:
+            return None
+        cpu, mem = gke_allocatable(m.vcpu, m.memory_gib)
+        nodes = int(reveal(p.input("autoscaling.totalMinNodeCount")) or reveal(p.input("initialNodeCount")) or 1)
+        return m.name, nodes, cpu, mem, "gcp"
+    return None
+
+
+def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@rule(
+    "workloads-schedulable",
+    "Checks whether the pods the stack creates fit on the system nodes that exist at first deploy (requests "
+    "vs allocatable), and whether every nodeSelector and GPU toleration matches a node the stack creates.",
+)
+def schedulable(ctx: Context) -> Iterator[Finding]:
+    pods = list(_pods(ctx))
+    system_labels, gpu_labels = _node_labels(ctx)
+    on_system: list[Pod] = []
+    for pod in pods:
+        ctx.count("workloads-schedulable")
+        sel = pod.node_selector
+        to_gpu = bool(sel) and any(_matches(sel, labels) for labels in gpu_labels)
+        to_system = not sel or any(_matches(sel, labels) for labels in system_labels)
+        if sel and not to_gpu and not to_system:
+            yield Finding(
+                "workloads-schedulable",
+                Phase.FIRST_DEPLOY,
+                pod.urn,
+                f"{pod.what} selects nodes {sel}, which no node group, node pool or NodePool of the stack labels: "
+                "its pods stay Pending.",
+                "Kubernetes schedules a pod only on a node whose labels match its nodeSelector",
+            )
+        elif to_gpu and not to_system and not any(t.get("key") == GPU_TAINT for t in pod.tolerations):
+            yield Finding(
+                "workloads-schedulable",
+                Phase.FIRST_DEPLOY,
+                pod.urn,
+                f"{pod.what} selects GPU nodes but does not tolerate their {GPU_TAINT} taint: it stays Pending "
+                "and no node is provisioned for it.",
+                "NoSchedule taints repel pods without a matching toleration; autoscalers do not scale for them",
+            )
+        elif to_system:
+            on_system.append(pod)
+    capacity = _system_capacity(ctx)
+    if capacity is None:
+        return
+    itype, nodes, cpu_alloc, mem_alloc, cloud = capacity
+    ds_cpu, ds_mem = DAEMONSET_PER_NODE[cloud]
+    free_cpu, free_mem = nodes * (cpu_alloc - ds_cpu), nodes * (mem_alloc - ds_mem)
+    need_cpu = sum(p.cpu_m * p.replicas for p in on_system)
+    need_mem = sum(p.mem_mi * p.replicas for p in on_system)
+    ctx.count("workloads-schedulable")
+    urn = next(
+        (
+            g.urn
+            for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup", "gcp:container/nodePool:NodePool")
+            if not reveal(g.input("taints")) and not reveal(g.input("nodeConfig.taints"))
+        ),
+        ctx.plan.resources[0].urn,
+    )
+    if need_cpu > free_cpu or need_mem > free_mem:
+        yield Finding(
+            "workloads-schedulable",
+            Phase.FIRST_DEPLOY,
+            urn,
+            f"the system pods request {need_cpu}m CPU and {need_mem}Mi memory, but {nodes} x {itype} offer "
+            f"{free_cpu}m and {free_mem}Mi after kubelet reservations and DaemonSets: some stay Pending until the "
+            "group scales (and atomic Helm releases time out meanwhile).",
+            "Node allocatable = capacity - kube-reserved - eviction threshold (EKS AL2023 / GKE reservations)",
+        )
+    for p in on_system:
+        if p.cpu_m > cpu_alloc - ds_cpu or p.mem_mi > mem_alloc - ds_mem:
+            yield Finding(
+                "workloads-schedulable",
+                Phase.FIRST_DEPLOY,
+                p.urn,
+                f"one pod of {p.what} requests {p.cpu_m}m CPU / {p.mem_mi}Mi, more than one {itype} can offer "
+                f"({cpu_alloc - ds_cpu}m / {mem_alloc - ds_mem}Mi): it never schedules.",
+                "A pod must fit on a single node",
+            )
+
+
+__all__ = ["eks_allocatable", "gke_allocatable", "schedulable"]
