@@ -204,7 +204,7 @@ def condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any]) ->
                     continue
                 return False
 
-            def one(value: str, compare=compare) -> bool:
+            def one(value: str, compare=compare, wanted=wanted) -> bool:
                 return any(compare(w, value) for w in wanted)
 
             if qualifier == "ForAllValues":

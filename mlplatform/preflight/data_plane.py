@@ -125,14 +125,13 @@ def _feast_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
         materializer, server = out.get("materializer_role_arn"), out.get("server_role_arn")
         account = str(materializer or server or "").split(":")[4:5] or ["*"]
 
-        def table(name: str) -> str:
-            return f"arn:aws:dynamodb:{acct.region}:{account[0]}:table/{name}"
+        def table(name: str, account: str = account[0]) -> str:
+            return f"arn:aws:dynamodb:{acct.region}:{account}:table/{name}"
 
-        def registry_reads() -> list[Request]:
-            return [acct.head_bucket(bucket), *acct.object_call("s3:GetObject", bucket, key, "GetObject")]
+        registry_reads = [acct.head_bucket(bucket), *acct.object_call("s3:GetObject", bucket, key, "GetObject")]
 
         if isinstance(materializer, str):
-            reqs = registry_reads() + acct.object_call("s3:PutObject", bucket, key, "PutObject")
+            reqs = list(registry_reads) + acct.object_call("s3:PutObject", bucket, key, "PutObject")
             data_key = f"{zone_prefix}{project}/driver_stats/part-0.parquet"
             reqs += [acct.list_prefix(bucket, f"{zone_prefix}{project}/driver_stats/")]
             reqs += acct.object_call("s3:GetObject", bucket, data_key, "GetObject")
@@ -144,7 +143,7 @@ def _feast_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
                     reqs.append(Request(action, table(t), acct._ctx(), action.split(":")[1]))
             yield AwsWorkload("Feast apply and materialization", fs.urn, materializer, reqs)
         if isinstance(server, str):
-            reqs = registry_reads()
+            reqs = list(registry_reads)
             for t in tables:
                 reqs.append(Request("dynamodb:BatchGetItem", table(t), acct._ctx(), "BatchGetItem"))
             yield AwsWorkload("Feast feature server", fs.urn, server, reqs)
