@@ -193,6 +193,7 @@ class MlPlatform(pulumi.ComponentResource):
                     gpu_pools=[p.name for p in spec.cluster.gpu_pools],
                     karpenter=spec.cluster.provisioner is Provisioner.KARPENTER,
                     storage_class=self.cluster.storage_class,
+                    nodes=self.cluster.system_nodes,
                 ),
                 databases=[self.mlflow.database_identifier] if spec.mlflow.enabled else [],
                 tables=online_tables,

@@ -332,6 +332,12 @@ class ClusterSpec(StrictModel):
     admin_principals: list[IamPrincipalArn] = []
     """Cluster admins: IAM role or user ARNs (AWS, EKS access entries) or IAM members such as
     group:ml-admins@example.com (GCP, roles/container.admin). Default: none."""
+    gke_security_group: str | None = Field(default=None, pattern=r"^gke-security-groups@[a-z0-9.-]+\.[a-z]{2,}$")
+    """GKE only: the Google Group gke-security-groups@<your domain> that contains the groups named in
+    admin_principals (Google Groups for RBAC). Required on GCP when an admin is a group:. Default: none."""
+    deploy_from_network: bool = False
+    """The deployer (CI runner, bastion) runs inside the cluster's network, so a private-only API endpoint
+    is reachable for the in-cluster resources of the same stack. Default: false."""
     kms_key_arn: KmsKeyArn | None = None
     """KMS key for envelope encryption of Kubernetes secrets (AWS). Default: create one. On GCP secrets are
     encrypted at rest by Google."""
@@ -560,6 +566,10 @@ class VariantSpec(StrictModel):
     """Autoscaling minimum. Default: initial_count."""
     max_count: int | None = Field(default=None, ge=1, le=100)
     """Autoscaling maximum. Default: initial_count (no autoscaling)."""
+    revision: str | None = Field(default=None, pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    """GCP serverless only: the existing Cloud Run revision serving this variant, for every variant but the last
+    (the last is the revision this deployment creates; Cloud Run names it, see the endpoint's
+    ``latest_revision`` output). Default: none."""
 
 
 class AutoscalingSpec(StrictModel):
@@ -582,8 +592,8 @@ class EndpointSpec(StrictModel):
     """Serverless settings (serverless mode). Default: see ServerlessSpec."""
     variants: list[VariantSpec] = Field(min_length=1)
     """Production variants; exactly one in serverless mode on AWS. On GCP serverless variants are Cloud Run
-    revisions split by weight: the last is deployed as the new revision, the others must be revisions of
-    earlier deployments. Required."""
+    revisions split by weight: the last is deployed as the new revision, the others name revisions of
+    earlier deployments (``revision``). Required."""
     shadow_variant: VariantSpec | None = None
     """A variant that receives a copy of traffic without answering (real-time only). Default: none."""
     data_capture_percent: int | None = Field(default=None, ge=1, le=100)
@@ -599,6 +609,12 @@ class EndpointSpec(StrictModel):
         hint = "; use mode: realtime for that"
         cat = load_catalog()
         cloud, _ = where(info)
+        if cloud is not Cloud.GCP:
+            for where_, v in [(f"variants[{i}]", v) for i, v in enumerate(self.variants)] + (
+                [("shadow_variant", self.shadow_variant)] if self.shadow_variant else []
+            ):
+                if v.revision is not None:
+                    p.add(f"{where_}.revision", "only valid for Cloud Run (mode: serverless on gcp)", v.revision)
         if cloud is Cloud.GCP:
             self._check_gcp(p)
         elif self.mode is EndpointMode.SERVERLESS:
@@ -675,6 +691,7 @@ class EndpointSpec(StrictModel):
         if self.mode is EndpointMode.SERVERLESS:
             if self.serverless is None:
                 self.serverless = ServerlessSpec.model_validate({}, context={"cloud": "gcp"})
+            last = len(self.variants) - 1
             for i, v in enumerate(self.variants):
                 if v.instance_type is not None:
                     p.add(
@@ -682,9 +699,27 @@ class EndpointSpec(StrictModel):
                         "Cloud Run takes no instance type; use mode: realtime",
                         v.instance_type,
                     )
+                # Revisions are immutable and their names unique: earlier variants name the revision that
+                # serves them; the new one is named by Cloud Run, so a later change never collides.
+                if i < last and v.revision is None:
+                    p.add(
+                        f"variants[{i}].revision",
+                        "required for every variant but the last: the existing Cloud Run revision serving it "
+                        "(gcloud run revisions list)",
+                        None,
+                    )
+                if i == last and v.revision is not None:
+                    p.add(
+                        f"variants[{i}].revision",
+                        "not allowed on the last variant: this deployment creates that revision and Cloud Run names it",
+                        v.revision,
+                    )
             return
         if self.serverless is not None:
             p.add("serverless", "only valid with mode: serverless", "set")
+        for i, v in enumerate(self.variants):
+            if v.revision is not None:
+                p.add(f"variants[{i}].revision", "only valid for Cloud Run (mode: serverless on gcp)", v.revision)
         machines = sorted(cat.gcp_machines)
         for i, v in enumerate(self.variants):
             where_ = f"variants[{i}]"
@@ -808,6 +843,8 @@ class PlatformSpec(StrictModel):
                 p.add(key, "required when cloud is gcp", None)
             if self.cloud is Cloud.AWS and value:
                 p.add(key, "only valid when cloud is gcp", value)
+        if self.cloud is Cloud.AWS and self.cluster.gke_security_group is not None:
+            p.add("cluster.gke_security_group", "only valid when cloud is gcp", self.cluster.gke_security_group)
         if self.cloud is Cloud.AWS and self.network.gcp_existing is not None:
             p.add("network.gcp_existing", "only valid when cloud is gcp; use network.existing", "set")
         if self.cloud is Cloud.GCP:
@@ -828,6 +865,14 @@ class PlatformSpec(StrictModel):
                 p.add("network.nat", "not available on gcp; allowed: single (Cloud NAT), none", str(self.network.nat))
             if self.cluster.kms_key_arn is not None:
                 p.add("cluster.kms_key_arn", "an AWS KMS key is not valid on gcp", self.cluster.kms_key_arn)
+            groups = [a for a in self.cluster.admin_principals if a.startswith("group:")]
+            if groups and not self.cluster.gke_security_group:
+                p.add(
+                    "cluster.gke_security_group",
+                    f"required when an admin is a Google Group ({', '.join(groups)}): GKE grants group RBAC only "
+                    "through gke-security-groups@<domain>",
+                    None,
+                )
             if self.cluster.provisioner is not Provisioner.KARPENTER:
                 p.add(
                     "cluster.provisioner",

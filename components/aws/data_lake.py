@@ -246,8 +246,22 @@ class DataLake(pulumi.ComponentResource):
                 **({"Condition": {"StringLike": {"s3:prefix": [key_prefix, f"{key_prefix}*"]}}} if key_prefix else {}),
             },
             {"Sid": f"Locate{sid}", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
-            {"Sid": f"Read{sid}", "Effect": "Allow", "Action": READ_OBJECT_ACTIONS, "Resource": objects},
         ]
+        if key_prefix:
+            # HeadBucket (Feast's S3 registry, s3fs and most SDKs call it first) is authorised as s3:ListBucket
+            # with no s3:prefix in the request, so the prefix condition above refuses it. AWS has no condition
+            # key that tells HeadBucket from a listing without a prefix: this lets the role list key *names*
+            # across the bucket, never read objects outside its prefix.
+            statements.append(
+                {
+                    "Sid": f"Head{sid}",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": bucket_arn,
+                    "Condition": {"Null": {"s3:prefix": "true"}},
+                }
+            )
+        statements.append({"Sid": f"Read{sid}", "Effect": "Allow", "Action": READ_OBJECT_ACTIONS, "Resource": objects})
         if write:
             statements.append(
                 {"Sid": f"Write{sid}", "Effect": "Allow", "Action": WRITE_OBJECT_ACTIONS, "Resource": objects}

@@ -325,6 +325,7 @@ class GpuCluster(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[vpc_cni, kube_proxy]),
         )
+        self.system_nodes = system
         coredns = addon("coredns", depends=[system])
         # Persistent volumes (Prometheus in prod, notebooks): the EBS CSI driver, with its own role.
         ebs_role = iam.role(

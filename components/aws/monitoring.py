@@ -54,6 +54,8 @@ class MonitoredCluster(ComponentArgs):
     """The cluster runs Karpenter (scrape it, alert on spot churn). Default: true."""
     storage_class: str | None = None
     """StorageClass for Prometheus' volume in prod. Default: none."""
+    nodes: Any = None
+    """The cluster's system nodes (a NodeGroup): add-ons that run Deployments wait for them. Default: none."""
 
 
 class MonitoringArgs(ComponentArgs):
@@ -216,7 +218,8 @@ class Monitoring(pulumi.ComponentResource):
                     resolve_conflicts_on_create="OVERWRITE",
                     resolve_conflicts_on_update="OVERWRITE",
                     tags=args.tags,
-                    opts=child,
+                    # The add-on is ACTIVE only once its pods run: on a cluster with no nodes it never is.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster.nodes] if cluster.nodes else []),
                 )
             if m.prometheus:
                 prod = args.environment is Environment.PROD

@@ -77,6 +77,10 @@ class DataLake(pulumi.ComponentResource):
         self._prod = prod
         self.zones = list(spec.zones or DEFAULT_ZONES)
         self._buckets: dict[str, gcp.storage.Bucket] = {}
+        self._bucket_readers: set[tuple[str, str]] = set()
+        # The service agents' grants on the lake key: GCS and BigQuery refuse to create a CMEK-encrypted
+        # bucket or dataset (403) until their agent may use the key, so those wait for these.
+        self._key_grants: dict[str, gcp.kms.CryptoKeyIAMMember] = {}
         self.key_id = None
         if spec.encryption is LakeEncryption.KMS:
             self.key_id = pulumi.Output.from_input(args.kms_key) if args.kms_key else self._key(name, args, prod)
@@ -133,7 +137,7 @@ class DataLake(pulumi.ComponentResource):
             "bigquery": gcp.bigquery.get_default_service_account_output(project=args.project).email,
         }
         for agent, email in agents.items():
-            gcp.kms.CryptoKeyIAMMember(
+            self._key_grants[agent] = gcp.kms.CryptoKeyIAMMember(
                 f"{name}-key-{agent}",
                 crypto_key_id=key.id,
                 role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
@@ -202,8 +206,12 @@ class DataLake(pulumi.ComponentResource):
             ),
             force_destroy=not prod,
             labels=args.labels,
-            opts=pulumi.ResourceOptions(parent=self, protect=prod),
+            opts=pulumi.ResourceOptions(parent=self, protect=prod, depends_on=self._grants_for("gcs")),
         )
+
+    def _grants_for(self, agent: str) -> list[pulumi.Resource]:
+        grant = self._key_grants.get(agent)
+        return [grant] if grant is not None else []
 
     def dataset(self, name: str, description: str) -> gcp.bigquery.Dataset:
         """A BigQuery dataset in the lake's location, encrypted like the lake, protected in prod."""
@@ -222,7 +230,7 @@ class DataLake(pulumi.ComponentResource):
             else None,
             delete_contents_on_destroy=not prod,
             labels=args.labels,
-            opts=pulumi.ResourceOptions(parent=self, protect=prod),
+            opts=pulumi.ResourceOptions(parent=self, protect=prod, depends_on=self._grants_for("bigquery")),
         )
 
     # --- grants ------------------------------------------------------------------------------------------------
@@ -233,6 +241,22 @@ class DataLake(pulumi.ComponentResource):
         out = []
         for zone in zones or self.zones:
             prefix = self.zone_prefixes[zone]
+            # Clients read the bucket's metadata before its objects (Feast's GCS registry calls get_bucket,
+            # storage.buckets.get), and Cloud Storage evaluates listing against the bucket itself, where an
+            # object-prefix condition never matches. So each member also gets legacyBucketReader on the bucket,
+            # unconditioned: bucket metadata and key names, no object contents.
+            bucket_key = zone if not prefix else "data"
+            if (name, bucket_key) not in self._bucket_readers:
+                self._bucket_readers.add((name, bucket_key))
+                out.append(
+                    gcp.storage.BucketIAMMember(
+                        f"{name}-{bucket_key}-bucket-reader",
+                        bucket=self.bucket_names[zone],
+                        role="roles/storage.legacyBucketReader",
+                        member=member,
+                        opts=pulumi.ResourceOptions(parent=self),
+                    )
+                )
             condition = (
                 gcp.storage.BucketIAMMemberConditionArgs(
                     title=f"{zone} prefix",

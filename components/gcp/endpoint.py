@@ -4,8 +4,10 @@ revisions) or a Vertex AI endpoint with dedicated replicas (real-time).
 - serverless (Cloud Run): min instances 0 (or ``provisioned_concurrency`` worth of warm instances), max
   instances from ``max_concurrency / concurrency_per_instance``, CPU allocated only while serving, an L4 GPU
   when ``serverless.gpu`` (without zonal redundancy: cheaper, and a lost zone only costs a cold start). The
-  last variant is deployed as revision ``<service>-<variant>``; traffic is split by weight between it and
-  the earlier variants' revisions (which earlier deployments created). Invocation needs IAM
+  last variant is deployed as the service's new revision, named by Cloud Run (revisions are immutable, so a
+  fixed name would collide on the next change); traffic is split by weight between it (the latest
+  revision) and the revisions earlier variants name (``variants[].revision``, created by earlier
+  deployments; the ``latest_revision`` output tells the name to use next time). Invocation needs IAM
   (``roles/run.invoker``): nothing is public;
 - real-time (Vertex AI): an endpoint and, per variant, a deployment resource pool of dedicated replicas
   (machine type and GPU from the catalog, autoscaled between the variant's min and max on utilisation); the
@@ -125,6 +127,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         self.service_account = account.email
         args.lake.grant_read(f"{name}-models", account.member, zones=[args.models_zone])
         self.deployment_resource_pools = {}
+        self.latest_revision: pulumi.Output[str] | None = None
         if spec.mode is EndpointMode.SERVERLESS:
             self._cloud_run(name, args, account)
         else:
@@ -136,6 +139,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                 "invoke_url": self.invoke_url,
                 "service_account": self.service_account,
                 "traffic_weights": self.traffic_weights,
+                "latest_revision": self.latest_revision,
             }
         )
 
@@ -153,7 +157,6 @@ class ModelEndpoint(pulumi.ComponentResource):
         if sl.gpu:
             limits["nvidia.com/gpu"] = "1"
         latest = spec.variants[-1]
-        revision = f"{self.endpoint_name}-{latest.name}"
         service = gcp.cloudrunv2.Service(
             name,
             name=self.endpoint_name,
@@ -163,8 +166,8 @@ class ModelEndpoint(pulumi.ComponentResource):
             ingress="INGRESS_TRAFFIC_ALL",
             invoker_iam_disabled=False,  # callers need roles/run.invoker
             deletion_protection=args.environment is Environment.PROD,
+            # No revision name: Cloud Run names each new revision, so the next template change never collides.
             template=gcp.cloudrunv2.ServiceTemplateArgs(
-                revision=revision,
                 service_account=account.email,
                 max_instance_request_concurrency=per_instance,
                 timeout="300s",
@@ -203,11 +206,18 @@ class ModelEndpoint(pulumi.ComponentResource):
             traffics=[
                 gcp.cloudrunv2.ServiceTrafficArgs(
                     type="TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-                    revision=f"{self.endpoint_name}-{v.name}",
+                    revision=v.revision,
                     percent=self.traffic_weights[v.name],
                     tag=v.name,
                 )
-                for v in spec.variants
+                for v in spec.variants[:-1]
+            ]
+            + [
+                gcp.cloudrunv2.ServiceTrafficArgs(
+                    type="TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST",
+                    percent=self.traffic_weights[latest.name],
+                    tag=latest.name,
+                )
             ],
             labels=args.labels,
             opts=pulumi.ResourceOptions(parent=self),
@@ -223,6 +233,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.invoke_url = service.uri
+        self.latest_revision = service.latest_ready_revision
 
     def _vertex(self, name: str, args: ModelEndpointArgs) -> None:
         spec = args.endpoint

@@ -260,6 +260,13 @@ class GpuCluster(pulumi.ComponentResource):
             remove_default_node_pool=True,
             initial_node_count=1,
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(workload_pool=self.workload_pool),
+            # Google Groups for RBAC: without it GKE never puts group membership in requests, so RBAC bindings
+            # to group: admins grant nothing.
+            authenticator_groups_config=gcp.container.ClusterAuthenticatorGroupsConfigArgs(
+                security_group=spec.gke_security_group
+            )
+            if spec.gke_security_group
+            else None,
             datapath_provider="ADVANCED_DATAPATH",
             enable_shielded_nodes=True,
             cluster_autoscaling=gcp.container.ClusterClusterAutoscalingArgs(
@@ -315,7 +322,7 @@ class GpuCluster(pulumi.ComponentResource):
             )
 
         system = spec.system_nodes
-        gcp.container.NodePool(
+        system_pool = gcp.container.NodePool(
             f"{name}-system",
             project=args.project,
             cluster=cluster.name,
@@ -378,9 +385,15 @@ class GpuCluster(pulumi.ComponentResource):
                 lambda a: kubeconfig_json(a[0], a[1], a[2] or "")
             )
         )
+        # Everything on the cluster goes through this provider; it waits for the system pool, or Helm releases
+        # that wait for their pods (atomic) race a cluster with no nodes.
         self.provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=self.kubeconfig, enable_server_side_apply=True, opts=child
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[system_pool]),
         )
+        self.system_nodes = system_pool
         self.storage_class = STORAGE_CLASS
 
         if spec.admin_principals:
