@@ -326,9 +326,12 @@ class ClusterSpec(StrictModel):
     provisioner: Provisioner = Provisioner.KARPENTER
     """AWS GPU node provisioner: karpenter or managed-node-groups. Default: karpenter."""
     endpoint_public_access: bool | None = None
-    """Whether the API server endpoint is reachable from the internet. Default: false in prod, else true."""
+    """Whether the API server endpoint is reachable from outside the network (limited to public_access_cidrs).
+    The same `pulumi up` creates Kubernetes objects through it, so a private-only endpoint needs
+    deploy_from_network. Default: false with deploy_from_network, else true."""
     public_access_cidrs: list[Cidr] = []
-    """CIDRs allowed to reach a public endpoint. Default: none (0.0.0.0/0 when public access is on)."""
+    """CIDRs allowed to reach a public endpoint: the deployer's and admins' egress. Required in prod for a
+    public endpoint (no 0.0.0.0/0 there). Default: none (0.0.0.0/0 outside prod)."""
     admin_principals: list[IamPrincipalArn] = []
     """Cluster admins: IAM role or user ARNs (AWS, EKS access entries) or IAM members such as
     group:ml-admins@example.com (GCP, roles/container.admin). Default: none."""
@@ -367,6 +370,40 @@ class ClusterSpec(StrictModel):
                 [pool.name for pool in self.gpu_pools],
             )
         return self
+
+
+def endpoint_access(cluster: ClusterSpec) -> tuple[bool, list[str]]:
+    """(public endpoint, CIDRs allowed to reach it) for a cluster spec; CIDRs default to everywhere."""
+    public = (
+        cluster.endpoint_public_access
+        if cluster.endpoint_public_access is not None
+        else not cluster.deploy_from_network
+    )
+    return public, (list(cluster.public_access_cidrs) or ["0.0.0.0/0"]) if public else []
+
+
+def endpoint_access_problems(cluster: ClusterSpec, prod: bool) -> list[tuple[str, str]]:
+    """Why the deployer could not reach, or everyone could reach, the API endpoint: (field, message)."""
+    public, cidrs = endpoint_access(cluster)
+    out = []
+    if not public and not cluster.deploy_from_network:
+        out.append(
+            (
+                "endpoint_public_access",
+                "false leaves the API endpoint reachable only inside the network this stack creates, yet the same "
+                "deploy creates Kubernetes objects through it: give public_access_cidrs (the deployer's egress), "
+                "or set deploy_from_network: true and deploy from inside the network",
+            )
+        )
+    if prod and public and "0.0.0.0/0" in cidrs:
+        out.append(
+            (
+                "public_access_cidrs",
+                "required in prod for a public API endpoint, and not 0.0.0.0/0: the CI runners' and admins' egress "
+                "CIDRs (or endpoint_public_access: false with deploy_from_network: true)",
+            )
+        )
+    return out
 
 
 class LifecycleSpec(StrictModel):
@@ -822,6 +859,7 @@ class PlatformSpec(StrictModel):
     def _check_and_default(self) -> PlatformSpec:
         p = Problems()
         self._check_cloud(p)
+        self._check_endpoint(p)
         dup = duplicates([e.name for e in self.endpoints])
         if dup:
             p.add(
@@ -832,6 +870,10 @@ class PlatformSpec(StrictModel):
         p.raise_if_any()
         self._apply_defaults()
         return self
+
+    def _check_endpoint(self, p: Problems) -> None:
+        for key, message in endpoint_access_problems(self.cluster, self.is_prod):
+            p.add(f"cluster.{key}", message, getattr(self.cluster, key))
 
     def _check_cloud(self, p: Problems) -> None:
         regions = load_catalog().regions(self.cloud)
@@ -898,7 +940,7 @@ class PlatformSpec(StrictModel):
         if cl.kubernetes_version is None:
             cl.kubernetes_version = cat.default_kubernetes_version
         if cl.endpoint_public_access is None:
-            cl.endpoint_public_access = not prod
+            cl.endpoint_public_access = not cl.deploy_from_network
         if cl.system_nodes.capacity is None:
             cl.system_nodes.capacity = SystemCapacity.ON_DEMAND if prod else SystemCapacity.SPOT
         if cl.system_nodes.instance_types is None:

@@ -5,7 +5,7 @@ What it stands up:
 - the EKS control plane: pinned version, standard support only (extended support costs 6x), API
   authentication with access entries for the admin principals, all control-plane logs into a log group
   with a retention, Kubernetes secrets envelope-encrypted with a KMS key (created, or yours), the API
-  endpoint private in prod or limited to CIDRs;
+  endpoint limited to ``public_access_cidrs`` (required in prod) or private with ``deploy_from_network``;
 - the EKS add-ons vpc-cni (prefix delegation, for pod density on small system nodes), kube-proxy, coredns and
   eks-pod-identity-agent;
 - a small system managed node group (spot outside prod) for the add-ons, Karpenter and platform services,
@@ -40,10 +40,10 @@ import pulumi_kubernetes as k8s
 from pydantic import Field, field_validator
 
 from ..catalog import Cloud, load_catalog
-from ..errors import spec_error
+from ..errors import ConfigError, Problem, spec_error
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, NvidiaDevicePlugin
 from ..models import ComponentArgs
-from ..spec import ClusterSpec, Environment, Provisioner, SystemCapacity
+from ..spec import ClusterSpec, Environment, Provisioner, SystemCapacity, endpoint_access, endpoint_access_problems
 from . import iam
 from .gpu_node_groups import ManagedGpuNodeGroups, NodeGroupSettings
 from .karpenter import KarpenterProvisioner, KarpenterSettings
@@ -79,7 +79,8 @@ class GpuClusterArgs(ComponentArgs):
     network: ClusterNetwork
     """VPC and subnets. Required."""
     environment: Environment = Environment.DEV
-    """dev, staging or prod: prod keeps the API endpoint private and protects the cluster and key. Default: dev."""
+    """dev, staging or prod: prod requires public_access_cidrs (or a private endpoint) and protects the cluster
+    and key. Default: dev."""
     cluster: ClusterSpec = ClusterSpec()
     """Version, endpoint access, admins, system nodes and GPU pools (the stack spec's ``cluster`` section).
     Default: see ClusterSpec."""
@@ -175,7 +176,12 @@ class GpuCluster(pulumi.ComponentResource):
         spec = args.cluster
         prod = args.environment is Environment.PROD
         version = spec.kubernetes_version or load_catalog().default_kubernetes_version
-        public = spec.endpoint_public_access if spec.endpoint_public_access is not None else not prod
+        access_problems = endpoint_access_problems(spec, prod)
+        if access_problems:
+            raise ConfigError(
+                [Problem(f"cluster.{k}", m, getattr(spec, k)) for k, m in access_problems], f"GpuCluster {name!r}", ""
+            )
+        public, cidrs = endpoint_access(spec)
         cluster_name = args.cluster_name or f"{name}-{pulumi.get_stack()}"
         tags = dict(args.tags)
         child = pulumi.ResourceOptions(parent=self)
@@ -212,7 +218,6 @@ class GpuCluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        cidrs = list(spec.public_access_cidrs) or (["0.0.0.0/0"] if public else None)
         cluster = aws.eks.Cluster(
             name,
             name=cluster_name,
@@ -434,5 +439,7 @@ class GpuCluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
                 "node_role_arn": self.node_role_arn,
                 "gpu_pool_names": self.gpu_pool_names,
+                # Read by `mlplatform preflight`: whether the deployer reaches a private-only endpoint.
+                "deploy_from_network": spec.deploy_from_network,
             }
         )

@@ -3,7 +3,8 @@ pool, spot by default and scaling from zero.
 
 - the cluster: zonal outside production (one control plane, no regional fee for replicas), regional in
   production; a release channel; Workload Identity; private nodes (egress through Cloud NAT), the API
-  endpoint public with authorised networks or private in production; VPC-native ranges from the Network;
+  endpoint public with authorised networks (required in prod) or private with deploy_from_network;
+  VPC-native ranges from the Network;
   Dataplane V2; shielded nodes; GKE cost allocation on; an autoscaling profile that removes idle nodes
   quickly (optimize-utilization) outside production;
 - nodes run as a dedicated service account with only the logging, monitoring and registry roles nodes need,
@@ -39,10 +40,18 @@ import pulumi_kubernetes as k8s
 from pydantic import Field, field_validator
 
 from ..catalog import Cloud, load_catalog
-from ..errors import spec_error
+from ..errors import ConfigError, Problem, spec_error
 from ..labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..models import Cidr, ComponentArgs, GcpLabels, StrictModel
-from ..spec import Capacity, ClusterSpec, Environment, GpuPoolSpec, SystemCapacity
+from ..spec import (
+    Capacity,
+    ClusterSpec,
+    Environment,
+    GpuPoolSpec,
+    SystemCapacity,
+    endpoint_access,
+    endpoint_access_problems,
+)
 from . import iam
 
 STORAGE_CLASS = "standard-rwo"  # GKE's default: pd-balanced, encrypted, WaitForFirstConsumer
@@ -82,7 +91,7 @@ class GpuClusterArgs(ComponentArgs):
     network: GkeNetwork
     """Network, subnetwork and secondary ranges. Required."""
     environment: Environment = Environment.DEV
-    """dev, staging or prod: prod makes the cluster regional with a private endpoint and deletion protection.
+    """dev, staging or prod: prod makes the cluster regional with deletion protection and requires authorised networks.
     Default: dev."""
     cluster: ClusterSpec = ClusterSpec()
     """Version, endpoint access, admins, system nodes and GPU pools (the stack spec's ``cluster`` section).
@@ -210,7 +219,12 @@ class GpuCluster(pulumi.ComponentResource):
         prod = args.environment is Environment.PROD
         zonal = args.zonal if args.zonal is not None else not prod
         location = f"{args.region}-a" if zonal else args.region
-        public = spec.endpoint_public_access if spec.endpoint_public_access is not None else not prod
+        access_problems = endpoint_access_problems(spec, prod)
+        if access_problems:
+            raise ConfigError(
+                [Problem(f"cluster.{k}", m, getattr(spec, k)) for k, m in access_problems], f"GpuCluster {name!r}", ""
+            )
+        public, _ = endpoint_access(spec)
         cluster_name = args.cluster_name or f"{name}-{pulumi.get_stack()}"[:40].rstrip("-")
         version = spec.kubernetes_version or load_catalog().default_kubernetes_version
         labels = dict(args.labels)
@@ -429,5 +443,7 @@ class GpuCluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
                 "node_service_account": self.node_service_account,
                 "gpu_pool_names": self.gpu_pool_names,
+                # Read by `mlplatform preflight`: whether the deployer reaches a private-only endpoint.
+                "deploy_from_network": spec.deploy_from_network,
             }
         )

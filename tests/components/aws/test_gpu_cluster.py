@@ -13,6 +13,7 @@ from components.errors import ConfigError
 from components.spec import ClusterSpec, GpuPoolSpec
 from mlplatform import engine
 from mlplatform.plan import Plan, Secret
+from mlplatform.preflight import preflight
 from tests.conftest import cost_tags, plan_variant, planned, stack_document
 
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
@@ -224,10 +225,38 @@ def test_endpoint_access_by_environment():
     dev = planned("dev").one("aws:eks/cluster:Cluster").input("vpcConfig")
     staging = planned("staging").one("aws:eks/cluster:Cluster").input("vpcConfig")
     prod = planned("prod").one("aws:eks/cluster:Cluster").input("vpcConfig")
-    assert prod["endpointPublicAccess"] is False and prod["endpointPrivateAccess"] is True
-    assert "publicAccessCidrs" not in prod
+    # prod: reachable by the deployer (which creates the in-cluster resources) and nobody else.
+    assert prod["endpointPublicAccess"] is True and prod["endpointPrivateAccess"] is True
+    assert prod["publicAccessCidrs"] == ["198.51.100.0/28", "203.0.113.0/24"]
     assert staging["endpointPublicAccess"] is True and staging["publicAccessCidrs"] == ["203.0.113.0/24"]
     assert dev["endpointPublicAccess"] is True
+
+
+def test_raises_when_prod_endpoint_is_open_to_everyone_or_unreachable():
+    # GIVEN prod without CIDRs (public to 0.0.0.0/0), or a private endpoint with the deployer outside the VPC
+    def open_to_all(doc):
+        del doc["cluster"]["public_access_cidrs"]
+
+    def private(doc):
+        doc["cluster"]["endpoint_public_access"] = False
+
+    # WHEN the stack is planned THEN the spec refuses each before any resource is registered
+    with pytest.raises(ConfigError, match=r"cluster\.public_access_cidrs: required in prod"):
+        plan_variant("prod", open_to_all)
+    with pytest.raises(ConfigError, match=r"cluster\.endpoint_public_access: .*deploy_from_network"):
+        plan_variant("prod", private)
+
+
+def test_private_endpoint_with_an_in_network_deployer_plans_and_passes_preflight():
+    # GIVEN the two-phase layout: a private endpoint, deployed from a runner inside the VPC
+    def in_vpc(doc):
+        doc["cluster"].update(endpoint_public_access=False, deploy_from_network=True)
+        del doc["cluster"]["public_access_cidrs"]
+
+    plan = plan_variant("prod", in_vpc)
+    # THEN the endpoint is private and preflight accepts the reachability
+    assert plan.one("aws:eks/cluster:Cluster").input("vpcConfig.endpointPublicAccess") is False
+    assert not [f for f in preflight(plan).findings if f.rule == "api-reachable"]
 
 
 def test_prod_protects_the_cluster_and_its_key():

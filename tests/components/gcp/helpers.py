@@ -18,6 +18,7 @@ def gcp_prod() -> Plan:
 
     def to_prod(doc):
         doc["environment"] = "prod"
+        doc["cluster"]["public_access_cidrs"] = ["203.0.113.0/24"]  # the deployer's egress
         doc["cluster"]["gpu_pools"][0].update(capacity="spot-with-on-demand-fallback", min_nodes=1, max_nodes=8)
         doc["feature_store"].update(online_store="redis", redis_memory_gb=5, feature_server={"enabled": True})
         doc["endpoints"].append(

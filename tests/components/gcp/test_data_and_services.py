@@ -67,9 +67,10 @@ def test_prefix_layout_grants_are_scoped_by_an_iam_condition():
 
     plan = engine.run(program)
     assert len(plan.by_type(BUCKET)) == 1
-    grant = plan.one("gcp:storage/bucketIAMMember:BucketIAMMember")
-    assert grant.input("role") == "roles/storage.objectViewer"
-    assert grant.input("condition.expression").endswith('/objects/curated/")')
+    grants = {g.input("role"): g for g in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember")}
+    assert grants["roles/storage.objectViewer"].input("condition.expression").endswith('/objects/curated/")')
+    # Bucket metadata and listing are checked against the bucket, which a prefix condition never matches.
+    assert grants["roles/storage.legacyBucketReader"].input("condition") is None
     assert plan.by_type("gcp:kms/cryptoKey:CryptoKey") == []
     bucket = plan.one(BUCKET)
     prefixes = {tuple(r["condition"].get("matchesPrefixes", [])) for r in bucket.input("lifecycleRules")}
@@ -118,7 +119,10 @@ def test_feast_identity_is_least_privilege_and_bound_by_workload_identity():
         'resource.name == "projects/ml-platform-dev-4521/databases/'
     )
     writes = [g for g in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember") if g.input("member") == member]
-    assert [w.input("bucket") for w in writes] == [plan.one(BUCKET, "mlplatform-lake-features").output("name")]
+    features = plan.one(BUCKET, "mlplatform-lake-features").output("name")
+    assert {w.input("bucket") for w in writes} == {features}
+    # objects in the zone, and the bucket's metadata that Feast's GCS registry reads first (get_bucket)
+    assert sorted(w.input("role") for w in writes) == ["roles/storage.legacyBucketReader", "roles/storage.objectUser"]
     binding = plan.one("gcp:serviceaccount/iAMMember:IAMMember", "mlplatform-features-feast")
     assert binding.input("member") == "serviceAccount:ml-platform-dev-4521.svc.id.goog[mlplatform/feast]"
     ksa = plan.one("kubernetes:core/v1:ServiceAccount", "mlplatform-features-feast")

@@ -35,14 +35,10 @@ def test_cloud_run_endpoint_scales_to_zero_and_requires_iam():
     assert container["resources"]["limits"] == {"cpu": "1", "memory": "2048Mi"}
     assert container["resources"]["cpuIdle"] is True
     assert {e["name"]: e["value"] for e in container["envs"]}["MODEL_URI"].endswith("/ranker/v14")
-    assert t["revision"] == "ranker-gcp-dev-current"
+    # Cloud Run names the revision: a fixed name would collide (409) on the next template change.
+    assert "revision" not in t
     assert svc.input("traffics") == [
-        {
-            "type": "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION",
-            "revision": "ranker-gcp-dev-current",
-            "percent": 100,
-            "tag": "current",
-        }
+        {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100, "tag": "current"}
     ]
     assert svc.input("invokerIamDisabled") is False
     assert plan.by_type("gcp:cloudrunv2/serviceIamMember:ServiceIamMember") == [], "nothing public by default"
@@ -53,7 +49,13 @@ def test_cloud_run_endpoint_scales_to_zero_and_requires_iam():
         for g in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember")
         if g.input("member") == account.output("member")
     ]
-    assert [g.input("role") for g in reads] == ["roles/storage.objectViewer"]
+    assert sorted(g.input("role") for g in reads) == ["roles/storage.legacyBucketReader", "roles/storage.objectViewer"]
+
+
+def test_raises_when_an_earlier_cloud_run_variant_names_no_revision():
+    # GIVEN an A/B split whose first variant does not say which existing revision serves it
+    with pytest.raises(ConfigError, match=r"variants\[0\]\.revision: required for every variant but the last"):
+        endpoint_plan({"name": "llm", "variants": [variant("v1"), variant("v2")]})
 
 
 def endpoint_plan(endpoint: dict, **extra):
@@ -75,7 +77,7 @@ def test_cloud_run_gpu_and_ab_split_between_revisions():
         {
             "name": "llm",
             "serverless": {"gpu": True, "memory_mb": 16384, "max_concurrency": 3},
-            "variants": [variant("v1", weight=9), variant("v2", weight=1)],
+            "variants": [variant("v1", weight=9, revision="llm-dev-00007-xyz"), variant("v2", weight=1)],
         },
         invokers=["serviceAccount:app@ml-dev-123.iam.gserviceaccount.com"],
     )
@@ -84,8 +86,11 @@ def test_cloud_run_gpu_and_ab_split_between_revisions():
     assert t["nodeSelector"] == {"accelerator": "nvidia-l4"} and t["gpuZonalRedundancyDisabled"] is True
     assert t["containers"][0]["resources"]["limits"] == {"cpu": "4", "memory": "16384Mi", "nvidia.com/gpu": "1"}
     assert t["scaling"] == {"minInstanceCount": 0, "maxInstanceCount": 3} and t["maxInstanceRequestConcurrency"] == 1
-    assert t["revision"] == "llm-dev-v2" and t["containers"][0]["image"].endswith("m:1")
-    assert [(x["revision"], x["percent"]) for x in svc.input("traffics")] == [("llm-dev-v1", 90), ("llm-dev-v2", 10)]
+    assert "revision" not in t and t["containers"][0]["image"].endswith("m:1")
+    assert [(x["type"].rsplit("_", 1)[-1], x.get("revision"), x["percent"]) for x in svc.input("traffics")] == [
+        ("REVISION", "llm-dev-00007-xyz", 90),
+        ("LATEST", None, 10),
+    ]
     invoker = plan.one("gcp:cloudrunv2/serviceIamMember:ServiceIamMember")
     assert invoker.input("role") == "roles/run.invoker"
 

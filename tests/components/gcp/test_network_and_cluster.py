@@ -77,11 +77,14 @@ def test_dev_cluster_is_zonal_private_with_workload_identity():
     assert cluster.options["protect"] is False
 
 
-def test_prod_cluster_is_regional_private_and_protected():
+def test_prod_cluster_is_regional_reachable_only_from_authorised_networks_and_protected():
     plan = gcp_prod()
     cluster = plan.one(CLUSTER)
     assert cluster.input("location") == "us-central1"
-    assert cluster.input("privateClusterConfig.enablePrivateEndpoint") is True
+    # The deploy creates in-cluster resources through the endpoint: public, limited to the deployer's CIDRs.
+    assert cluster.input("privateClusterConfig.enablePrivateEndpoint") is False
+    blocks = cluster.input("masterAuthorizedNetworksConfig.cidrBlocks")
+    assert [b["cidrBlock"] for b in blocks] == ["203.0.113.0/24"]
     assert cluster.input("deletionProtection") is True and cluster.options["protect"] is True
     assert cluster.input("releaseChannel.channel") == "STABLE"
     assert cluster.input("clusterAutoscaling.autoscalingProfile") == "BALANCED"
