@@ -170,8 +170,10 @@ class MlPlatform(pulumi.ComponentResource):
                 mlflow_artifact_location=self.mlflow.artifact_location,
                 mlflow_admin_credentials=self.mlflow.admin_credentials,
             )
-        # Endpoint names are fixed up front so the dashboard can chart them before they exist.
-        endpoint_names = {e.name: f"{e.name}-{pulumi.get_stack()}" for e in spec.endpoints}
+        # Endpoint names are fixed up front so the dashboard can chart them before they exist. Disabled endpoints
+        # (no model yet) get nothing.
+        endpoints = [e for e in spec.endpoints if e.enabled]
+        endpoint_names = {e.name: f"{e.name}-{pulumi.get_stack()}" for e in endpoints}
         self.monitoring = Monitoring(
             f"{name}-monitoring",
             MonitoringArgs(
@@ -185,7 +187,7 @@ class MlPlatform(pulumi.ComponentResource):
                         variants=[v.name for v in e.variants],
                         serverless=e.mode is EndpointMode.SERVERLESS,
                     )
-                    for e in spec.endpoints
+                    for e in endpoints
                 ],
                 cluster=MonitoredCluster(
                     cluster_name=self.cluster.cluster_name,
@@ -218,12 +220,12 @@ class MlPlatform(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            for e in spec.endpoints
+            for e in endpoints
         ]
         self.outputs.update(
             alert_topic_arn=self.monitoring.alert_topic_arn,
             dashboard_name=self.monitoring.dashboard_name,
-            endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(spec.endpoints, self.endpoints, strict=True)},
+            endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(endpoints, self.endpoints, strict=True)},
         )
         self.outputs.update(
             vpc_id=self.network.vpc_id,
@@ -335,7 +337,8 @@ class MlPlatform(pulumi.ComponentResource):
                 mlflow_artifact_location=self.mlflow.artifact_location,
                 mlflow_admin_credentials=self.mlflow.admin_credentials,
             )
-        endpoint_names = {e.name: f"{e.name}-{stack}"[:49].rstrip("-") for e in spec.endpoints}
+        endpoints = [e for e in spec.endpoints if e.enabled]
+        endpoint_names = {e.name: f"{e.name}-{stack}"[:49].rstrip("-") for e in endpoints}
         self.monitoring = gcp.Monitoring(
             f"{name}-monitoring",
             gcp.MonitoringArgs(
@@ -351,7 +354,7 @@ class MlPlatform(pulumi.ComponentResource):
                     gpu_pools=[p.name for p in spec.cluster.gpu_pools],
                     storage_class=self.cluster.storage_class,
                 ),
-                endpoints=[endpoint_names[e.name] for e in spec.endpoints if e.mode is EndpointMode.SERVERLESS],
+                endpoints=[endpoint_names[e.name] for e in endpoints if e.mode is EndpointMode.SERVERLESS],
                 databases=databases,
                 labels=labels,
             ),
@@ -374,12 +377,12 @@ class MlPlatform(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            for e in spec.endpoints
+            for e in endpoints
         ]
         self.outputs.update(
             notification_channels=self.monitoring.notification_channels,
             dashboard_id=self.monitoring.dashboard_id,
-            endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(spec.endpoints, self.endpoints, strict=True)},
+            endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(endpoints, self.endpoints, strict=True)},
             network_id=self.network.network_id,
             cluster_name=self.cluster.cluster_name,
             cluster_endpoint=self.cluster.cluster_endpoint,

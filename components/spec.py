@@ -591,7 +591,9 @@ class VariantSpec(StrictModel):
     image: str = Field(min_length=1)
     """Inference container image URI. Required."""
     model_data: str = Field(min_length=1)
-    """Model artifact key in the lake's models zone (e.g. ranker/v3/model.tar.gz). Required."""
+    """Model artifact: a key in the lake's models zone (e.g. ranker/v3/model.tar.gz), which must exist before
+    the endpoint is created (not on a first deploy: the new lake is empty), or the s3:// (AWS) / gs:// (GCP)
+    URI of an existing artifact. Required."""
     instance_type: str | None = None
     """Instance type (real-time only): a SageMaker type such as ml.g5.xlarge (AWS), or a Compute Engine
     machine type such as g2-standard-4 for Vertex AI (GCP). Required in real-time mode."""
@@ -623,6 +625,9 @@ class AutoscalingSpec(StrictModel):
 class EndpointSpec(StrictModel):
     name: DnsLabel
     """Endpoint name. Required."""
+    enabled: bool = True
+    """false creates nothing for the endpoint yet: for a stack whose first model is not trained or registered,
+    since an endpoint cannot start without its artifact. Default: true."""
     mode: EndpointMode = EndpointMode.SERVERLESS
     """serverless (scales to zero) or realtime (instances, A/B variants). Default: serverless."""
     serverless: ServerlessSpec | None = None

@@ -4,9 +4,11 @@
   no data capture, no shadow variant (AWS does not offer them; the spec is rejected before this runs);
 - real-time: one or more weighted production variants (A/B splits), an optional shadow variant, data capture to
   the lake, and target-tracking autoscaling on invocations per instance for variants with max > min;
-- every model: a SageMaker Model from an ECR image and an artifact in the lake's models zone, with its own
-  execution role that reads only that artifact's prefix (and the lake key), pulls only its image repository,
-  and writes only its endpoint's logs and metrics;
+- every model: a SageMaker Model from an ECR image and an artifact that must exist when the endpoint is
+  created: a key in the lake's models zone (so not on the first deploy of a new lake, which is empty), or the
+  ``s3://`` URI of an existing artifact (a model registry bucket); its own execution role reads only that
+  artifact (prefix), pulls only its image repository, and writes only its endpoint's logs and metrics. A
+  stack whose first model is not trained yet sets the endpoint's ``enabled: false`` until it is;
 - CloudWatch alarms per variant (model latency p99, 5XX errors; saturated concurrency on serverless, which is
   when SageMaker throttles) routed to the platform's alert topic.
 
@@ -40,6 +42,7 @@ ECR_IMAGE = re.compile(
     r"(:[\w.-]+|@sha256:[0-9a-f]{64})$"
 )
 ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+S3_ARTIFACT = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>[^\s]*[^/\s])$")
 CAPTURE_PREFIX = "sagemaker-capture/"
 
 
@@ -83,10 +86,18 @@ class ModelEndpointArgs(ComponentArgs):
                     "<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
                     v.image,
                 )
-            if v.model_data.startswith(("s3://", "/")) or v.model_data.endswith("/"):
+            if v.model_data.startswith("s3://"):
+                if not S3_ARTIFACT.match(v.model_data):
+                    p.add(
+                        f"endpoint.{where}.model_data",
+                        "an s3:// URI must name an object, such as s3://model-registry/ranker/v14/model.tar.gz",
+                        v.model_data,
+                    )
+            elif v.model_data.startswith(("/", "gs://")) or "://" in v.model_data or v.model_data.endswith("/"):
                 p.add(
                     f"endpoint.{where}.model_data",
-                    f"must be a key in the {self.models_zone} zone, such as ranker/v14/model.tar.gz",
+                    f"must be a key in the {self.models_zone} zone, such as ranker/v14/model.tar.gz, or the s3:// "
+                    "URI of an existing artifact",
                     v.model_data,
                 )
             if self.endpoint.mode is EndpointMode.REALTIME and v.instance_type:
@@ -142,8 +153,30 @@ class ModelEndpoint(pulumi.ComponentResource):
                 description=f"SageMaker model {v.name} of endpoint {endpoint_name}",
                 inline={"runtime": self._runtime_policy(v, endpoint_name, args.region, account)},
             )
-            artifact_prefix = posixpath.dirname(v.model_data) + "/" if "/" in v.model_data else ""
-            grants = [lake.grant_read(role, args.models_zone, prefix=artifact_prefix)]
+            external = S3_ARTIFACT.match(v.model_data)
+            if external:
+                # An artifact that already exists (a registry bucket, an earlier lake): read exactly that object.
+                # A bucket in another account must also allow this role in its bucket policy (and its key).
+                grants = [
+                    aws.iam.RolePolicy(
+                        f"{name}-{v.name}-artifact",
+                        role=role.id,
+                        policy=iam.document(
+                            {
+                                "Sid": "ReadArtifact",
+                                "Effect": "Allow",
+                                "Action": "s3:GetObject",
+                                "Resource": f"arn:aws:s3:::{external['bucket']}/{external['key']}",
+                            }
+                        ),
+                        opts=child,
+                    )
+                ]
+                model_url: pulumi.Input[str] = v.model_data
+            else:
+                artifact_prefix = posixpath.dirname(v.model_data) + "/" if "/" in v.model_data else ""
+                grants = [lake.grant_read(role, args.models_zone, prefix=artifact_prefix)]
+                model_url = pulumi.Output.concat(lake.zone_urls[args.models_zone], v.model_data)
             if capture:
                 grants.append(lake.grant_write(role, args.capture_zone, prefix=capture_prefix))
             models[v.name] = aws.sagemaker.Model(
@@ -151,7 +184,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                 execution_role_arn=role.arn,
                 primary_container=aws.sagemaker.ModelPrimaryContainerArgs(
                     image=v.image,
-                    model_data_url=pulumi.Output.concat(lake.zone_urls[args.models_zone], v.model_data),
+                    model_data_url=model_url,
                     mode="SingleModel",
                 ),
                 # The container needs no internet: SageMaker fetches the artifact and the image for it.

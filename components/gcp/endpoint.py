@@ -126,6 +126,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         account = iam.service_account(f"{name}-runtime", args.project, f"Model endpoint {self.endpoint_name}", self)
         self.service_account = account.email
         args.lake.grant_read(f"{name}-models", account.member, zones=[args.models_zone])
+        self._grant_external_models(name, args, account.member)
         self.deployment_resource_pools = {}
         self.latest_revision: pulumi.Output[str] | None = None
         if spec.mode is EndpointMode.SERVERLESS:
@@ -144,7 +145,24 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
 
     def _model_uri(self, args: ModelEndpointArgs, model_data: str) -> pulumi.Output[str]:
+        if model_data.startswith("gs://"):
+            return pulumi.Output.from_input(model_data)
         return pulumi.Output.concat(args.lake.zone_urls[args.models_zone], posixpath.normpath(model_data).lstrip("/"))
+
+    def _grant_external_models(self, name: str, args: ModelEndpointArgs, member: pulumi.Input[str]) -> None:
+        """Read access to buckets outside the lake that hold existing artifacts (the deployer needs
+        storage.buckets.setIamPolicy there, or the bucket's owner grants it instead)."""
+        buckets = sorted(
+            {v.model_data[5:].split("/", 1)[0] for v in args.endpoint.variants if v.model_data.startswith("gs://")}
+        )
+        for i, bucket in enumerate(buckets):
+            gcp.storage.BucketIAMMember(
+                f"{name}-artifacts-{i}",
+                bucket=bucket,
+                role="roles/storage.objectViewer",
+                member=member,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     def _cloud_run(self, name: str, args: ModelEndpointArgs, account: gcp.serviceaccount.Account) -> None:
         spec = args.endpoint

@@ -8,6 +8,8 @@ import pulumi
 from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 
 image = pulumi.Config().require("image")
+# Artifacts come from the training pipeline's registry bucket: they exist before this stack does.
+registry = "s3://ranking-model-registry"
 region = pulumi.Config("aws").require("region")
 tags = {"team": "search-ml", "project": "ranking", "cost-center": "cc-4100"}
 
@@ -26,7 +28,7 @@ endpoint = ModelEndpoint(
                 {
                     "name": "current",
                     "image": image,
-                    "model_data": "ranker/v7/model.tar.gz",
+                    "model_data": f"{registry}/ranker/v7/model.tar.gz",
                     "instance_type": "ml.g5.xlarge",
                     "initial_count": 2,
                     "min_count": 1,
@@ -36,7 +38,7 @@ endpoint = ModelEndpoint(
                 {
                     "name": "candidate",
                     "image": image,
-                    "model_data": "ranker/v8/model.tar.gz",
+                    "model_data": f"{registry}/ranker/v8/model.tar.gz",
                     "instance_type": "ml.g5.xlarge",
                     "initial_count": 1,
                     "max_count": 2,
@@ -46,7 +48,7 @@ endpoint = ModelEndpoint(
             "shadow_variant": {
                 "name": "next",
                 "image": image,
-                "model_data": "ranker/v9/model.tar.gz",
+                "model_data": f"{registry}/ranker/v9/model.tar.gz",
                 "instance_type": "ml.g5.xlarge",
             },
         },

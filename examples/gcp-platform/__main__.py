@@ -93,7 +93,8 @@ detector = ModelEndpoint(
                 {
                     "name": "v3",
                     "image": "europe-west4-docker.pkg.dev/vision-ml-dev-2231/models/detector:3",
-                    "model_data": "detector/v3/",
+                    # Published by the training pipeline: it exists before this stack's (empty) lake does.
+                    "model_data": "gs://vision-ml-model-registry/detector/v3/",
                 }
             ],
         },

@@ -1,6 +1,7 @@
 """A serverless SageMaker endpoint: nothing runs (or is billed) until a request arrives.
 
-The model artifact lives in the lake's models zone; its execution role can read only `churn/v3/`.
+The model artifact comes from the team's model registry bucket (it exists before this stack; the new lake
+is empty on a first deploy); its execution role can read only that object.
 Plan it offline with `mlplatform plan --program examples/serverless-endpoint --stack dev`.
 """
 

@@ -261,6 +261,25 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
                 "model is registered.",
                 "SageMaker downloads ModelDataUrl when the endpoint starts; CreateModel checks it is readable",
             )
+    stack_gcs = {reveal(b.output("name")): b for b in ctx.of_type("gcp:storage/bucket:Bucket")}
+    for svc in ctx.of_type("gcp:cloudrunv2/service:Service"):
+        for container in reveal(svc.input("template.containers")) or []:
+            env = {e.get("name"): e.get("value") for e in container.get("envs") or []}
+            uri = env.get("MODEL_URI")
+            if not isinstance(uri, str) or not uri.startswith("gs://"):
+                continue
+            ctx.count("artifacts-exist")
+            bucket, _ = data_plane.split_url(uri)
+            if bucket in stack_gcs:
+                yield Finding(
+                    "artifacts-exist",
+                    Phase.FIRST_DEPLOY,
+                    svc.urn,
+                    f"Cloud Run service {svc.name} loads its model from {uri}, in bucket {stack_gcs[bucket].name} "
+                    "that this stack creates empty: the revision fails its startup probe and the deploy fails. "
+                    "Point model_data at an existing gs:// URI, or set the endpoint's enabled: false.",
+                    "Cloud Run routes traffic to a revision only once its container passes the startup probe",
+                )
     for endpoint in ctx.of_type("gcp:vertex/aiEndpoint:AiEndpoint"):
         ctx.count("artifacts-exist")
         comp = ctx.plan.component_of(endpoint)

@@ -9,7 +9,8 @@ import pytest
 from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 from components.errors import ConfigError
 from mlplatform import engine
-from tests.conftest import planned
+from mlplatform.preflight import preflight
+from tests.conftest import plan_variant, planned
 
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -36,16 +37,23 @@ def test_serverless_endpoint_scales_to_zero_with_one_variant():
     }
 
 
-def test_model_reads_its_artifact_from_the_lake_with_network_isolation():
+def test_dev_model_reads_its_existing_registry_artifact_with_network_isolation():
     plan = planned("dev")
     model = plan.one("aws:sagemaker/model:Model")
-    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models")
     assert model.input("primaryContainer") == {
         "image": IMAGE,
-        "modelDataUrl": f"s3://{models.output('bucket')}/ranker/v14/model.tar.gz",
+        "modelDataUrl": "s3://recsys-model-registry/ranker/v14/model.tar.gz",
         "mode": "SingleModel",
     }
     assert model.input("enableNetworkIsolation") is True
+    statements = {s["Sid"]: s for s in _role_statements(plan, "mlplatform-endpoint-ranker-current")}
+    assert statements["ReadArtifact"] == {
+        "Sid": "ReadArtifact",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::recsys-model-registry/ranker/v14/model.tar.gz",
+    }
+    assert "ReadModels" not in statements, "no grant on the lake for an artifact outside it"
 
 
 def _role_statements(plan, role_name):
@@ -58,11 +66,29 @@ def _role_statements(plan, role_name):
     ]
 
 
+def lake_model_program(enabled: bool = True):
+    """A lake and an endpoint whose artifact is a key in the lake's models zone."""
+
+    def program():
+        lake = DataLake("lake", DataLakeArgs(region="us-east-1"))
+        endpoint = {
+            "name": "ranker",
+            "enabled": enabled,
+            "variants": [{"name": "current", "image": IMAGE, "model_data": "ranker/v14/model.tar.gz"}],
+        }
+        if enabled:
+            ModelEndpoint("ranker", ModelEndpointArgs(region="us-east-1", lake=lake, endpoint=endpoint))
+
+    return program
+
+
 def test_execution_role_reads_only_its_artifact_prefix_and_pulls_only_its_image():
-    plan = planned("dev")
-    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("arn")
-    statements = {s["Sid"]: s for s in _role_statements(plan, "mlplatform-endpoint-ranker-current")}
-    assert statements["ReadModels"]["Resource"] == f"{models}/ranker/v14/*"
+    plan = engine.run(lake_model_program())
+    models = plan.one("aws:s3/bucket:Bucket", "lake-models")
+    model = plan.one("aws:sagemaker/model:Model")
+    assert model.input("primaryContainer.modelDataUrl") == f"s3://{models.output('bucket')}/ranker/v14/model.tar.gz"
+    statements = {s["Sid"]: s for s in _role_statements(plan, "ranker-current")}
+    assert statements["ReadModels"]["Resource"] == f"{models.output('arn')}/ranker/v14/*"
     assert statements["ListModels"]["Condition"] == {"StringLike": {"s3:prefix": ["ranker/v14/", "ranker/v14/*"]}}
     assert "WriteModels" not in statements
     assert statements["UseLakeKeyForModels"]["Action"] == ["kms:Decrypt"]
@@ -70,8 +96,28 @@ def test_execution_role_reads_only_its_artifact_prefix_and_pulls_only_its_image(
     assert statements["EndpointLogs"]["Resource"][0] == (
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/ranker-dev"
     )
-    trust = json.loads(plan.one("aws:iam/role:Role", "mlplatform-endpoint-ranker-current").input("assumeRolePolicy"))
+    trust = json.loads(plan.one("aws:iam/role:Role", "ranker-current").input("assumeRolePolicy"))
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+
+
+def test_preflight_reports_a_model_in_the_new_lake_as_missing_on_first_deploy():
+    # GIVEN an endpoint whose artifact is a key in a lake the same program creates (empty)
+    findings = preflight(engine.run(lake_model_program())).findings
+    # THEN preflight says CreateModel would fail; an s3:// registry artifact passes (the dev stack)
+    assert [f.rule for f in findings] == ["artifacts-exist"]
+    assert "nothing uploads the artifact" in findings[0].message
+    assert not [f for f in preflight(planned("dev")).findings if f.rule == "artifacts-exist"]
+
+
+def test_disabled_endpoint_creates_nothing_until_its_first_model_exists():
+    # GIVEN the dev stack with its endpoint disabled (no model trained yet)
+    def disable(doc):
+        doc["endpoints"][0]["enabled"] = False
+
+    plan = plan_variant("dev", disable)
+    # THEN no model, configuration, endpoint or alarm is planned, and no invoke URL is exported
+    assert not [r for r in plan.resources if r.type.startswith("aws:sagemaker/")]
+    assert plan.outputs["endpoint_invoke_urls"] == {}
 
 
 def test_realtime_ab_split_with_capture_and_autoscaling():
@@ -158,10 +204,10 @@ def test_shadow_variant_is_registered_as_shadow():
             "pulls from Amazon ECR",
         ),
         (
-            {"name": "x", "variants": [{"name": "v", "image": IMAGE, "model_data": "s3://b/m.tar.gz"}]},
+            {"name": "x", "variants": [{"name": "v", "image": IMAGE, "model_data": "s3://models/ranker/"}]},
             {},
             "args.endpoint.variants[0].model_data",
-            "must be a key in the models zone",
+            "an s3:// URI must name an object",
         ),
         (
             {"name": "x", "mode": "realtime", "variants": [{**REALTIME, "instance_type": "ml.p5.48xlarge"}]},

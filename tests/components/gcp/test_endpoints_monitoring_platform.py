@@ -34,7 +34,8 @@ def test_cloud_run_endpoint_scales_to_zero_and_requires_iam():
     container = t["containers"][0]
     assert container["resources"]["limits"] == {"cpu": "1", "memory": "2048Mi"}
     assert container["resources"]["cpuIdle"] is True
-    assert {e["name"]: e["value"] for e in container["envs"]}["MODEL_URI"].endswith("/ranker/v14")
+    # an existing registry artifact: the lake is empty on a first deploy
+    assert {e["name"]: e["value"] for e in container["envs"]}["MODEL_URI"] == "gs://recsys-model-registry/ranker/v14/"
     # Cloud Run names the revision: a fixed name would collide (409) on the next template change.
     assert "revision" not in t
     assert svc.input("traffics") == [
@@ -49,7 +50,13 @@ def test_cloud_run_endpoint_scales_to_zero_and_requires_iam():
         for g in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember")
         if g.input("member") == account.output("member")
     ]
-    assert sorted(g.input("role") for g in reads) == ["roles/storage.legacyBucketReader", "roles/storage.objectViewer"]
+    assert sorted(g.input("role") for g in reads) == [
+        "roles/storage.legacyBucketReader",
+        "roles/storage.objectViewer",
+        "roles/storage.objectViewer",
+    ]
+    registry = plan.one("gcp:storage/bucketIAMMember:BucketIAMMember", "mlplatform-endpoint-ranker-artifacts-0")
+    assert registry.input("bucket") == "recsys-model-registry"
 
 
 def test_raises_when_an_earlier_cloud_run_variant_names_no_revision():
