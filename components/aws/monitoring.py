@@ -9,7 +9,8 @@
   100% and forecast 100% (configurable), and a Cost Anomaly Detection monitor for the stack's tag with an
   immediate subscription to the topic;
 - on the cluster: Container Insights (optional, the EKS add-on, through Pod Identity), and Prometheus with the
-  DCGM exporter and GPU alert rules (:class:`components.k8s.ClusterObservability`).
+  DCGM exporter and GPU alert rules (:class:`components.k8s.ClusterObservability`), whose Alertmanager
+  publishes to the alert topic (SNS receiver, SigV4 with a Pod Identity role allowed only that topic and key).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from . import iam
 STACK_TAG = "mlplatform-stack"
 CLOUDWATCH_AGENT_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 # Services that publish to the alert topic, and so must be able to use its key.
+ALERTMANAGER_SA = "alertmanager"
+OBSERVABILITY_NAMESPACE = ObservabilityArgs.model_fields["namespace"].default
 PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")
 
 
@@ -223,6 +226,7 @@ class Monitoring(pulumi.ComponentResource):
                 )
             if m.prometheus:
                 prod = args.environment is Environment.PROD
+                identity = self._alertmanager_identity(name, args, topic, account)
                 ClusterObservability(
                     f"{name}-cluster",
                     ObservabilityArgs(
@@ -230,8 +234,20 @@ class Monitoring(pulumi.ComponentResource):
                         production=prod,
                         storage_class=cluster.storage_class,
                         karpenter=cluster.karpenter,
+                        # GPU-idle and spot alerts reach the same topic (and subscribers) as the CloudWatch alarms.
+                        alert_receiver={
+                            "sns_configs": [
+                                {
+                                    "topic_arn": topic.arn,
+                                    "sigv4": {"region": args.region},
+                                    "subject": "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}",
+                                    "send_resolved": True,
+                                }
+                            ]
+                        },
+                        alertmanager_service_account=ALERTMANAGER_SA,
                     ),
-                    opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider),
+                    opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[identity]),
                 )
 
         # --- the dashboard: rendered from what exists ---
@@ -261,6 +277,41 @@ class Monitoring(pulumi.ComponentResource):
             }
         )
 
+    def _alertmanager_identity(
+        self, name: str, args: MonitoringArgs, topic: aws.sns.Topic, account: str
+    ) -> aws.eks.PodIdentityAssociation:
+        """Alertmanager publishes to the alert topic (and encrypts with its key) through EKS Pod Identity."""
+        assert args.cluster is not None
+        role = iam.role(
+            f"{name}-alertmanager",
+            iam.pod_identity_trust(),
+            parent=self,
+            tags=args.tags,
+            description="Alertmanager: publish cluster alerts to the stack's alert topic",
+            inline={
+                "publish": iam.document(
+                    {"Sid": "PublishAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic.arn},
+                    {
+                        # SNS encrypts with the topic's key on the publisher's behalf.
+                        "Sid": "UseTopicKey",
+                        "Effect": "Allow",
+                        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                        "Resource": self._alert_key.arn,
+                        "Condition": {"StringEquals": {"kms:ViaService": f"sns.{args.region}.amazonaws.com"}},
+                    },
+                )
+            },
+        )
+        return aws.eks.PodIdentityAssociation(
+            f"{name}-alertmanager",
+            cluster_name=args.cluster.cluster_name,
+            namespace=OBSERVABILITY_NAMESPACE,
+            service_account=ALERTMANAGER_SA,
+            role_arn=role.arn,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def _alert_topic(self, name: str, args: MonitoringArgs, account: str) -> aws.sns.Topic:
         child = pulumi.ResourceOptions(parent=self)
         key = aws.kms.Key(
@@ -288,6 +339,7 @@ class Monitoring(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        self._alert_key = key
         topic = aws.sns.Topic(f"{name}-alerts", kms_master_key_id=key.id, tags=args.tags, opts=child)
         aws.sns.TopicPolicy(
             f"{name}-alerts",

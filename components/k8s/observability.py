@@ -32,6 +32,13 @@ class ObservabilityArgs(ComponentArgs):
     """How long GPUs may sit below 10% utilisation before GPUIdle fires. Default: 30."""
     karpenter: bool = True
     """Scrape Karpenter and alert on frequent spot interruptions. Default: true."""
+    alert_receiver: dict[str, Any] | None = None
+    """The Alertmanager receiver every alert is routed to (without ``name``), e.g. ``{"sns_configs": [...]}``
+    for the stack's SNS topic; values may be Pulumi outputs. Default: none (Alertmanager's null receiver:
+    alerts are evaluated but nobody is told)."""
+    alertmanager_service_account: DnsLabel = "alertmanager"
+    """Service account of Alertmanager, for a cloud identity that may publish (EKS Pod Identity). Default:
+    alertmanager."""
     dcgm_exporter: bool = True
     """Run the DCGM exporter and the GPU rules that read it. GKE nodes report GPU duty cycle to Cloud
     Monitoring instead (alerted on there), so GKE turns this off. Default: true."""
@@ -88,6 +95,27 @@ def alert_rules(args: ObservabilityArgs) -> list[dict[str, Any]]:
     return groups
 
 
+RECEIVER = "platform"
+
+
+def alertmanager_config(receiver: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Route every alert to the platform receiver, except the chart's always-firing Watchdog (a dead man's
+    switch meant for an external heartbeat, which would page every few minutes)."""
+    if receiver is None:
+        return None
+    return {
+        "route": {
+            "receiver": RECEIVER,
+            "group_by": ["alertname", "namespace"],
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+            "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
+        },
+        "receivers": [{"name": "null"}, {"name": RECEIVER, **receiver}],
+    }
+
+
 def prometheus_values(args: ObservabilityArgs) -> dict[str, Any]:
     on_system = {"nodeSelector": {NODE_ROLE_LABEL: SYSTEM_ROLE}}
     resources = (
@@ -116,7 +144,11 @@ def prometheus_values(args: ObservabilityArgs) -> dict[str, Any]:
         }
     return {
         "prometheus": {"prometheusSpec": spec},
-        "alertmanager": {"alertmanagerSpec": {"replicas": 2 if args.production else 1, **on_system}},
+        "alertmanager": {
+            "alertmanagerSpec": {"replicas": 2 if args.production else 1, **on_system},
+            "serviceAccount": {"create": True, "name": args.alertmanager_service_account},
+            **({"config": alertmanager_config(args.alert_receiver)} if args.alert_receiver is not None else {}),
+        },
         "prometheusOperator": on_system,
         "kube-state-metrics": on_system,
         "grafana": {"enabled": args.production, **on_system},

@@ -6,6 +6,7 @@ Each rule reads the Plan as a first deploy (and, for names, a later update) woul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -343,33 +344,115 @@ def names_survive(ctx: Context) -> Iterator[Finding]:
 # --- alerts reach someone ---------------------------------------------------------------------------------
 
 
+_MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$')
+
+
+def _route_matches(route: dict[str, Any], labels: dict[str, str]) -> bool:
+    for m in route.get("matchers") or []:
+        parsed = _MATCHER.match(m)
+        if not parsed:
+            return False
+        key, op, value = parsed.groups()
+        actual = labels.get(key, "")
+        ok = {
+            "=": actual == value,
+            "!=": actual != value,
+            "=~": re.fullmatch(value, actual) is not None,
+            "!~": re.fullmatch(value, actual) is None,
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+def route_alert(route: dict[str, Any], labels: dict[str, str]) -> str | None:
+    """The receiver Alertmanager picks for an alert: the first matching child route, depth first, else the
+    route's own receiver (continue: false, the default)."""
+    for child in route.get("routes") or []:
+        if _route_matches(child, labels):
+            return route_alert({"receiver": route.get("receiver"), **child}, labels)
+    return route.get("receiver")
+
+
+def _alertmanager_can_publish(ctx: Context, release: PlanResource, topic_arn: str) -> str | None:
+    """None when the Alertmanager's identity may publish to ``topic_arn`` (and use its key); else why not."""
+    from .aws_iam import Request, evaluate
+
+    namespace = str(reveal(release.input("namespace")))
+    sa = str(reveal(release.input("values.alertmanager.serviceAccount.name")) or "")
+    assoc = [
+        a
+        for a in ctx.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if reveal(a.input("namespace")) == namespace and reveal(a.input("serviceAccount")) == sa
+    ]
+    if not assoc:
+        return f"no Pod Identity association gives service account {namespace}/{sa} an AWS role"
+    role_arn = str(reveal(assoc[0].input("roleArn")))
+    acct = data_plane.AwsAccount(ctx)
+    identity = acct.identity_policies(role_arn) or []
+    topic = next((t for t in ctx.of_type("aws:sns/topic:Topic") if reveal(t.output("arn")) == topic_arn), None)
+    calls = [Request("sns:Publish", topic_arn, {"aws:SecureTransport": True})]
+    key_id = reveal(topic.input("kmsMasterKeyId")) if topic is not None else None
+    key = next(
+        (k for k in ctx.of_type("aws:kms/key:Key") if key_id in (reveal(k.output("keyId")), reveal(k.output("arn")))),
+        None,
+    )
+    if key is not None:
+        via = {"kms:ViaService": f"sns.{acct.region}.amazonaws.com", "aws:SecureTransport": True}
+        calls.append(Request("kms:GenerateDataKey", str(reveal(key.output("arn"))), via))
+    for call in calls:
+        decision = evaluate(call, identity, principal=role_arn)
+        if not decision.allowed:
+            return f"its role is refused {call.action} on {call.resource}: {decision.reason}"
+    return None
+
+
 @rule(
     "alerts-routed",
-    "Checks whether Prometheus alert rules reach a receiver that notifies someone (not Alertmanager's default "
-    "null receiver).",
+    "Checks whether every Prometheus alert the stack defines is routed by Alertmanager to a receiver that "
+    "notifies someone, and whether Alertmanager's identity may publish there.",
 )
 def alerts_routed(ctx: Context) -> Iterator[Finding]:
-    rules_ = ctx.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
-    if not rules_:
+    alerts = [
+        {"alertname": r.get("alert", ""), **(r.get("labels") or {})}
+        for pr in ctx.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+        for g in reveal(pr.input("spec.groups")) or []
+        for r in g.get("rules") or []
+        if r.get("alert")
+    ]
+    if not alerts:
         return
     for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
         if _chart_name(rel) != "kube-prometheus-stack":
             continue
-        ctx.count("alerts-routed")
         config = reveal(rel.input("values.alertmanager.config")) or {}
-        route = (config.get("route") or {}).get("receiver")
+        route = config.get("route") or {"receiver": "null"}
         receivers = {r.get("name"): r for r in config.get("receivers") or []}
-        target = receivers.get(route) or {}
-        notifies = any(k.endswith("_configs") and target.get(k) for k in target)
-        if not notifies:
-            yield Finding(
-                "alerts-routed",
-                Phase.FIRST_DEPLOY,
-                rel.urn,
-                f"{len(rules_)} PrometheusRule(s) fire into Alertmanager, whose route ends at receiver "
-                f"{route or 'null'!r} with no notification config: nobody is told.",
-                "kube-prometheus-stack's default Alertmanager config routes everything to the 'null' receiver",
-            )
+        for alert in alerts:
+            ctx.count("alerts-routed")
+            name = route_alert(route, alert)
+            target = receivers.get(name) or {}
+            if not any(k.endswith("_configs") and target.get(k) for k in target):
+                yield Finding(
+                    "alerts-routed",
+                    Phase.FIRST_DEPLOY,
+                    rel.urn,
+                    f"alert {alert['alertname']} is routed to receiver {name or 'null'!r}, which has no notification "
+                    "config: nobody is told.",
+                    "kube-prometheus-stack's default Alertmanager config routes everything to the 'null' receiver",
+                )
+                continue
+            for sns in target.get("sns_configs") or []:
+                why = _alertmanager_can_publish(ctx, rel, str(sns.get("topic_arn")))
+                if why:
+                    yield Finding(
+                        "alerts-routed",
+                        Phase.FIRST_DEPLOY,
+                        rel.urn,
+                        f"alert {alert['alertname']} goes to SNS topic {sns.get('topic_arn')}, but Alertmanager "
+                        f"cannot publish: {why}.",
+                        "Alertmanager's SNS receiver signs with the pod's AWS credentials (SigV4)",
+                    )
 
 
 # --- GKE RBAC for groups ----------------------------------------------------------------------------------

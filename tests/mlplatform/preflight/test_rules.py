@@ -1,0 +1,194 @@
+"""Each preflight rule both ways: the shipped stacks pass, and the defect it exists for is found.
+
+The failing side edits a copy of a shipped stack's Plan back into the shape of the defect (the component
+code no longer produces it), so each rule is shown to catch exactly what a real deploy refuses.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from mlplatform.plan import Plan, PlanResource
+from mlplatform.preflight import preflight
+from tests.conftest import STACKS, plan_variant, planned
+
+
+def edited(stack: str) -> Plan:
+    plan = copy.deepcopy(planned(stack))
+    return Plan(plan.project, plan.stack, plan.resources, plan.outputs, plan.diagnostics, plan.config)
+
+
+def rules_found(plan: Plan) -> list[str]:
+    return sorted({f.rule for f in preflight(plan).findings})
+
+
+def only(plan: Plan, type_: str, name: str) -> PlanResource:
+    return plan.one(type_, name)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_shipped_stacks_pass_preflight(stack):
+    report = preflight(planned(stack))
+    assert report.ok, [f.message for f in report.findings]
+    assert sum(report.checked.values()) > 20, "the rules examined the stack"
+
+
+# --- workload-grants ----------------------------------------------------------------------------------------
+
+
+def test_workload_grants_finds_head_bucket_refused_by_a_prefix_only_listing_grant():
+    # GIVEN the feature server's grant as it was: listing only with an s3:prefix condition
+    plan = edited("dev")
+    grant = only(plan, "aws:iam/rolePolicy:RolePolicy", "mlplatform-lake-features-read-mlplatform-features-server")
+    policy = json.loads(grant.inputs["policy"])
+    policy["Statement"] = [s for s in policy["Statement"] if not s["Sid"].startswith("Head")]
+    grant.inputs["policy"] = json.dumps(policy)
+    # THEN preflight names the feature server, the call and the reason
+    findings = [f for f in preflight(plan).findings if f.rule == "workload-grants"]
+    assert len(findings) == 1
+    assert "Feast feature server" in findings[0].message and "(HeadBucket)" in findings[0].message
+    assert "s3:prefix" in findings[0].reference
+
+
+def test_workload_grants_pass_with_the_prefix_layout_lake():
+    # GIVEN one bucket with a prefix per zone: every Feast and MLflow grant is prefix-scoped
+    plan = plan_variant("dev", lambda doc: doc.setdefault("data_lake", {}).update(layout="prefixes"))
+    assert "workload-grants" not in rules_found(plan)
+
+
+def test_workload_grants_finds_feast_lacking_get_bucket_on_gcs():
+    plan = edited("gcp-dev")
+    plan.resources = [
+        r for r in plan.resources if not (r.type.endswith("BucketIAMMember") and r.name.endswith("-bucket-reader"))
+    ]
+    plan = Plan(plan.project, plan.stack, plan.resources, plan.outputs, plan.diagnostics, plan.config)
+    messages = [f.message for f in preflight(plan).findings if f.rule == "workload-grants"]
+    assert any("storage.buckets.get" in m and "get_bucket" in m for m in messages)
+
+
+# --- api-reachable ----------------------------------------------------------------------------------------
+
+
+def test_api_reachable_finds_a_private_endpoint_behind_a_deployer_outside_the_vpc():
+    plan = edited("prod")
+    only(plan, "aws:eks/cluster:Cluster", "mlplatform-cluster").inputs["vpcConfig"]["endpointPublicAccess"] = False
+    findings = [f for f in preflight(plan).findings if f.rule == "api-reachable"]
+    assert len(findings) == 1 and "Kubernetes objects are created through cluster" in findings[0].message
+
+
+# --- crds-before-custom-resources -------------------------------------------------------------------------
+
+
+def test_crds_rule_finds_a_node_pool_not_ordered_after_karpenter():
+    plan = edited("dev")
+    for r in plan.by_type("kubernetes:karpenter.sh/v1:NodePool")[:1]:
+        r.dependencies = []
+        r.property_dependencies = {}
+    findings = [f for f in preflight(plan).findings if f.rule == "crds-before-custom-resources"]
+    assert len(findings) == 1 and "karpenter.sh CRDs" in findings[0].message
+
+
+# --- nodes-before-workloads -------------------------------------------------------------------------------
+
+
+def test_nodes_rule_finds_a_gke_provider_usable_before_the_system_pool():
+    plan = edited("gcp-dev")
+    provider = only(plan, "pulumi:providers:kubernetes", "mlplatform-cluster-k8s")
+    system = only(plan, "gcp:container/nodePool:NodePool", "mlplatform-cluster-system")
+    provider.dependencies = [d for d in provider.dependencies if d != system.urn]
+    assert "nodes-before-workloads" in rules_found(plan)
+
+
+def test_nodes_rule_finds_container_insights_racing_the_system_nodes():
+    plan = edited("prod")
+    addon = only(plan, "aws:eks/addon:Addon", "mlplatform-monitoring-container-insights")
+    addon.dependencies = []
+    findings = [f for f in preflight(plan).findings if f.rule == "nodes-before-workloads"]
+    assert [f.resource_name for f in findings] == ["mlplatform-monitoring-container-insights"]
+
+
+# --- grants-before-use ------------------------------------------------------------------------------------
+
+
+def test_grants_rule_finds_cmek_buckets_created_before_the_agent_grant():
+    plan = edited("gcp-dev")
+    bucket = only(plan, "gcp:storage/bucket:Bucket", "mlplatform-lake-raw")
+    bucket.dependencies = [d for d in bucket.dependencies if "cryptoKeyIAMMember" not in d]
+    findings = [f for f in preflight(plan).findings if f.rule == "grants-before-use"]
+    assert [f.resource_name for f in findings] == ["mlplatform-lake-raw"]
+    assert "Cloud Storage service agent" in findings[0].message
+
+
+# --- names-survive-updates --------------------------------------------------------------------------------
+
+
+def test_names_rule_finds_a_fixed_cloud_run_revision_name():
+    plan = edited("gcp-dev")
+    only(plan, "gcp:cloudrunv2/service:Service", "mlplatform-endpoint-ranker").inputs["template"]["revision"] = "r-1"
+    findings = [f for f in preflight(plan).findings if f.rule == "names-survive-updates"]
+    assert len(findings) == 1 and "409" in findings[0].message and str(findings[0].phase) == "update"
+
+
+def test_names_rule_finds_a_named_immutable_sagemaker_model():
+    plan = edited("dev")
+    only(plan, "aws:sagemaker/model:Model", "mlplatform-endpoint-ranker-current").inputs["name"] = "ranker"
+    assert "names-survive-updates" in rules_found(plan)
+
+
+# --- alerts-routed ----------------------------------------------------------------------------------------
+
+
+def test_alerts_rule_finds_alerts_going_to_the_null_receiver():
+    plan = edited("dev")
+    release = only(plan, "kubernetes:helm.sh/v3:Release", "mlplatform-monitoring-cluster-prometheus")
+    del release.inputs["values"]["alertmanager"]["config"]
+    messages = [f.message for f in preflight(plan).findings if f.rule == "alerts-routed"]
+    assert messages and all("nobody is told" in m for m in messages)
+    assert any("GPUIdle" in m for m in messages)
+
+
+def test_alerts_rule_finds_an_alertmanager_that_may_not_publish():
+    plan = edited("dev")
+    plan.resources = [
+        r for r in plan.resources if not (r.type == "aws:iam/rolePolicy:RolePolicy" and "alertmanager" in r.name)
+    ]
+    plan = Plan(plan.project, plan.stack, plan.resources, plan.outputs, plan.diagnostics, plan.config)
+    messages = [f.message for f in preflight(plan).findings if f.rule == "alerts-routed"]
+    assert messages and "refused sns:Publish" in messages[0]
+
+
+# --- gke-group-rbac ---------------------------------------------------------------------------------------
+
+
+def test_group_rbac_rule_finds_group_bindings_without_google_groups_for_rbac():
+    plan = edited("gcp-dev")
+    del only(plan, "gcp:container/cluster:Cluster", "mlplatform-cluster").inputs["authenticatorGroupsConfig"]
+    findings = [f for f in preflight(plan).findings if f.rule == "gke-group-rbac"]
+    assert len(findings) == 1 and "ml-platform-admins@example.com" in findings[0].message
+
+
+# --- workloads-schedulable --------------------------------------------------------------------------------
+
+
+def test_schedulable_rule_finds_a_pod_larger_than_a_system_node_and_an_unknown_selector():
+    plan = edited("dev")
+    mlflow = only(plan, "kubernetes:apps/v1:Deployment", "mlplatform-mlflow-server")
+    mlflow.inputs["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] = "32Gi"
+    mlflow.inputs["spec"]["template"]["spec"]["nodeSelector"] = {"mlplatform.io/node-role": "system"}
+    findings = [f.message for f in preflight(plan).findings if f.rule == "workloads-schedulable"]
+    assert any("never schedules" in m for m in findings)
+    mlflow.inputs["spec"]["template"]["spec"]["nodeSelector"] = {"node.example.com/pool": "nowhere"}
+    findings = [f.message for f in preflight(plan).findings if f.rule == "workloads-schedulable"]
+    assert any("which no node group" in m for m in findings)
+
+
+def test_schedulable_rule_finds_more_requests_than_the_system_nodes_offer():
+    plan = edited("dev")
+    group = next(g for g in plan.by_type("aws:eks/nodeGroup:NodeGroup") if g.name == "mlplatform-cluster-system")
+    group.inputs["scalingConfig"]["minSize"] = 1
+    group.inputs["instanceTypes"] = ["t3.medium"]
+    findings = [f.message for f in preflight(plan).findings if f.rule == "workloads-schedulable"]
+    assert any("after kubelet reservations" in m for m in findings)
