@@ -83,3 +83,36 @@ def test_program_failure_exits_1(tmp_path):
     result = invoke("plan", "--stack", "dev", "--program", str(tmp_path))
     assert result.exit_code == 1
     assert "the program failed: RuntimeError: kaput" in result.stderr
+
+
+def test_preflight_passes_a_shipped_stack_and_prints_the_verdict():
+    result = invoke("preflight", "--stack", "prod", "--program", str(ROOT))
+    assert result.exit_code == 0, result.output
+    assert "Preflight passed: 0 finding(s)" in result.output
+
+
+def test_preflight_exits_1_and_names_resource_rule_and_behaviour_on_a_finding(tmp_path):
+    # GIVEN a program whose SageMaker model reads an artifact from the lake it creates (empty on a first deploy)
+    (tmp_path / "Pulumi.yaml").write_text("name: firstdeploy\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text(
+        "from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs\n"
+        "lake = DataLake('lake', DataLakeArgs(region='us-east-1'))\n"
+        "ModelEndpoint('m', ModelEndpointArgs(region='us-east-1', lake=lake, endpoint={'name': 'm', 'variants': [\n"
+        "    {'name': 'v', 'image': '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cpu-py312',\n"
+        "     'model_data': 'm/v1/model.tar.gz'}]}))\n"
+    )
+    result = invoke("preflight", "--stack", "dev", "--program", str(tmp_path), "--format", "json")
+    # THEN exit 1, with the finding as JSON
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert [(f["rule"], f["resource"], f["phase"]) for f in doc["findings"]] == [
+        ("artifacts-exist", "m-v", "first-deploy")
+    ]
+    assert "SageMaker" in doc["findings"][0]["reference"]
+
+
+def test_plan_with_preflight_runs_all_three_checks():
+    result = invoke("plan", "--stack", "dev", "--program", str(ROOT), "--cost", "--check", "--preflight")
+    assert result.exit_code == 0, result.output
+    assert "Policy check passed" in result.output and "Preflight passed" in result.output
