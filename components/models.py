@@ -29,6 +29,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _IAM_PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 _GCP_MEMBER = re.compile(r"^(user|group|serviceAccount|domain):[^\s:]+$")
 _KMS_KEY = re.compile(r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
+_ACM_CERT = re.compile(r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _DURATION = re.compile(r"^\d+(s|m|h)$")
 
 
@@ -117,6 +118,12 @@ def _kms_key(v: str) -> str:
     return v
 
 
+def _acm_certificate(v: str) -> str:
+    if not _ACM_CERT.match(v):
+        raise spec_error(None, "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)", v)
+    return v
+
+
 def _duration(v: str) -> str:
     if not _DURATION.match(v):
         raise spec_error(None, "must be a duration such as 30s, 5m or 1h", v)
@@ -147,6 +154,7 @@ Email = Annotated[str, AfterValidator(_email)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 IamPrincipalArn = Annotated[str, AfterValidator(_iam_principal)]
 KmsKeyArn = Annotated[str, AfterValidator(_kms_key)]
+AcmCertificateArn = Annotated[str, AfterValidator(_acm_certificate)]
 Duration = Annotated[str, AfterValidator(_duration)]
 
 

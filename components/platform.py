@@ -13,6 +13,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .aws import (
+    AwsLoadBalancerController,
+    AwsLoadBalancerControllerArgs,
     ClusterNetwork,
     DataLake,
     DataLakeArgs,
@@ -151,6 +153,18 @@ class MlPlatform(pulumi.ComponentResource):
             online_tables = list(feature_store.online_tables)
             self.outputs.update(feature_store_yaml=feature_store.feature_store_yaml)
         if spec.mlflow.enabled:
+            controller = None
+            if spec.mlflow.ingress_host and spec.mlflow.ingress_class in (None, "alb"):
+                controller = AwsLoadBalancerController(
+                    f"{name}-alb-controller",
+                    AwsLoadBalancerControllerArgs(
+                        cluster_name=self.cluster.cluster_name,
+                        vpc_id=self.network.vpc_id,
+                        region=spec.region,
+                        tags=self.tags,
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
+                )
             self.mlflow = MlflowTracking(
                 f"{name}-mlflow",
                 MlflowTrackingArgs(
@@ -161,10 +175,13 @@ class MlPlatform(pulumi.ComponentResource):
                     network=PrivateNetwork(vpc_id=self.network.vpc_id, subnet_ids=self.network.private_subnet_ids),
                     mlflow=spec.mlflow,
                     artifacts_zone=zones["models"],
+                    ingress_controller=controller,
                     tags=self.tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
             )
+            if self.mlflow.ingress_address is not None:
+                self.outputs.update(mlflow_ingress_address=self.mlflow.ingress_address)
             self.outputs.update(
                 mlflow_tracking_uri=self.mlflow.tracking_uri,
                 mlflow_artifact_location=self.mlflow.artifact_location,

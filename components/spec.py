@@ -31,6 +31,7 @@ from .catalog import Cloud, load_catalog
 from .errors import ConfigError, Problem, Problems, spec_error, validate
 from .models import (
     GCP_LABEL,
+    AcmCertificateArn,
     Cidr,
     DnsLabel,
     Duration,
@@ -128,6 +129,11 @@ class OnlineStore(StrEnum):
     DYNAMODB = "dynamodb"
     REDIS = "redis"
     FIRESTORE = "firestore"
+
+
+class IngressScheme(StrEnum):
+    INTERNAL = "internal"
+    INTERNET_FACING = "internet-facing"
 
 
 class EndpointMode(StrEnum):
@@ -535,9 +541,17 @@ class MlflowSpec(StrictModel):
     replicas: int | None = Field(default=None, ge=1, le=10)
     """Server replicas. Default: 2 in prod, else 1."""
     ingress_host: Hostname | None = None
-    """Hostname for an Ingress. Default: no Ingress (cluster-internal service only)."""
+    """Hostname for an Ingress (you point its DNS record at the load balancer, output
+    ``mlflow_ingress_address``). On AWS the platform installs the AWS Load Balancer Controller for it.
+    Default: no Ingress (cluster-internal service only)."""
     ingress_class: DnsLabel | None = None
-    """IngressClass for that Ingress (e.g. alb, nginx). Default: the cluster's default class."""
+    """IngressClass for that Ingress: alb (AWS, installed by the platform) or a class whose controller you run
+    (e.g. nginx). Default: alb on AWS, GKE's built-in class on GCP."""
+    ingress_scheme: IngressScheme = IngressScheme.INTERNAL
+    """internal (reachable from the VPC and what peers with it) or internet-facing. Default: internal."""
+    certificate_arn: AcmCertificateArn | None = None
+    """ACM certificate for ingress_host (AWS, alb): the load balancer listens on HTTPS only and tracking_uri
+    is https://. Required in prod with an Ingress. Default: none (HTTP; tracking_uri is http://)."""
     database: DatabaseSpec = DatabaseSpec()
     """Backend database. Default: see DatabaseSpec."""
 
@@ -865,6 +879,7 @@ class PlatformSpec(StrictModel):
         p = Problems()
         self._check_cloud(p)
         self._check_endpoint(p)
+        self._check_mlflow_ingress(p)
         dup = duplicates([e.name for e in self.endpoints])
         if dup:
             p.add(
@@ -875,6 +890,41 @@ class PlatformSpec(StrictModel):
         p.raise_if_any()
         self._apply_defaults()
         return self
+
+    def _check_mlflow_ingress(self, p: Problems) -> None:
+        m = self.mlflow
+        if m.ingress_host is None:
+            for key in ("certificate_arn",):
+                if getattr(m, key) is not None:
+                    p.add(f"mlflow.{key}", "only valid with mlflow.ingress_host", getattr(m, key))
+            return
+        if self.cloud is Cloud.GCP:
+            if m.certificate_arn is not None:
+                p.add("mlflow.certificate_arn", "an ACM certificate is not valid on gcp", m.certificate_arn)
+            if m.ingress_scheme is IngressScheme.INTERNAL and m.ingress_class is None:
+                p.add(
+                    "mlflow.ingress_scheme",
+                    "GKE's built-in Ingress is internet-facing; an internal one needs gce-internal and a proxy-only "
+                    "subnet, which the platform does not create: use internet-facing, or an ingress_class you run",
+                    str(m.ingress_scheme),
+                )
+            return
+        alb = m.ingress_class in (None, "alb")
+        if not alb and m.certificate_arn is not None:
+            p.add(
+                "mlflow.certificate_arn",
+                "only used with ingress_class alb; TLS is your controller's",
+                m.certificate_arn,
+            )
+        if alb and self.is_prod and m.certificate_arn is None:
+            p.add(
+                "mlflow.certificate_arn",
+                "required in prod with an Ingress: MLflow's basic-auth credentials must not cross the network in "
+                "clear text",
+                None,
+            )
+        if alb and m.certificate_arn and m.certificate_arn.split(":")[3] != self.region:
+            p.add("mlflow.certificate_arn", f"must be in the stack's region ({self.region})", m.certificate_arn)
 
     def _check_endpoint(self, p: Problems) -> None:
         for key, message in endpoint_access_problems(self.cluster, self.is_prod):

@@ -60,6 +60,9 @@ class MlflowTrackingArgs(ComponentArgs):
     """Server and database settings (the stack spec's ``mlflow`` section). Default: see MlflowSpec."""
     artifacts_zone: str = "models"
     """Lake zone for artifacts (under ``mlflow/``). Default: models."""
+    ingress_controller: Any = None
+    """The controller serving the Ingress (an :class:`AwsLoadBalancerController`); the Ingress waits for it.
+    Required with mlflow.ingress_host and the alb class."""
     tags: dict[str, str] = {}
     """Tags on every AWS resource. Default: none."""
 
@@ -80,11 +83,40 @@ class MlflowTrackingArgs(ComponentArgs):
                 "larger in prod",
                 cls,
             )
+        if self.mlflow.ingress_host and self.mlflow.ingress_class in (None, "alb") and self.ingress_controller is None:
+            p.add(
+                "ingress_controller",
+                "required with mlflow.ingress_host and the alb class: nothing else turns the Ingress into a load "
+                "balancer (AwsLoadBalancerController)",
+                None,
+            )
         retention = db.backup_retention_days if db.backup_retention_days is not None else (7 if prod else 1)
         if prod and retention < 7:
             p.add("mlflow.database.backup_retention_days", "must be >= 7 in prod", retention)
         p.raise_if_any()
         return self
+
+
+def alb_annotations(spec: MlflowSpec, tags: dict[str, str]) -> dict[str, str]:
+    """What the AWS Load Balancer Controller needs to serve the tracking server: scheme, pod targets, the
+    health endpoint MLflow answers without auth, and HTTPS only when a certificate is given."""
+    annotations = {
+        "alb.ingress.kubernetes.io/scheme": str(spec.ingress_scheme),
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/healthcheck-path": "/health",
+        "alb.ingress.kubernetes.io/tags": ",".join(f"{k}={v}" for k, v in sorted(tags.items())),
+    }
+    if spec.certificate_arn:
+        annotations.update(
+            {
+                "alb.ingress.kubernetes.io/certificate-arn": spec.certificate_arn,
+                "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            }
+        )
+    else:
+        annotations["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP": 80}]'
+    return annotations
 
 
 class MlflowTracking(pulumi.ComponentResource):
@@ -230,11 +262,19 @@ class MlflowTracking(pulumi.ComponentResource):
                 service_account=service_account,
                 replicas=spec.replicas or (2 if prod else 1),
                 ingress_host=spec.ingress_host,
-                ingress_class=spec.ingress_class,
+                ingress_class=spec.ingress_class or ("alb" if spec.ingress_host else None),
+                ingress_annotations=alb_annotations(spec, tags) if spec.ingress_class in (None, "alb") else {},
+                ingress_tls=spec.certificate_arn is not None,
+                ingress_controller=getattr(args.ingress_controller, "release", args.ingress_controller),
                 env={"AWS_REGION": args.region, "AWS_DEFAULT_REGION": args.region},
             ),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.cluster.provider, depends_on=[database, identity]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=args.cluster.provider,
+                depends_on=[database, identity],
+            ),
         )
+        self.ingress_address = server.ingress_address
         self.tracking_uri = server.tracking_uri
         self.database_endpoint = database.endpoint
         self.database_identifier = database.identifier
@@ -248,5 +288,6 @@ class MlflowTracking(pulumi.ComponentResource):
                 "database_endpoint": self.database_endpoint,
                 "admin_credentials": self.admin_credentials,
                 "artifact_role_arn": self.artifact_role.arn,
+                "ingress_address": self.ingress_address,
             }
         )

@@ -46,3 +46,5 @@ CLUSTER_AUTOSCALER_IMAGE_TAGS = {
     "1.34": "v1.34.2",
     "1.35": "v1.35.0",
 }
+# AWS Load Balancer Controller: chart 1.16.0 ships controller v2.16.0 (eks-charts), for Kubernetes 1.22+.
+AWS_LOAD_BALANCER_CONTROLLER = HelmChart("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "1.16.0")

@@ -54,6 +54,14 @@ class MlflowServerArgs(ComponentArgs):
     """Hostname of an Ingress in front of the server. Default: no Ingress."""
     ingress_class: str | None = None
     """IngressClass of that Ingress (e.g. alb, nginx). Default: the cluster's default class."""
+    ingress_annotations: dict[str, Any] = {}
+    """Annotations for the Ingress controller (scheme, certificate, health check). Default: none."""
+    ingress_controller: Any = None
+    """The resource serving the Ingress (its controller's Helm release); the Ingress waits for it, since a
+    component's depends_on does not reach its children. Default: none."""
+    ingress_tls: bool = False
+    """The Ingress terminates TLS (a certificate on the load balancer): tracking_uri is https://.
+    Default: false (http://)."""
     image: str = MLFLOW_IMAGE
     """Server image, pinned. Default: ghcr.io/mlflow/mlflow:v3.17.0-full."""
     env: dict[str, str] = {}
@@ -245,11 +253,32 @@ class MlflowServer(pulumi.ComponentResource):
         k8s.policy.v1.PodDisruptionBudget(
             name, metadata=meta(svc), spec=manifests.apply(lambda m: m["pdb"]), opts=child
         )
+        self.ingress_address: pulumi.Output[str] | None = None
         if args.ingress_host:
-            k8s.networking.v1.Ingress(
-                name, metadata=meta(svc), spec=manifests.apply(lambda m: m["ingress"]), opts=child
+            ingress = k8s.networking.v1.Ingress(
+                name,
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=svc,
+                    namespace=args.namespace,
+                    labels=labels,
+                    annotations=args.ingress_annotations or None,
+                ),
+                spec=manifests.apply(lambda m: m["ingress"]),
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[args.ingress_controller] if args.ingress_controller is not None else []
+                ),
             )
-            self.tracking_uri = pulumi.Output.from_input(f"https://{args.ingress_host}")
+            # Only what the load balancer really serves: https with a certificate on it, else plain http.
+            scheme = "https" if args.ingress_tls else "http"
+            self.tracking_uri = pulumi.Output.from_input(f"{scheme}://{args.ingress_host}")
+            # The load balancer's DNS name, for the ingress_host record.
+            self.ingress_address = ingress.status.apply(
+                lambda st: (
+                    (st.load_balancer.ingress[0].hostname or st.load_balancer.ingress[0].ip or "")
+                    if st and st.load_balancer and st.load_balancer.ingress
+                    else ""
+                )
+            )
         else:
             self.tracking_uri = pulumi.Output.from_input(f"http://{service_hosts(svc, args.namespace)[-1]}")
         self.register_outputs({"tracking_uri": self.tracking_uri})

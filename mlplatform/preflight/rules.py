@@ -455,6 +455,63 @@ def alerts_routed(ctx: Context) -> Iterator[Finding]:
                     )
 
 
+# --- ingresses are served ----------------------------------------------------------------------------------
+
+# IngressClass -> the Helm chart whose controller serves it.
+INGRESS_CONTROLLERS = {"alb": "aws-load-balancer-controller", "nginx": "ingress-nginx"}
+
+
+@rule(
+    "ingress-served",
+    "Checks whether every Ingress is served by a controller the stack installs (and waits for), and whether an "
+    "https tracking URI is backed by a certificate on the load balancer.",
+)
+def ingress_served(ctx: Context) -> Iterator[Finding]:
+    releases = {_chart_name(r): r for r in ctx.of_type("kubernetes:helm.sh/v3:Release")}
+    gke = bool(ctx.of_type("gcp:container/cluster:Cluster"))
+    for ing in ctx.of_type("kubernetes:networking.k8s.io/v1:Ingress"):
+        ctx.count("ingress-served")
+        cls = reveal(ing.input("spec.ingressClassName"))
+        annotations = reveal(ing.input("metadata.annotations")) or {}
+        if cls is None and gke:
+            continue  # GKE's built-in controller serves Ingresses without a class
+        chart = INGRESS_CONTROLLERS.get(str(cls))
+        if chart is None:
+            if cls is None:
+                yield Finding(
+                    "ingress-served",
+                    Phase.FIRST_DEPLOY,
+                    ing.urn,
+                    f"Ingress {ing.name} names no IngressClass and EKS has no default controller: it never gets an "
+                    "address and Pulumi's await fails after 10 minutes.",
+                    "EKS ships no Ingress controller; Pulumi waits for an Ingress's load balancer address",
+                )
+            continue  # a class whose controller the user runs
+        release = releases.get(chart)
+        if release is None or not ctx.waits_for(ing, release):
+            yield Finding(
+                "ingress-served",
+                Phase.FIRST_DEPLOY,
+                ing.urn,
+                f"Ingress {ing.name} (class {cls}) is "
+                + ("not ordered after" if release is not None else "served by nothing in the stack: no")
+                + f" the {chart} release: it gets no address and Pulumi's await fails after 10 minutes.",
+                "Pulumi waits for an Ingress's load balancer address; only a controller assigns one",
+            )
+        if cls == "alb" and '"HTTPS"' not in str(annotations.get("alb.ingress.kubernetes.io/listen-ports", "")):
+            exported = [
+                v for k, v in reveal(ctx.plan.outputs).items() if k.endswith("tracking_uri") and isinstance(v, str)
+            ]
+            if any(v.startswith("https://") for v in exported):
+                yield Finding(
+                    "ingress-served",
+                    Phase.FIRST_DEPLOY,
+                    ing.urn,
+                    f"Ingress {ing.name} listens on HTTP only, yet the stack exports an https:// tracking URI.",
+                    "An ALB serves HTTPS only on a listener with a certificate",
+                )
+
+
 # --- GKE RBAC for groups ----------------------------------------------------------------------------------
 
 

@@ -106,6 +106,7 @@ PROD_IDLE = {
     "real-time endpoint: 2 current + 1 candidate ml.g5.xlarge": 3 * H * 1.408,
     "dashboard": 3.00,
     "4 endpoint alarms": 4 * 0.10,
+    "internal ALB for MLflow's Ingress": H * 0.0225,
 }
 PROD_EXPECTED = {
     **PROD_IDLE,
@@ -119,14 +120,15 @@ PROD_EXPECTED = {
     "inference pool: one warm node": 2920 * 0.9 * (0.8048 * 0.35 + GPU_DISK_HOUR),  # 90% on spot
     "inference on-demand fallback": 2920 * 0.1 * (0.8048 + GPU_DISK_HOUR),
     "training: 8 x A100 p4d.24xlarge on demand": 60 * (21.96 + GPU_DISK_HOUR),
+    "internal ALB for MLflow's Ingress": H * (0.0225 + 0.008),  # one LCU
 }
 
 
 def test_prod_idle_and_expected_totals_by_hand():
     r = report("prod")
     assert r.region == "us-west-2"
-    assert r.total("idle") == pytest.approx(sum(PROD_IDLE.values()), abs=0.01)  # $4,171.70
-    assert r.total("expected") == pytest.approx(sum(PROD_EXPECTED.values()), abs=0.01)  # $6,407.18
+    assert r.total("idle") == pytest.approx(sum(PROD_IDLE.values()), abs=0.01)  # $4,188.12
+    assert r.total("expected") == pytest.approx(sum(PROD_EXPECTED.values()), abs=0.01)  # $6,429.45
     assert r.not_estimated == {} and r.unbounded == []
 
 

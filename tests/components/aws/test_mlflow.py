@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -11,7 +12,8 @@ from components.aws.feature_store import PrivateNetwork, WorkloadCluster
 from components.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
-from tests.conftest import planned
+from mlplatform.preflight import preflight
+from tests.conftest import plan_variant, planned
 
 RDS = "aws:rds/instance:Instance"
 
@@ -145,6 +147,54 @@ def test_prod_runs_two_replicas_behind_an_ingress():
     ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
     assert ingress.input("spec.rules")[0]["host"] == "mlflow.ml.example.com"
     assert plan.outputs["mlflow_tracking_uri"] == "https://mlflow.ml.example.com"
+
+
+def test_prod_ingress_is_an_internal_https_alb_served_by_the_controller_it_waits_for():
+    plan = planned("prod")
+    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    annotations = ingress.input("metadata.annotations")
+    assert ingress.input("spec.ingressClassName") == "alb"
+    assert annotations["alb.ingress.kubernetes.io/scheme"] == "internal"
+    assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTPS": 443}]'
+    assert annotations["alb.ingress.kubernetes.io/certificate-arn"].startswith("arn:aws:acm:us-west-2:")
+    assert annotations["alb.ingress.kubernetes.io/healthcheck-path"] == "/health"
+    release = plan.one("kubernetes:helm.sh/v3:Release", "mlplatform-alb-controller")
+    assert release.input("chart") == "aws-load-balancer-controller" and release.input("version") == "1.16.0"
+    assert release.urn in ingress.dependencies, "the Ingress waits for its controller"
+    identity = plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "mlplatform-alb-controller-controller")
+    assert (identity.input("namespace"), identity.input("serviceAccount")) == (
+        "kube-system",
+        "aws-load-balancer-controller",
+    )
+    policy = json.loads(
+        plan.one("aws:iam/rolePolicy:RolePolicy", "mlplatform-alb-controller-controller-load-balancers").input("policy")
+    )
+    mutations = next(s for s in policy["Statement"] if s["Sid"] == "ManageThisClustersLoadBalancers")
+    assert mutations["Condition"] == {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "mlplatform-prod"}}
+    assert "mlflow_ingress_address" in plan.outputs
+
+
+def test_staging_ingress_without_a_certificate_advertises_http_not_https():
+    plan = planned("staging")
+    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    assert ingress.input("metadata.annotations")["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTP": 80}]'
+    assert plan.outputs["mlflow_tracking_uri"] == "http://mlflow.staging.ml.example.com"
+
+
+def test_raises_when_a_prod_ingress_has_no_certificate():
+    def no_cert(doc):
+        del doc["mlflow"]["certificate_arn"]
+
+    with pytest.raises(ConfigError, match=r"mlflow\.certificate_arn: required in prod with an Ingress"):
+        plan_variant("prod", no_cert)
+
+
+def test_preflight_finds_an_ingress_that_does_not_wait_for_its_controller():
+    plan = copy.deepcopy(planned("prod"))
+    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    ingress.dependencies = []
+    findings = [f for f in preflight(plan).findings if f.rule == "ingress-served"]
+    assert len(findings) == 1 and "not ordered after the aws-load-balancer-controller release" in findings[0].message
 
 
 # --- bad input ---------------------------------------------------------------------------------------------
