@@ -837,6 +837,12 @@ def _kubernetes(r: MockRequest) -> dict:
         spec = dict(r.inputs.get("spec") or {})
         spec.setdefault("clusterIP", f"172.20.{int(r.hex(2), 16)}.{int(r.hex(2, 's'), 16) % 250 + 1}")
         out["spec"] = spec
+    if kind == "Ingress":
+        # What the controller writes once the load balancer exists (Pulumi's await waits for it).
+        annotations = meta.get("annotations") or {}
+        scheme = "internal-" if annotations.get("alb.ingress.kubernetes.io/scheme", "internal") == "internal" else ""
+        host = f"{scheme}k8s-{meta.get('namespace', 'default')[:8]}-{r.hex(10)}.{r.region}.elb.amazonaws.com"
+        out["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
     return out
 
 

@@ -171,7 +171,7 @@ def test_prod_ingress_is_an_internal_https_alb_served_by_the_controller_it_waits
     )
     mutations = next(s for s in policy["Statement"] if s["Sid"] == "ManageThisClustersLoadBalancers")
     assert mutations["Condition"] == {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "mlplatform-prod"}}
-    assert "mlflow_ingress_address" in plan.outputs
+    assert plan.outputs["mlflow_ingress_address"].endswith(".us-west-2.elb.amazonaws.com")
 
 
 def test_staging_ingress_without_a_certificate_advertises_http_not_https():
