@@ -57,40 +57,73 @@ class NodeGroupSettings:
 
 def group_plans(s: NodeGroupSettings) -> list[dict[str, Any]]:
     """One entry per node group: name, pool, capacity type, instance types, labels, taints, scaling."""
+    return [
+        plan
+        for pool in s.pools
+        for suffix, types, minimum, maximum in shape_groups(pool, s.region)
+        for plan in _capacity_plans(pool, suffix, types, minimum, maximum)
+    ]
+
+
+def shape_groups(pool: GpuPoolSpec, region: str) -> list[tuple[str, list[str], int, int]]:
+    """(group name suffix, instance types, min nodes, max nodes) per node shape of a pool.
+
+    cluster-autoscaler builds a group's template node from one instance type and assumes every node of the
+    group has its CPU, memory and GPUs (its FAQ), so a group holds one shape. Without instance_types the pool
+    uses the cheapest shape that carries its GPUs. Listed types of several shapes get a group each, cheapest
+    first; the pool's max_nodes is split between them so the pool's ceiling still holds, and its min_nodes stay
+    on the cheapest.
+    """
     cat = load_catalog()
-    plans = []
-    for pool in s.pools:
-        types = pool.instance_types or [
-            o.machine_type for o in cat.gpu_offerings("aws", s.region, pool.gpu, pool.gpus_per_node)
-        ]
-        labels = {POOL_LABEL: pool.name, GPU_MODEL_LABEL: str(pool.gpu), **pool.labels}
-        taints = [{"key": GPU_TAINT_KEY, "value": "true", "effect": "NoSchedule"}] + [
-            {"key": t.key, "value": t.value, "effect": str(t.effect)} for t in pool.taints
-        ]
-        variants = {
-            Capacity.SPOT: [("SPOT", pool.name, pool.min_nodes)],
-            Capacity.ON_DEMAND: [("ON_DEMAND", pool.name, pool.min_nodes)],
-            # The fallback group starts at zero: it only grows when the spot group cannot (priority expander).
-            Capacity.SPOT_WITH_ON_DEMAND_FALLBACK: [
-                ("SPOT", f"{pool.name}-spot", pool.min_nodes),
-                ("ON_DEMAND", f"{pool.name}-on-demand", 0),
-            ],
-        }[pool.capacity]
-        for capacity, group, minimum in variants:
-            extra = {FALLBACK_FOR_LABEL: pool.name} if group.endswith("-on-demand") else {}
-            plans.append(
-                {
-                    "group": group,
-                    "pool": pool,
-                    "capacity": capacity,
-                    "types": types,
-                    "labels": {**labels, **extra},
-                    "taints": taints,
-                    "min": minimum,
-                    "max": pool.max_nodes,
-                }
-            )
-    return plans
+    if not pool.instance_types:
+        cheapest = cat.gpu_offerings("aws", region, pool.gpu, pool.gpus_per_node)[0]
+        return [("", [cheapest.machine_type], pool.min_nodes, pool.max_nodes)]
+    by_shape: dict[tuple, list[str]] = {}
+    for t in pool.instance_types:
+        m = cat.machine_type("aws", t)
+        by_shape.setdefault((m.vcpu, m.memory_gib, m.gpus) if m else (t,), []).append(t)
+    shapes = sorted(by_shape.values(), key=lambda ts: min(cat.hourly_price("aws", region, t) or 0 for t in ts))
+    if len(shapes) == 1:
+        return [("", shapes[0], pool.min_nodes, pool.max_nodes)]
+    base, extra = divmod(pool.max_nodes, len(shapes))
+    out = []
+    for i, types in enumerate(shapes):
+        maximum = base + (1 if i < extra else 0)
+        if maximum:
+            minimum = min(pool.min_nodes, maximum) if i == 0 else 0
+            out.append((f"-{types[0].replace('.', '-')}", types, minimum, maximum))
+    return out
+
+
+def _capacity_plans(
+    pool: GpuPoolSpec, suffix: str, types: list[str], minimum: int, maximum: int
+) -> list[dict[str, Any]]:
+    labels = {POOL_LABEL: pool.name, GPU_MODEL_LABEL: str(pool.gpu), **pool.labels}
+    taints = [{"key": GPU_TAINT_KEY, "value": "true", "effect": "NoSchedule"}] + [
+        {"key": t.key, "value": t.value, "effect": str(t.effect)} for t in pool.taints
+    ]
+    variants = {
+        Capacity.SPOT: [("SPOT", f"{pool.name}{suffix}", minimum)],
+        Capacity.ON_DEMAND: [("ON_DEMAND", f"{pool.name}{suffix}", minimum)],
+        # The fallback group starts at zero: it only grows when the spot group cannot (priority expander).
+        Capacity.SPOT_WITH_ON_DEMAND_FALLBACK: [
+            ("SPOT", f"{pool.name}-spot{suffix}", minimum),
+            ("ON_DEMAND", f"{pool.name}-on-demand{suffix}", 0),
+        ],
+    }[pool.capacity]
+    return [
+        {
+            "group": group,
+            "pool": pool,
+            "capacity": capacity,
+            "types": types,
+            "labels": {**labels, **({FALLBACK_FOR_LABEL: pool.name} if "-on-demand" in group else {})},
+            "taints": taints,
+            "min": group_min,
+            "max": maximum,
+        }
+        for capacity, group, group_min in variants
+    ]
 
 
 class ManagedGpuNodeGroups(pulumi.ComponentResource):
@@ -204,7 +237,7 @@ class ManagedGpuNodeGroups(pulumi.ComponentResource):
         )
         scale_down = max((p.consolidate_after for p in s.pools), key=_seconds, default="5m")
         # Auto Scaling group names embed the node group name: prefer spot groups, use fallbacks last.
-        has_fallback = any(p["group"].endswith("-on-demand") for p in plans)
+        has_fallback = any("-on-demand" in p["group"] for p in plans)
         # Keys are strings: Helm values travel as a protobuf Struct, whose keys must be strings.
         priorities = {"50": [".*-spot-.*"], "10": [".*-on-demand-.*"], "1": [".*"]} if has_fallback else {}
         values: dict[str, Any] = {
@@ -220,6 +253,9 @@ class ManagedGpuNodeGroups(pulumi.ComponentResource):
                 "skip-nodes-with-system-pods": "false",
                 "scale-down-unneeded-time": scale_down,
                 "scale-down-delay-after-add": "2m",
+                # A spot group that gets no instance is given up on after 5 minutes (default 15) and the
+                # expander moves to the next group, e.g. the on-demand fallback.
+                "max-node-provision-time": "5m",
             },
             "expanderPriorities": priorities,
             "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},

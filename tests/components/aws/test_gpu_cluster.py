@@ -362,6 +362,35 @@ def test_managed_node_groups_fallback_prefers_spot():
     assert values["expanderPriorities"] == {"50": [".*-spot-.*"], "10": [".*-on-demand-.*"], "1": [".*"]}
 
 
+def test_managed_node_groups_hold_one_node_shape_each_and_give_up_on_spot_in_minutes():
+    # GIVEN the dev pools as managed node groups, the inference pool listing two L4 shapes
+    def change(doc):
+        _managed_node_groups(doc)
+        doc["cluster"]["gpu_pools"][0].update(instance_types=["g6.xlarge", "g6.2xlarge"], min_nodes=1, max_nodes=5)
+
+    plan = plan_variant("dev", change)
+    groups = {ng.name.removeprefix("mlplatform-cluster-gpu-"): ng for ng in plan.by_type(NODEGROUP) if "gpu" in ng.name}
+    # THEN a group per shape, the pool's ceiling split between them and its warm node on the cheapest
+    assert {
+        k: (g.input("instanceTypes"), g.input("scalingConfig.minSize"), g.input("scalingConfig.maxSize"))
+        for k, g in groups.items()
+    } == {
+        "inference-g6-xlarge": (["g6.xlarge"], 1, 3),
+        "inference-g6-2xlarge": (["g6.2xlarge"], 0, 2),
+        "experiments": (["g4dn.xlarge"], 0, 2),  # unlisted: the cheapest shape carrying the GPU
+    }
+    assert release(plan, "cluster-autoscaler").input("values.extraArgs.max-node-provision-time") == "5m"
+    assert not [f for f in preflight(plan).findings if f.rule == "node-group-shapes"]
+
+
+def test_preflight_finds_a_node_group_that_mixes_shapes():
+    plan = plan_variant("dev", _managed_node_groups)
+    group = next(ng for ng in plan.by_type(NODEGROUP) if ng.name.endswith("-inference"))
+    group.inputs["instanceTypes"] = ["g6.xlarge", "g6.4xlarge", "g6.16xlarge"]
+    findings = [f for f in preflight(plan).findings if f.rule == "node-group-shapes"]
+    assert len(findings) == 1 and "mixes 3 node shapes" in findings[0].message
+
+
 # --- standalone use and validation ------------------------------------------------------------------------
 
 NETWORK = {
