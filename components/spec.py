@@ -344,6 +344,11 @@ class ClusterSpec(StrictModel):
     gke_security_group: str | None = Field(default=None, pattern=r"^gke-security-groups@[a-z0-9.-]+\.[a-z]{2,}$")
     """GKE only: the Google Group gke-security-groups@<your domain> that contains the groups named in
     admin_principals (Google Groups for RBAC). Required on GCP when an admin is a group:. Default: none."""
+    zones: list[Annotated[str, Field(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")]] = []
+    """GCP only: zones of the region whose GPU capacity the cluster uses, each offering every pool's GPU model
+    (gcloud compute accelerator-types list --filter=zone:<zone>); GPU node pools span them and the
+    autoscaler picks one with capacity; a zonal (non-prod) cluster's control plane sits in the first.
+    Required on GCP with GPU pools. Default: none."""
     deploy_from_network: bool = False
     """The deployer (CI runner, bastion) runs inside the cluster's network, so a private-only API endpoint
     is reachable for the in-cluster resources of the same stack. Default: false."""
@@ -940,6 +945,12 @@ class PlatformSpec(StrictModel):
                 p.add(key, "required when cloud is gcp", None)
             if self.cloud is Cloud.AWS and value:
                 p.add(key, "only valid when cloud is gcp", value)
+        if self.cloud is Cloud.AWS and self.cluster.zones:
+            p.add(
+                "cluster.zones",
+                "only valid when cloud is gcp (EKS nodes use the network's subnets)",
+                self.cluster.zones,
+            )
         if self.cloud is Cloud.AWS and self.cluster.gke_security_group is not None:
             p.add("cluster.gke_security_group", "only valid when cloud is gcp", self.cluster.gke_security_group)
         if self.cloud is Cloud.AWS and self.network.gcp_existing is not None:
@@ -962,6 +973,16 @@ class PlatformSpec(StrictModel):
                 p.add("network.nat", "not available on gcp; allowed: single (Cloud NAT), none", str(self.network.nat))
             if self.cluster.kms_key_arn is not None:
                 p.add("cluster.kms_key_arn", "an AWS KMS key is not valid on gcp", self.cluster.kms_key_arn)
+            if self.cluster.gpu_pools and not self.cluster.zones:
+                p.add(
+                    "cluster.zones",
+                    "required on gcp with GPU pools: GPU models are offered per zone, not per region (e.g. "
+                    f"[{self.region}-a, {self.region}-b]; check gcloud compute accelerator-types list)",
+                    None,
+                )
+            for i, zone in enumerate(self.cluster.zones):
+                if zone.rsplit("-", 1)[0] != self.region:
+                    p.add(f"cluster.zones[{i}]", f"must be a zone of the stack's region {self.region}", zone)
             groups = [a for a in self.cluster.admin_principals if a.startswith("group:")]
             if groups and not self.cluster.gke_security_group:
                 p.add(

@@ -1,9 +1,9 @@
 """GpuCluster (GCP): a private GKE cluster with a small system node pool and one autoscaled node pool per GPU
 pool, spot by default and scaling from zero.
 
-- the cluster: zonal outside production (one control plane, no regional fee for replicas), regional in
-  production; a release channel; Workload Identity; private nodes (egress through Cloud NAT), the API
-  endpoint public with authorised networks (required in prod) or private with deploy_from_network;
+- the cluster: zonal outside production (one control plane in ``cluster.zones[0]``, no regional fee for
+  replicas), regional in production; a release channel; Workload Identity; private nodes (egress through
+  Cloud NAT), the API endpoint public with authorised networks (required in prod) or private with deploy_from_network;
   VPC-native ranges from the Network;
   Dataplane V2; shielded nodes; GKE cost allocation on; an autoscaling profile that removes idle nodes
   quickly (optimize-utilization) outside production;
@@ -11,9 +11,9 @@ pool, spot by default and scaling from zero.
   and the GKE metadata server hides it from pods;
 - GPU node pools: machine type and accelerator resolved from the catalog (cheapest shape carrying the pool's
   GPUs), spot VMs per ``capacity`` (an on-demand ``<pool>-on-demand`` pool, starting at zero, where spot may
-  fall back), autoscaling from ``min_nodes`` to ``max_nodes`` with location policy ANY (any zone with
-  capacity, which is what spot GPUs need), the NVIDIA driver installed by GKE, taint
-  ``nvidia.com/gpu=present:NoSchedule``, pool and GPU labels, cost labels on the VMs;
+  fall back), autoscaling from ``min_nodes`` to ``max_nodes`` across ``cluster.zones`` (the zones that offer
+  the GPU) with location policy ANY (any of them with capacity, which is what spot GPUs need), the NVIDIA
+  driver installed by GKE, taint ``nvidia.com/gpu=present:NoSchedule``, pool and GPU labels, cost labels on the VMs;
 - cluster admins get the Kubernetes cluster-admin role through RBAC and ``container.clusterViewer`` on the
   project (to fetch credentials), not project-wide container admin.
 
@@ -99,7 +99,8 @@ class GpuClusterArgs(ComponentArgs):
     cluster_name: str | None = Field(default=None, pattern=r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
     """GKE cluster name. Default: ``<component name>-<stack>``."""
     zonal: bool | None = None
-    """One zone (``<region>-a``) instead of the whole region. Default: zonal outside prod, regional in prod."""
+    """A zonal control plane (in ``cluster.zones[0]``) instead of a regional one. Default: zonal outside prod,
+    regional in prod."""
     release_channel: str | None = Field(default=None, pattern=r"^(RAPID|REGULAR|STABLE|EXTENDED)$")
     """GKE release channel. Default: STABLE in prod, else REGULAR."""
     master_ipv4_cidr: Cidr = "172.16.0.0/28"
@@ -218,7 +219,20 @@ class GpuCluster(pulumi.ComponentResource):
         spec = args.cluster
         prod = args.environment is Environment.PROD
         zonal = args.zonal if args.zonal is not None else not prod
-        location = f"{args.region}-a" if zonal else args.region
+        zones = list(spec.zones)
+        if spec.gpu_pools and not zones:
+            raise ConfigError(
+                [Problem("cluster.zones", "required with GPU pools: GPU models are offered per zone", None)],
+                f"GpuCluster {name!r}",
+                "",
+            )
+        if zonal and not zones:
+            raise ConfigError(
+                [Problem("cluster.zones", "required for a zonal cluster: its control plane's zone", None)],
+                f"GpuCluster {name!r}",
+                "",
+            )
+        location = zones[0] if zonal else args.region
         access_problems = endpoint_access_problems(spec, prod)
         if access_problems:
             raise ConfigError(
@@ -365,6 +379,9 @@ class GpuCluster(pulumi.ComponentResource):
                 cluster=cluster.name,
                 location=location,
                 initial_node_count=plan["min"],
+                # Only zones that offer the GPU (a regional pool defaults to every zone, and creation fails where
+                # the accelerator is not offered); the autoscaler picks any of them with capacity.
+                node_locations=zones,
                 autoscaling=gcp.container.NodePoolAutoscalingArgs(
                     total_min_node_count=plan["min"], total_max_node_count=plan["max"], location_policy="ANY"
                 ),

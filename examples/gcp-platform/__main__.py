@@ -44,6 +44,8 @@ cluster = GpuCluster(
         cluster={
             "system_nodes": {"min_nodes": 1, "max_nodes": 2},
             "gpu_pools": [{"name": "inference", "gpu": "L4", "max_nodes": 3}],
+            # Zones that offer L4 GPUs; the zonal control plane sits in the first.
+            "zones": [f"{region}-a", f"{region}-b", f"{region}-c"],
         },
         labels=labels,
     ),

@@ -373,6 +373,7 @@ def test_gcp_rejects_aws_only_settings(dev_doc):
     )
     dev_doc["feature_store"] = {}
     dev_doc["cluster"]["gpu_pools"] = [{"name": "inference", "gpu": "L4", "max_nodes": 2}]
+    dev_doc["cluster"]["zones"] = ["us-central1-a"]
     dev_doc["endpoints"] = []
     error = invalid(dev_doc)  # the AWS role ARN of the AWS dev stack
     assert error.paths() == [f"{ROOT_KEY}.cluster.admin_principals[0]"]

@@ -9,6 +9,7 @@ from components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs, Network, Netw
 from components.gcp.network import gke_ranges
 from mlplatform import engine
 from tests.components.gcp.helpers import gcp_dev, gcp_prod
+from tests.conftest import plan_variant
 
 NODEPOOL = "gcp:container/nodePool:NodePool"
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -64,7 +65,9 @@ def test_existing_network_creates_nothing_and_bad_nat_is_rejected():
 def test_dev_cluster_is_zonal_private_with_workload_identity():
     plan = gcp_dev()
     cluster = plan.one(CLUSTER)
-    assert cluster.input("location") == "us-central1-a"
+    assert cluster.input("location") == "us-central1-a"  # cluster.zones[0]
+    gpu = [p for p in plan.by_type(NODEPOOL) if p.input("nodeConfig.guestAccelerators")]
+    assert gpu and all(p.input("nodeLocations") == ["us-central1-a", "us-central1-b", "us-central1-c"] for p in gpu)
     assert cluster.input("privateClusterConfig.enablePrivateNodes") is True
     assert cluster.input("privateClusterConfig.enablePrivateEndpoint") is False
     assert cluster.input("workloadIdentityConfig.workloadPool") == "ml-platform-dev-4521.svc.id.goog"
@@ -214,7 +217,10 @@ def test_standalone_cluster_component():
                 network=GkeNetwork(
                     network="projects/p/global/networks/n", subnetwork="projects/p/regions/europe-west4/subnetworks/s"
                 ),
-                cluster={"gpu_pools": [{"name": "train", "gpu": "A100", "capacity": "on-demand", "max_nodes": 2}]},
+                cluster={
+                    "gpu_pools": [{"name": "train", "gpu": "A100", "capacity": "on-demand", "max_nodes": 2}],
+                    "zones": ["europe-west4-b"],
+                },
                 labels={"team": "ml"},
             ),
         )
@@ -223,4 +229,13 @@ def test_standalone_cluster_component():
     pool = plan.one(NODEPOOL, "solo-train")
     assert pool.input("nodeConfig.machineType").startswith("a2-")
     assert pool.input("nodeConfig.spot") is False
-    assert plan.one(CLUSTER).input("location") == "europe-west4-a"
+    # the zone the user says offers the GPU, not a guessed <region>-a
+    assert plan.one(CLUSTER).input("location") == "europe-west4-b"
+    assert pool.input("nodeLocations") == ["europe-west4-b"]
+
+
+def test_raises_when_gpu_pools_on_gke_name_no_zones():
+    with pytest.raises(ConfigError, match=r"cluster\.zones: required on gcp with GPU pools"):
+        plan_variant("gcp-dev", lambda doc: doc["cluster"].pop("zones"))
+    with pytest.raises(ConfigError, match=r"cluster\.zones\[0\]: must be a zone of the stack's region us-central1"):
+        plan_variant("gcp-dev", lambda doc: doc["cluster"].update(zones=["europe-west4-a"]))
