@@ -139,7 +139,13 @@ def _feast_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
             new_table = f"{project}.new_view"
             reqs.append(Request("dynamodb:CreateTable", table(new_table), acct._ctx(), "CreateTable"))
             for t in [*tables, new_table]:
-                for action in ("dynamodb:DescribeTable", "dynamodb:BatchWriteItem"):
+                # apply tags the tables with the store's tags (reading them first), materialize writes them
+                for action in (
+                    "dynamodb:DescribeTable",
+                    "dynamodb:ListTagsOfResource",
+                    "dynamodb:TagResource",
+                    "dynamodb:BatchWriteItem",
+                ):
                     reqs.append(Request(action, table(t), acct._ctx(), action.split(":")[1]))
             yield AwsWorkload("Feast apply and materialization", fs.urn, materializer, reqs)
         if isinstance(server, str):

@@ -8,7 +8,9 @@ address to a throwaway PostgreSQL cluster on 127.0.0.1, --host/--port to loopbac
 path to where it was written),
 THEN through the MLflow client, authenticated as the generated admin, an experiment is created, a metric and
 an artifact are logged, and the artifact object exists in the moto bucket the Plan names. Requests with an
-unknown Host header or without credentials are refused.
+unknown Host header or without credentials are refused. The server runs with the credentials of its own
+artifact role, whose policies (and the bucket's) the IAM gateway in front of moto enforces as AWS would;
+every call it made is one the preflight's workload model checks.
 """
 
 from __future__ import annotations
@@ -27,11 +29,31 @@ import pytest
 import requests
 
 from mlplatform.plan import Plan, PlanResource, reveal
+from mlplatform.preflight.core import Context
+from mlplatform.preflight.data_plane import AwsAccount, aws_workloads
 from tests.conftest import planned
+from tests.integration.iam_gateway import ADMIN_KEY, Gateway, Identity, serve
 from tests.integration.postgres import PostgresUnavailable, free_port, start_postgres
 
 pytestmark = pytest.mark.integration
 SERVICE_HOST = "mlflow.mlplatform.svc.cluster.local"
+MLFLOW_KEY = "AKIAMLFLOWARTIFACTS0"
+
+
+@pytest.fixture
+def gateway(moto_endpoint):
+    """moto behind the IAM gateway, knowing the MLflow artifact role's key (moto state reset first)."""
+    plan = planned("dev")
+    acct = AwsAccount(Context(plan))
+    role = reveal(plan.one("mlplatform:aws:MlflowTracking").outputs["artifact_role_arn"])
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    gw = Gateway(
+        identities={MLFLOW_KEY: Identity(role, acct.identity_policies(role))},
+        bucket_policies=dict(acct.bucket_policies),
+        bucket_keys=dict(acct.bucket_keys),
+        region=acct.region,
+    )
+    yield from serve(gw)
 
 
 def mlflow_container(plan: Plan) -> tuple[PlanResource, dict]:
@@ -90,8 +112,9 @@ def service_host_resolves_to_loopback(monkeypatch):
 
 
 def test_dev_mlflow_server_runs_with_postgres_and_s3(
-    moto, postgres, tmp_path, service_host_resolves_to_loopback, monkeypatch
+    gateway, postgres, tmp_path, service_host_resolves_to_loopback, monkeypatch
 ):
+    moto = gateway.endpoint
     plan = planned("dev")
     _, container = mlflow_container(plan)
     env = resolve_env(plan, container)
@@ -119,7 +142,7 @@ def test_dev_mlflow_server_runs_with_postgres_and_s3(
     destination = option(args, "--artifacts-destination")
     bucket, prefix = re.match(r"^s3://([^/]+)/(.+)$", destination).groups()
     assert prefix == "mlflow/"
-    s3 = boto3.client("s3", endpoint_url=moto)
+    s3 = boto3.client("s3", endpoint_url=moto, aws_access_key_id=ADMIN_KEY, aws_secret_access_key="admin")
     s3.create_bucket(Bucket=bucket)
 
     # --- the Secret volume, and loopback host and port ---
@@ -131,7 +154,15 @@ def test_dev_mlflow_server_runs_with_postgres_and_s3(
     args[args.index("--host") + 1] = "127.0.0.1"
     args[args.index("--port") + 1] = str(port)
 
-    process_env = {**os.environ, **env, "MLFLOW_S3_ENDPOINT_URL": moto}
+    # The server's own identity: the artifact role (EKS Pod Identity gives the pod exactly these credentials).
+    process_env = {
+        **os.environ,
+        **env,
+        "MLFLOW_S3_ENDPOINT_URL": moto,
+        "AWS_ENDPOINT_URL": moto,
+        "AWS_ACCESS_KEY_ID": MLFLOW_KEY,
+        "AWS_SECRET_ACCESS_KEY": "secret",
+    }
     mlflow_bin = shutil.which("mlflow", path=str(Path(sys.executable).parent)) or "mlflow"
     server = subprocess.Popen(
         [mlflow_bin, *container["command"][1:], *args],
@@ -184,6 +215,19 @@ def test_dev_mlflow_server_runs_with_postgres_and_s3(
         assert [f.path for f in client.list_artifacts(run.info.run_id)] == ["model-card.md"]
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
         assert any(k.endswith(f"{run.info.run_id}/artifacts/model-card.md") for k in keys), keys
+        downloaded = client.download_artifacts(run.info.run_id, "model-card.md", str(tmp_path / "down"))
+        assert Path(downloaded).read_text() == "# ranker v14\n"
+
+        # The server made its S3 calls as its role, all allowed, all modelled by the preflight.
+        made = gateway.calls_of(MLFLOW_KEY)
+        assert made and all(c.allowed for c in made), [(c.request.action, c.reason) for c in made if not c.allowed]
+        modelled = {
+            r.action
+            for w in aws_workloads(Context(plan))
+            if w.role_arn == gateway.identities[MLFLOW_KEY].role_arn
+            for r in w.requests
+        }
+        assert {c.request.action for c in made} <= modelled, {c.request.action for c in made} - modelled
     finally:
         server.terminate()
         try:
