@@ -1072,6 +1072,8 @@ FREE_TYPES = {
     "gcp:projects/service:Service",
     "gcp:bigquery/datasetIamMember:DatasetIamMember",
     "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember",
+    # Dynamic resources (Vertex model deployments): what they run is priced on their deployment resource pools.
+    "pulumi-python:dynamic:Resource",
 }
 # Gateway endpoints are free; interface endpoints are billed, and are not modelled.
 _VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"

@@ -9,10 +9,11 @@ revisions) or a Vertex AI endpoint with dedicated replicas (real-time).
   revision) and the revisions earlier variants name (``variants[].revision``, created by earlier
   deployments; the ``latest_revision`` output tells the name to use next time). Invocation needs IAM
   (``roles/run.invoker``): nothing is public;
-- real-time (Vertex AI): an endpoint and, per variant, a deployment resource pool of dedicated replicas
-  (machine type and GPU from the catalog, autoscaled between the variant's min and max on utilisation); the
-  release pipeline deploys each variant's model onto its pool with the variant's traffic share
-  (``traffic_weights``);
+- real-time (Vertex AI): a dedicated endpoint (invoked on its own DNS name: it refuses the shared domain)
+  and, per variant, a deployment resource pool of dedicated replicas (machine type and GPU from the catalog,
+  autoscaled between the variant's min and max on utilisation); each variant's model is uploaded and
+  deployed onto its pool with the variant's traffic share (``traffic_weights``) by
+  :class:`~components.gcp.vertex_deployment.VertexModelDeployment`;
 - every endpoint runs as its own service account that may read only the models zone;
 - Cloud Monitoring alert policies for latency p99 and server errors, to the platform's notification channels.
 
@@ -41,6 +42,7 @@ from ..models import ComponentArgs, GcpLabels
 from ..spec import EndpointMode, EndpointSpec, Environment
 from . import iam
 from .data_lake import DataLake
+from .vertex_deployment import VertexModelDeployment
 
 SERVICE_NAME = r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$"
 _IMAGE_HOSTS = ("docker.pkg.dev", "gcr.io")
@@ -129,6 +131,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         self._grant_external_models(name, args, account.member)
         self.deployment_resource_pools = {}
         self.latest_revision: pulumi.Output[str] | None = None
+        self.deployed_models: list[str] = []
         if spec.mode is EndpointMode.SERVERLESS:
             self._cloud_run(name, args, account)
         else:
@@ -141,6 +144,7 @@ class ModelEndpoint(pulumi.ComponentResource):
                 "service_account": self.service_account,
                 "traffic_weights": self.traffic_weights,
                 "latest_revision": self.latest_revision,
+                "deployed_models": self.deployed_models,
             }
         )
 
@@ -304,8 +308,30 @@ class ModelEndpoint(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.deployment_resource_pools[v.name] = pool.id
+        # The models themselves, on their pools, with the variants' traffic shares: without them the endpoint
+        # answers every prediction with 400.
+        VertexModelDeployment(
+            f"{name}-models",
+            endpoint=endpoint.id,
+            region=args.region,
+            display_name=self.endpoint_name,
+            variants=[
+                {
+                    "name": v.name,
+                    "image": v.image,
+                    "artifact_uri": self._model_uri(args, v.model_data),
+                    "pool": self.deployment_resource_pools[v.name],
+                    "percent": self.traffic_weights[v.name],
+                }
+                for v in spec.variants
+            ],
+            labels=dict(args.labels),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.deployed_models = [v.name for v in spec.variants]
+        # A dedicated endpoint refuses the shared {region}-aiplatform.googleapis.com domain: only its own DNS.
         self.invoke_url = pulumi.Output.concat(
-            "https://", args.region, "-aiplatform.googleapis.com/v1/", endpoint.id, ":predict"
+            "https://", endpoint.dedicated_endpoint_dns, "/v1/", endpoint.id, ":predict"
         )
 
     def _alerts(self, name: str, args: ModelEndpointArgs) -> None:

@@ -281,6 +281,23 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
                     "Point model_data at an existing gs:// URI, or set the endpoint's enabled: false.",
                     "Cloud Run routes traffic to a revision only once its container passes the startup probe",
                 )
+    for deployment in ctx.of_type("pulumi-python:dynamic:Resource"):
+        for v in reveal(deployment.input("variants")) or []:
+            uri = v.get("artifact_uri") if isinstance(v, dict) else None
+            if not isinstance(uri, str) or not uri.startswith("gs://"):
+                continue
+            ctx.count("artifacts-exist")
+            bucket, _ = data_plane.split_url(uri)
+            if bucket in stack_gcs:
+                yield Finding(
+                    "artifacts-exist",
+                    Phase.FIRST_DEPLOY,
+                    deployment.urn,
+                    f"Vertex model {v.get('name')} is uploaded from {uri}, in bucket {stack_gcs[bucket].name} that "
+                    "this stack creates empty: models.upload fails on a first deploy. Point model_data at an "
+                    "existing gs:// URI, or set the endpoint's enabled: false.",
+                    "Vertex AI models.upload reads the artifact directory when the model is created",
+                )
     for endpoint in ctx.of_type("gcp:vertex/aiEndpoint:AiEndpoint"):
         ctx.count("artifacts-exist")
         comp = ctx.plan.component_of(endpoint)
