@@ -224,8 +224,15 @@ def condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any]) ->
 # --- evaluation -------------------------------------------------------------------------------------------
 
 
-def _statements(document: Document) -> list[tuple[str, Document]]:
-    return [(str(s.get("Sid") or f"#{i}"), s) for i, s in enumerate(_as_list(load(document).get("Statement")))]
+@lru_cache(maxsize=2048)
+def _parsed_statements(text: str) -> tuple[tuple[str, Document], ...]:
+    return tuple((str(s.get("Sid") or f"#{i}"), s) for i, s in enumerate(_as_list(json.loads(text).get("Statement"))))
+
+
+def _statements(document: str | Document) -> tuple[tuple[str, Document], ...]:
+    if isinstance(document, str):
+        return _parsed_statements(document)  # the same documents are evaluated for many calls
+    return tuple((str(s.get("Sid") or f"#{i}"), s) for i, s in enumerate(_as_list(document.get("Statement"))))
 
 
 def _applies(statement: Document, request: Request, principal: str | None, resource_policy: bool) -> bool:

@@ -100,6 +100,7 @@ class Context:
     def __init__(self, plan: Plan):
         self.plan = plan
         self.counts: dict[str, int] = {}
+        self.memo: dict[Any, Any] = {}  # views of the Plan that several rules share, built once
 
     def count(self, rule_name: str, n: int = 1) -> None:
         self.counts[rule_name] = self.counts.get(rule_name, 0) + n

@@ -85,6 +85,14 @@ class AwsAccount:
                     self.bucket_keys[str(reveal(c.input("bucket")))] = sse["kmsMasterKeyId"]
         self.region = str(ctx.plan.config.get("aws:region") or "us-east-1")
 
+    @classmethod
+    def of(cls, ctx: Context) -> AwsAccount:
+        """The account view of ``ctx``'s Plan, built once per preflight run."""
+        cached = ctx.memo.get("aws-account")
+        if cached is None:
+            cached = ctx.memo["aws-account"] = cls(ctx)
+        return cached
+
     def identity_policies(self, role_arn: str) -> list[str] | None:
         role = self.roles.get(role_arn)
         if role is None:
@@ -188,7 +196,7 @@ def _sagemaker_models(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
 
 
 def aws_workloads(ctx: Context) -> list[AwsWorkload]:
-    acct = AwsAccount(ctx)
+    acct = AwsAccount.of(ctx)
     return [*_feast_aws(ctx, acct), *_mlflow_aws(ctx, acct), *_sagemaker_models(ctx, acct)]
 
 
@@ -252,7 +260,7 @@ def gcp_workloads(ctx: Context) -> list[GcpWorkload]:
     "allowed by the grants of its own identity, conditions and bucket policies included.",
 )
 def workload_grants(ctx: Context) -> Iterator[Finding]:
-    acct = AwsAccount(ctx)
+    acct = AwsAccount.of(ctx)
     for w in aws_workloads(ctx):
         identity = acct.identity_policies(w.role_arn)
         if identity is None:

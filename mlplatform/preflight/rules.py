@@ -405,7 +405,7 @@ def _alertmanager_can_publish(ctx: Context, release: PlanResource, topic_arn: st
     if not assoc:
         return f"no Pod Identity association gives service account {namespace}/{sa} an AWS role"
     role_arn = str(reveal(assoc[0].input("roleArn")))
-    acct = data_plane.AwsAccount(ctx)
+    acct = data_plane.AwsAccount.of(ctx)
     identity = acct.identity_policies(role_arn) or []
     topic = next((t for t in ctx.of_type("aws:sns/topic:Topic") if reveal(t.output("arn")) == topic_arn), None)
     calls = [Request("sns:Publish", topic_arn, {"aws:SecureTransport": True})]
@@ -460,7 +460,10 @@ def alerts_routed(ctx: Context) -> Iterator[Finding]:
                 )
                 continue
             for sns in target.get("sns_configs") or []:
-                why = _alertmanager_can_publish(ctx, rel, str(sns.get("topic_arn")))
+                memo_key = ("can-publish", rel.urn, str(sns.get("topic_arn")))
+                if memo_key not in ctx.memo:
+                    ctx.memo[memo_key] = _alertmanager_can_publish(ctx, rel, str(sns.get("topic_arn")))
+                why = ctx.memo[memo_key]
                 if why:
                     yield Finding(
                         "alerts-routed",
