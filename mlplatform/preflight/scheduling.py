@@ -35,6 +35,10 @@ ADDON_DEPLOYMENTS = {
 # DaemonSets on every system node: aws-node, kube-proxy, pod identity agent, EBS CSI node (EKS add-on
 # defaults); GKE's node agents (kube-proxy, fluentbit, gke-metrics-agent, pdcsi) are reserved similarly.
 DAEMONSET_PER_NODE = {"aws": (25 + 100 + 25 + 30, 40 + 128 + 32 + 40), "gcp": (250, 350)}
+DAEMONSETS_PER_NODE = {"aws": 5, "gcp": 6}  # the DaemonSets above, and Prometheus' node exporter
+# The kubelet's pod limit: the GpuCluster's vpc-cni uses prefix delegation (EKS then recommends 110), and 110 is
+# GKE's default per node.
+MAX_PODS = 110
 
 
 @dataclass
@@ -254,6 +258,16 @@ def schedulable(ctx: Context) -> Iterator[Finding]:
             f"{free_cpu}m and {free_mem}Mi after kubelet reservations and DaemonSets: some stay Pending until the "
             "group scales (and atomic Helm releases time out meanwhile).",
             "Node allocatable = capacity - kube-reserved - eviction threshold (EKS AL2023 / GKE reservations)",
+        )
+    pods = sum(p.replicas for p in on_system) + nodes * DAEMONSETS_PER_NODE[cloud]
+    if pods > nodes * MAX_PODS:
+        yield Finding(
+            "workloads-schedulable",
+            Phase.FIRST_DEPLOY,
+            urn,
+            f"{pods} pods (DaemonSets included) need system nodes, more than {nodes} x {MAX_PODS} pods the nodes "
+            "admit: the rest stay Pending.",
+            "kubelet max-pods: 110 per node with VPC CNI prefix delegation (EKS) and by default on GKE",
         )
     for p in on_system:
         if p.cpu_m > cpu_alloc - ds_cpu or p.mem_mi > mem_alloc - ds_mem:

@@ -11,9 +11,10 @@ import json
 
 import pytest
 
+from mlplatform import engine
 from mlplatform.plan import Plan, PlanResource
 from mlplatform.preflight import preflight
-from tests.conftest import STACKS, plan_variant, planned
+from tests.conftest import ROOT, STACKS, plan_variant, planned
 
 
 def edited(stack: str) -> Plan:
@@ -192,3 +193,18 @@ def test_schedulable_rule_finds_more_requests_than_the_system_nodes_offer():
     group.inputs["instanceTypes"] = ["t3.medium"]
     findings = [f.message for f in preflight(plan).findings if f.rule == "workloads-schedulable"]
     assert any("after kubelet reservations" in m for m in findings)
+
+
+def test_schedulable_rule_finds_more_pods_than_the_system_nodes_admit():
+    plan = edited("dev")
+    mlflow = only(plan, "kubernetes:apps/v1:Deployment", "mlplatform-mlflow-server")
+    mlflow.inputs["spec"]["replicas"] = 300
+    mlflow.inputs["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"] = {"cpu": "1m", "memory": "1Mi"}
+    findings = [f.message for f in preflight(plan).findings if f.rule == "workloads-schedulable"]
+    assert any("pods the nodes admit" in m for m in findings)
+
+
+@pytest.mark.parametrize("example", sorted(p.parent.name for p in (ROOT / "examples").glob("*/Pulumi.yaml")))
+def test_shipped_examples_pass_preflight(example):
+    report = preflight(engine.run(ROOT / "examples" / example, stack="dev"))
+    assert report.ok, [f.message for f in report.findings]
