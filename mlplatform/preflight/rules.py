@@ -263,41 +263,45 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
                 "SageMaker downloads ModelDataUrl when the endpoint starts; CreateModel checks it is readable",
             )
     stack_gcs = {reveal(b.output("name")): b for b in ctx.of_type("gcp:storage/bucket:Bucket")}
+    # (resource, what loads the model, URI, what fails, documented behaviour) for GCP model loaders
+    loaders: list[tuple[PlanResource, str, Any, str, str]] = []
     for svc in ctx.of_type("gcp:cloudrunv2/service:Service"):
         for container in reveal(svc.input("template.containers")) or []:
             env = {e.get("name"): e.get("value") for e in container.get("envs") or []}
-            uri = env.get("MODEL_URI")
-            if not isinstance(uri, str) or not uri.startswith("gs://"):
-                continue
-            ctx.count("artifacts-exist")
-            bucket, _ = data_plane.split_url(uri)
-            if bucket in stack_gcs:
-                yield Finding(
-                    "artifacts-exist",
-                    Phase.FIRST_DEPLOY,
-                    svc.urn,
-                    f"Cloud Run service {svc.name} loads its model from {uri}, in bucket {stack_gcs[bucket].name} "
-                    "that this stack creates empty: the revision fails its startup probe and the deploy fails. "
-                    "Point model_data at an existing gs:// URI, or set the endpoint's enabled: false.",
+            loaders.append(
+                (
+                    svc,
+                    f"Cloud Run service {svc.name} loads its model",
+                    env.get("MODEL_URI"),
+                    "the revision fails its startup probe and the deploy fails",
                     "Cloud Run routes traffic to a revision only once its container passes the startup probe",
                 )
+            )
     for deployment in ctx.of_type("pulumi-python:dynamic:Resource"):
         for v in reveal(deployment.input("variants")) or []:
-            uri = v.get("artifact_uri") if isinstance(v, dict) else None
-            if not isinstance(uri, str) or not uri.startswith("gs://"):
-                continue
-            ctx.count("artifacts-exist")
-            bucket, _ = data_plane.split_url(uri)
-            if bucket in stack_gcs:
-                yield Finding(
-                    "artifacts-exist",
-                    Phase.FIRST_DEPLOY,
-                    deployment.urn,
-                    f"Vertex model {v.get('name')} is uploaded from {uri}, in bucket {stack_gcs[bucket].name} that "
-                    "this stack creates empty: models.upload fails on a first deploy. Point model_data at an "
-                    "existing gs:// URI, or set the endpoint's enabled: false.",
+            loaders.append(
+                (
+                    deployment,
+                    f"Vertex model {v.get('name')} is uploaded",
+                    v.get("artifact_uri"),
+                    "models.upload fails on a first deploy",
                     "Vertex AI models.upload reads the artifact directory when the model is created",
                 )
+            )
+    for r, who, uri, fails, reference in loaders:
+        if not isinstance(uri, str) or not uri.startswith("gs://"):
+            continue
+        ctx.count("artifacts-exist")
+        bucket, _ = data_plane.split_url(uri)
+        if bucket in stack_gcs:
+            yield Finding(
+                "artifacts-exist",
+                Phase.FIRST_DEPLOY,
+                r.urn,
+                f"{who} from {uri}, in bucket {stack_gcs[bucket].name} that this stack creates empty: {fails}. "
+                "Point model_data at an existing gs:// URI, or set the endpoint's enabled: false.",
+                reference,
+            )
     for endpoint in ctx.of_type("gcp:vertex/aiEndpoint:AiEndpoint"):
         ctx.count("artifacts-exist")
         comp = ctx.plan.component_of(endpoint)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -27,6 +26,7 @@ from mlplatform.preflight.core import Context
 from mlplatform.preflight.data_plane import AwsAccount, aws_workloads
 from tests.conftest import planned
 from tests.integration.iam_gateway import ADMIN_KEY, Gateway, Identity, serve
+from tests.integration.test_feast_on_moto import _bucket_and_key
 
 pytestmark = pytest.mark.integration
 
@@ -59,12 +59,6 @@ def as_key(monkeypatch, key: str) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     boto3.DEFAULT_SESSION = None
-
-
-def _bucket_and_key(url: str) -> tuple[str, str]:
-    match = re.match(r"^s3://([^/]+)/(.*)$", url)
-    assert match, url
-    return match.group(1), match.group(2)
 
 
 def test_feast_roles_are_enough_for_the_real_sdk_and_the_old_grant_was_not(gateway, tmp_path, monkeypatch):
