@@ -13,7 +13,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from ..plan import Plan, PlanResource, reveal
+from ..plan import Plan, PlanResource
 
 
 class Phase(StrEnum):
@@ -150,23 +150,6 @@ class Context:
 
     def waits_for(self, r: PlanResource, other: PlanResource) -> bool:
         return other.urn in self.created_before(r)
-
-    def deploy_order(self) -> list[PlanResource]:
-        """Custom resources in an order a first deploy could create them (dependencies first)."""
-        return sorted(self.custom, key=lambda r: len(self.created_before(r)))
-
-    def value(self, r: PlanResource, path: str, default: Any = None) -> Any:
-        """An input, else an output, by dotted path, secrets revealed."""
-        v = r.input(path)
-        if v is None:
-            v = r.output(path)
-        return reveal(v) if v is not None else default
-
-    def find_output(self, type_: str, prop: str, value: Any) -> PlanResource | None:
-        for r in self.of_type(type_):
-            if r.output(prop) == value or r.input(prop) == value:
-                return r
-        return None
 
 
 def run_rules(plan: Plan, names: Iterable[str] | None = None) -> PreflightReport:

@@ -18,7 +18,6 @@ Objects in an SSE-KMS bucket also need the key: GetObject needs ``kms:Decrypt`` 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -298,13 +297,3 @@ def workload_grants(ctx: Context) -> Iterator[Finding]:
                     "Cloud Storage checks bucket-level permissions against projects/_/buckets/<bucket> "
                     "(cloud.google.com/storage/docs/access-control/iam-permissions)",
                 )
-
-
-def recorded_calls_not_modelled(recorded: list[Request], modelled: list[Request]) -> list[Request]:
-    """Calls a real client made (recorded through the moto proxy) whose action no modelled call covers."""
-    actions = {(m.action, m.description.split(" ")[0]) for m in modelled}
-    return [r for r in recorded if (r.action, r.description.split(" ")[0]) not in actions]
-
-
-def dumps(requests: list[Request]) -> str:
-    return json.dumps([[r.action, r.resource, dict(r.context), r.description] for r in requests], indent=1)

@@ -13,7 +13,7 @@ from typing import Any
 from ..plan import PlanResource, reveal
 from . import data_plane
 from .core import Context, Finding, Phase, iter_k8s, rule
-from .scheduling import schedulable  # noqa: F401  (registers workloads-schedulable)
+from .scheduling import EKS_GROUP, schedulable, system_node_groups  # noqa: F401  (registers workloads-schedulable)
 
 # Helm charts that install the CRDs of these API groups (their crds/ directories at the pinned versions).
 CHART_CRD_GROUPS = {
@@ -133,10 +133,9 @@ _NODELESS_ADDONS = {"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}
     "nodes those pods run on.",
 )
 def nodes_first(ctx: Context) -> Iterator[Finding]:
-    eks_groups = ctx.of_type("aws:eks/nodeGroup:NodeGroup")
-    gke_pools = ctx.of_type("gcp:container/nodePool:NodePool")
-    system_groups = [g for g in eks_groups if "system" in str(reveal(g.input("labels")) or {}).lower()]
-    system_pools = [p for p in gke_pools if "system" in str(reveal(p.input("nodeConfig.labels")) or {}).lower()]
+    system = system_node_groups(ctx)
+    system_groups = [g for g in system if g.type == EKS_GROUP]
+    system_pools = [p for p in system if p.type != EKS_GROUP]
     for provider in ctx.of_type("pulumi:providers:kubernetes"):
         access = _cluster_access(ctx, provider)
         if access is None:

@@ -15,10 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..plan import reveal
+from components.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+
+from ..plan import PlanResource, reveal
 from .core import Context, Finding, Phase, rule
 
 GPU_TAINT = "nvidia.com/gpu"
+KARPENTER_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 
 # Requests of chart components the platform leaves at their chart defaults (values.yaml at the pinned
 # versions), per replica: (cpu millicores, memory MiB, replicas).
@@ -153,44 +156,50 @@ def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, in
     return list(CHART_DEFAULTS.get(chart, []))
 
 
+EKS_GROUP = "aws:eks/nodeGroup:NodeGroup"
+GKE_POOL = "gcp:container/nodePool:NodePool"
+
+
+def node_labels(group: PlanResource) -> dict[str, str]:
+    """The Kubernetes labels an EKS node group or a GKE node pool puts on its nodes."""
+    return dict(reveal(group.input("labels" if group.type == EKS_GROUP else "nodeConfig.labels")) or {})
+
+
+def system_node_groups(ctx: Context) -> list[PlanResource]:
+    """The node groups and pools of the system role: the only nodes a first deploy has."""
+    return [g for g in ctx.of_type(EKS_GROUP, GKE_POOL) if node_labels(g).get(NODE_ROLE_LABEL) == SYSTEM_ROLE]
+
+
 def _node_labels(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """(system node label sets, GPU node label sets) the stack's nodes carry."""
-    system, gpu = [], []
-    for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup"):
-        labels = dict(reveal(g.input("labels")) or {})
-        (gpu if reveal(g.input("taints")) else system).append(labels)
-    for p in ctx.of_type("gcp:container/nodePool:NodePool"):
-        labels = dict(reveal(p.input("nodeConfig.labels")) or {})
-        (gpu if reveal(p.input("nodeConfig.taints")) else system).append(labels)
-    for np in ctx.of_type("kubernetes:karpenter.sh/v1:NodePool"):
-        gpu.append(dict(reveal(np.input("spec.template.metadata.labels")) or {}))
-    return system, gpu
+    system = {g.urn for g in system_node_groups(ctx)}
+    groups = ctx.of_type(EKS_GROUP, GKE_POOL)
+    gpu = [node_labels(g) for g in groups if g.urn not in system]
+    gpu += [dict(reveal(np.input("spec.template.metadata.labels")) or {}) for np in ctx.of_type(KARPENTER_POOL)]
+    return [node_labels(g) for g in groups if g.urn in system], gpu
 
 
-def _system_capacity(ctx: Context) -> tuple[str, int, int, int, str] | None:
-    """(instance type, nodes, allocatable cpu m, allocatable memory Mi, cloud) of the system nodes at creation."""
+def _system_capacity(ctx: Context) -> tuple[PlanResource, str, int, int, int, str] | None:
+    """(group, instance type, nodes, allocatable cpu m, allocatable memory Mi, cloud) of the system nodes at
+    creation: the group's smallest instance type, min_nodes of it."""
     from components.catalog import load_catalog
 
     cat = load_catalog()
-    for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup"):
-        if reveal(g.input("taints")):
-            continue
-        types = [cat.machine_type("aws", t) for t in reveal(g.input("instanceTypes")) or []]
-        types = [t for t in types if t is not None]
-        if not types:
-            return None
-        small = min(types, key=lambda m: (m.vcpu, m.memory_gib))
-        cpu, mem = eks_allocatable(small.vcpu, small.memory_gib)
-        return small.name, int(reveal(g.input("scalingConfig.minSize")) or 1), cpu, mem, "aws"
-    for p in ctx.of_type("gcp:container/nodePool:NodePool"):
-        if reveal(p.input("nodeConfig.taints")):
-            continue
-        m = cat.machine_type("gcp", str(reveal(p.input("nodeConfig.machineType"))))
+    for g in system_node_groups(ctx):
+        if g.type == EKS_GROUP:
+            types = [cat.machine_type("aws", t) for t in reveal(g.input("instanceTypes")) or []]
+            types = [t for t in types if t is not None]
+            if not types:
+                return None
+            small = min(types, key=lambda m: (m.vcpu, m.memory_gib))
+            cpu, mem = eks_allocatable(small.vcpu, small.memory_gib)
+            return g, small.name, int(reveal(g.input("scalingConfig.minSize")) or 1), cpu, mem, "aws"
+        m = cat.machine_type("gcp", str(reveal(g.input("nodeConfig.machineType"))))
         if m is None:
             return None
         cpu, mem = gke_allocatable(m.vcpu, m.memory_gib)
-        nodes = int(reveal(p.input("autoscaling.totalMinNodeCount")) or reveal(p.input("initialNodeCount")) or 1)
-        return m.name, nodes, cpu, mem, "gcp"
+        nodes = int(reveal(g.input("autoscaling.totalMinNodeCount")) or reveal(g.input("initialNodeCount")) or 1)
+        return g, m.name, nodes, cpu, mem, "gcp"
     return None
 
 
@@ -235,20 +244,13 @@ def schedulable(ctx: Context) -> Iterator[Finding]:
     capacity = _system_capacity(ctx)
     if capacity is None:
         return
-    itype, nodes, cpu_alloc, mem_alloc, cloud = capacity
+    group, itype, nodes, cpu_alloc, mem_alloc, cloud = capacity
     ds_cpu, ds_mem = DAEMONSET_PER_NODE[cloud]
     free_cpu, free_mem = nodes * (cpu_alloc - ds_cpu), nodes * (mem_alloc - ds_mem)
     need_cpu = sum(p.cpu_m * p.replicas for p in on_system)
     need_mem = sum(p.mem_mi * p.replicas for p in on_system)
     ctx.count("workloads-schedulable")
-    urn = next(
-        (
-            g.urn
-            for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup", "gcp:container/nodePool:NodePool")
-            if not reveal(g.input("taints")) and not reveal(g.input("nodeConfig.taints"))
-        ),
-        ctx.plan.resources[0].urn,
-    )
+    urn = group.urn
     if need_cpu > free_cpu or need_mem > free_mem:
         yield Finding(
             "workloads-schedulable",
