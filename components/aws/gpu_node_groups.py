@@ -218,22 +218,15 @@ class ManagedGpuNodeGroups(pulumi.ComponentResource):
                 "Action": "eks:DescribeNodegroup",
             },
         )
-        role = iam.role(
-            f"{name}-autoscaler",
-            iam.pod_identity_trust(),
-            parent=self,
-            tags=s.tags,
-            description=f"cluster-autoscaler for EKS cluster {s.cluster_name}",
-            inline={"scaling": policy},
-        )
-        identity = aws.eks.PodIdentityAssociation(
+        _, identity = iam.pod_identity_role(
             f"{name}-autoscaler",
             cluster_name=s.cluster_name,
             namespace=NAMESPACE,
             service_account=SERVICE_ACCOUNT,
-            role_arn=role.arn,
+            parent=self,
             tags=s.tags,
-            opts=child,
+            description=f"cluster-autoscaler for EKS cluster {s.cluster_name}",
+            inline={"scaling": policy},
         )
         scale_down = max((p.consolidate_after for p in s.pools), key=_seconds, default="5m")
         # Auto Scaling group names embed the node group name: prefer spot groups, use fallbacks last.

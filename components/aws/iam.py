@@ -65,3 +65,45 @@ def role(
     for suffix, doc in (inline or {}).items():
         aws.iam.RolePolicy(f"{name}-{suffix}", role=r.id, policy=doc, opts=opts)
     return r
+
+
+def pod_identity_role(
+    name: str,
+    *,
+    cluster_name: pulumi.Input[str],
+    namespace: str,
+    service_account: str,
+    parent: pulumi.Resource,
+    tags: dict[str, str],
+    description: str,
+    managed_policies: tuple[str, ...] = (),
+    inline: Mapping[str, pulumi.Input[str]] | None = None,
+) -> tuple[aws.iam.Role, aws.eks.PodIdentityAssociation]:
+    """A role for exactly one Kubernetes service account, through EKS Pod Identity: the role (trusted by the
+    pod identity agent only) and its association, both named ``name``.
+
+    Example::
+
+        role, association = pod_identity_role("alb-controller", cluster_name=cluster.name, namespace="kube-system",
+                                              service_account="aws-load-balancer-controller", parent=self,
+                                              tags=tags, description="...", inline={"lb": policy})
+    """
+    r = role(
+        name,
+        pod_identity_trust(),
+        parent=parent,
+        tags=tags,
+        description=description,
+        managed_policies=managed_policies,
+        inline=inline,
+    )
+    association = aws.eks.PodIdentityAssociation(
+        name,
+        cluster_name=cluster_name,
+        namespace=namespace,
+        service_account=service_account,
+        role_arn=r.arn,
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return r, association

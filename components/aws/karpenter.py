@@ -479,22 +479,15 @@ class KarpenterProvisioner(pulumi.ComponentResource):
                 opts=child,
             )
 
-        controller = iam.role(
-            f"{name}-controller",
-            iam.pod_identity_trust(),
-            parent=self,
-            tags=tags,
-            description=f"Karpenter controller for EKS cluster {s.cluster_name}",
-            inline=controller_policies(s, self.queue.arn, self.node_role.arn),
-        )
-        identity = aws.eks.PodIdentityAssociation(
+        _, identity = iam.pod_identity_role(
             f"{name}-controller",
             cluster_name=s.cluster_name,
             namespace=NAMESPACE,
             service_account=SERVICE_ACCOUNT,
-            role_arn=controller.arn,
+            parent=self,
             tags=tags,
-            opts=child,
+            description=f"Karpenter controller for EKS cluster {s.cluster_name}",
+            inline=controller_policies(s, self.queue.arn, self.node_role.arn),
         )
 
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=s.provider)

@@ -207,22 +207,15 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         super().__init__("mlplatform:aws:AwsLoadBalancerController", name, None, opts)
         cluster = pulumi.Output.from_input(args.cluster_name)
         account = aws.get_caller_identity().account_id
-        role = iam.role(
-            f"{name}-controller",
-            iam.pod_identity_trust(),
-            parent=self,
-            tags=args.tags,
-            description="AWS Load Balancer Controller: load balancers for this cluster's Ingresses",
-            inline={"load-balancers": cluster.apply(lambda c: controller_policy(c, args.region, account))},
-        )
-        identity = aws.eks.PodIdentityAssociation(
+        _, identity = iam.pod_identity_role(
             f"{name}-controller",
             cluster_name=args.cluster_name,
             namespace=NAMESPACE,
             service_account=SERVICE_ACCOUNT,
-            role_arn=role.arn,
+            parent=self,
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            description="AWS Load Balancer Controller: load balancers for this cluster's Ingresses",
+            inline={"load-balancers": cluster.apply(lambda c: controller_policy(c, args.region, account))},
         )
         values = {
             "clusterName": args.cluster_name,

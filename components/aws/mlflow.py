@@ -229,24 +229,17 @@ class MlflowTracking(pulumi.ComponentResource):
         )
 
         # --- artifacts: a prefix of the models zone, writable only by MLflow's service account ---
-        self.artifact_role = iam.role(
+        service_account = "mlflow"
+        self.artifact_role, identity = iam.pod_identity_role(
             f"{name}-artifacts",
-            iam.pod_identity_trust(),
+            cluster_name=args.cluster.cluster_name,
+            namespace=args.cluster.namespace,
+            service_account=service_account,
             parent=self,
             tags=tags,
             description=f"MLflow server {name}: artifact store in the data lake",
         )
         args.lake.grant_write(self.artifact_role, args.artifacts_zone, prefix=ARTIFACT_PREFIX)
-        service_account = "mlflow"
-        identity = aws.eks.PodIdentityAssociation(
-            f"{name}-artifacts",
-            cluster_name=args.cluster.cluster_name,
-            namespace=args.cluster.namespace,
-            service_account=service_account,
-            role_arn=self.artifact_role.arn,
-            tags=tags,
-            opts=child,
-        )
         self.artifact_location = pulumi.Output.concat(args.lake.zone_urls[args.artifacts_zone], ARTIFACT_PREFIX)
 
         admin = random.RandomPassword(f"{name}-admin-password", length=24, special=False, opts=child)

@@ -226,7 +226,7 @@ class Monitoring(pulumi.ComponentResource):
                 )
             if m.prometheus:
                 prod = args.environment is Environment.PROD
-                identity = self._alertmanager_identity(name, args, topic, account)
+                identity = self._alertmanager_identity(name, args, topic)
                 ClusterObservability(
                     f"{name}-cluster",
                     ObservabilityArgs(
@@ -277,14 +277,14 @@ class Monitoring(pulumi.ComponentResource):
             }
         )
 
-    def _alertmanager_identity(
-        self, name: str, args: MonitoringArgs, topic: aws.sns.Topic, account: str
-    ) -> aws.eks.PodIdentityAssociation:
+    def _alertmanager_identity(self, name: str, args: MonitoringArgs, topic: aws.sns.Topic) -> pulumi.Resource:
         """Alertmanager publishes to the alert topic (and encrypts with its key) through EKS Pod Identity."""
         assert args.cluster is not None
-        role = iam.role(
+        _, identity = iam.pod_identity_role(
             f"{name}-alertmanager",
-            iam.pod_identity_trust(),
+            cluster_name=args.cluster.cluster_name,
+            namespace=OBSERVABILITY_NAMESPACE,
+            service_account=ALERTMANAGER_SA,
             parent=self,
             tags=args.tags,
             description="Alertmanager: publish cluster alerts to the stack's alert topic",
@@ -302,15 +302,7 @@ class Monitoring(pulumi.ComponentResource):
                 )
             },
         )
-        return aws.eks.PodIdentityAssociation(
-            f"{name}-alertmanager",
-            cluster_name=args.cluster.cluster_name,
-            namespace=OBSERVABILITY_NAMESPACE,
-            service_account=ALERTMANAGER_SA,
-            role_arn=role.arn,
-            tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        return identity
 
     def _alert_topic(self, name: str, args: MonitoringArgs, account: str) -> aws.sns.Topic:
         child = pulumi.ResourceOptions(parent=self)
