@@ -393,28 +393,25 @@ def endpoint_access(cluster: ClusterSpec) -> tuple[bool, list[str]]:
     return public, (list(cluster.public_access_cidrs) or ["0.0.0.0/0"]) if public else []
 
 
-def endpoint_access_problems(cluster: ClusterSpec, prod: bool) -> list[tuple[str, str]]:
-    """Why the deployer could not reach, or everyone could reach, the API endpoint: (field, message)."""
+def check_endpoint_access(p: Problems, cluster: ClusterSpec, prod: bool) -> None:
+    """Add to ``p`` why the deployer could not reach, or everyone could reach, the API endpoint (paths
+    ``cluster.<field>``); the stack spec and both GpuCluster args check it the same way."""
     public, cidrs = endpoint_access(cluster)
-    out = []
     if not public and not cluster.deploy_from_network:
-        out.append(
-            (
-                "endpoint_public_access",
-                "false leaves the API endpoint reachable only inside the network this stack creates, yet the same "
-                "deploy creates Kubernetes objects through it: give public_access_cidrs (the deployer's egress), "
-                "or set deploy_from_network: true and deploy from inside the network",
-            )
+        p.add(
+            "cluster.endpoint_public_access",
+            "false leaves the API endpoint reachable only inside the network this stack creates, yet the same "
+            "deploy creates Kubernetes objects through it: give public_access_cidrs (the deployer's egress), "
+            "or set deploy_from_network: true and deploy from inside the network",
+            cluster.endpoint_public_access,
         )
     if prod and public and "0.0.0.0/0" in cidrs:
-        out.append(
-            (
-                "public_access_cidrs",
-                "required in prod for a public API endpoint, and not 0.0.0.0/0: the CI runners' and admins' egress "
-                "CIDRs (or endpoint_public_access: false with deploy_from_network: true)",
-            )
+        p.add(
+            "cluster.public_access_cidrs",
+            "required in prod for a public API endpoint, and not 0.0.0.0/0: the CI runners' and admins' egress "
+            "CIDRs (or endpoint_public_access: false with deploy_from_network: true)",
+            cluster.public_access_cidrs,
         )
-    return out
 
 
 class LifecycleSpec(StrictModel):
@@ -883,7 +880,7 @@ class PlatformSpec(StrictModel):
     def _check_and_default(self) -> PlatformSpec:
         p = Problems()
         self._check_cloud(p)
-        self._check_endpoint(p)
+        check_endpoint_access(p, self.cluster, self.is_prod)
         self._check_mlflow_ingress(p)
         dup = duplicates([e.name for e in self.endpoints])
         if dup:
@@ -930,10 +927,6 @@ class PlatformSpec(StrictModel):
             )
         if alb and m.certificate_arn and m.certificate_arn.split(":")[3] != self.region:
             p.add("mlflow.certificate_arn", f"must be in the stack's region ({self.region})", m.certificate_arn)
-
-    def _check_endpoint(self, p: Problems) -> None:
-        for key, message in endpoint_access_problems(self.cluster, self.is_prod):
-            p.add(f"cluster.{key}", message, getattr(self.cluster, key))
 
     def _check_cloud(self, p: Problems) -> None:
         regions = load_catalog().regions(self.cloud)

@@ -37,13 +37,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..catalog import Cloud, load_catalog
-from ..errors import ConfigError, Problem, spec_error
+from ..errors import Problems, spec_error
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, NvidiaDevicePlugin
 from ..models import ComponentArgs
-from ..spec import ClusterSpec, Environment, Provisioner, SystemCapacity, endpoint_access, endpoint_access_problems
+from ..spec import ClusterSpec, Environment, Provisioner, SystemCapacity, check_endpoint_access, endpoint_access
 from . import iam
 from .gpu_node_groups import ManagedGpuNodeGroups, NodeGroupSettings
 from .karpenter import KarpenterProvisioner, KarpenterSettings
@@ -108,6 +108,13 @@ class GpuClusterArgs(ComponentArgs):
         if v not in regions:
             raise spec_error(None, f"not an AWS region in the catalog; allowed: {', '.join(regions)}", v)
         return v
+
+    @model_validator(mode="after")
+    def _reachable(self) -> GpuClusterArgs:
+        p = Problems()
+        check_endpoint_access(p, self.cluster, self.environment is Environment.PROD)
+        p.raise_if_any()
+        return self
 
     @field_validator("ami_alias")
     @classmethod
@@ -176,11 +183,6 @@ class GpuCluster(pulumi.ComponentResource):
         spec = args.cluster
         prod = args.environment is Environment.PROD
         version = spec.kubernetes_version or load_catalog().default_kubernetes_version
-        access_problems = endpoint_access_problems(spec, prod)
-        if access_problems:
-            raise ConfigError(
-                [Problem(f"cluster.{k}", m, getattr(spec, k)) for k, m in access_problems], f"GpuCluster {name!r}", ""
-            )
         public, cidrs = endpoint_access(spec)
         cluster_name = args.cluster_name or f"{name}-{pulumi.get_stack()}"
         tags = dict(args.tags)

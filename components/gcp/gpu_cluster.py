@@ -37,10 +37,10 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..catalog import Cloud, load_catalog
-from ..errors import ConfigError, Problem, spec_error
+from ..errors import Problems, spec_error
 from ..labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..models import Cidr, ComponentArgs, GcpLabels, StrictModel
 from ..spec import (
@@ -49,8 +49,8 @@ from ..spec import (
     Environment,
     GpuPoolSpec,
     SystemCapacity,
+    check_endpoint_access,
     endpoint_access,
-    endpoint_access_problems,
 )
 from . import iam
 
@@ -111,6 +111,21 @@ class GpuClusterArgs(ComponentArgs):
     """Boot disk of system nodes. Default: 50."""
     labels: GcpLabels = {}
     """Cost labels on the cluster and on every node VM. Default: none."""
+
+    @property
+    def is_zonal(self) -> bool:
+        return self.zonal if self.zonal is not None else self.environment is not Environment.PROD
+
+    @model_validator(mode="after")
+    def _placement_and_reachability(self) -> GpuClusterArgs:
+        p = Problems()
+        if self.cluster.gpu_pools and not self.cluster.zones:
+            p.add("cluster.zones", "required with GPU pools: GPU models are offered per zone", None)
+        elif self.is_zonal and not self.cluster.zones:
+            p.add("cluster.zones", "required for a zonal cluster: its control plane's zone", None)
+        check_endpoint_access(p, self.cluster, self.environment is Environment.PROD)
+        p.raise_if_any()
+        return self
 
     @field_validator("region")
     @classmethod
@@ -218,26 +233,9 @@ class GpuCluster(pulumi.ComponentResource):
         self.args = args
         spec = args.cluster
         prod = args.environment is Environment.PROD
-        zonal = args.zonal if args.zonal is not None else not prod
+        zonal = args.is_zonal
         zones = list(spec.zones)
-        if spec.gpu_pools and not zones:
-            raise ConfigError(
-                [Problem("cluster.zones", "required with GPU pools: GPU models are offered per zone", None)],
-                f"GpuCluster {name!r}",
-                "",
-            )
-        if zonal and not zones:
-            raise ConfigError(
-                [Problem("cluster.zones", "required for a zonal cluster: its control plane's zone", None)],
-                f"GpuCluster {name!r}",
-                "",
-            )
         location = zones[0] if zonal else args.region
-        access_problems = endpoint_access_problems(spec, prod)
-        if access_problems:
-            raise ConfigError(
-                [Problem(f"cluster.{k}", m, getattr(spec, k)) for k, m in access_problems], f"GpuCluster {name!r}", ""
-            )
         public, _ = endpoint_access(spec)
         cluster_name = args.cluster_name or f"{name}-{pulumi.get_stack()}"[:40].rstrip("-")
         version = spec.kubernetes_version or load_catalog().default_kubernetes_version
