@@ -175,7 +175,7 @@ class MlPlatform(pulumi.ComponentResource):
                     network=PrivateNetwork(vpc_id=self.network.vpc_id, subnet_ids=self.network.private_subnet_ids),
                     mlflow=spec.mlflow,
                     artifacts_zone=zones["models"],
-                    ingress_controller=controller,
+                    ingress_controller=controller.release if controller else None,
                     tags=self.tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),

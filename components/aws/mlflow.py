@@ -61,7 +61,8 @@ class MlflowTrackingArgs(ComponentArgs):
     artifacts_zone: str = "models"
     """Lake zone for artifacts (under ``mlflow/``). Default: models."""
     ingress_controller: Any = None
-    """The controller serving the Ingress (an :class:`AwsLoadBalancerController`); the Ingress waits for it.
+    """The resource serving the Ingress (an :class:`AwsLoadBalancerController`'s ``release``); the Ingress
+    waits for it.
     Required with mlflow.ingress_host and the alb class."""
     tags: dict[str, str] = {}
     """Tags on every AWS resource. Default: none."""
@@ -258,7 +259,7 @@ class MlflowTracking(pulumi.ComponentResource):
                 ingress_class=spec.ingress_class or ("alb" if spec.ingress_host else None),
                 ingress_annotations=alb_annotations(spec, tags) if spec.ingress_class in (None, "alb") else {},
                 ingress_tls=spec.certificate_arn is not None,
-                ingress_controller=getattr(args.ingress_controller, "release", args.ingress_controller),
+                ingress_controller=args.ingress_controller,
                 env={"AWS_REGION": args.region, "AWS_DEFAULT_REGION": args.region},
             ),
             opts=pulumi.ResourceOptions(

@@ -92,6 +92,17 @@ class AwsAccount:
             cached = ctx.memo["aws-account"] = cls(ctx)
         return cached
 
+    def decide(self, request: Request, role_arn: str) -> aws_iam.Decision | None:
+        """Whether the role may make ``request``, its policies and the bucket's policy evaluated together;
+        None for a role from outside the stack (its policies are not in the Plan)."""
+        identity = self.identity_policies(role_arn)
+        if identity is None:
+            return None
+        s3 = request.resource.startswith("arn:aws:s3:::")
+        bucket = request.resource.split(":::", 1)[1].split("/", 1)[0] if s3 else ""
+        resource_policies = [self.bucket_policies[bucket]] if bucket in self.bucket_policies else []
+        return aws_iam.evaluate(request, identity, resource_policies, principal=role_arn)
+
     def identity_policies(self, role_arn: str) -> list[str] | None:
         role = self.roles.get(role_arn)
         if role is None:
@@ -99,23 +110,23 @@ class AwsAccount:
         return self.policies.get(str(reveal(role.output("name"))), [])
 
     # request builders, with what AWS adds to the context for the call
-    def _ctx(self, **extra) -> dict:
+    def context(self, **extra) -> dict:
         return {"aws:SecureTransport": True, **extra}
 
     def head_bucket(self, bucket: str) -> Request:
-        return Request("s3:ListBucket", f"arn:aws:s3:::{bucket}", self._ctx(), "HeadBucket")
+        return Request("s3:ListBucket", f"arn:aws:s3:::{bucket}", self.context(), "HeadBucket")
 
     def list_prefix(self, bucket: str, prefix: str) -> Request:
         extra = {"s3:prefix": prefix} if prefix else {}
-        return Request("s3:ListBucket", f"arn:aws:s3:::{bucket}", self._ctx(**extra), f"ListObjectsV2 {prefix!r}")
+        return Request("s3:ListBucket", f"arn:aws:s3:::{bucket}", self.context(**extra), f"ListObjectsV2 {prefix!r}")
 
     def object_call(self, action: str, bucket: str, key: str, api: str) -> list[Request]:
-        calls = [Request(action, f"arn:aws:s3:::{bucket}/{key}", self._ctx(), f"{api} {key}")]
+        calls = [Request(action, f"arn:aws:s3:::{bucket}/{key}", self.context(), f"{api} {key}")]
         key_arn = self.bucket_keys.get(bucket)
         if key_arn:
             kms = "kms:Decrypt" if action == "s3:GetObject" else "kms:GenerateDataKey"
             via = {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}
-            calls.append(Request(kms, key_arn, self._ctx(**via), f"{kms} for {api} {key} (SSE-KMS)"))
+            calls.append(Request(kms, key_arn, self.context(**via), f"{kms} for {api} {key} (SSE-KMS)"))
         return calls
 
 
@@ -144,7 +155,7 @@ def _feast_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
             reqs += acct.object_call("s3:GetObject", bucket, data_key, "GetObject")
             # feast apply creates the tables of views the platform did not declare.
             new_table = f"{project}.new_view"
-            reqs.append(Request("dynamodb:CreateTable", table(new_table), acct._ctx(), "CreateTable"))
+            reqs.append(Request("dynamodb:CreateTable", table(new_table), acct.context(), "CreateTable"))
             for t in [*tables, new_table]:
                 # apply tags the tables with the store's tags (reading them first), materialize writes them
                 for action in (
@@ -153,12 +164,12 @@ def _feast_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
                     "dynamodb:TagResource",
                     "dynamodb:BatchWriteItem",
                 ):
-                    reqs.append(Request(action, table(t), acct._ctx(), action.split(":")[1]))
+                    reqs.append(Request(action, table(t), acct.context(), action.split(":")[1]))
             yield AwsWorkload("Feast apply and materialization", fs.urn, materializer, reqs)
         if isinstance(server, str):
             reqs = list(registry_reads)
             for t in tables:
-                reqs.append(Request("dynamodb:BatchGetItem", table(t), acct._ctx(), "BatchGetItem"))
+                reqs.append(Request("dynamodb:BatchGetItem", table(t), acct.context(), "BatchGetItem"))
             yield AwsWorkload("Feast feature server", fs.urn, server, reqs)
 
 
@@ -261,16 +272,11 @@ def gcp_workloads(ctx: Context) -> list[GcpWorkload]:
 def workload_grants(ctx: Context) -> Iterator[Finding]:
     acct = AwsAccount.of(ctx)
     for w in aws_workloads(ctx):
-        identity = acct.identity_policies(w.role_arn)
-        if identity is None:
-            continue  # a role from outside the stack: its policies are not in the Plan
         for req in w.requests:
+            decision = acct.decide(req, w.role_arn)
+            if decision is None:
+                break  # a role from outside the stack: its policies are not in the Plan
             ctx.count("workload-grants")
-            bucket = (
-                req.resource.split(":::", 1)[1].split("/", 1)[0] if req.resource.startswith("arn:aws:s3:::") else ""
-            )
-            resource_policies = [acct.bucket_policies[bucket]] if bucket in acct.bucket_policies else []
-            decision = aws_iam.evaluate(req, identity, resource_policies, principal=w.role_arn)
             if not decision.allowed:
                 ref = HEAD_BUCKET_REF if req.description == "HeadBucket" else "IAM policy evaluation logic"
                 yield Finding(

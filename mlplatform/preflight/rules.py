@@ -396,7 +396,7 @@ def route_alert(route: dict[str, Any], labels: dict[str, str]) -> str | None:
 
 def _alertmanager_can_publish(ctx: Context, release: PlanResource, topic_arn: str) -> str | None:
     """None when the Alertmanager's identity may publish to ``topic_arn`` (and use its key); else why not."""
-    from .aws_iam import Request, evaluate
+    from .aws_iam import Request
 
     namespace = str(reveal(release.input("namespace")))
     sa = str(reveal(release.input("values.alertmanager.serviceAccount.name")) or "")
@@ -409,19 +409,20 @@ def _alertmanager_can_publish(ctx: Context, release: PlanResource, topic_arn: st
         return f"no Pod Identity association gives service account {namespace}/{sa} an AWS role"
     role_arn = str(reveal(assoc[0].input("roleArn")))
     acct = data_plane.AwsAccount.of(ctx)
-    identity = acct.identity_policies(role_arn) or []
     topic = next((t for t in ctx.of_type("aws:sns/topic:Topic") if reveal(t.output("arn")) == topic_arn), None)
-    calls = [Request("sns:Publish", topic_arn, {"aws:SecureTransport": True})]
+    calls = [Request("sns:Publish", topic_arn, acct.context())]
     key_id = reveal(topic.input("kmsMasterKeyId")) if topic is not None else None
     key = next(
         (k for k in ctx.of_type("aws:kms/key:Key") if key_id in (reveal(k.output("keyId")), reveal(k.output("arn")))),
         None,
     )
     if key is not None:
-        via = {"kms:ViaService": f"sns.{acct.region}.amazonaws.com", "aws:SecureTransport": True}
+        via = acct.context(**{"kms:ViaService": f"sns.{acct.region}.amazonaws.com"})
         calls.append(Request("kms:GenerateDataKey", str(reveal(key.output("arn"))), via))
     for call in calls:
-        decision = evaluate(call, identity, principal=role_arn)
+        decision = acct.decide(call, role_arn)
+        if decision is None:
+            return f"its role {role_arn} is not one of the stack's"
         if not decision.allowed:
             return f"its role is refused {call.action} on {call.resource}: {decision.reason}"
     return None

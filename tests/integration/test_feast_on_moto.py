@@ -10,7 +10,6 @@ THEN get_online_features returns the values written.
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -19,14 +18,9 @@ import yaml
 
 from mlplatform.plan import reveal
 from tests.conftest import planned
+from tests.integration.lake import bucket_and_key, create_buckets_and_tables
 
 pytestmark = pytest.mark.integration
-
-
-def _bucket_and_key(url: str) -> tuple[str, str]:
-    match = re.match(r"^s3://([^/]+)/(.*)$", url)
-    assert match, url
-    return match.group(1), match.group(2)
 
 
 def test_dev_feature_store_round_trips_with_feast(moto, tmp_path, monkeypatch):
@@ -40,27 +34,16 @@ def test_dev_feature_store_round_trips_with_feast(moto, tmp_path, monkeypatch):
 
     # --- create in moto what the Plan creates in AWS: the lake buckets and the declared online tables ---
     s3 = boto3.client("s3", endpoint_url=moto)
-    for bucket in plan.by_type("aws:s3/bucket:Bucket"):
-        s3.create_bucket(Bucket=bucket.output("bucket"))
     dynamodb = boto3.client("dynamodb", endpoint_url=moto, region_name=config["online_store"]["region"])
-    tables = plan.by_type("aws:dynamodb/table:Table")
-    assert {t.input("name") for t in tables} == {"recsys.user_features", "recsys.item_features"}
-    for t in tables:
-        dynamodb.create_table(
-            TableName=t.input("name"),
-            KeySchema=[{"AttributeName": t.input("hashKey"), "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in t.input("attributes")
-            ],
-            BillingMode=t.input("billingMode"),
-        )
+    tables = create_buckets_and_tables(plan, s3, dynamodb)
+    assert set(tables) == {"recsys.user_features", "recsys.item_features"}
 
     # --- offline data: a parquet file in the features zone ---
     import pandas as pd
 
-    registry_bucket, registry_key = _bucket_and_key(config["registry"]["path"])
+    registry_bucket, registry_key = bucket_and_key(config["registry"]["path"])
     features_url = plan.one("mlplatform:aws:DataLake").outputs["zone_urls"]["features"]
-    data_bucket, data_prefix = _bucket_and_key(features_url)
+    data_bucket, data_prefix = bucket_and_key(features_url)
     assert registry_bucket == data_bucket and registry_key == f"{data_prefix}feast/registry.pb"
     now = datetime.now(UTC).replace(microsecond=0)
     frame = pd.DataFrame(

@@ -26,7 +26,7 @@ from mlplatform.preflight.core import Context
 from mlplatform.preflight.data_plane import AwsAccount, aws_workloads
 from tests.conftest import planned
 from tests.integration.iam_gateway import ADMIN_KEY, Gateway, Identity, serve
-from tests.integration.test_feast_on_moto import _bucket_and_key
+from tests.integration.lake import bucket_and_key, create_buckets_and_tables
 
 pytestmark = pytest.mark.integration
 
@@ -71,22 +71,12 @@ def test_feast_roles_are_enough_for_the_real_sdk_and_the_old_grant_was_not(gatew
     # --- set up as an administrator: the buckets and declared tables, and an offline parquet file ---
     as_key(monkeypatch, ADMIN_KEY)
     s3 = boto3.client("s3", endpoint_url=endpoint)
-    for bucket in plan.by_type("aws:s3/bucket:Bucket"):
-        s3.create_bucket(Bucket=bucket.output("bucket"))
     dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=config["online_store"]["region"])
-    for t in plan.by_type("aws:dynamodb/table:Table"):
-        dynamodb.create_table(
-            TableName=t.input("name"),
-            KeySchema=[{"AttributeName": t.input("hashKey"), "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in t.input("attributes")
-            ],
-            BillingMode=t.input("billingMode"),
-        )
+    create_buckets_and_tables(plan, s3, dynamodb)
     import pandas as pd
 
     features_url = plan.one("mlplatform:aws:DataLake").outputs["zone_urls"]["features"]
-    data_bucket, data_prefix = _bucket_and_key(features_url)
+    data_bucket, data_prefix = bucket_and_key(features_url)
     now = datetime.now(UTC).replace(microsecond=0)
     frame = pd.DataFrame({"user_id": [1, 2], "clicks_7d": [12, 7], "event_timestamp": [now - timedelta(hours=1)] * 2})
     buffer = io.BytesIO()
