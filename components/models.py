@@ -130,6 +130,21 @@ def _duration(v: str) -> str:
     return v
 
 
+def duration_seconds(v: str) -> int:
+    """Seconds in a validated duration: ``duration_seconds("5m") == 300``."""
+    return int(v[:-1]) * {"s": 1, "m": 60, "h": 3600}[v[-1]]
+
+
+def _cron(v: str) -> str:
+    from .schedule import Cron, CronError
+
+    try:
+        Cron.parse(v)
+    except CronError as exc:
+        raise spec_error(None, f"must be a cron schedule such as '0 2 * * *' (02:00 daily); {exc}", v) from None
+    return v
+
+
 def _gcp_labels(v: dict[str, str]) -> dict[str, str]:
     for key, value in v.items():
         if not (GCP_LABEL.match(key) and key[:1].isalpha()) or not GCP_LABEL.match(value):
@@ -156,6 +171,7 @@ IamPrincipalArn = Annotated[str, AfterValidator(_iam_principal)]
 KmsKeyArn = Annotated[str, AfterValidator(_kms_key)]
 AcmCertificateArn = Annotated[str, AfterValidator(_acm_certificate)]
 Duration = Annotated[str, AfterValidator(_duration)]
+CronSchedule = Annotated[str, AfterValidator(_cron)]
 
 
 class StrictModel(BaseModel):
@@ -216,3 +232,12 @@ def duplicates(names: list[str]) -> list[str]:
             dup.append(n)
         seen.add(n)
     return dup
+
+
+class LakeAccess(StrictModel):
+    """A data-lake zone, or a prefix of it, that a workload's identity is granted."""
+
+    zone: str
+    """Zone name. Required."""
+    prefix: str = pydantic.Field(default="", pattern=r"^([a-z0-9][a-z0-9._-]*/)*$")
+    """Prefix within the zone, ending with / (empty: the whole zone). Default: empty."""

@@ -9,6 +9,8 @@ Example (the whole root program)::
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -33,9 +35,12 @@ from .aws import (
     PrivateNetwork,
     WorkloadCluster,
 )
+from .aws.feature_store import CONFIG_SECRET as FEAST_CONFIG_SECRET
+from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .catalog import Cloud
-from .spec import EndpointMode, NatStrategy, PlatformSpec, Provisioner
+from .spec import EndpointMode, NatStrategy, OnlineStore, PlatformSpec, Provisioner
+from .toolchain import Toolchain, ToolchainArgs
 
 PLATFORM_NAMESPACE = "mlplatform"
 
@@ -152,19 +157,24 @@ class MlPlatform(pulumi.ComponentResource):
             self.feature_store = feature_store
             online_tables = list(feature_store.online_tables)
             self.outputs.update(feature_store_yaml=feature_store.feature_store_yaml)
+        # One ALB controller serves every alb Ingress of the stack (MLflow's, the hub's); when both exist they
+        # join one ALB group and share a load balancer.
+        mlflow_alb = spec.mlflow.enabled and spec.mlflow.ingress_host and spec.mlflow.ingress_class in (None, "alb")
+        hub_alb = spec.notebooks.enabled and spec.notebooks.ingress_host is not None
+        controller = None
+        if mlflow_alb or hub_alb:
+            controller = AwsLoadBalancerController(
+                f"{name}-alb-controller",
+                AwsLoadBalancerControllerArgs(
+                    cluster_name=self.cluster.cluster_name,
+                    vpc_id=self.network.vpc_id,
+                    region=spec.region,
+                    tags=self.tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
+            )
+        alb_group = f"{name}-{pulumi.get_stack()}"[:63] if mlflow_alb and hub_alb else None
         if spec.mlflow.enabled:
-            controller = None
-            if spec.mlflow.ingress_host and spec.mlflow.ingress_class in (None, "alb"):
-                controller = AwsLoadBalancerController(
-                    f"{name}-alb-controller",
-                    AwsLoadBalancerControllerArgs(
-                        cluster_name=self.cluster.cluster_name,
-                        vpc_id=self.network.vpc_id,
-                        region=spec.region,
-                        tags=self.tags,
-                    ),
-                    opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
-                )
             self.mlflow = MlflowTracking(
                 f"{name}-mlflow",
                 MlflowTrackingArgs(
@@ -176,6 +186,7 @@ class MlPlatform(pulumi.ComponentResource):
                     mlflow=spec.mlflow,
                     artifacts_zone=zones["models"],
                     ingress_controller=controller.release if controller else None,
+                    ingress_group=alb_group,
                     tags=self.tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
@@ -244,6 +255,36 @@ class MlPlatform(pulumi.ComponentResource):
             dashboard_name=self.monitoring.dashboard_name,
             endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(endpoints, self.endpoints, strict=True)},
         )
+        store = getattr(self, "feature_store", None)
+        private_egress = []
+        if store is not None and spec.feature_store.online_store is OnlineStore.REDIS:
+            # ElastiCache answers on a private address in the VPC; user servers may reach only its port.
+            private_egress.append(
+                {"to": [{"ipBlock": {"cidr": net.cidr}}], "ports": [{"port": 6379, "protocol": "TCP"}]}
+            )
+        nb = spec.notebooks
+        self._build_toolchain(
+            name,
+            spec,
+            provider=self.cluster.provider,
+            storage_class=self.cluster.storage_class,
+            lake=self.lake,
+            namespace=PLATFORM_NAMESPACE,
+            cluster_name=self.cluster.cluster_name,
+            feature_store=store,
+            feast_config_secret=FEAST_CONFIG_SECRET if store is not None else None,
+            mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
+            private_egress=private_egress,
+            hub_ingress_class="alb" if hub_alb else None,
+            hub_ingress_annotations=alb_annotations(
+                str(spec.mlflow.ingress_scheme), nb.certificate_arn, "/hub/health", self.tags, group=alb_group
+            )
+            if hub_alb
+            else {},
+            ingress_controller=controller.release if controller else None,
+            alerts=self.monitoring.observability,
+            tags=self.tags,
+        )
         self.outputs.update(
             vpc_id=self.network.vpc_id,
             cluster_name=self.cluster.cluster_name,
@@ -252,6 +293,17 @@ class MlPlatform(pulumi.ComponentResource):
             kubeconfig=self.cluster.kubeconfig,
             gpu_pools=self.cluster.gpu_pool_names,
         )
+
+    def _build_toolchain(self, name: str, spec: PlatformSpec, **args: Any) -> None:
+        """Notebooks, Ray and batch jobs, when the spec asks for any, after the namespace exists."""
+        if not (spec.notebooks.enabled or spec.ray.enabled or spec.batch):
+            return
+        self.toolchain = Toolchain(
+            f"{name}-tools",
+            ToolchainArgs(spec=spec, **args),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+        )
+        self.outputs.update(self.toolchain.outputs)
 
     def _build_gcp(self, name: str, spec: PlatformSpec) -> None:
         """The same platform on GKE, GCS/BigQuery, Firestore or Memorystore, Cloud SQL and Cloud Run/Vertex AI."""
@@ -396,6 +448,26 @@ class MlPlatform(pulumi.ComponentResource):
             )
             for e in endpoints
         ]
+        store = getattr(self, "feature_store", None)
+        redis = store is not None and spec.feature_store.online_store is OnlineStore.REDIS
+        services = self.network.private_services_cidr
+        self._build_toolchain(
+            name,
+            spec,
+            provider=self.cluster.provider,
+            storage_class=self.cluster.storage_class,
+            lake=self.lake,
+            namespace=PLATFORM_NAMESPACE,
+            feature_store=store,
+            feast_config_secret=gcp.feature_store.CONFIG_SECRET if store is not None else None,
+            mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
+            # Memorystore answers on an address of the private services range (6378 with TLS).
+            private_egress=[{"to": [{"ipBlock": {"cidr": services}}], "ports": [{"port": 6378, "protocol": "TCP"}]}]
+            if redis and services is not None
+            else [],
+            alerts=self.monitoring.observability,
+            tags=labels,
+        )
         self.outputs.update(
             notification_channels=self.monitoring.notification_channels,
             dashboard_id=self.monitoring.dashboard_id,

@@ -27,12 +27,13 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from .catalog import Cloud, load_catalog
+from .catalog import Cloud, Offering, load_catalog
 from .errors import ConfigError, Problem, Problems, spec_error, validate
 from .models import (
     GCP_LABEL,
     AcmCertificateArn,
     Cidr,
+    CronSchedule,
     DnsLabel,
     Duration,
     Email,
@@ -269,6 +270,20 @@ class GpuPoolSpec(StrictModel):
             self._check_offered(p, cloud, region)
         p.raise_if_any()
         return self
+
+    def smallest_node(self, cloud: Cloud | str, region: str) -> Offering | None:
+        """The smallest node shape the pool may launch, which a pod sized for the pool must fit: among its
+        instance types on AWS (Karpenter picks any that fits), the one machine type its GKE node pool uses."""
+        cloud = Cloud(cloud)
+        purchase = "on-demand" if self.capacity is Capacity.ON_DEMAND else "spot"
+        offers = load_catalog().gpu_offerings(cloud, region, self.gpu, self.gpus_per_node, purchase)
+        if self.instance_types:
+            offers = [o for o in offers if o.machine_type in self.instance_types]
+            if cloud is Cloud.GCP:
+                offers = [o for o in offers if o.machine_type == self.instance_types[0]]
+        elif cloud is Cloud.GCP:
+            offers = offers[:1]  # the GKE pool takes the cheapest shape (gcp.gpu_cluster.gpu_pool_plans)
+        return min(offers, key=lambda o: (o.vcpu, o.memory_gib)) if offers else None
 
     def _check_offered(self, p: Problems, cloud: Cloud, region: str) -> None:
         cat = load_catalog()
@@ -836,6 +851,256 @@ class BudgetSpec(StrictModel):
         return self
 
 
+# --- the data scientist's toolchain: notebooks, Ray, batch inference -------------------------------------------
+
+
+class NotebookAuthType(StrEnum):
+    DUMMY = "dummy"  # any username with one generated shared password: dev only
+    GITHUB = "github"
+    OIDC = "oidc"
+
+
+class NotebookAuthSpec(StrictModel):
+    """How people sign in to JupyterHub."""
+
+    type: NotebookAuthType = NotebookAuthType.DUMMY
+    """dummy (any username with one generated shared password, output notebooks_password; dev only), github (a
+    GitHub OAuth app) or oidc (an OpenID Connect provider: Okta, Entra ID, Keycloak, Google). Default: dummy."""
+    client_id: str | None = Field(default=None, min_length=1)
+    """OAuth client id. Required for github and oidc."""
+    client_secret_key: str = Field(default="notebooksOauthClientSecret", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    """The stack's secret config key (namespace mlplatform) holding the OAuth client secret, set with
+    ``pulumi config set --secret mlplatform:<key> ...``. Default: notebooksOauthClientSecret."""
+    authorize_url: HttpsUrl | None = None
+    """OIDC: the provider's authorization endpoint. Required for oidc."""
+    token_url: HttpsUrl | None = None
+    """OIDC: the provider's token endpoint. Required for oidc."""
+    userdata_url: HttpsUrl | None = None
+    """OIDC: the provider's userinfo endpoint. Required for oidc."""
+    username_claim: str = "preferred_username"
+    """OIDC: the userinfo claim that becomes the JupyterHub username. Default: preferred_username."""
+    groups_claim: str = "groups"
+    """OIDC: the userinfo claim listing the user's groups. Default: groups."""
+    github_organizations: list[str] = []
+    """github: organizations (or org:team) whose members may sign in. Default: none."""
+    allowed_groups: list[str] = []
+    """oidc: groups whose members may sign in. Default: none."""
+    allowed_users: list[str] = []
+    """Usernames that may sign in. Default: none (github and oidc need organizations, groups or users)."""
+    admin_users: list[str] = []
+    """Hub administrators. Default: none."""
+
+    @model_validator(mode="after")
+    def _check(self) -> NotebookAuthSpec:
+        p = Problems()
+        if self.type is NotebookAuthType.DUMMY:
+            for key in ("client_id", "authorize_url", "token_url", "userdata_url"):
+                if getattr(self, key) is not None:
+                    p.add(key, "only valid with type github or oidc", getattr(self, key))
+        else:
+            if self.client_id is None:
+                p.add("client_id", f"required with type {self.type}", None)
+            allow = self.github_organizations if self.type is NotebookAuthType.GITHUB else self.allowed_groups
+            if not allow and not self.allowed_users:
+                what = "github_organizations" if self.type is NotebookAuthType.GITHUB else "allowed_groups"
+                p.add(
+                    what,
+                    f"{what} or allowed_users is required: JupyterHub 5 lets nobody in unless told who may sign in",
+                    allow,
+                )
+        if self.type is NotebookAuthType.OIDC:
+            for key in ("authorize_url", "token_url", "userdata_url"):
+                if getattr(self, key) is None:
+                    p.add(key, "required with type oidc (the provider's endpoint)", None)
+        elif self.allowed_groups:
+            p.add("allowed_groups", "only valid with type oidc", self.allowed_groups)
+        if self.type is not NotebookAuthType.GITHUB and self.github_organizations:
+            p.add("github_organizations", "only valid with type github", self.github_organizations)
+        p.raise_if_any()
+        return self
+
+
+class NotebookProfileSpec(StrictModel):
+    """A server size users pick when they start a notebook."""
+
+    name: DnsLabel
+    """Profile slug, a DNS label. Required."""
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+    """Shown on the spawn page. Default: derived from the pool and GPU."""
+    gpu_pool: DnsLabel | None = None
+    """GPU pool (cluster.gpu_pools) the server runs on, with its GPUs. Default: none (a CPU notebook on the
+    system nodes, small and culled like the rest)."""
+    gpus: int = Field(default=1, ge=1, le=8)
+    """GPUs per server, at most the pool's gpus_per_node (GPU profiles only). Default: 1."""
+    cpu: float | None = Field(default=None, gt=0, le=192)
+    """Guaranteed vCPUs (the limit is the pool node's share). Default: 0.5 on system nodes; half the pool
+    node's share for GPU profiles."""
+    memory_gb: float | None = Field(default=None, gt=0, le=2048)
+    """Guaranteed memory in GiB. Default: 1 on system nodes; half the pool node's share for GPU profiles."""
+    image: str | None = Field(default=None, min_length=1)
+    """Notebook image. Default: notebooks.image, or notebooks.gpu_image for GPU profiles."""
+    default: bool = False
+    """Preselected on the spawn page. Default: the first profile."""
+
+
+NOTEBOOK_IMAGE = "quay.io/jupyter/scipy-notebook:2024-12-23"
+NOTEBOOK_GPU_IMAGE = "quay.io/jupyter/pytorch-notebook:cuda12-2024-12-23"
+
+
+class NotebooksSpec(StrictModel):
+    """JupyterHub on the cluster: profiles per GPU pool, idle culling, per-user volumes, lake access by role."""
+
+    enabled: bool = False
+    """Run JupyterHub. Default: false."""
+    auth: NotebookAuthSpec = NotebookAuthSpec()
+    """Sign-in. Default: dummy (dev only)."""
+    profiles: list[NotebookProfileSpec] | None = None
+    """Server sizes. Default: cpu (system nodes) and one per GPU pool with 1 GPU."""
+    idle_culling: bool = True
+    """Stop servers with no activity for cull_timeout, so a GPU notebook left open releases its node (the pool
+    then removes the empty node after consolidate_after). Default: true."""
+    cull_timeout: Duration | None = None
+    """Inactivity after which a server is stopped. Default: 1h in dev, 2h in staging, 8h in prod."""
+    cull_every: Duration = "5m"
+    """How often the culler looks. Default: 5m."""
+    max_age: Duration | None = None
+    """Stop servers older than this even when active (an open browser tab keeps a server active). Default: 12h
+    in dev, none elsewhere."""
+    storage_gb: int = Field(default=10, ge=1, le=1000)
+    """Size (and limit) of each user's home volume, on the cluster's encrypted StorageClass. Default: 10."""
+    image: str = Field(default=NOTEBOOK_IMAGE, min_length=1)
+    """Image of CPU profiles, pinned. Default: quay.io/jupyter/scipy-notebook:2024-12-23."""
+    gpu_image: str = Field(default=NOTEBOOK_GPU_IMAGE, min_length=1)
+    """Image of GPU profiles, pinned. Default: quay.io/jupyter/pytorch-notebook:cuda12-2024-12-23."""
+    read_zones: list[DnsLabel] | None = None
+    """Lake zones user servers may read, through the hub's cloud role (no static keys). Default: all zones."""
+    write_zone: DnsLabel | None = None
+    """Lake zone whose notebooks/ prefix user servers may write. Default: curated (else the first zone)."""
+    ingress_host: Hostname | None = None
+    """Hostname of an Ingress in front of the hub (served like MLflow's: the ALB controller on AWS, sharing
+    MLflow's load balancer; GKE's built-in class on GCP). Required for github and oidc sign-in (the OAuth
+    callback). Default: no Ingress (kubectl port-forward svc/proxy-public 8000:80)."""
+    certificate_arn: AcmCertificateArn | None = None
+    """ACM certificate for ingress_host (AWS): the hub listens on HTTPS only and the OAuth callback is https.
+    Required in prod with an Ingress, and for oidc sign-in on AWS. Default: none (HTTP)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> NotebooksSpec:
+        dup = duplicates([p.name for p in self.profiles or []])
+        if dup:
+            raise spec_error(
+                "profiles",
+                f"profile names must be unique; repeated: {', '.join(dup)}",
+                [p.name for p in self.profiles or []],
+            )
+        return self
+
+
+RAY_VERSION = "2.60.0"
+
+
+class RayWorkerGroupSpec(StrictModel):
+    """Ray workers on one GPU pool, scaled by the Ray autoscaler between min_workers and max_workers."""
+
+    name: DnsLabel
+    """Worker group name. Required."""
+    gpu_pool: DnsLabel
+    """GPU pool (cluster.gpu_pools) the workers run on; they tolerate its taints, so spot reclaims are
+    retried by Ray. Required."""
+    gpus: int = Field(default=1, ge=1, le=8)
+    """GPUs per worker, at most the pool's gpus_per_node. Default: 1."""
+    cpu: float | None = Field(default=None, gt=0, le=192)
+    """vCPUs per worker (requests = limits). Default: the pool node's share less one for node agents."""
+    memory_gb: float | None = Field(default=None, gt=0, le=2048)
+    """Memory per worker in GiB (requests = limits). Default: three quarters of the pool node's share."""
+    min_workers: int = Field(default=0, ge=0)
+    """Workers kept with no work. Default: 0 (scale from zero)."""
+    max_workers: int | None = Field(default=None, ge=1)
+    """Upper bound. Default: the pool's GPU limit (max_nodes x gpus_per_node) / gpus."""
+
+
+class RaySpec(StrictModel):
+    """The KubeRay operator, and a standing autoscaling RayCluster whose workers scale from zero."""
+
+    enabled: bool = False
+    """Install the KubeRay operator. Default: false."""
+    cluster: bool = True
+    """Run a standing RayCluster (head on the system nodes, workers per GPU pool from zero); false installs the
+    operator only, for RayJobs that bring their own cluster. Default: true."""
+    version: str = Field(default=RAY_VERSION, pattern=r"^\d+\.\d+\.\d+$")
+    """Ray version of the images (rayproject/ray:<version>-py311[-gpu]). Default: 2.60.0."""
+    head_cpu: float = Field(default=0.5, gt=0, le=16)
+    """vCPUs requested by the head (it runs no tasks: num-cpus 0). Default: 0.5."""
+    head_memory_gb: float = Field(default=2, ge=1, le=64)
+    """Memory of the head in GiB. Default: 2."""
+    worker_groups: list[RayWorkerGroupSpec] | None = None
+    """Worker groups. Default: one per GPU pool, 1 GPU per worker, 0 to the pool's GPU limit."""
+    idle_timeout: Duration = "5m"
+    """How long a worker may sit idle before the autoscaler removes it (its node goes after the pool's
+    consolidate_after). Default: 5m."""
+    spill_to_lake: bool = True
+    """Spill objects that do not fit in memory to the lake (spill_zone, prefix ray/spill/) rather than to the
+    node's disk. Default: true."""
+    read_zones: list[DnsLabel] | None = None
+    """Lake zones Ray jobs may read. Default: all zones."""
+    write_zone: DnsLabel | None = None
+    """Lake zone whose ray/ prefix Ray jobs write (results, checkpoints, spilled objects). Default: models (else
+    the last zone)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> RaySpec:
+        dup = duplicates([g.name for g in self.worker_groups or []])
+        if dup:
+            raise spec_error(
+                "worker_groups",
+                f"worker group names must be unique; repeated: {', '.join(dup)}",
+                [g.name for g in self.worker_groups or []],
+            )
+        return self
+
+
+class BatchJobSpec(StrictModel):
+    """A scheduled batch inference job: reads a lake prefix, writes predictions to another, on a GPU pool."""
+
+    name: DnsLabel
+    """Job name (the CronJob's). Required."""
+    schedule: CronSchedule
+    """Cron schedule in UTC, e.g. '0 2 * * *' (02:00 daily). Required."""
+    image: str = Field(min_length=1)
+    """Inference image, pinned. Required."""
+    command: list[str] = Field(min_length=1)
+    """Entrypoint and arguments; the job reads INPUT_URL and writes OUTPUT_URL (environment). Required."""
+    gpu_pool: DnsLabel
+    """GPU pool (cluster.gpu_pools) the pods run on (spot pools: a reclaimed pod is retried, not counted as
+    a failure). Required."""
+    gpus: int = Field(default=1, ge=1, le=8)
+    """GPUs per pod, at most the pool's gpus_per_node. Default: 1."""
+    cpu: float | None = Field(default=None, gt=0, le=192)
+    """vCPUs requested per pod. Default: half the pool node's share."""
+    memory_gb: float | None = Field(default=None, gt=0, le=2048)
+    """Memory requested per pod in GiB. Default: half the pool node's share."""
+    parallelism: int = Field(default=1, ge=1, le=100)
+    """Pods per run, each given its shard in JOB_COMPLETION_INDEX (an Indexed Job). Default: 1."""
+    retries: int = Field(default=3, ge=0, le=20)
+    """Failed pods retried per run (spot reclaims do not count). Default: 3."""
+    deadline: Duration = "4h"
+    """A run that takes longer is stopped, so a stuck job cannot hold GPUs. Default: 4h."""
+    input_zone: DnsLabel
+    """Lake zone read. Required."""
+    input_prefix: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9._-]*/)*$")
+    """Prefix read within input_zone (ends with /). Default: the whole zone."""
+    output_zone: DnsLabel
+    """Lake zone written. Required."""
+    output_prefix: str = Field(pattern=r"^([a-z0-9][a-z0-9._-]*/)+$")
+    """Prefix written within output_zone (ends with /); the job's role may write nothing else. Required."""
+    model_uri: str | None = Field(default=None, min_length=1)
+    """Model to load, e.g. models:/ranker/Production (through MLflow's artifact proxy). Default: none."""
+    env: dict[str, str] = {}
+    """Extra environment. Default: none."""
+    suspend: bool = False
+    """Keep the schedule but start no runs. Default: false."""
+
+
 class PlatformSpec(StrictModel):
     """The whole platform of one stack."""
 
@@ -867,6 +1132,12 @@ class PlatformSpec(StrictModel):
     """Alerts and cluster observability. Default: see MonitoringSpec."""
     budget: BudgetSpec
     """Monthly budget. Required."""
+    notebooks: NotebooksSpec = NotebooksSpec()
+    """JupyterHub for data scientists. Default: off."""
+    ray: RaySpec = RaySpec()
+    """KubeRay and a RayCluster for distributed training and hyper-parameter search. Default: off."""
+    batch: list[BatchJobSpec] = []
+    """Scheduled batch inference jobs on the GPU pools. Default: none."""
 
     @property
     def is_prod(self) -> bool:
@@ -882,6 +1153,7 @@ class PlatformSpec(StrictModel):
         self._check_cloud(p)
         check_endpoint_access(p, self.cluster, self.is_prod)
         self._check_mlflow_ingress(p)
+        self._check_toolchain(p)
         dup = duplicates([e.name for e in self.endpoints])
         if dup:
             p.add(
@@ -927,6 +1199,102 @@ class PlatformSpec(StrictModel):
             )
         if alb and m.certificate_arn and m.certificate_arn.split(":")[3] != self.region:
             p.add("mlflow.certificate_arn", f"must be in the stack's region ({self.region})", m.certificate_arn)
+
+    def _check_toolchain(self, p: Problems) -> None:
+        """Notebooks, Ray and batch jobs name GPU pools and lake zones of this stack, and fit them."""
+        pools = {pool.name: pool for pool in self.cluster.gpu_pools}
+        zones = list(self.data_lake.zones)
+
+        def pool_ref(path: str, name: str | None, gpus: int) -> GpuPoolSpec | None:
+            pool = pools.get(name or "")
+            if pool is None:
+                p.add(
+                    f"{path}.gpu_pool",
+                    f"not a GPU pool of cluster.gpu_pools; pools: {', '.join(pools) or 'none'}",
+                    name,
+                )
+            elif gpus > pool.gpus_per_node:
+                p.add(f"{path}.gpus", f"pool {name} has {pool.gpus_per_node} GPU(s) per node", gpus)
+            return pool
+
+        def zone_ref(path: str, zone: str | None) -> None:
+            if zone is not None and zone not in zones:
+                p.add(path, f"not a lake zone; zones: {', '.join(zones)}", zone)
+
+        nb = self.notebooks
+        if nb.enabled:
+            if nb.auth.type is not NotebookAuthType.DUMMY and nb.ingress_host is None:
+                p.add(
+                    "notebooks.ingress_host",
+                    f"required with auth.type {nb.auth.type}: the provider sends users back to "
+                    "<ingress_host>/hub/oauth_callback",
+                    None,
+                )
+            if nb.certificate_arn is not None and (self.cloud is Cloud.GCP or nb.ingress_host is None):
+                p.add("notebooks.certificate_arn", "only valid on aws with notebooks.ingress_host", nb.certificate_arn)
+            elif self.cloud is Cloud.AWS and nb.ingress_host and nb.certificate_arn is None:
+                if self.is_prod:
+                    p.add(
+                        "notebooks.certificate_arn",
+                        "required in prod with an Ingress: sign-in must not cross the network in clear text",
+                        None,
+                    )
+                elif nb.auth.type is NotebookAuthType.OIDC:
+                    p.add(
+                        "notebooks.certificate_arn",
+                        "required for oidc sign-in: providers call back over https only",
+                        None,
+                    )
+            if nb.auth.type is NotebookAuthType.DUMMY and self.environment is not Environment.DEV:
+                p.add(
+                    "notebooks.auth.type",
+                    "dummy lets anyone who has the shared password in under any name: dev only; use github or oidc",
+                    str(nb.auth.type),
+                )
+            for i, prof in enumerate(nb.profiles or []):
+                if prof.gpu_pool is not None:
+                    pool_ref(f"notebooks.profiles[{i}]", prof.gpu_pool, prof.gpus)
+                elif "gpus" in prof.model_fields_set:
+                    p.add(f"notebooks.profiles[{i}].gpus", "only valid with gpu_pool", prof.gpus)
+            for j, zone in enumerate(nb.read_zones or []):
+                zone_ref(f"notebooks.read_zones[{j}]", zone)
+            zone_ref("notebooks.write_zone", nb.write_zone)
+        ray = self.ray
+        if ray.enabled:
+            for i, group in enumerate(ray.worker_groups or []):
+                path = f"ray.worker_groups[{i}]"
+                pool = pool_ref(path, group.gpu_pool, group.gpus)
+                if pool is None or group.max_workers is None:
+                    continue
+                limit = pool.max_nodes * pool.gpus_per_node
+                if group.max_workers * group.gpus > limit:
+                    p.add(
+                        f"{path}.max_workers",
+                        f"{group.max_workers} workers x {group.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
+                        f"({limit}: max_nodes x gpus_per_node)",
+                        group.max_workers,
+                    )
+                if group.min_workers > group.max_workers:
+                    p.add(f"{path}.min_workers", f"must be <= max_workers ({group.max_workers})", group.min_workers)
+            for j, zone in enumerate(ray.read_zones or []):
+                zone_ref(f"ray.read_zones[{j}]", zone)
+            zone_ref("ray.write_zone", ray.write_zone)
+        for i, job in enumerate(self.batch):
+            pool_ref(f"batch[{i}]", job.gpu_pool, job.gpus)
+            zone_ref(f"batch[{i}].input_zone", job.input_zone)
+            zone_ref(f"batch[{i}].output_zone", job.output_zone)
+        dup = duplicates([job.name for job in self.batch])
+        if dup:
+            p.add("batch", f"job names must be unique; repeated: {', '.join(dup)}", [job.name for job in self.batch])
+
+    def node_share(self, pool_name: str, gpus: int) -> tuple[float, float]:
+        """(vCPUs, GiB) of the smallest node of a GPU pool that a workload with ``gpus`` of its GPUs may take."""
+        pool = next(pool for pool in self.cluster.gpu_pools if pool.name == pool_name)
+        node = pool.smallest_node(self.cloud, self.region)
+        if node is None:  # the pool's own checks reported it
+            return 1.0, 4.0
+        share = gpus / pool.gpus_per_node
+        return node.vcpu * share, node.memory_gib * share
 
     def _check_cloud(self, p: Problems) -> None:
         regions = load_catalog().regions(self.cloud)
@@ -1044,6 +1412,56 @@ class PlatformSpec(StrictModel):
             self.monitoring.container_insights = prod
         if self.monitoring.prometheus_retention_days is None:
             self.monitoring.prometheus_retention_days = 15 if prod else 3
+        self._apply_toolchain_defaults()
+
+    def _apply_toolchain_defaults(self) -> None:
+        zones = list(self.data_lake.zones)
+        nb = self.notebooks
+        if nb.cull_timeout is None:
+            nb.cull_timeout = {Environment.DEV: "1h", Environment.STAGING: "2h", Environment.PROD: "8h"}[
+                self.environment
+            ]
+        if nb.max_age is None and self.environment is Environment.DEV and "max_age" not in nb.model_fields_set:
+            nb.max_age = "12h"
+        if nb.profiles is None:
+            nb.profiles = [NotebookProfileSpec(name="cpu", display_name="CPU (small, on the system nodes)")]
+            nb.profiles += [NotebookProfileSpec(name=pool.name, gpu_pool=pool.name) for pool in self.cluster.gpu_pools]
+        for prof in nb.profiles:
+            if prof.gpu_pool is None:
+                prof.cpu = prof.cpu or 0.5
+                prof.memory_gb = prof.memory_gb or 1
+                prof.image = prof.image or nb.image
+                prof.display_name = prof.display_name or f"CPU ({prof.name})"
+                continue
+            pool = next(pool for pool in self.cluster.gpu_pools if pool.name == prof.gpu_pool)
+            vcpu, memory = self.node_share(pool.name, prof.gpus)
+            prof.cpu = prof.cpu or max(0.5, vcpu // 2)
+            prof.memory_gb = prof.memory_gb or max(1.0, memory // 2)
+            prof.image = prof.image or nb.gpu_image
+            prof.display_name = prof.display_name or f"{prof.gpus} x {pool.gpu} GPU ({pool.name} pool, {pool.capacity})"
+        if not any(prof.default for prof in nb.profiles) and nb.profiles:
+            nb.profiles[0].default = True
+        if nb.write_zone is None:
+            nb.write_zone = "curated" if "curated" in zones else zones[0]
+        ray = self.ray
+        if ray.worker_groups is None:
+            ray.worker_groups = [
+                RayWorkerGroupSpec(name=pool.name, gpu_pool=pool.name) for pool in self.cluster.gpu_pools
+            ]
+        for group in ray.worker_groups:
+            pool = next(pool for pool in self.cluster.gpu_pools if pool.name == group.gpu_pool)
+            vcpu, memory = self.node_share(pool.name, group.gpus)
+            # Ray schedules by what the pod declares: requests = limits, leaving a node's agents their share.
+            group.cpu = group.cpu or max(1.0, vcpu - 1)
+            group.memory_gb = group.memory_gb or max(2.0, float(int(memory * 0.75)))
+            if group.max_workers is None:
+                group.max_workers = max(1, pool.max_nodes * pool.gpus_per_node // group.gpus)
+        if ray.write_zone is None:
+            ray.write_zone = "models" if "models" in zones else zones[-1]
+        for job in self.batch:
+            vcpu, memory = self.node_share(job.gpu_pool, job.gpus)
+            job.cpu = job.cpu or max(0.5, vcpu // 2)
+            job.memory_gb = job.memory_gb or max(1.0, memory // 2)
 
 
 # --- loading -----------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ class CostReport:
 
     def spot_saving(self) -> tuple[float, float]:
         """(USD per month, percent) saved on GPU pools by spot against the same node-hours on demand."""
-        actual = sum(c.estimate.expected for c in self.gpu_lines)
+        actual = sum(c.estimate.gpu.actual(c.estimate.expected) for c in self.gpu_lines if c.estimate.gpu)
         on_demand = sum(c.estimate.gpu.expected_on_demand for c in self.gpu_lines if c.estimate.gpu)
         saved = on_demand - actual
         return saved, (100 * saved / on_demand if on_demand else 0.0)
@@ -69,7 +69,7 @@ class CostReport:
     def naive_baseline(self) -> float:
         """The expected total with every GPU pool always on, on demand, at its maximum size."""
         gpu = self.gpu_lines
-        rest = self.total("expected") - sum(c.estimate.expected for c in gpu)
+        rest = self.total("expected") - sum(c.estimate.gpu.actual(c.estimate.expected) for c in gpu if c.estimate.gpu)
         return rest + sum(c.estimate.gpu.always_on_on_demand for c in gpu if c.estimate.gpu)
 
     def by_component(self) -> dict[str, dict[str, float]]:

@@ -101,6 +101,16 @@ def _to_wire(value: Any) -> Any:
     return value
 
 
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secret(v) for v in value)
+    return False
+
+
 def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
     return json_format.ParseDict(_to_wire(value), struct_pb2.Struct())
 
@@ -160,8 +170,9 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         rid, state = self.mocks.new_resource(args)
         if not request.custom:
             rid, state = "", {}
-        # Secretness flows from inputs to the outputs of the same name, and to additionalSecretOutputs.
-        secret_keys = {k for k, v in inputs.items() if isinstance(v, Secret)}
+        # Secretness flows from inputs to the outputs of the same name (a property holding a secret anywhere
+        # inside, such as a Helm release's values, comes back secret as a whole), and to additionalSecretOutputs.
+        secret_keys = {k for k, v in inputs.items() if _holds_secret(v)}
         secret_keys.update(request.additionalSecretOutputs)
         state = {k: Secret(v) if k in secret_keys and not isinstance(v, Secret) else v for k, v in state.items()}
 

@@ -629,12 +629,16 @@ def _gcp_subnetwork(r: MockRequest) -> dict:
 def _gcp_compute_misc(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     kind = r.type.rsplit(":", 1)[1].lower() + "s"
-    return {
+    out = {
         "__id": f"projects/{r.gcp_project}/{kind}/{name}",
         "name": name,
         "project": r.gcp_project,
         "selfLink": _gcp_self_link(r, f"global/{kind}/{name}"),
     }
+    if r.type == "gcp:compute/globalAddress:GlobalAddress" and not r.inputs.get("address"):
+        # GCP picks a free block of the requested size for a peering range.
+        out["address"] = f"10.{100 + int(r.hex(2), 16) % 100}.0.0"
+    return out
 
 
 @resource("gcp:container/cluster:Cluster")

@@ -130,6 +130,7 @@ class FeatureStore(pulumi.ComponentResource):
         args = args if isinstance(args, FeatureStoreArgs) else FeatureStoreArgs(**args)
         super().__init__("mlplatform:aws:FeatureStore", name, None, opts)
         self.args = args
+        self._name = name
         spec, lake, zone = args.store, args.lake, args.features_zone
         prod = args.environment is Environment.PROD
         online = spec.online_store or OnlineStore.DYNAMODB
@@ -167,6 +168,7 @@ class FeatureStore(pulumi.ComponentResource):
         # --- roles: one for materialization jobs, one for the feature server ---
         online_write, online_read = self._online_statements(online, tables_arn)
         athena = self._athena_statements(args, account) if spec.offline_store is OfflineStore.ATHENA else []
+        self._reader_statements = [*online_read, *athena]
         self.materializer_role = iam.role(
             f"{name}-materializer",
             iam.pod_identity_trust(),
@@ -231,6 +233,26 @@ class FeatureStore(pulumi.ComponentResource):
                 "server_url": self.server_url,
             }
         )
+
+    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.RolePolicy]:
+        """Let ``role`` read features: the online tables (DynamoDB; Redis authenticates with its token from
+        feature_store.yaml instead) and, with the Athena offline store, query it. The registry and offline files
+        are in the lake's features zone: grant them with ``lake.grant_read(role, features_zone)``.
+
+        Example::
+
+            store.grant_read(notebook_role)
+        """
+        if not self._reader_statements:
+            return []
+        return [
+            aws.iam.RolePolicy(
+                f"{self._name}-read-{role.pulumi_resource_name}",
+                role=role.id,
+                policy=iam.document(*self._reader_statements),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        ]
 
     @staticmethod
     def _online_statements(online: OnlineStore, tables_arn: str) -> tuple[list[dict], list[dict]]:

@@ -46,6 +46,32 @@ class AwsLoadBalancerControllerArgs(ComponentArgs):
     """Tags on the role and on every load balancer the controller creates. Default: none."""
 
 
+def alb_annotations(
+    scheme: str, certificate_arn: str | None, health_path: str, tags: dict[str, str], group: str | None = None
+) -> dict[str, str]:
+    """What the controller needs to serve an Ingress: scheme, pod targets, the health path the app answers
+    without auth, HTTPS only when a certificate is given, and the group whose Ingresses share one ALB."""
+    annotations = {
+        "alb.ingress.kubernetes.io/scheme": scheme,
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/healthcheck-path": health_path,
+        "alb.ingress.kubernetes.io/tags": ",".join(f"{k}={v}" for k, v in sorted(tags.items())),
+    }
+    if group:
+        annotations["alb.ingress.kubernetes.io/group.name"] = group
+    if certificate_arn:
+        annotations.update(
+            {
+                "alb.ingress.kubernetes.io/certificate-arn": certificate_arn,
+                "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            }
+        )
+    else:
+        annotations["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP": 80}]'
+    return annotations
+
+
 def controller_policy(cluster: str, region: str, account: str) -> pulumi.Output[str]:
     """The controller's permissions: reads, and mutations only of resources tagged for this cluster."""
     owned = {"StringEquals": {f"aws:ResourceTag/{CLUSTER_TAG}": cluster}}

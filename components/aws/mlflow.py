@@ -33,6 +33,7 @@ from ..spec import Environment, MlflowSpec
 from . import iam
 from .data_lake import DataLake
 from .feature_store import PrivateNetwork, WorkloadCluster
+from .load_balancer_controller import alb_annotations
 
 DB_NAME = "mlflow"
 DB_USER = "mlflow"
@@ -64,6 +65,9 @@ class MlflowTrackingArgs(ComponentArgs):
     """The resource serving the Ingress (an :class:`AwsLoadBalancerController`'s ``release``); the Ingress
     waits for it.
     Required with mlflow.ingress_host and the alb class."""
+    ingress_group: str | None = None
+    """ALB group the Ingress joins, so Ingresses of one stack share a load balancer (``alb`` class). Default:
+    none (its own ALB)."""
     tags: dict[str, str] = {}
     """Tags on every AWS resource. Default: none."""
 
@@ -96,28 +100,6 @@ class MlflowTrackingArgs(ComponentArgs):
             p.add("mlflow.database.backup_retention_days", "must be >= 7 in prod", retention)
         p.raise_if_any()
         return self
-
-
-def alb_annotations(spec: MlflowSpec, tags: dict[str, str]) -> dict[str, str]:
-    """What the AWS Load Balancer Controller needs to serve the tracking server: scheme, pod targets, the
-    health endpoint MLflow answers without auth, and HTTPS only when a certificate is given."""
-    annotations = {
-        "alb.ingress.kubernetes.io/scheme": str(spec.ingress_scheme),
-        "alb.ingress.kubernetes.io/target-type": "ip",
-        "alb.ingress.kubernetes.io/healthcheck-path": "/health",
-        "alb.ingress.kubernetes.io/tags": ",".join(f"{k}={v}" for k, v in sorted(tags.items())),
-    }
-    if spec.certificate_arn:
-        annotations.update(
-            {
-                "alb.ingress.kubernetes.io/certificate-arn": spec.certificate_arn,
-                "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
-                "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-            }
-        )
-    else:
-        annotations["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP": 80}]'
-    return annotations
 
 
 class MlflowTracking(pulumi.ComponentResource):
@@ -257,7 +239,11 @@ class MlflowTracking(pulumi.ComponentResource):
                 replicas=spec.replicas or (2 if prod else 1),
                 ingress_host=spec.ingress_host,
                 ingress_class=spec.ingress_class or ("alb" if spec.ingress_host else None),
-                ingress_annotations=alb_annotations(spec, tags) if spec.ingress_class in (None, "alb") else {},
+                ingress_annotations=alb_annotations(
+                    str(spec.ingress_scheme), spec.certificate_arn, "/health", tags, group=args.ingress_group
+                )
+                if spec.ingress_class in (None, "alb")
+                else {},
                 ingress_tls=spec.certificate_arn is not None,
                 ingress_controller=args.ingress_controller,
                 env={"AWS_REGION": args.region, "AWS_DEFAULT_REGION": args.region},

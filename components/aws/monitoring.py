@@ -125,6 +125,8 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, MonitoringArgs) else MonitoringArgs(**args)
         super().__init__("mlplatform:aws:Monitoring", name, None, opts)
+        # Prometheus on the cluster (monitoring.prometheus): other components add their rules to it.
+        self.observability: ClusterObservability | None = None
         stack = args.stack or pulumi.get_stack()
         account = aws.get_caller_identity().account_id
         child = pulumi.ResourceOptions(parent=self)
@@ -227,7 +229,7 @@ class Monitoring(pulumi.ComponentResource):
             if m.prometheus:
                 prod = args.environment is Environment.PROD
                 identity = self._alertmanager_identity(name, args, topic)
-                ClusterObservability(
+                self.observability = ClusterObservability(
                     f"{name}-cluster",
                     ObservabilityArgs(
                         retention_days=m.prometheus_retention_days or (15 if prod else 3),

@@ -54,6 +54,12 @@ class GpuCost:
     expected_on_demand: float
     always_on_on_demand: float
     spot: bool
+    # The GPU capacity's part of the line's expected cost, when the line also prices something else (a
+    # notebook hub's volumes). None: the whole line is GPU capacity.
+    expected: float | None = None
+
+    def actual(self, line_expected: float) -> float:
+        return line_expected if self.expected is None else self.expected
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,9 @@ class Estimate:
     known: bool = True
     unbounded: bool = False
     gpu: GpuCost | None = None
+    # Monthly cost of shared nodes (the system nodes) this workload's requests hold: already in those nodes'
+    # line, so reported for attribution and never added to totals.
+    node_share: float = 0.0
 
     @property
     def free(self) -> bool:
@@ -1097,3 +1106,7 @@ def estimate_all(resources: Iterable[CostResource], ctx: CostContext) -> list[tu
     resources = list(resources)
     ctx.resources = resources
     return [(r, estimate(r, ctx)) for r in resources]
+
+
+# Estimators of workloads on the cluster (notebooks, Ray, batch jobs) register themselves.
+from . import workload_cost  # noqa: E402, F401

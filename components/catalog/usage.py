@@ -64,6 +64,31 @@ class UsageAssumptions(StrictModel):
     endpoint_requests applies, then default_endpoint_requests)."""
     kms_requests_per_month: float = Field(default=20_000, ge=0)
     """Requests per key per month (S3 bucket keys keep this low). Default: 20,000."""
+    notebook_users: float = Field(default=5, ge=0)
+    """People with a notebook home volume (it exists while they are away). Default: 5."""
+    notebook_hours: dict[str, float] = {}
+    """Active hours per month per notebook profile (GPU profiles cost their pool's node; GPU node-hours in
+    gpu_node_hours exclude them). Default: none listed (default_notebook_hours applies)."""
+    default_notebook_hours: float = Field(default=20, ge=0)
+    """Active hours per month of a profile not listed. Default: 20."""
+    notebook_session_hours: float = Field(default=3, gt=0)
+    """Average length of one notebook session. Default: 3."""
+    notebook_abandoned_fraction: float = Field(default=0.5, ge=0, le=1)
+    """Share of sessions closed with the browser tab, the server left running until the culler stops it.
+    Default: 0.5."""
+    notebook_forgotten_hours: float = Field(default=48, ge=0)
+    """How long a server left running lasts when nothing culls it (until someone notices; a weekend).
+    Default: 48."""
+    ray_worker_hours: dict[str, float] = {}
+    """Worker-hours per month per Ray worker group (not in gpu_node_hours). Default: none listed
+    (default_ray_worker_hours applies)."""
+    default_ray_worker_hours: float = Field(default=10, ge=0)
+    """Worker-hours per month of a worker group not listed. Default: 10."""
+    batch_run_hours: dict[str, float] = {}
+    """Hours one run of a batch job takes, per job name (its pods, each). Default: none listed
+    (default_batch_run_hours applies)."""
+    default_batch_run_hours: float = Field(default=1, ge=0)
+    """Hours per run of a batch job not listed. Default: 1."""
 
     def gpu_hours(self, pool: str) -> float:
         return self.gpu_node_hours.get(pool, self.default_gpu_node_hours)

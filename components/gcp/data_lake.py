@@ -236,16 +236,16 @@ class DataLake(pulumi.ComponentResource):
     # --- grants ------------------------------------------------------------------------------------------------
 
     def _grant(
-        self, name: str, member: pulumi.Input[str], role: str, zones: list[str] | None
+        self, name: str, member: pulumi.Input[str], role: str, zones: list[str] | None, within: str = ""
     ) -> list[gcp.storage.BucketIAMMember]:
         out = []
         for zone in zones or self.zones:
-            prefix = self.zone_prefixes[zone]
+            prefix = self.zone_prefixes[zone] + within
             # Clients read the bucket's metadata before its objects (Feast's GCS registry calls get_bucket,
             # storage.buckets.get), and Cloud Storage evaluates listing against the bucket itself, where an
             # object-prefix condition never matches. So each member also gets legacyBucketReader on the bucket,
             # unconditioned: bucket metadata and key names, no object contents.
-            bucket_key = zone if not prefix else "data"
+            bucket_key = zone if not self.zone_prefixes[zone] else "data"
             if (name, bucket_key) not in self._bucket_readers:
                 self._bucket_readers.add((name, bucket_key))
                 out.append(
@@ -259,7 +259,7 @@ class DataLake(pulumi.ComponentResource):
                 )
             condition = (
                 gcp.storage.BucketIAMMemberConditionArgs(
-                    title=f"{zone} prefix",
+                    title=f"{zone} {within}".strip() + " prefix",
                     expression=pulumi.Output.concat(
                         'resource.name.startsWith("projects/_/buckets/',
                         self.bucket_names[zone],
@@ -284,13 +284,15 @@ class DataLake(pulumi.ComponentResource):
         return out
 
     def grant_read(
-        self, name: str, member: pulumi.Input[str], zones: list[str] | None = None
+        self, name: str, member: pulumi.Input[str], zones: list[str] | None = None, prefix: str = ""
     ) -> list[gcp.storage.BucketIAMMember]:
-        """Let ``member`` (``serviceAccount:...``) read objects of ``zones`` (default: all)."""
-        return self._grant(name, member, "roles/storage.objectViewer", zones)
+        """Let ``member`` (``serviceAccount:...``) read objects of ``zones`` (default: all), or only those under
+        ``prefix`` (ending with /) within each zone."""
+        return self._grant(name, member, "roles/storage.objectViewer", zones, prefix)
 
     def grant_write(
-        self, name: str, member: pulumi.Input[str], zones: list[str] | None = None
+        self, name: str, member: pulumi.Input[str], zones: list[str] | None = None, prefix: str = ""
     ) -> list[gcp.storage.BucketIAMMember]:
-        """Let ``member`` read, write and delete objects of ``zones`` (default: all), not change the buckets."""
-        return self._grant(name, member, "roles/storage.objectUser", zones)
+        """Let ``member`` read, write and delete objects of ``zones`` (default: all), or only under ``prefix``
+        within each zone; never change the buckets."""
+        return self._grant(name, member, "roles/storage.objectUser", zones, prefix)

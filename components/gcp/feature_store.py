@@ -127,6 +127,9 @@ class FeatureStore(pulumi.ComponentResource):
         args = args if isinstance(args, FeatureStoreArgs) else FeatureStoreArgs(**args)
         super().__init__("mlplatform:gcp:FeatureStore", name, None, opts)
         self.args = args
+        self._name = name
+        self._datastore: pulumi.Output[str] | None = None
+        self._dataset: pulumi.Output[str] | None = None
         spec, lake, zone = args.store, args.lake, args.features_zone
         prod = args.environment is Environment.PROD
         online = spec.online_store or OnlineStore.FIRESTORE
@@ -157,6 +160,7 @@ class FeatureStore(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, protect=prod),
             )
             self.online_database = database.name
+            self._datastore = database.name
             values["datastore_database"] = database.name
             gcp.projects.IAMMember(
                 f"{name}-feast-datastore",
@@ -176,6 +180,7 @@ class FeatureStore(pulumi.ComponentResource):
         if spec.offline_store is OfflineStore.BIGQUERY:
             dataset = lake.dataset(f"{name}-offline", f"Feast offline store of {self.project}")
             self.bigquery_dataset = dataset.dataset_id
+            self._dataset = dataset.dataset_id
             values["bigquery_dataset"] = dataset.dataset_id
             gcp.bigquery.DatasetIamMember(
                 f"{name}-feast-bigquery",
@@ -222,6 +227,47 @@ class FeatureStore(pulumi.ComponentResource):
                 "server_url": self.server_url,
             }
         )
+
+    def grant_read(self, name: str, member: pulumi.Input[str]) -> list[pulumi.Resource]:
+        """Let ``member`` read features: the Firestore online database (Memorystore authenticates with the AUTH
+        string in feature_store.yaml instead) and, with the BigQuery offline store, query it. The registry and
+        offline files are in the lake's features zone: grant them with ``lake.grant_read``.
+
+        Example::
+
+            store.grant_read("notebooks-feast", notebook_account.member)
+        """
+        args, out = self.args, []
+        opts = pulumi.ResourceOptions(parent=self)
+        if self._datastore is not None:
+            out.append(
+                gcp.projects.IAMMember(
+                    f"{name}-datastore-viewer",
+                    project=args.project,
+                    role="roles/datastore.viewer",
+                    member=member,
+                    condition=gcp.projects.IAMMemberConditionArgs(
+                        title="feast online database only",
+                        expression=pulumi.Output.concat(
+                            'resource.name == "projects/', args.project, "/databases/", self._datastore, '"'
+                        ),
+                    ),
+                    opts=opts,
+                )
+            )
+        if self._dataset is not None:
+            out.append(
+                gcp.bigquery.DatasetIamMember(
+                    f"{name}-bigquery-viewer",
+                    project=args.project,
+                    dataset_id=self._dataset,
+                    role="roles/bigquery.dataViewer",
+                    member=member,
+                    opts=opts,
+                )
+            )
+            out.extend(iam.project_roles(name, args.project, member, ["roles/bigquery.jobUser"], self))
+        return out
 
     def _redis(self, name: str, args: FeatureStoreArgs, prod: bool) -> pulumi.Output[str]:
         network = args.network

@@ -141,6 +141,8 @@ class Monitoring(pulumi.ComponentResource):
     def __init__(self, name: str, args: MonitoringArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, MonitoringArgs) else MonitoringArgs(**args)
         super().__init__("mlplatform:gcp:Monitoring", name, None, opts)
+        # Prometheus on the cluster (monitoring.prometheus): other components add their rules to it.
+        self.observability: ClusterObservability | None = None
         child = pulumi.ResourceOptions(parent=self)
         m = args.monitoring
         stack = args.stack or pulumi.get_stack()
@@ -202,7 +204,7 @@ class Monitoring(pulumi.ComponentResource):
                 opts=child,
             )
             if m.prometheus:
-                ClusterObservability(
+                self.observability = ClusterObservability(
                     f"{name}-cluster",
                     ObservabilityArgs(
                         retention_days=m.prometheus_retention_days or (15 if prod else 3),

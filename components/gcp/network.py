@@ -89,6 +89,8 @@ class Network(pulumi.ComponentResource):
         super().__init__("mlplatform:gcp:Network", name, None, opts)
         self.args = args
         self.private_services_connection = None
+        # The range Cloud SQL and Memorystore take addresses from (a created network's peering range).
+        self.private_services_cidr: pulumi.Output[str] | None = None
         if args.existing is not None:
             ex = args.existing
             self.network_id = pulumi.Output.from_input(ex.network)
@@ -164,6 +166,7 @@ class Network(pulumi.ComponentResource):
                 labels=args.labels,
                 opts=child,
             )
+            self.private_services_cidr = pulumi.Output.concat(peering.address, "/20")
             self.private_services_connection = gcp.servicenetworking.Connection(
                 f"{name}-services",
                 network=network.id,

@@ -3,7 +3,9 @@
 Sources: Karpenter 1.11 supports Kubernetes 1.29-1.35 (karpenter.sh compatibility matrix, endoflife.date);
 cluster-autoscaler chart 9.59.0 ships app 1.35.0, and the image is pinned to the cluster's minor version
 (the autoscaler's support policy); NVIDIA device plugin 0.17.1; kube-prometheus-stack 82.6.0 (March 2026);
-NVIDIA dcgm-exporter chart 3.5.0.
+NVIDIA dcgm-exporter chart 3.5.0; JupyterHub (zero-to-jupyterhub) 4.3.3 ships JupyterHub 5.4.4 and needs
+Kubernetes 1.32+ (its Chart.yaml kubeVersion); KubeRay operator 1.5.0 (Ray 2.x images, Kubernetes 1.23+), whose
+chart installs the ray.io CRDs.
 """
 
 from __future__ import annotations
@@ -48,3 +50,9 @@ CLUSTER_AUTOSCALER_IMAGE_TAGS = {
 }
 # AWS Load Balancer Controller: chart 1.16.0 ships controller v2.16.0 (eks-charts), for Kubernetes 1.22+.
 AWS_LOAD_BALANCER_CONTROLLER = HelmChart("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "1.16.0")
+
+# Notebooks: the hub image of this chart runs JupyterHub 5.4.4, KubeSpawner 7 and jupyterhub-idle-culler 1.4
+# (tests load our values with those versions from PyPI).
+JUPYTERHUB = HelmChart("jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.3")
+# KubeRay: the operator Deployment and the RayCluster/RayJob/RayService CRDs (chart crds/ directory).
+KUBERAY_OPERATOR = HelmChart("kuberay-operator", "https://ray-project.github.io/kuberay-helm/", "1.5.0")

@@ -170,7 +170,14 @@ def dcgm_values() -> dict[str, Any]:
 
 
 class ClusterObservability(pulumi.ComponentResource):
-    """Prometheus, DCGM exporter and GPU alert rules (type ``mlplatform:k8s:ClusterObservability``)."""
+    """Prometheus, DCGM exporter and GPU alert rules (type ``mlplatform:k8s:ClusterObservability``).
+
+    ``release`` (kube-prometheus-stack) installs the monitoring.coreos.com CRDs: other components' rules
+    (PrometheusRule in ``namespace``) wait for it.
+    """
+
+    release: k8s.helm.v3.Release
+    namespace: str
 
     def __init__(self, name: str, args: ObservabilityArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ObservabilityArgs) else ObservabilityArgs(**args)
@@ -184,7 +191,8 @@ class ClusterObservability(pulumi.ComponentResource):
             opts=child,
         )
         after_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        stack = k8s.helm.v3.Release(
+        self.namespace = args.namespace
+        stack = self.release = k8s.helm.v3.Release(
             f"{name}-prometheus",
             k8s.helm.v3.ReleaseArgs(
                 name="kube-prometheus-stack",

@@ -20,6 +20,7 @@ CHART_CRD_GROUPS = {
     "karpenter": {"karpenter.sh", "karpenter.k8s.aws"},
     "kube-prometheus-stack": {"monitoring.coreos.com"},
     "aws-load-balancer-controller": {"elbv2.k8s.aws"},
+    "kuberay-operator": {"ray.io"},
 }
 
 

@@ -21,6 +21,7 @@ from ..plan import PlanResource, reveal
 from .core import Context, Finding, Phase, rule
 
 GPU_TAINT = "nvidia.com/gpu"
+GPU_RESOURCE = "nvidia.com/gpu"
 KARPENTER_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 
 # Requests of chart components the platform leaves at their chart defaults (values.yaml at the pinned
@@ -29,6 +30,8 @@ CHART_DEFAULTS: dict[str, list[tuple[int, int, int]]] = {
     "kube-prometheus-stack": [(100, 128, 1), (10, 32, 1)],  # operator, kube-state-metrics
     "aws-load-balancer-controller": [(100, 128, 2)],
 }
+# DaemonSets on every GPU node beyond the system ones: NVIDIA device plugin and DCGM exporter (our values).
+GPU_NODE_DAEMONSETS = (50 + 50, 64 + 128)
 # EKS add-ons' Deployments (add-on default configuration): (cpu m, memory Mi, replicas).
 ADDON_DEPLOYMENTS = {
     "coredns": (100, 70, 2),
@@ -53,6 +56,7 @@ class Pod:
     node_selector: dict[str, str]
     tolerations: list[dict[str, Any]]
     urn: str
+    gpus: int = 0
 
 
 def cpu_millis(q: Any) -> int:
@@ -101,25 +105,64 @@ def gke_allocatable(vcpu: int, memory_gib: float) -> tuple[int, int]:
     return vcpu * 1000 - int(sum(cores[:vcpu])), int(mem - reserved - 100)
 
 
+def _gpus(containers: list[dict[str, Any]]) -> int:
+    total = 0
+    for c in containers or []:
+        res = c.get("resources") or {}
+        total += int(
+            float((res.get("limits") or {}).get(GPU_RESOURCE) or (res.get("requests") or {}).get(GPU_RESOURCE) or 0)
+        )
+    return total
+
+
+def _template_pod(
+    what: str, template: dict[str, Any], replicas: int, urn: str, extra_cpu: int = 0, extra_mem: int = 0
+) -> Pod:
+    pod = template.get("spec") or {}
+    cpu, mem = _requests(pod.get("containers") or [])
+    return Pod(
+        what,
+        cpu + extra_cpu,
+        mem + extra_mem,
+        replicas,
+        dict(pod.get("nodeSelector") or {}),
+        list(pod.get("tolerations") or []),
+        urn,
+        _gpus(pod.get("containers") or []),
+    )
+
+
 def _pods(ctx: Context) -> Iterator[Pod]:
     for d in ctx.of_type("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"):
         spec = reveal(d.input("spec")) or {}
-        pod = (spec.get("template") or {}).get("spec") or {}
-        cpu, mem = _requests(pod.get("containers") or [])
-        yield Pod(
-            f"{d.type.rsplit(':', 1)[-1]} {d.name}",
-            cpu,
-            mem,
-            int(spec.get("replicas", 1) or 0),
-            dict(pod.get("nodeSelector") or {}),
-            list(pod.get("tolerations") or []),
-            d.urn,
-        )
+        kind = d.type.rsplit(":", 1)[-1]
+        yield _template_pod(f"{kind} {d.name}", spec.get("template") or {}, int(spec.get("replicas", 1) or 0), d.urn)
+    for c in ctx.of_type("kubernetes:batch/v1:CronJob"):
+        job = (reveal(c.input("spec")) or {}).get("jobTemplate", {}).get("spec") or {}
+        # A run's pods exist only while it runs: they must fit a node, not the first deploy's capacity.
+        yield _template_pod(f"CronJob {c.name}", job.get("template") or {}, 0, c.urn)
+    for rc in ctx.of_type("kubernetes:ray.io/v1:RayCluster"):
+        spec = reveal(rc.input("spec")) or {}
+        autoscaler = ((spec.get("autoscalerOptions") or {}).get("resources") or {}).get("requests") or {}
+        sidecar = (cpu_millis(autoscaler.get("cpu") or "500m"), mem_mib(autoscaler.get("memory") or "512Mi"))
+        if not spec.get("enableInTreeAutoscaling"):
+            sidecar = (0, 0)
+        head = (spec.get("headGroupSpec") or {}).get("template") or {}
+        yield _template_pod(f"RayCluster {rc.name} head", head, 1, rc.urn, *sidecar)
+        for group in spec.get("workerGroupSpecs") or []:
+            yield _template_pod(
+                f"RayCluster {rc.name} worker group {group.get('groupName')}",
+                group.get("template") or {},
+                0,
+                rc.urn,
+            )
     for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
         values = reveal(rel.input("values")) or {}
         chart = str(reveal(rel.input("chart")) or "").rsplit("/", 1)[-1]
         if values.get("affinity") and "tolerations" in values and not values.get("nodeSelector"):
             continue  # a GPU-node DaemonSet (device plugin, DCGM exporter)
+        if chart == "jupyterhub":
+            yield from _notebook_profiles(rel, values)
         for cpu, mem, replicas in _release_pods(chart, values):
             yield Pod(f"Helm release {rel.name}", cpu, mem, replicas, {}, [], rel.urn)
     for addon in ctx.of_type("aws:eks/addon:Addon"):
@@ -127,6 +170,32 @@ def _pods(ctx: Context) -> Iterator[Pod]:
         if name in ADDON_DEPLOYMENTS:
             cpu, mem, replicas = ADDON_DEPLOYMENTS[name]
             yield Pod(f"EKS add-on {name}", cpu, mem, replicas, {}, [], addon.urn)
+
+
+def _notebook_profiles(rel: PlanResource, values: dict[str, Any]) -> Iterator[Pod]:
+    """A user server of each JupyterHub profile, as KubeSpawner would create it (none exist at deploy)."""
+    single = values.get("singleuser") or {}
+    for profile in single.get("profileList") or []:
+        o = profile.get("kubespawner_override") or {}
+        cpu = cpu_millis(o.get("cpu_guarantee", (single.get("cpu") or {}).get("guarantee")))
+        mem = _spawner_bytes_mib(o.get("mem_guarantee", (single.get("memory") or {}).get("guarantee")))
+        yield Pod(
+            f"JupyterHub {rel.name} profile {profile.get('slug')}",
+            cpu,
+            mem,
+            0,
+            dict(o.get("node_selector", single.get("nodeSelector")) or {}),
+            list(o.get("tolerations", single.get("extraTolerations")) or []),
+            rel.urn,
+            int(float((o.get("extra_resource_limits") or {}).get(GPU_RESOURCE) or 0)),
+        )
+
+
+def _spawner_bytes_mib(value: Any) -> int:
+    """KubeSpawner's byte specification (1G = 1024 MiB, as kubespawner's ByteSpecification reads it)."""
+    s = str(value or "0")
+    units = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2}
+    return int(float(s[:-1]) * units[s[-1]]) if s[-1:] in units else int(float(s) / 1024**2)
 
 
 def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, int]]:
@@ -153,6 +222,16 @@ def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, in
         if (values.get("grafana") or {}).get("enabled"):
             pods.append((100, 128, 1))
         return pods
+    if chart == "jupyterhub":
+        hub = ((values.get("hub") or {}).get("resources") or {}).get("requests") or {}
+        chp = (((values.get("proxy") or {}).get("chp") or {}).get("resources") or {}).get("requests") or {}
+        return [
+            (cpu_millis(hub.get("cpu") or "200m"), mem_mib(hub.get("memory") or "512Mi"), 1),
+            (cpu_millis(chp.get("cpu") or "200m"), mem_mib(chp.get("memory") or "512Mi"), 1),
+        ]
+    if chart == "kuberay-operator":
+        req = (values.get("resources") or {}).get("requests") or (values.get("resources") or {}).get("limits") or {}
+        return [(cpu_millis(req.get("cpu") or "100m"), mem_mib(req.get("memory") or "512Mi"), 1)]
     return list(CHART_DEFAULTS.get(chart, []))
 
 
@@ -177,6 +256,52 @@ def _node_labels(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str
     gpu = [node_labels(g) for g in groups if g.urn not in system]
     gpu += [dict(reveal(np.input("spec.template.metadata.labels")) or {}) for np in ctx.of_type(KARPENTER_POOL)]
     return [node_labels(g) for g in groups if g.urn in system], gpu
+
+
+@dataclass
+class GpuShape:
+    labels: dict[str, str]
+    types: list[Any]  # catalog MachineType
+    cloud: str
+    gpus: int
+
+
+def _gpu_shapes(ctx: Context) -> list[GpuShape]:
+    """The node shapes each GPU node group, node pool or NodePool may launch, with their labels."""
+    from components.catalog import load_catalog
+
+    cat = load_catalog()
+    system = {g.urn for g in system_node_groups(ctx)}
+    shapes = []
+    for np in ctx.of_type(KARPENTER_POOL):
+        labels = dict(reveal(np.input("spec.template.metadata.labels")) or {})
+        reqs = {q.get("key"): q for q in reveal(np.input("spec.template.spec.requirements")) or []}
+        names = (reqs.get("node.kubernetes.io/instance-type") or {}).get("values") or []
+        types = [t for t in (cat.machine_type("aws", n) for n in names) if t is not None]
+        shapes.append(GpuShape(labels, types, "aws", 0))
+    for g in ctx.of_type(EKS_GROUP, GKE_POOL):
+        if g.urn in system:
+            continue
+        if g.type == EKS_GROUP:
+            types = [cat.machine_type("aws", n) for n in reveal(g.input("instanceTypes")) or []]
+            shapes.append(GpuShape(node_labels(g), [t for t in types if t is not None], "aws", 0))
+        else:
+            config = reveal(g.input("nodeConfig")) or {}
+            mt = cat.machine_type("gcp", str(config.get("machineType")))
+            attached = sum(int(a.get("count") or 1) for a in config.get("guestAccelerators") or [])
+            shapes.append(GpuShape(node_labels(g), [mt] if mt is not None else [], "gcp", attached))
+    return shapes
+
+
+def _fits(pod: Pod, shape: GpuShape) -> bool:
+    ds_cpu, ds_mem = DAEMONSET_PER_NODE[shape.cloud]
+    ds_cpu, ds_mem = ds_cpu + GPU_NODE_DAEMONSETS[0], ds_mem + GPU_NODE_DAEMONSETS[1]
+    for t in shape.types:
+        cpu, mem = (eks_allocatable if shape.cloud == "aws" else gke_allocatable)(t.vcpu, t.memory_gib)
+        gpus = shape.gpus or t.gpus
+        if pod.cpu_m <= cpu - ds_cpu and pod.mem_mi <= mem - ds_mem and pod.gpus <= gpus:
+            return True
+    return False
 
 
 def _system_capacity(ctx: Context) -> tuple[PlanResource, str, int, int, int, str] | None:
@@ -239,6 +364,20 @@ def schedulable(ctx: Context) -> Iterator[Finding]:
                 "and no node is provisioned for it.",
                 "NoSchedule taints repel pods without a matching toleration; autoscalers do not scale for them",
             )
+        elif to_gpu and not to_system:
+            shapes = [shape for shape in _gpu_shapes(ctx) if _matches(sel, shape.labels)]
+            if shapes and not any(_fits(pod, shape) for shape in shapes):
+                largest = max((t for shape in shapes for t in shape.types), key=lambda t: (t.vcpu, t.memory_gib))
+                yield Finding(
+                    "workloads-schedulable",
+                    Phase.FIRST_DEPLOY,
+                    pod.urn,
+                    f"{pod.what} requests {pod.cpu_m}m CPU, {pod.mem_mi}Mi and {pod.gpus} GPU(s), more than any node "
+                    f"its pool may launch offers (largest: {largest.name}, after kubelet reservations and GPU "
+                    "DaemonSets): it stays Pending while nodes that cannot hold it come and go.",
+                    "A pod must fit on a single node; Karpenter and the cluster autoscaler launch only shapes the "
+                    "pool allows",
+                )
         elif to_system:
             on_system.append(pod)
     capacity = _system_capacity(ctx)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import budget, cost, endpoints, gpu, network, security, storage, tags
+from . import budget, cost, endpoints, gpu, network, security, storage, tags, workloads
 from .base import Resource, Rule
 
 RULES: list[Rule] = [
@@ -14,6 +14,7 @@ RULES: list[Rule] = [
     *budget.RULES,
     *cost.RULES,
     *security.RULES,
+    *workloads.RULES,
 ]
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from components.catalog import VERTEX_ACCELERATORS, load_catalog
 from components.catalog.cost_model import quantity
-from components.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
+from components.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
 
 from .base import Resource, Rule, Settings, display_name, get, items, key, listing, number, truthy
 
@@ -38,6 +38,10 @@ GCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
 GCE_REGION_TEMPLATE = "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
 VERTEX_POOL = "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+RAY_CLUSTER = "kubernetes:ray.io/v1:RayCluster"
+RAY_JOB = "kubernetes:ray.io/v1:RayJob"
+CRON_JOB = "kubernetes:batch/v1:CronJob"
 _VERTEX_GPUS = {enum: model for model, enum in VERTEX_ACCELERATORS.items()}  # Vertex's enum -> catalog model
 
 # EC2 families that carry GPUs (p*, g*, gr*), for types the catalog does not list.
@@ -392,6 +396,58 @@ def _vertex_pool(r: Resource) -> GpuCapacity | None:
     )
 
 
+# --- workloads that ask for a GPU model: they launch nothing themselves, but a profile or worker group on a GPU
+# the environment refuses would (a pool of it must exist for them to run), so the allowlist judges them too.
+
+
+def _asks(what: str, selector: object, count: float | None) -> tuple[str, tuple[str, int | None]] | None:
+    model = key(selector, GPU_MODEL_LABEL)
+    if not model or not count:
+        return None
+    return what, (str(model), int(count))
+
+
+def _notebook_profiles(r: Resource) -> GpuCapacity | None:
+    if not str(get(r.props, "chart") or "").endswith("jupyterhub"):
+        return None
+    gpus = {}
+    for profile in items(get(r.props, "values.singleuser.profileList")):
+        override = get(profile, "kubespawner_override", {})
+        found = _asks(
+            f"profile {get(profile, 'slug')}",
+            get(override, "node_selector"),
+            number(key(get(override, "extra_resource_limits"), GPU_RESOURCE)),
+        )
+        if found:
+            gpus[found[0]] = found[1]
+    return GpuCapacity(what=f"JupyterHub '{r.name}'", gpus=gpus) if gpus else None
+
+
+def _pod_gpus(template: object) -> float | None:
+    return sum(
+        number(key(get(c, "resources.limits"), GPU_RESOURCE), 0) or 0 for c in items(get(template, "spec.containers"))
+    )
+
+
+def _ray_groups(r: Resource) -> GpuCapacity | None:
+    spec = get(r.props, "spec.rayClusterSpec" if r.type == RAY_JOB else "spec", {})
+    gpus = {}
+    for group in items(get(spec, "workerGroupSpecs")):
+        template = get(group, "template", {})
+        found = _asks(
+            f"worker group {get(group, 'groupName')}", get(template, "spec.nodeSelector"), _pod_gpus(template)
+        )
+        if found:
+            gpus[found[0]] = found[1]
+    return GpuCapacity(what=f"{r.type.rsplit(':', 1)[-1]} '{r.name}'", gpus=gpus) if gpus else None
+
+
+def _cron_job(r: Resource) -> GpuCapacity | None:
+    template = get(r.props, "spec.jobTemplate.spec.template", {})
+    found = _asks("pods", get(template, "spec.nodeSelector"), _pod_gpus(template))
+    return GpuCapacity(what=f"CronJob '{r.name}'", gpus=dict([found])) if found else None
+
+
 READERS: dict[str, Callable[[Resource], GpuCapacity | None]] = {
     NODE_GROUP: _node_group,
     LAUNCH_TEMPLATE: _launch_template,
@@ -407,6 +463,10 @@ READERS: dict[str, Callable[[Resource], GpuCapacity | None]] = {
     GCE_REGION_TEMPLATE: _gce_template,
     CLOUD_RUN: _cloud_run,
     VERTEX_POOL: _vertex_pool,
+    HELM_RELEASE: _notebook_profiles,
+    RAY_CLUSTER: _ray_groups,
+    RAY_JOB: _ray_groups,
+    CRON_JOB: _cron_job,
 }
 
 

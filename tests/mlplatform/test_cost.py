@@ -49,7 +49,18 @@ DEV_IDLE = {
     "3 endpoint alarms": 3 * 0.10,
     "GPU pools (scale from zero)": 0.0,
     "serverless endpoint": 0.0,
+    "JupyterHub: 5 x 10 GB homes + 1 GB hub database, gp3": (5 * 10 + 1) * 0.08,
 }
+L4_SPOT = 0.8048 * (1 - 0.66) + GPU_DISK_HOUR  # g6.xlarge
+T4_SPOT = 0.526 * (1 - 0.70) + GPU_DISK_HOUR  # g4dn.xlarge
+# Node-hours of the toolchain on the GPU pools (usage.dev.yaml): active hours, plus half the 3-hour sessions left
+# open until the culler stops them (1 h timeout + half its 5-minute period), plus each session's empty node until
+# the pool removes it (consolidateAfter: 5 min inference, 2 min experiments).
+NOTEBOOK_L4_HOURS = 10 + (10 / 3) * 0.5 * (1 + 2.5 / 60) + (10 / 3) * 5 / 60
+NOTEBOOK_T4_HOURS = 30 + 10 * 0.5 * (1 + 2.5 / 60) + 10 * 2 / 60
+RAY_T4_HOURS = 10
+BATCH_L4_HOURS = 365 / 12 * (0.5 + 5 / 60)  # nightly: a half-hour run, then the empty node's 5 minutes
+TOOLCHAIN_GPU = (NOTEBOOK_L4_HOURS + BATCH_L4_HOURS) * L4_SPOT + (NOTEBOOK_T4_HOURS + RAY_T4_HOURS) * T4_SPOT
 DEV_EXPECTED = {
     **DEV_IDLE,
     "3 KMS keys": 3 * (1.00 + 20_000 / 10_000 * 0.03),
@@ -60,13 +71,14 @@ DEV_EXPECTED = {
     "GPU pools (scale from zero)": 40 * (0.8048 * (1 - 0.66) + GPU_DISK_HOUR)  # inference: spot g6.xlarge
     + 20 * (0.526 * (1 - 0.70) + GPU_DISK_HOUR),  # experiments: spot g4dn.xlarge
     "serverless endpoint": 50_000 * 0.1 * 2 * 0.00002 + 50_000 * 4 / 1024**2 * 0.016,
+    "notebooks, Ray workers and the nightly batch job on the GPU pools": TOOLCHAIN_GPU,
 }
 
 
 def test_dev_idle_and_expected_totals_by_hand():
     r = report("dev")
-    assert r.total("idle") == pytest.approx(sum(DEV_IDLE.values()), abs=0.01)  # $145.14
-    assert r.total("expected") == pytest.approx(sum(DEV_EXPECTED.values()), abs=0.01)  # $169.83
+    assert r.total("idle") == pytest.approx(sum(DEV_IDLE.values()), abs=0.01)  # $149.22
+    assert r.total("expected") == pytest.approx(sum(DEV_EXPECTED.values()), abs=0.01)  # $190.07
     assert r.not_estimated == {}
 
 
@@ -78,9 +90,12 @@ def test_dev_meets_the_cost_targets():
     endpoint = next(c for c in r.lines if c.resource.type.endswith("EndpointConfiguration"))
     assert endpoint.estimate.idle == 0, "serverless endpoints cost nothing idle"
     saved, percent = r.spot_saving()
-    on_demand = 40 * (0.8048 + GPU_DISK_HOUR) + 20 * (0.526 + GPU_DISK_HOUR)
-    assert saved == pytest.approx(on_demand - DEV_EXPECTED["GPU pools (scale from zero)"], abs=0.01)
-    assert percent == pytest.approx(100 * (1 - DEV_EXPECTED["GPU pools (scale from zero)"] / on_demand), abs=0.01)
+    l4_hours = 40 + NOTEBOOK_L4_HOURS + BATCH_L4_HOURS
+    t4_hours = 20 + NOTEBOOK_T4_HOURS + RAY_T4_HOURS
+    on_demand = l4_hours * (0.8048 + GPU_DISK_HOUR) + t4_hours * (0.526 + GPU_DISK_HOUR)
+    spot = DEV_EXPECTED["GPU pools (scale from zero)"] + TOOLCHAIN_GPU
+    assert saved == pytest.approx(on_demand - spot, abs=0.01)
+    assert percent == pytest.approx(100 * (1 - spot / on_demand), abs=0.01)
     assert percent >= 60, "spot GPU capacity at least 60% cheaper than on demand"
     # Naive baseline: both pools always on, on demand, at their limits (4 x g6.xlarge-class, 2 x g4dn...).
     assert r.naive_baseline() > 10 * r.total("expected")
@@ -182,7 +197,7 @@ def test_cost_table_and_markdown():
     assert "spot saves" in table.stdout
     md = markdown(report("dev"))
     assert md.startswith("### Monthly cost: `mlplatform/dev` (us-east-1)")
-    assert "| component | idle | expected | peak |" in md and "| **total** | **$145.14** |" in md
+    assert "| component | idle | expected | peak |" in md and "| **total** | **$149.22** |" in md
     assert "<details><summary>Per resource</summary>" in md
 
 
@@ -204,7 +219,7 @@ def test_plan_with_cost_prints_the_summary():
     result = runner.invoke(app, ["plan", "--stack", "dev", "--program", str(ROOT), "--cost"])
     assert result.exit_code == 0
     assert "Monthly cost of mlplatform/dev in us-east-1 (USD, catalog 2025-07-01):" in result.stdout
-    assert "idle $145.14" in result.stdout
+    assert "idle $149.22" in result.stdout
 
 
 def test_usage_file_overrides_the_stack_default(tmp_path: Path):

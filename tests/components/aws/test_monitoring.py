@@ -139,7 +139,7 @@ def test_prometheus_sized_by_environment_and_dcgm_only_on_gpu_nodes():
 
 def test_alert_rules_cover_idle_gpus_memory_pressure_and_spot_churn():
     plan = planned("dev")
-    rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "mlplatform-monitoring-cluster-gpu-rules")
     alerts = {r["alert"]: r for g in rule.input("spec.groups") for r in g["rules"]}
     assert set(alerts) == {"GPUIdle", "GPUMemoryPressure", "SpotInterruptionsFrequent"}
     assert "DCGM_FI_DEV_GPU_UTIL" in alerts["GPUIdle"]["expr"] and alerts["GPUIdle"]["for"] == "30m"

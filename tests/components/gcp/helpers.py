@@ -21,6 +21,7 @@ def gcp_prod() -> Plan:
         doc["cluster"]["public_access_cidrs"] = ["203.0.113.0/24"]  # the deployer's egress
         doc["cluster"]["gpu_pools"][0].update(capacity="spot-with-on-demand-fallback", min_nodes=1, max_nodes=8)
         doc["feature_store"].update(online_store="redis", redis_memory_gb=5, feature_server={"enabled": True})
+        doc["notebooks"]["enabled"] = False  # dummy sign-in is dev only; prod notebooks are tested on their own
         doc["endpoints"].append(
             {
                 "name": "scorer",

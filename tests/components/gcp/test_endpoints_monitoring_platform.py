@@ -190,7 +190,7 @@ def test_monitoring_alerts_on_idle_gpus_and_budgets_the_stack():
     dashboard = json.loads(plan.one("gcp:monitoring/dashboard:Dashboard").input("dashboardJson"))
     titles = [w["title"] for w in dashboard["gridLayout"]["widgets"]]
     assert titles[0] == "GPU duty cycle by node pool (%)" and "ranker-gcp-dev: latency p99 (ms)" in titles
-    release = plan.one("kubernetes:helm.sh/v3:Release")
+    release = plan.one("kubernetes:helm.sh/v3:Release", "mlplatform-monitoring-cluster-prometheus")
     assert "dcgm" not in release.input("chart"), "GKE reports GPU metrics itself"
 
 
@@ -217,8 +217,8 @@ def test_gcp_dev_costs_and_passes_its_policies():
     plan = gcp_dev()
     report = cost_of(plan, load_usage(ROOT / "stacks" / "usage.gcp-dev.yaml"))
     assert report.not_estimated == {}
-    gpu = [c for c in report.lines if c.estimate.gpu is not None]
-    assert len(gpu) == 2 and all(c.estimate.idle == 0 for c in gpu)
+    pools = [c for c in report.lines if c.estimate.gpu is not None and c.resource.type.startswith("gcp:")]
+    assert len(pools) == 2 and all(c.estimate.idle == 0 for c in pools)
     assert report.spot_saving()[1] >= 60
     assert report.total("idle") <= 150
     result = check(plan, load_policy_config(ROOT / "policies" / "config" / "gcp-dev.json"))

@@ -1,0 +1,356 @@
+"""What workloads on the cluster cost: JupyterHub's notebooks, Ray clusters and batch jobs.
+
+Their GPU time runs on the stack's GPU pools, priced here at the pool's node price (the cheapest type it may
+launch, spot when the pool buys spot) for the hours the usage assumptions give them; the pools' own lines price
+the rest of their work (``gpu_node_hours``). At peak the pools are already at their limits, so these lines add
+no peak beyond their volumes.
+
+- Notebooks: home volumes (``notebook_users`` x size) and the hub's database volume while idle; per GPU profile,
+  the active hours plus, for each session, the idle tail until the node goes: the culler's timeout (or, with
+  culling off, ``notebook_forgotten_hours``) for the sessions left open, and the pool's consolidation delay
+  once the server is gone.
+- Ray: workers cost nothing idle; their worker-hours (``ray_worker_hours``) at the pool's price. The head runs
+  on the system nodes: its requests' share of a system node is reported as ``node_share`` (already in the
+  system nodes' cost, not added again).
+- Batch: runs per month from the schedule x hours per run x pods, at the pool's price.
+
+Registered in :data:`components.catalog.cost_model.ESTIMATORS` on import (``cost_model`` imports this module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from .catalog import load_catalog
+from .cost_model import (
+    CostContext,
+    CostResource,
+    Estimate,
+    GpuCost,
+    H,
+    _ec2_price,
+    _gce_node_price,
+    _get,
+    _node_class_volume,
+    _num,
+    _volume_gb_from_template,
+    aws_price,
+    estimator,
+    free,
+    gcp_price,
+    is_aws_region,
+    quantity,
+)
+
+NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+GKE_POOL = "gcp:container/nodePool:NodePool"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+# cluster-autoscaler's scale-down-unneeded-time default; Karpenter pools say theirs (consolidateAfter).
+AUTOSCALER_SCALE_DOWN_MINUTES = 10.0
+
+
+@dataclass(frozen=True)
+class PoolNode:
+    """A node of a pool as it is billed: the cheapest type it may launch, how it is bought, its GPUs."""
+
+    pool: str
+    machine_type: str
+    hourly: float
+    on_demand_hourly: float
+    spot: bool
+    gpus: int
+    vcpu: int
+    memory_gib: float
+    scale_down_minutes: float
+
+
+def _duration_minutes(value: Any, default: float) -> float:
+    text = str(value or "")
+    units = {"s": 1 / 60, "m": 1.0, "h": 60.0}
+    if len(text) > 1 and text[-1] in units and text[:-1].isdigit():
+        return int(text[:-1]) * units[text[-1]]
+    return default
+
+
+def _aws_node(
+    pool: str, types: list[str], spot: bool, region: str, scale_down: float, disk_gb: float
+) -> PoolNode | None:
+    cat = load_catalog()
+    disk = disk_gb * aws_price("ebs.gp3_per_gb_month", region) / H  # the node's root volume, per hour
+    priced = []
+    for t in types:
+        mt, price, od = cat.machine_type("aws", t), _ec2_price(t, region, spot), _ec2_price(t, region, False)
+        if mt is not None and price is not None and od is not None:
+            priced.append((price + disk, od + disk, mt))
+    if not priced:
+        return None
+    price, od, mt = min(priced, key=lambda p: p[0])
+    return PoolNode(pool, mt.name, price, od, spot, mt.gpus or 1, mt.vcpu, mt.memory_gib, scale_down)
+
+
+def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
+    """How a node of GPU pool ``pool`` is billed, from its Karpenter NodePool, EKS node group or GKE node pool
+    (the spot one of a spot pool with on-demand fallback)."""
+
+    def find() -> PoolNode | None:
+        for np in ctx.find(NODE_POOL):
+            labels = _get(np.props, "spec.template.metadata.labels") or {}
+            if labels.get(POOL_LABEL) != pool or labels.get(FALLBACK_FOR_LABEL):
+                continue
+            req = {q.get("key"): q for q in _get(np.props, "spec.template.spec.requirements") or []}
+            types = list(_get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
+            capacity = list(_get(req.get("karpenter.sh/capacity-type") or {}, "values") or [])
+            scale_down = _duration_minutes(_get(np.props, "spec.disruption.consolidateAfter"), 0.5)
+            disk = _node_class_volume(ctx, _get(np.props, "spec.template.spec.nodeClassRef.name"))
+            return _aws_node(pool, types, capacity == ["spot"], ctx.region, scale_down, disk)
+        for g in ctx.find(NODE_GROUP):
+            labels = g.props.get("labels") or {}
+            if labels.get(POOL_LABEL) == pool and not labels.get(FALLBACK_FOR_LABEL):
+                types = list(g.props.get("instanceTypes") or [])
+                spot = g.props.get("capacityType") == "SPOT"
+                disk = _volume_gb_from_template(ctx, _get(g.props, "launchTemplate.id")) or _num(
+                    g.props.get("diskSize"), 20
+                )
+                return _aws_node(pool, types, spot, ctx.region, AUTOSCALER_SCALE_DOWN_MINUTES, disk)
+        for g in ctx.find(GKE_POOL):
+            config = g.props.get("nodeConfig") or {}
+            labels = config.get("labels") or {}
+            if labels.get(POOL_LABEL) != pool or labels.get(FALLBACK_FOR_LABEL):
+                continue
+            priced = _gce_node_price(ctx, config)
+            od = _gce_node_price(ctx, {**config, "spot": False, "preemptible": False})
+            mt = load_catalog().machine_type("gcp", str(config.get("machineType")))
+            if priced is None or od is None or mt is None:
+                return None
+            gpus = sum(int(_num(a.get("count"), 1)) for a in config.get("guestAccelerators") or []) or mt.gpus or 1
+            spot = bool(config.get("spot") or config.get("preemptible"))
+            return PoolNode(
+                pool, mt.name, priced[0], od[0], spot, gpus, mt.vcpu, mt.memory_gib, AUTOSCALER_SCALE_DOWN_MINUTES
+            )
+        return None
+
+    return ctx.memo(f"pool-node:{pool}", find)
+
+
+def system_node(ctx: CostContext) -> tuple[str, float, int, float] | None:
+    """(type, hourly price, vCPUs, GiB) of a system node: the cheapest type of the system node group."""
+
+    def find() -> tuple[str, float, int, float] | None:
+        cat = load_catalog()
+        for g in ctx.find(NODE_GROUP):
+            if (g.props.get("labels") or {}).get(NODE_ROLE_LABEL) != SYSTEM_ROLE:
+                continue
+            spot = g.props.get("capacityType") == "SPOT"
+            priced = [
+                (_ec2_price(t, ctx.region, spot), cat.machine_type("aws", t))
+                for t in g.props.get("instanceTypes") or []
+            ]
+            priced = [(p, m) for p, m in priced if p is not None and m is not None]
+            if priced:
+                price, mt = min(priced, key=lambda pm: pm[0])
+                return mt.name, price, mt.vcpu, mt.memory_gib
+        for g in ctx.find(GKE_POOL):
+            config = g.props.get("nodeConfig") or {}
+            if (config.get("labels") or {}).get(NODE_ROLE_LABEL) != SYSTEM_ROLE:
+                continue
+            priced = _gce_node_price(ctx, config)
+            mt = cat.machine_type("gcp", str(config.get("machineType")))
+            if priced is not None and mt is not None:
+                return mt.name, priced[0], mt.vcpu, mt.memory_gib
+        return None
+
+    return ctx.memo("system-node", find)
+
+
+def _share_of_system_node(ctx: CostContext, cpu: float, memory_gib: float) -> tuple[float, str]:
+    node = system_node(ctx)
+    if node is None:
+        return 0.0, ""
+    name, hourly, vcpu, mem = node
+    share = max(cpu / vcpu, memory_gib / mem)
+    return share * hourly * H, f"{share:.0%} of a {name} system node"
+
+
+def _volume_price(ctx: CostContext) -> float:
+    """Per GB-month of the cluster's default StorageClass: gp3 on EKS, pd-balanced on GKE."""
+    if is_aws_region(ctx.region):
+        return aws_price("ebs.gp3_per_gb_month", ctx.region)
+    return gcp_price("persistent_disk.balanced_per_gb_month", ctx.region)
+
+
+def _work(node: PoolNode, hours: float, gpus: int) -> tuple[float, float]:
+    """(cost, on-demand cost) of ``hours`` of a workload holding ``gpus`` of a node (it shares the rest)."""
+    share = min(1.0, gpus / node.gpus)
+    return hours * node.hourly * share, hours * node.on_demand_hourly * share
+
+
+# --- JupyterHub ---------------------------------------------------------------------------------------------
+
+
+def _notebooks(r: CostResource, ctx: CostContext) -> Estimate:
+    values = r.props.get("values") or {}
+    single = values.get("singleuser") or {}
+    capacity = quantity(_get(single, "storage.capacity")) or 10.0
+    hub_db = quantity(_get(values, "hub.db.pvc.storage")) or 1.0
+    users = ctx.usage.notebook_users
+    idle = (users * capacity + hub_db) * _volume_price(ctx)
+    cull = values.get("cull") or {}
+    culling = bool(cull.get("enabled", True))
+    tail_hours = (
+        (_num(cull.get("timeout"), 3600) + _num(cull.get("every"), 600) / 2) / 3600
+        if culling
+        else ctx.usage.notebook_forgotten_hours
+    )
+    if culling and _num(cull.get("maxAge")):
+        tail_hours = min(tail_hours, _num(cull.get("maxAge")) / 3600)
+    expected = od_expected = 0.0
+    spot = True
+    parts = []
+    for profile in single.get("profileList") or []:
+        override = profile.get("kubespawner_override") or {}
+        gpus = int(_num((override.get("extra_resource_limits") or {}).get(GPU_RESOURCE)))
+        pool = (override.get("node_selector") or {}).get(POOL_LABEL)
+        slug = str(profile.get("slug"))
+        if not gpus or not pool:
+            continue  # CPU profiles run on the system nodes, paid for either way
+        node = pool_node(ctx, pool)
+        if node is None:
+            parts.append(f"{slug}: pool {pool} not priced")
+            continue
+        hours = ctx.usage.notebook_hours.get(slug, ctx.usage.default_notebook_hours)
+        sessions = hours / ctx.usage.notebook_session_hours if ctx.usage.notebook_session_hours else 0.0
+        left_open = sessions * ctx.usage.notebook_abandoned_fraction
+        node_hours = hours + left_open * tail_hours + sessions * node.scale_down_minutes / 60
+        cost, od = _work(node, node_hours, gpus)
+        expected += cost
+        od_expected += od
+        spot = spot and node.spot
+        per_left_open = (tail_hours + node.scale_down_minutes / 60) * node.hourly * min(1.0, gpus / node.gpus)
+        parts.append(
+            f"{slug}: {hours:g} h + {left_open:.1f} sessions left open x {tail_hours:.1f} h idle = {node_hours:.1f} "
+            f"node-h on {node.machine_type}{' spot' if node.spot else ''} (${cost:,.2f}; a server left open costs "
+            f"${per_left_open:.2f} before {'the culler' if culling else 'someone'} stops it)"
+        )
+    explanation = (
+        f"JupyterHub: {users:g} homes x {capacity:g} GB + {hub_db:g} GB hub database; "
+        + ("culled after " + f"{_num(cull.get('timeout'), 3600) / 3600:g} h idle" if culling else "NOT culled")
+        + ("; " + "; ".join(parts) if parts else "")
+    )
+    gpu = GpuCost("notebooks", od_expected, 0.0, spot, expected=expected) if od_expected else None
+    return Estimate(idle, idle + expected, idle, explanation, gpu=gpu)
+
+
+@estimator(HELM_RELEASE)
+def _helm_release(r: CostResource, ctx: CostContext) -> Estimate:
+    chart = str(r.props.get("chart") or "").rsplit("/", 1)[-1]
+    if chart == "jupyterhub":
+        return _notebooks(r, ctx)
+    return free("a chart's pods run on the nodes, which are priced")
+
+
+# --- Ray ------------------------------------------------------------------------------------------------------
+
+
+def _container_requests(template: Mapping[str, Any]) -> tuple[float, float]:
+    cpu = mem = 0.0
+    for c in _get(template, "spec.containers") or []:
+        req = _get(c, "resources.requests") or _get(c, "resources.limits") or {}
+        cpu += quantity(req.get("cpu")) or 0.0
+        mem += quantity(req.get("memory")) or 0.0
+    return cpu, mem
+
+
+def _ray_spec(r: CostResource, ctx: CostContext, spec: Mapping[str, Any], what: str, standing: bool) -> Estimate:
+    head = _get(spec, "headGroupSpec.template") or {}
+    cpu, mem = _container_requests(head)
+    autoscaler = _get(spec, "autoscalerOptions.resources.requests") or {}
+    if spec.get("enableInTreeAutoscaling"):
+        cpu += quantity(autoscaler.get("cpu")) or 0.5
+        mem += quantity(autoscaler.get("memory")) or 0.5
+    on_system = (_get(head, "spec.nodeSelector") or {}).get(NODE_ROLE_LABEL) == SYSTEM_ROLE
+    share, share_text = _share_of_system_node(ctx, cpu, mem) if on_system and standing else (0.0, "")
+    idle_workers = expected = od_expected = 0.0
+    spot = True
+    parts = []
+    for group in spec.get("workerGroupSpecs") or []:
+        template = group.get("template") or {}
+        pool = (_get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
+        limits = _get((_get(template, "spec.containers") or [{}])[0], "resources.limits") or {}
+        gpus = int(_num(limits.get(GPU_RESOURCE)))
+        name = str(group.get("groupName"))
+        node = pool_node(ctx, pool) if pool else None
+        if node is None or not gpus:
+            continue
+        warm = _num(group.get("minReplicas")) * H  # workers kept at the minimum run all month
+        hours = max(ctx.usage.ray_worker_hours.get(name, ctx.usage.default_ray_worker_hours), warm)
+        cost, od = _work(node, hours, gpus)
+        idle_workers += _work(node, warm, gpus)[0]
+        expected += cost
+        od_expected += od
+        spot = spot and node.spot
+        parts.append(f"{name}: {hours:g} worker-h on {node.machine_type}{' spot' if node.spot else ''} (${cost:,.2f})")
+    head_text = (
+        f"head {cpu:g} vCPU / {mem:g} GiB on the system nodes (${share:,.2f}/month, {share_text}, counted with them)"
+        if share
+        else "head runs only while the job does"
+    )
+    explanation = f"{what}: {head_text}; workers from {'zero' if not idle_workers else 'their minimum'}" + (
+        "; " + "; ".join(parts) if parts else ""
+    )
+    gpu = GpuCost(f"ray {r.name}", od_expected, 0.0, spot) if od_expected else None
+    return Estimate(idle_workers, expected, idle_workers, explanation, gpu=gpu, node_share=share)
+
+
+@estimator("kubernetes:ray.io/v1:RayCluster")
+def _ray_cluster(r: CostResource, ctx: CostContext) -> Estimate:
+    return _ray_spec(r, ctx, r.props.get("spec") or {}, "RayCluster", standing=True)
+
+
+@estimator("kubernetes:ray.io/v1:RayJob")
+def _ray_job(r: CostResource, ctx: CostContext) -> Estimate:
+    spec = _get(r.props, "spec.rayClusterSpec") or {}
+    return _ray_spec(r, ctx, spec, "RayJob (its cluster lives as long as the job)", standing=False)
+
+
+# --- batch ----------------------------------------------------------------------------------------------------
+
+
+@estimator("kubernetes:batch/v1:CronJob")
+def _cron_job(r: CostResource, ctx: CostContext) -> Estimate:
+    from ..schedule import Cron, CronError
+
+    spec = r.props.get("spec") or {}
+    job = _get(spec, "jobTemplate.spec") or {}
+    template = job.get("template") or {}
+    pool = (_get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
+    container = (_get(template, "spec.containers") or [{}])[0]
+    gpus = int(_num((_get(container, "resources.limits") or {}).get(GPU_RESOURCE)))
+    name = str(_get(r.props, "metadata.name") or r.name)
+    if not pool or not gpus:
+        return free("a CPU job runs on nodes that are priced")
+    node = pool_node(ctx, pool)
+    if node is None:
+        return Estimate(0, 0, 0, f"CronJob {name}: pool {pool} not priced", known=False)
+    try:
+        runs = 0.0 if spec.get("suspend") else Cron.parse(str(spec.get("schedule"))).runs_per_month()
+    except CronError:
+        return Estimate(0, 0, 0, f"CronJob {name}: schedule {spec.get('schedule')!r} not understood", known=False)
+    pods = _num(job.get("parallelism"), 1)
+    hours = runs * ctx.usage.batch_run_hours.get(name, ctx.usage.default_batch_run_hours) * pods
+    cost, od = _work(node, hours + runs * node.scale_down_minutes / 60 * pods, gpus)
+    return Estimate(
+        0.0,
+        cost,
+        0.0,
+        f"CronJob {name}: {runs:.1f} runs/month x {pods:g} pod(s) x "
+        f"{ctx.usage.batch_run_hours.get(name, ctx.usage.default_batch_run_hours):g} h on {node.machine_type}"
+        f"{' spot' if node.spot else ''}; $0 between runs",
+        gpu=GpuCost(f"batch {name}", od, 0.0, node.spot),
+    )
+
+
+__all__ = ["PoolNode", "pool_node", "system_node"]

@@ -1,0 +1,102 @@
+"""WorkloadIdentity: the Google identity of one Kubernetes service account (notebook servers, Ray, a batch
+job), with exactly the lake access it needs: its own service account, bound through GKE Workload Identity, so
+no key file exists.
+
+Reads grant object read on a zone (or a prefix of it, by an IAM condition); writes grant object read, write
+and delete under one prefix; every zone also gets the bucket metadata read that clients need first. With a
+feature store, the account may read the online database (and query the BigQuery offline store).
+
+Example::
+
+    identity = WorkloadIdentity("notebooks", WorkloadIdentityArgs(project="ml-dev", namespace="mlplatform",
+        service_account="jupyter-user", lake=lake, read_zones=["raw", "curated"],
+        write=LakeAccess(zone="curated", prefix="notebooks/")))
+    annotations = identity.annotations   # for the Kubernetes service account
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pydantic import model_validator
+
+from ..catalog import Cloud
+from ..errors import Problems
+from ..models import ComponentArgs, DnsLabel, LakeAccess
+from . import iam
+from .data_lake import DataLake
+
+
+class WorkloadIdentityArgs(ComponentArgs):
+    _context_cloud = Cloud.GCP
+
+    project: str
+    """GCP project. Required."""
+    namespace: DnsLabel
+    """Namespace of the Kubernetes service account. Required."""
+    service_account: DnsLabel
+    """The Kubernetes service account. Required."""
+    lake: DataLake
+    """The data lake. Required."""
+    read: list[LakeAccess] = []
+    """Zones or prefixes read. Default: none."""
+    write: list[LakeAccess] = []
+    """Prefixes written (and read). Default: none."""
+    feature_store: Any = None
+    """A :class:`FeatureStore` whose online store the workload reads. Default: none."""
+    description: str = "mlplatform workload"
+    """Service account description. Default: mlplatform workload."""
+
+    @model_validator(mode="after")
+    def _check(self) -> WorkloadIdentityArgs:
+        p = Problems()
+        for key in ("read", "write"):
+            for i, access in enumerate(getattr(self, key)):
+                if access.zone not in self.lake.zones:
+                    p.add(
+                        f"{key}[{i}].zone", f"not a zone of the lake; zones: {', '.join(self.lake.zones)}", access.zone
+                    )
+        for i, access in enumerate(self.write):
+            if not access.prefix:
+                p.add(f"write[{i}].prefix", "a workload writes under a prefix, never a whole zone", access.prefix)
+        p.raise_if_any()
+        return self
+
+
+class WorkloadIdentity(pulumi.ComponentResource):
+    """A Workload Identity service account with lake grants (type ``mlplatform:gcp:WorkloadIdentity``).
+
+    Outputs: ``service_account`` (email), ``annotations`` (for the Kubernetes service account), ``reads`` and
+    ``writes`` (the ``gs://`` URLs granted).
+    """
+
+    service_account: pulumi.Output[str]
+    annotations: dict[str, pulumi.Output[str]]
+    reads: list[pulumi.Output[str]]
+    writes: list[pulumi.Output[str]]
+    binding: pulumi.Resource
+    grants: list[pulumi.Resource]
+
+    def __init__(
+        self, name: str, args: WorkloadIdentityArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ):
+        args = args if isinstance(args, WorkloadIdentityArgs) else WorkloadIdentityArgs(**args)
+        super().__init__("mlplatform:gcp:WorkloadIdentity", name, None, opts)
+        lake = args.lake
+        account = iam.service_account(name, args.project, args.description, self)
+        self.binding = iam.workload_identity(
+            f"{name}-binding", account, args.project, args.namespace, args.service_account, self
+        )
+        self.grants = []
+        for a in args.read:
+            self.grants += lake.grant_read(name, account.member, zones=[a.zone], prefix=a.prefix)
+        for a in args.write:
+            self.grants += lake.grant_write(name, account.member, zones=[a.zone], prefix=a.prefix)
+        if args.feature_store is not None:
+            self.grants += args.feature_store.grant_read(f"{name}-feast", account.member)
+        self.service_account = account.email
+        self.annotations = {iam.WORKLOAD_IDENTITY_ANNOTATION: account.email}
+        self.reads = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.read]
+        self.writes = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.write]
+        self.register_outputs({"service_account": self.service_account, "reads": self.reads, "writes": self.writes})

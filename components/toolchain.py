@@ -1,0 +1,426 @@
+"""Toolchain: what a data scientist opens first, on the platform's cluster, for AWS and GCP alike.
+
+- ``notebooks``: JupyterHub (:class:`components.k8s.Notebooks`) with a profile per GPU pool, idle culling, home
+  volumes, MLflow and Feast preset, and the lake through the hub's own cloud identity;
+- ``ray``: the KubeRay operator and a RayCluster whose worker groups scale from zero on the GPU pools, spilling
+  to the lake (:mod:`components.k8s.ray`);
+- ``batch``: scheduled batch inference jobs (:class:`components.k8s.BatchInference`), each with a role that
+  reads its input prefix and writes its output prefix.
+
+Each workload gets its own identity (an EKS Pod Identity role, :class:`components.aws.WorkloadRole`, or a
+GKE Workload Identity service account, :class:`components.gcp.WorkloadIdentity`) with the lake grants its
+spec names and nothing else.
+
+Example (what :class:`components.MlPlatform` does)::
+
+    Toolchain("ml-tools", ToolchainArgs(spec=spec, provider=cluster.provider, storage_class=cluster.storage_class,
+              lake=lake, cluster_name=cluster.cluster_name, mlflow_tracking_uri=mlflow.tracking_uri))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pydantic import SkipValidation, model_validator
+
+from .catalog import Cloud
+from .errors import Problems
+from .k8s.batch_inference import BatchInference, BatchInferenceArgs
+from .k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
+from .k8s.ray import CLIENT_PORT, DASHBOARD_PORT, KubeRayOperator, RayCluster, RayClusterArgs, RayWorkerGroup
+from .models import ComponentArgs, DnsLabel, LakeAccess, duration_seconds
+from .spec import GpuPoolSpec, NotebookAuthType, NotebookProfileSpec, PlatformSpec
+
+NOTEBOOKS_SA = "jupyter-user"
+RAY_SA = "ray"
+RAY_CLUSTER = "ray"
+NOTEBOOK_PREFIX = "notebooks/"
+RAY_PREFIX = "ray/"
+MLFLOW_PORT = 5000
+
+
+class ToolchainArgs(ComponentArgs):
+    # Validated once, by load_platform_spec (with its cloud and region): never again out of that context.
+    spec: SkipValidation[PlatformSpec]
+    """The stack spec: its notebooks, ray and batch sections, GPU pools and lake zones. Required."""
+    provider: Any
+    """Kubernetes provider of the cluster. Required."""
+    storage_class: str
+    """The cluster's encrypted StorageClass (home volumes). Required."""
+    lake: Any
+    """The stack's DataLake (AWS or GCP). Required."""
+    namespace: DnsLabel = "mlplatform"
+    """Namespace of the platform's workloads (must exist). Default: mlplatform."""
+    cluster_name: Any = None
+    """EKS cluster name, for Pod Identity (AWS). Required on AWS."""
+    feature_store: Any = None
+    """The stack's FeatureStore: its config Secret is mounted and its online store readable. Default: none."""
+    feast_config_secret: str | None = None
+    """Secret holding feature_store.yaml in the namespace. Default: none."""
+    mlflow_tracking_uri: Any = None
+    """MLflow's URL, preset as MLFLOW_TRACKING_URI. Default: none (MLflow off)."""
+    mlflow_pod_labels: dict[str, str] = {"app.kubernetes.io/name": "mlflow"}
+    """Labels of MLflow's pods, which user servers may reach on port 5000. Default: app.kubernetes.io/name=mlflow."""
+    private_egress: list[dict[str, Any]] = []
+    """NetworkPolicy egress rules to private services user servers need (a Redis online store). Default: none."""
+    hub_ingress_class: str | None = None
+    """IngressClass of the hub's Ingress. Default: the cluster's default."""
+    hub_ingress_annotations: dict[str, Any] = {}
+    """Annotations of the hub's Ingress. Default: none."""
+    ingress_controller: Any = None
+    """The Ingress controller's release, which the hub waits for. Default: none."""
+    alerts: Any = None
+    """The cluster's :class:`ClusterObservability`: batch jobs add their failure rules to it. Default: none."""
+    tags: dict[str, str] = {}
+    """Tags (AWS) or labels (GCP). Default: none."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ToolchainArgs:
+        p = Problems()
+        if self.spec.cloud is Cloud.AWS and self.cluster_name is None:
+            p.add("cluster_name", "required on aws (Pod Identity associations name the cluster)", None)
+        p.raise_if_any()
+        return self
+
+
+def _pool(spec: PlatformSpec, name: str) -> GpuPoolSpec:
+    return next(pool for pool in spec.cluster.gpu_pools if pool.name == name)
+
+
+def _taints(pool: GpuPoolSpec) -> list[dict[str, str]]:
+    """The pool's extra taints as tolerations (the nvidia.com/gpu taint is tolerated by every GPU pod)."""
+    return [{"key": t.key, "operator": "Equal", "value": t.value, "effect": str(t.effect)} for t in pool.taints]
+
+
+def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookProfile:
+    """A spec profile resolved to what its pods ask for: the guarantee from the spec, the limit the node's share."""
+    cpu, memory = prof.cpu or 0.5, prof.memory_gb or 1.0
+    if prof.gpu_pool is None:
+        return NotebookProfile(
+            slug=prof.name,
+            display_name=prof.display_name or prof.name,
+            image=prof.image or spec.notebooks.image,
+            cpu_guarantee=cpu,
+            cpu_limit=max(cpu, 2),
+            memory_guarantee_gb=memory,
+            memory_limit_gb=max(memory, 4),
+            default=prof.default,
+        )
+    pool = _pool(spec, prof.gpu_pool)
+    vcpu, node_memory = spec.node_share(pool.name, prof.gpus)
+    return NotebookProfile(
+        slug=prof.name,
+        display_name=prof.display_name or prof.name,
+        image=prof.image or spec.notebooks.gpu_image,
+        cpu_guarantee=cpu,
+        cpu_limit=max(cpu, vcpu),
+        memory_guarantee_gb=memory,
+        memory_limit_gb=max(memory, float(int(node_memory * 0.8))),
+        gpus=prof.gpus,
+        gpu_model=str(pool.gpu),
+        pool=pool.name,
+        pool_taints=_taints(pool),
+        default=prof.default,
+    )
+
+
+class Toolchain(pulumi.ComponentResource):
+    """Notebooks, Ray and batch inference of one stack (type ``mlplatform:index:Toolchain``).
+
+    Outputs: ``notebooks_url``, ``notebooks_password`` (secret; dummy sign-in only), ``ray_dashboard_url``,
+    ``ray_client_address``, ``batch_jobs``.
+    """
+
+    notebooks: Notebooks | None
+    ray: RayCluster | None
+    ray_operator: KubeRayOperator | None
+    batch_jobs: list[BatchInference]
+
+    def __init__(self, name: str, args: ToolchainArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
+        args = args if isinstance(args, ToolchainArgs) else ToolchainArgs(**args)
+        super().__init__("mlplatform:index:Toolchain", name, None, opts)
+        self.args = args
+        spec = args.spec
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.outputs: dict[str, Any] = {}
+        self.notebooks = self._notebooks(name, on_cluster) if spec.notebooks.enabled else None
+        self.ray_operator, self.ray = self._ray(name, on_cluster) if spec.ray.enabled else (None, None)
+        self.batch_jobs = [self._batch_job(name, job, on_cluster) for job in spec.batch]
+        if self.batch_jobs:
+            self.outputs["batch_jobs"] = [job.cron_job_name for job in self.batch_jobs]
+        self.register_outputs(self.outputs)
+
+    # --- identities ------------------------------------------------------------------------------------------
+
+    def _identity(
+        self, name: str, service_account: str, read: list[LakeAccess], write: list[LakeAccess], feast: bool, what: str
+    ) -> tuple[dict[str, Any], list[pulumi.Resource]]:
+        """(service account annotations, what the pods must wait for) of a workload's cloud identity."""
+        args = self.args
+        store = args.feature_store if feast else None
+        if store is not None:
+            features = "features" if "features" in args.lake.zones else args.lake.zones[0]
+            if not any(a.zone == features and not a.prefix for a in read):
+                read = [*[a for a in read if a.zone != features], LakeAccess(zone=features)]
+        child = pulumi.ResourceOptions(parent=self)
+        if args.spec.cloud is Cloud.AWS:
+            from .aws.workload_role import WorkloadRole, WorkloadRoleArgs
+
+            role = WorkloadRole(
+                name,
+                WorkloadRoleArgs(
+                    cluster_name=args.cluster_name,
+                    namespace=args.namespace,
+                    service_account=service_account,
+                    lake=args.lake,
+                    read=read,
+                    write=write,
+                    feature_store=store,
+                    description=what,
+                    tags=args.tags,
+                ),
+                opts=child,
+            )
+            return {}, [role.association, *role.grants]
+        from .gcp.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+
+        identity = WorkloadIdentity(
+            name,
+            WorkloadIdentityArgs(
+                project=args.spec.gcp_project or "",
+                namespace=args.namespace,
+                service_account=service_account,
+                lake=args.lake,
+                read=read,
+                write=write,
+                feature_store=store,
+                description=what,
+            ),
+            opts=child,
+        )
+        return dict(identity.annotations), [identity.binding, *identity.grants]
+
+    def _env(self) -> dict[str, Any]:
+        spec, env = self.args.spec, {}
+        if self.args.mlflow_tracking_uri is not None:
+            env["MLFLOW_TRACKING_URI"] = self.args.mlflow_tracking_uri
+        if spec.cloud is Cloud.AWS:
+            env.update(AWS_REGION=spec.region, AWS_DEFAULT_REGION=spec.region)
+        else:
+            env["GOOGLE_CLOUD_PROJECT"] = spec.gcp_project or ""
+        return env
+
+    def _reads(self, zones: list[str] | None) -> list[LakeAccess]:
+        return [LakeAccess(zone=z) for z in (zones or self.args.lake.zones)]
+
+    # --- notebooks ------------------------------------------------------------------------------------------
+
+    def _notebooks(self, name: str, opts: pulumi.ResourceOptions) -> Notebooks:
+        args, spec = self.args, self.args.spec
+        nb = spec.notebooks
+        write_zone = nb.write_zone or args.lake.zones[0]
+        annotations, depends = self._identity(
+            f"{name}-notebooks-identity",
+            NOTEBOOKS_SA,
+            self._reads(nb.read_zones),
+            [LakeAccess(zone=write_zone, prefix=NOTEBOOK_PREFIX)],
+            args.feature_store is not None,
+            "JupyterHub user servers: read the lake, write notebooks/",
+        )
+        egress = list(args.private_egress)
+        if args.mlflow_tracking_uri is not None:
+            egress.append(
+                {
+                    "to": [{"podSelector": {"matchLabels": dict(args.mlflow_pod_labels)}}],
+                    "ports": [{"port": MLFLOW_PORT, "protocol": "TCP"}],
+                }
+            )
+        if spec.ray.enabled and spec.ray.cluster:
+            egress.append(
+                {
+                    "to": [{"podSelector": {"matchLabels": {"ray.io/node-type": "head"}}}],
+                    "ports": [{"port": DASHBOARD_PORT, "protocol": "TCP"}, {"port": CLIENT_PORT, "protocol": "TCP"}],
+                }
+            )
+        auth = nb.auth
+        authenticator, auth_config = self._auth(auth)
+        notebooks = Notebooks(
+            f"{name}-notebooks",
+            NotebooksArgs(
+                namespace=args.namespace,
+                profiles=[notebook_profile(spec, p) for p in nb.profiles or []],
+                storage_class=args.storage_class,
+                storage_gb=nb.storage_gb,
+                authenticator=authenticator,
+                auth_config=auth_config,
+                allowed_users=auth.allowed_users,
+                admin_users=auth.admin_users,
+                cull=CullSettings(
+                    enabled=nb.idle_culling,
+                    timeout_seconds=duration_seconds(nb.cull_timeout or "1h"),
+                    every_seconds=duration_seconds(nb.cull_every),
+                    max_age_seconds=duration_seconds(nb.max_age) if nb.max_age else 0,
+                ),
+                service_account=NOTEBOOKS_SA,
+                service_account_annotations=annotations,
+                env=self._env(),
+                feast_config_secret=args.feast_config_secret,
+                egress=egress,
+                metadata_server=spec.cloud is Cloud.GCP,
+                ingress_host=nb.ingress_host,
+                ingress_class=args.hub_ingress_class,
+                ingress_annotations=args.hub_ingress_annotations,
+                ingress_controller=args.ingress_controller,
+                ingress_tls=nb.certificate_arn is not None,
+                production=spec.is_prod,
+            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
+        )
+        self.outputs["notebooks_url"] = notebooks.hub_url
+        if notebooks.password is not None:
+            self.outputs["notebooks_password"] = notebooks.password
+        return notebooks
+
+    def _auth(self, auth) -> tuple[Authenticator, dict[str, Any]]:
+        if auth.type is NotebookAuthType.DUMMY:
+            return Authenticator.DUMMY, {}
+        secret = pulumi.Config("mlplatform").get_secret(auth.client_secret_key)
+        if secret is None:
+            from .errors import ConfigError, Problem
+
+            raise ConfigError(
+                [
+                    Problem(
+                        f"mlplatform:{auth.client_secret_key}",
+                        "is not set; the OAuth client secret of notebooks.auth: pulumi config set --secret "
+                        f"mlplatform:{auth.client_secret_key} <secret>",
+                        has_value=False,
+                    )
+                ],
+                source=f"stack {pulumi.get_stack()}",
+            )
+        if auth.type is NotebookAuthType.GITHUB:
+            config: dict[str, Any] = {"client_id": auth.client_id, "client_secret": secret, "scope": ["read:org"]}
+            if auth.github_organizations:
+                config["allowed_organizations"] = list(auth.github_organizations)
+            return Authenticator.GITHUB, config
+        config = {
+            "client_id": auth.client_id,
+            "client_secret": secret,
+            "authorize_url": auth.authorize_url,
+            "token_url": auth.token_url,
+            "userdata_url": auth.userdata_url,
+            "username_claim": auth.username_claim,
+            "scope": ["openid", "profile", "email"],
+            "login_service": "single sign-on",
+        }
+        if auth.allowed_groups:
+            config["allowed_groups"] = list(auth.allowed_groups)
+            config["manage_groups"] = True
+            config["auth_state_groups_key"] = f"oauth_user.{auth.groups_claim}"
+        return Authenticator.GENERIC_OAUTH, config
+
+    # --- Ray ------------------------------------------------------------------------------------------------
+
+    def _ray(self, name: str, opts: pulumi.ResourceOptions) -> tuple[KubeRayOperator, RayCluster | None]:
+        args, spec = self.args, self.args.spec
+        ray = spec.ray
+        operator = KubeRayOperator(f"{name}-kuberay", opts=opts)
+        if not ray.cluster:
+            return operator, None
+        write_zone = ray.write_zone or args.lake.zones[-1]
+        annotations, depends = self._identity(
+            f"{name}-ray-identity",
+            RAY_SA,
+            self._reads(ray.read_zones),
+            [LakeAccess(zone=write_zone, prefix=RAY_PREFIX)],
+            args.feature_store is not None,
+            "Ray head and workers: read the lake, write ray/ (results, checkpoints, spilled objects)",
+        )
+        groups = []
+        for g in ray.worker_groups or []:
+            pool = _pool(spec, g.gpu_pool)
+            groups.append(
+                RayWorkerGroup(
+                    name=g.name,
+                    pool=pool.name,
+                    gpu_model=str(pool.gpu),
+                    gpus=g.gpus,
+                    cpu=g.cpu or 1,
+                    memory_gb=g.memory_gb or 4,
+                    min_workers=g.min_workers,
+                    max_workers=g.max_workers or 1,
+                    pool_taints=_taints(pool),
+                )
+            )
+        spill = (
+            pulumi.Output.concat(args.lake.zone_urls[write_zone], RAY_PREFIX, "spill") if ray.spill_to_lake else None
+        )
+        cluster = RayCluster(
+            f"{name}-ray",
+            RayClusterArgs(
+                namespace=args.namespace,
+                cluster_name=RAY_CLUSTER,
+                operator=operator.release,
+                worker_groups=groups,
+                version=ray.version,
+                head_cpu=ray.head_cpu,
+                head_memory_gb=ray.head_memory_gb,
+                idle_timeout_seconds=duration_seconds(ray.idle_timeout),
+                service_account=RAY_SA,
+                service_account_annotations=annotations,
+                spill_url=spill,
+                env=self._env(),
+                feast_config_secret=args.feast_config_secret,
+            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
+        )
+        self.outputs.update(ray_dashboard_url=cluster.dashboard_url, ray_client_address=cluster.client_address)
+        return operator, cluster
+
+    # --- batch ----------------------------------------------------------------------------------------------
+
+    def _batch_job(self, name: str, job, opts: pulumi.ResourceOptions) -> BatchInference:
+        args, spec = self.args, self.args.spec
+        pool = _pool(spec, job.gpu_pool)
+        annotations, depends = self._identity(
+            f"{name}-batch-{job.name}-identity",
+            job.name,
+            [LakeAccess(zone=job.input_zone, prefix=job.input_prefix)],
+            [LakeAccess(zone=job.output_zone, prefix=job.output_prefix)],
+            False,
+            f"Batch inference {job.name}: read {job.input_zone}/{job.input_prefix}, write "
+            f"{job.output_zone}/{job.output_prefix}",
+        )
+        env = {**self._env(), **job.env}
+        alerts = args.alerts
+        return BatchInference(
+            f"{name}-batch-{job.name}",
+            BatchInferenceArgs(
+                namespace=args.namespace,
+                job_name=job.name,
+                schedule=job.schedule,
+                image=job.image,
+                command=job.command,
+                pool=pool.name,
+                gpu_model=str(pool.gpu),
+                gpus=job.gpus,
+                cpu=job.cpu or 1,
+                memory_gb=job.memory_gb or 4,
+                pool_taints=_taints(pool),
+                parallelism=job.parallelism,
+                retries=job.retries,
+                deadline_seconds=duration_seconds(job.deadline),
+                input_url=pulumi.Output.concat(args.lake.zone_urls[job.input_zone], job.input_prefix),
+                output_url=pulumi.Output.concat(args.lake.zone_urls[job.output_zone], job.output_prefix),
+                model_uri=job.model_uri,
+                env=env,
+                service_account=job.name,
+                service_account_annotations=annotations,
+                suspend=job.suspend,
+                alert_namespace=alerts.namespace if alerts is not None else None,
+                alert_depends_on=alerts.release if alerts is not None else None,
+            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
+        )
