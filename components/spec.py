@@ -864,8 +864,9 @@ class NotebookAuthSpec(StrictModel):
     """How people sign in to JupyterHub."""
 
     type: NotebookAuthType = NotebookAuthType.DUMMY
-    """dummy (any username with one generated shared password, output notebooks_password; dev only), github (a
-    GitHub OAuth app) or oidc (an OpenID Connect provider: Okta, Entra ID, Keycloak, Google). Default: dummy."""
+    """dummy (any username with one generated shared password, output notebooks_password; admin_users sign in
+    with notebooks_admin_password; dev only), github (a GitHub OAuth app) or oidc (an OpenID Connect provider:
+    Okta, Entra ID, Keycloak, Google). Default: dummy."""
     client_id: str | None = Field(default=None, min_length=1)
     """OAuth client id. Required for github and oidc."""
     client_secret_key: str = Field(default="notebooksOauthClientSecret", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")

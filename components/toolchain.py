@@ -280,11 +280,13 @@ class Toolchain(pulumi.ComponentResource):
         self.outputs["notebooks_url"] = notebooks.hub_url
         if notebooks.password is not None:
             self.outputs["notebooks_password"] = notebooks.password
+        if notebooks.admin_password is not None:
+            self.outputs["notebooks_admin_password"] = notebooks.admin_password
         return notebooks
 
     def _auth(self, auth) -> tuple[Authenticator, dict[str, Any]]:
         if auth.type is NotebookAuthType.DUMMY:
-            return Authenticator.DUMMY, {}
+            return Authenticator.SHARED_PASSWORD, {}
         secret = pulumi.Config("mlplatform").get_secret(auth.client_secret_key)
         if secret is None:
             from .errors import ConfigError, Problem

@@ -101,9 +101,11 @@ class CostReport:
                     "peak": num(c.estimate.peak),
                     "explanation": c.estimate.explanation,
                     **({"unbounded": True} if c.estimate.unbounded else {}),
+                    # Of the shared system nodes' cost (already in their line), what this workload holds.
+                    **({"node_share": round(c.estimate.node_share, 2)} if c.estimate.node_share else {}),
                 }
                 for c in self.estimated
-                if not c.estimate.free
+                if not c.estimate.free or c.estimate.node_share
             ],
             "totals": {k: num(self.total(k)) for k in ("idle", "expected", "peak")},
             "unbounded": [c.resource.urn for c in self.unbounded],
@@ -181,6 +183,12 @@ def summary_lines(report: CostReport) -> list[str]:
             f"naive always-on on-demand GPU pools: {money(naive)} "
             f"({money(naive - report.total('expected'))} more)"
         )
+    shared = [c for c in report.estimated if c.estimate.node_share]
+    if shared:
+        held = ", ".join(
+            f"{c.resource.type.rsplit(':', 1)[-1]} {c.resource.name} {money(c.estimate.node_share)}" for c in shared
+        )
+        lines.append(f"  of the system nodes' cost (in the idle total once), held by: {held}")
     for c in report.unbounded:
         lines.append(f"  UNBOUNDED peak: {c.resource.type} {c.resource.name}: {c.estimate.explanation}")
     if report.not_estimated:

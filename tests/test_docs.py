@@ -14,6 +14,11 @@ from components.aws import (
     MonitoringArgs,
     NetworkArgs,
 )
+from components.aws.workload_role import WorkloadRoleArgs
+from components.gcp.workload_identity import WorkloadIdentityArgs
+from components.k8s.batch_inference import BatchInferenceArgs
+from components.k8s.notebooks import NotebooksArgs
+from components.k8s.ray import RayClusterArgs
 from components.spec import PlatformSpec, describe_fields
 from tests.conftest import ROOT
 
@@ -57,6 +62,11 @@ SPEC_SECTIONS = (
         gcp.MlflowTrackingArgs,
         gcp.ModelEndpointArgs,
         gcp.MonitoringArgs,
+        WorkloadRoleArgs,
+        WorkloadIdentityArgs,
+        NotebooksArgs,
+        RayClusterArgs,
+        BatchInferenceArgs,
     ],
     ids=lambda m: f"{m.__module__.split('.')[1]}.{m.__name__}",
 )

@@ -127,3 +127,34 @@ def test_gcp_platform_example_composes_the_gcp_components():
     assert "provider: gcp" in plan.outputs["feature_store_yaml"]
     pool = plan.one("gcp:container/nodePool:NodePool", "vision-inference")
     assert pool.input("nodeConfig.spot") is True and pool.input("autoscaling.totalMinNodeCount") == 0
+
+
+def test_notebooks_example_adds_a_hub_with_github_sign_in_and_keyless_lake_access():
+    from mlplatform.plan import reveal
+
+    plan = engine.run(EXAMPLES / "notebooks", stack="dev")
+    tops = {r.type for r in plan.children(plan.stack_resource) if r.type.startswith("mlplatform:")}
+    assert tops == {"mlplatform:aws:DataLake", "mlplatform:aws:WorkloadRole", "mlplatform:k8s:Notebooks"}
+    values = reveal(plan.one("kubernetes:helm.sh/v3:Release").input("values"))
+    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "github"
+    assert values["hub"]["config"]["GitHubOAuthenticator"]["allowed_organizations"] == ["acme-research"]
+    assert [p["slug"] for p in values["singleuser"]["profileList"]] == ["cpu", "t4"]
+    assert values["cull"]["timeout"] == 3600 and values["ingress"]["ingressClassName"] == "nginx"
+    assoc = plan.one("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    assert (assoc.input("namespace"), assoc.input("serviceAccount")) == ("notebooks", "jupyter-user")
+    assert plan.outputs["hub_url"] == "http://notebooks.research.example.com"
+
+
+def test_ray_tune_example_submits_a_rayjob_with_its_own_cluster():
+    plan = engine.run(EXAMPLES / "ray-tune", stack="dev")
+    tops = {r.type for r in plan.children(plan.stack_resource) if r.type.startswith("mlplatform:")}
+    assert tops == {
+        "mlplatform:aws:DataLake",
+        "mlplatform:aws:WorkloadRole",
+        "mlplatform:k8s:KubeRayOperator",
+        "mlplatform:k8s:RayJob",
+    }
+    job = plan.one("kubernetes:ray.io/v1:RayJob")
+    assert job.input("metadata.name") == "ranker-sweep" and plan.outputs["job_name"] == "ranker-sweep"
+    assert job.input("spec")["rayClusterSpec"]["workerGroupSpecs"][0]["maxReplicas"] == 4
+    assert plan.outputs["results_url"].endswith("/ray/")

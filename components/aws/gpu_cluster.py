@@ -6,8 +6,8 @@ What it stands up:
   authentication with access entries for the admin principals, all control-plane logs into a log group
   with a retention, Kubernetes secrets envelope-encrypted with a KMS key (created, or yours), the API
   endpoint limited to ``public_access_cidrs`` (required in prod) or private with ``deploy_from_network``;
-- the EKS add-ons vpc-cni (prefix delegation, for pod density on small system nodes), kube-proxy, coredns and
-  eks-pod-identity-agent;
+- the EKS add-ons vpc-cni (prefix delegation, for pod density on small system nodes; its network policy agent,
+  so NetworkPolicies are enforced), kube-proxy, coredns and eks-pod-identity-agent;
 - a small system managed node group (spot outside prod) for the add-ons, Karpenter and platform services,
   IMDSv2 only;
 - GPU pools: Karpenter NodePools (default) or managed node groups with cluster-autoscaler; the NVIDIA device
@@ -290,8 +290,15 @@ class GpuCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends or []),
             )
 
-        # Prefix delegation: ~110 pods on a t3.large instead of 35, so two small system nodes are enough.
-        vpc_cni = addon("vpc-cni", config={"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}})
+        # Prefix delegation: ~110 pods on a t3.large instead of 35, so two small system nodes are enough. The
+        # network policy agent makes NetworkPolicies (the notebook servers' egress rules) enforced, not decorative.
+        vpc_cni = addon(
+            "vpc-cni",
+            config={
+                "env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"},
+                "enableNetworkPolicy": "true",
+            },
+        )
         kube_proxy = addon("kube-proxy")
         pod_identity = addon("eks-pod-identity-agent")
 

@@ -53,13 +53,14 @@ CHART_USERS_LABEL = "hub.jupyter.org/network-access-hub"
 class Authenticator(StrEnum):
     """JupyterHub authenticators by entry-point name (JupyterHub 5 resolves these)."""
 
-    DUMMY = "dummy"
+    # One generated password for everyone (JupyterHub 5.3+; DummyAuthenticator.password is deprecated): dev only.
+    SHARED_PASSWORD = "shared-password"
     GITHUB = "github"
     GENERIC_OAUTH = "generic-oauth"
 
 
 AUTHENTICATOR_CLASSES = {
-    Authenticator.DUMMY: "DummyAuthenticator",
+    Authenticator.SHARED_PASSWORD: "SharedPasswordAuthenticator",
     Authenticator.GITHUB: "GitHubOAuthenticator",
     Authenticator.GENERIC_OAUTH: "GenericOAuthenticator",
 }
@@ -128,13 +129,14 @@ class NotebooksArgs(ComponentArgs):
     """StorageClass of the home and hub volumes (the cluster's encrypted one). Required."""
     storage_gb: int = Field(default=10, ge=1, le=1000)
     """Home volume size per user. Default: 10."""
-    authenticator: Authenticator = Authenticator.DUMMY
-    """Sign-in. Default: dummy (a generated shared password, output ``password``)."""
+    authenticator: Authenticator = Authenticator.SHARED_PASSWORD
+    """Sign-in. Default: shared-password (a generated password, output ``password``; admins sign in with
+    ``admin_password``)."""
     auth_config: dict[str, Any] = {}
     """Traits of the authenticator class (client_id, client_secret, allowed_organizations, ...); values may
     be Pulumi outputs (secrets stay secret). Default: none."""
     allowed_users: list[str] = []
-    """Usernames that may sign in. Default: none (dummy lets anyone with the password in)."""
+    """Usernames that may sign in. Default: none (shared-password lets anyone with the password in)."""
     admin_users: list[str] = []
     """Hub administrators. Default: none."""
     cull: CullSettings = CullSettings()
@@ -176,7 +178,7 @@ class NotebooksArgs(ComponentArgs):
             p.add("profiles", f"slugs must be unique; repeated: {', '.join(duplicates(slugs))}", slugs)
         if sum(prof.default for prof in self.profiles) > 1:
             p.add("profiles", "at most one profile may be the default", [s for s in slugs])
-        if self.authenticator is not Authenticator.DUMMY and not self.ingress_host:
+        if self.authenticator is not Authenticator.SHARED_PASSWORD and not self.ingress_host:
             p.add(
                 "ingress_host",
                 f"required with the {self.authenticator} authenticator: the provider redirects to "
@@ -225,7 +227,7 @@ def profile_entry(profile: NotebookProfile) -> dict[str, Any]:
     }
 
 
-def hub_config(args: NotebooksArgs, password: Any = None) -> dict[str, Any]:
+def hub_config(args: NotebooksArgs, password: Any = None, admin_password: Any = None) -> dict[str, Any]:
     """``hub.config``: traitlets configuration the chart hands to JupyterHub as is."""
     cls = AUTHENTICATOR_CLASSES[args.authenticator]
     config: dict[str, Any] = {
@@ -235,10 +237,12 @@ def hub_config(args: NotebooksArgs, password: Any = None) -> dict[str, Any]:
     }
     if args.allowed_users:
         config["Authenticator"]["allowed_users"] = list(args.allowed_users)
-    if args.authenticator is Authenticator.DUMMY:
+    if args.authenticator is Authenticator.SHARED_PASSWORD:
         # JupyterHub 5 admits nobody unless told who may sign in; the shared password is the gate.
         config["Authenticator"]["allow_all"] = True
-        config[cls]["password"] = password
+        config[cls]["user_password"] = password
+        if args.admin_users:
+            config[cls]["admin_password"] = admin_password
     else:
         scheme = "https" if args.ingress_tls else "http"
         config[cls]["oauth_callback_url"] = f"{scheme}://{args.ingress_host}/hub/oauth_callback"
@@ -262,7 +266,7 @@ def user_network_policy(args: NotebooksArgs) -> dict[str, Any]:
     }
 
 
-def jupyterhub_values(args: NotebooksArgs, password: Any = None) -> dict[str, Any]:
+def jupyterhub_values(args: NotebooksArgs, password: Any = None, admin_password: Any = None) -> dict[str, Any]:
     """Values of the jupyterhub chart (validated against its values schema in tests)."""
     system = {NODE_ROLE_LABEL: SYSTEM_ROLE}
     env = dict(args.env)
@@ -276,7 +280,7 @@ def jupyterhub_values(args: NotebooksArgs, password: Any = None) -> dict[str, An
     image, _, tag = args.profiles[0].image.rpartition(":")
     values: dict[str, Any] = {
         "hub": {
-            "config": hub_config(args, password),
+            "config": hub_config(args, password, admin_password),
             "nodeSelector": system,
             "resources": {
                 "requests": {"cpu": "200m" if big else "100m", "memory": "512Mi" if big else "256Mi"},
@@ -300,7 +304,8 @@ def jupyterhub_values(args: NotebooksArgs, password: Any = None) -> dict[str, An
         "singleuser": {
             "serviceAccountName": args.service_account,
             "image": {"name": image, "tag": tag},
-            "nodeSelector": system,
+            # No nodeSelector here: KubeSpawner merges a profile's node_selector into it, so a GPU profile would
+            # also demand the system role and match no node. Each profile says where it runs.
             "cpu": {"guarantee": 0.5, "limit": 2},
             "memory": {"guarantee": "1G", "limit": "4G"},
             "storage": {
@@ -370,24 +375,26 @@ def culler_command(cull: dict[str, Any]) -> list[str]:
 class Notebooks(pulumi.ComponentResource):
     """JupyterHub (type ``mlplatform:k8s:Notebooks``).
 
-    Outputs: ``hub_url`` (in the cluster, or the Ingress URL), ``password`` (secret; dummy only),
-    ``release_name``.
+    Outputs: ``hub_url`` (in the cluster, or the Ingress URL), ``password`` and ``admin_password`` (secrets;
+    shared-password sign-in only), ``release_name``.
     """
 
     hub_url: pulumi.Output[str]
     password: pulumi.Output[str] | None
+    admin_password: pulumi.Output[str] | None
     release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: NotebooksArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, NotebooksArgs) else NotebooksArgs(**args)
         super().__init__("mlplatform:k8s:Notebooks", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.password = None
-        password: Any = None
-        if args.authenticator is Authenticator.DUMMY:
+        self.password = self.admin_password = None
+        if args.authenticator is Authenticator.SHARED_PASSWORD:
             generated = random.RandomPassword(f"{name}-password", length=24, special=False, opts=child)
             self.password = pulumi.Output.secret(generated.result)
-            password = self.password
+            if args.admin_users:  # the authenticator wants 32 characters or more, unlike the users' password
+                admin = random.RandomPassword(f"{name}-admin-password", length=40, special=False, opts=child)
+                self.admin_password = pulumi.Output.secret(admin.result)
         account = k8s.core.v1.ServiceAccount(
             f"{name}-users",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -405,7 +412,9 @@ class Notebooks(pulumi.ComponentResource):
             name,
             k8s.helm.v3.ReleaseArgs(
                 name=RELEASE,
-                **helm_release_args(JUPYTERHUB, args.namespace, jupyterhub_values(args, password)),
+                **helm_release_args(
+                    JUPYTERHUB, args.namespace, jupyterhub_values(args, self.password, self.admin_password)
+                ),
                 # A first install waits for the hub's volume and image; the default 5 minutes is tight.
                 timeout=900,
             ),
@@ -416,4 +425,11 @@ class Notebooks(pulumi.ComponentResource):
             if args.ingress_host
             else f"http://{PROXY_SERVICE}.{args.namespace}.svc.cluster.local"
         )
-        self.register_outputs({"hub_url": self.hub_url, "password": self.password, "release_name": self.release.name})
+        self.register_outputs(
+            {
+                "hub_url": self.hub_url,
+                "password": self.password,
+                "admin_password": self.admin_password,
+                "release_name": self.release.name,
+            }
+        )

@@ -100,6 +100,9 @@ class RayClusterArgs(ComponentArgs):
     """Lake URL objects spill to (``s3://bucket/ray/spill``). Default: the node's disk."""
     env: dict[str, Any] = {}
     """Environment of every Ray container (MLFLOW_TRACKING_URI, AWS_REGION, ...). Default: none."""
+    secret_env: dict[str, tuple[str, str]] = {}
+    """Environment from Secrets, variable -> (secret name, key), e.g. MLflow credentials
+    ``{"MLFLOW_TRACKING_PASSWORD": ("mlflow-credentials", "password")}``. Default: none."""
     feast_config_secret: str | None = None
     """Secret with feature_store.yaml, mounted at /etc/feast. Default: none."""
 
@@ -123,7 +126,11 @@ def _env(args: RayClusterArgs, spill_url: str | None) -> list[dict[str, Any]]:
         env["RAY_object_spilling_config"] = json.dumps({"type": "smart_open", "params": {"uri": spill_url}})
     if args.feast_config_secret:
         env["FEAST_FS_YAML_FILE_PATH"] = f"{FEAST_CONFIG_DIR}/feature_store.yaml"
-    return [{"name": k, "value": v} for k, v in sorted(env.items())]
+    plain = [{"name": k, "value": v} for k, v in sorted(env.items())]
+    return plain + [
+        {"name": k, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for k, (secret, key) in sorted(args.secret_env.items())
+    ]
 
 
 def _volumes(args: RayClusterArgs) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -11,6 +11,10 @@ taken from what the real clients do (and recorded from them against moto in
   (``storage.buckets.get``) first.
 - MLflow's artifact proxy writes, lists, reads and deletes under its artifact prefix.
 - A SageMaker model's execution role reads its ``ModelDataUrl`` (and decrypts it with the lake key).
+- A toolchain workload (notebook servers, Ray, a batch job: a ``WorkloadRole`` or ``WorkloadIdentity``) reads
+  the prefixes it is granted the way s3fs, pyarrow and smart_open do (HeadBucket, a listing, GetObject), and
+  writes its output prefix (PutObject, multipart parts, reads back, deletes: Ray restores and removes spilled
+  objects).
 
 Objects in an SSE-KMS bucket also need the key: GetObject needs ``kms:Decrypt`` and PutObject
 ``kms:GenerateDataKey``, requested by S3 on the caller's behalf (``kms:ViaService = s3.<region>...``).
@@ -205,9 +209,35 @@ def _sagemaker_models(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
         )
 
 
+def _toolchain_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
+    for w in ctx.of_type("mlplatform:aws:WorkloadRole"):
+        out = reveal(w.outputs)
+        role = out.get("role_arn")
+        if not isinstance(role, str):
+            continue
+        reqs: list[Request] = []
+        for url in out.get("reads") or []:
+            bucket, prefix = split_url(str(url))
+            reqs += [acct.head_bucket(bucket), acct.list_prefix(bucket, prefix)]
+            reqs += acct.object_call("s3:GetObject", bucket, f"{prefix}part-0.parquet", "GetObject")
+        for url in out.get("writes") or []:
+            bucket, prefix = split_url(str(url))
+            key = f"{prefix}part-0.parquet"
+            reqs += [acct.head_bucket(bucket), acct.list_prefix(bucket, prefix)]
+            reqs += acct.object_call("s3:PutObject", bucket, key, "PutObject")
+            reqs += acct.object_call("s3:GetObject", bucket, key, "GetObject")
+            reqs += acct.object_call("s3:DeleteObject", bucket, key, "DeleteObject")[:1]
+        yield AwsWorkload(f"workload {w.name}", w.urn, role, reqs)
+
+
 def aws_workloads(ctx: Context) -> list[AwsWorkload]:
     acct = AwsAccount.of(ctx)
-    return [*_feast_aws(ctx, acct), *_mlflow_aws(ctx, acct), *_sagemaker_models(ctx, acct)]
+    return [
+        *_feast_aws(ctx, acct),
+        *_mlflow_aws(ctx, acct),
+        *_sagemaker_models(ctx, acct),
+        *_toolchain_aws(ctx, acct),
+    ]
 
 
 # --- GCP --------------------------------------------------------------------------------------------------
@@ -261,13 +291,36 @@ def gcp_workloads(ctx: Context) -> list[GcpWorkload]:
                 GcsRequest("storage.objects.delete", bucket, obj, "delete artifact"),
             ]
             found.append(GcpWorkload("MLflow artifact proxy", m.urn, f"serviceAccount:{email}", reqs))
+    for w in ctx.of_type("mlplatform:gcp:WorkloadIdentity"):
+        out = reveal(w.outputs)
+        email = out.get("service_account")
+        if not isinstance(email, str):
+            continue
+        reqs = []
+        for url in out.get("reads") or []:
+            bucket, prefix = split_url(str(url))
+            reqs += [
+                GcsRequest("storage.buckets.get", bucket, None, "get_bucket"),
+                GcsRequest("storage.objects.list", bucket, None, f"list {prefix!r}"),
+                GcsRequest("storage.objects.get", bucket, f"{prefix}part-0.parquet", "download"),
+            ]
+        for url in out.get("writes") or []:
+            bucket, prefix = split_url(str(url))
+            obj = f"{prefix}part-0.parquet"
+            reqs += [
+                GcsRequest("storage.objects.create", bucket, obj, "upload"),
+                GcsRequest("storage.objects.get", bucket, obj, "download"),
+                GcsRequest("storage.objects.delete", bucket, obj, "delete"),
+            ]
+        found.append(GcpWorkload(f"workload {w.name}", w.urn, f"serviceAccount:{email}", reqs))
     return found
 
 
 @rule(
     "workload-grants",
-    "Checks whether every data-plane call a platform workload makes (Feast, MLflow, SageMaker models) is "
-    "allowed by the grants of its own identity, conditions and bucket policies included.",
+    "Checks whether every data-plane call a platform workload makes (Feast, MLflow, SageMaker models, notebook "
+    "servers, Ray, batch jobs) is allowed by the grants of its own identity, conditions and bucket policies "
+    "included.",
 )
 def workload_grants(ctx: Context) -> Iterator[Finding]:
     acct = AwsAccount.of(ctx)

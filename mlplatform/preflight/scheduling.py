@@ -141,17 +141,22 @@ def _pods(ctx: Context) -> Iterator[Pod]:
         job = (reveal(c.input("spec")) or {}).get("jobTemplate", {}).get("spec") or {}
         # A run's pods exist only while it runs: they must fit a node, not the first deploy's capacity.
         yield _template_pod(f"CronJob {c.name}", job.get("template") or {}, 0, c.urn)
-    for rc in ctx.of_type("kubernetes:ray.io/v1:RayCluster"):
+    for rc in ctx.of_type("kubernetes:ray.io/v1:RayCluster", "kubernetes:ray.io/v1:RayJob"):
         spec = reveal(rc.input("spec")) or {}
+        standing = rc.type.endswith("RayCluster")
+        if not standing:
+            spec = spec.get("rayClusterSpec") or {}
         autoscaler = ((spec.get("autoscalerOptions") or {}).get("resources") or {}).get("requests") or {}
         sidecar = (cpu_millis(autoscaler.get("cpu") or "500m"), mem_mib(autoscaler.get("memory") or "512Mi"))
         if not spec.get("enableInTreeAutoscaling"):
             sidecar = (0, 0)
         head = (spec.get("headGroupSpec") or {}).get("template") or {}
-        yield _template_pod(f"RayCluster {rc.name} head", head, 1, rc.urn, *sidecar)
+        kind = rc.type.rsplit(":", 1)[-1]
+        # A job's cluster exists while it runs, so it is not part of the first deploy's system load.
+        yield _template_pod(f"{kind} {rc.name} head", head, 1 if standing else 0, rc.urn, *sidecar)
         for group in spec.get("workerGroupSpecs") or []:
             yield _template_pod(
-                f"RayCluster {rc.name} worker group {group.get('groupName')}",
+                f"{kind} {rc.name} worker group {group.get('groupName')}",
                 group.get("template") or {},
                 0,
                 rc.urn,
@@ -184,7 +189,8 @@ def _notebook_profiles(rel: PlanResource, values: dict[str, Any]) -> Iterator[Po
             cpu,
             mem,
             0,
-            dict(o.get("node_selector", single.get("nodeSelector")) or {}),
+            # KubeSpawner merges a profile's dict overrides into the base value and replaces lists.
+            {**(single.get("nodeSelector") or {}), **(o.get("node_selector") or {})},
             list(o.get("tolerations", single.get("extraTolerations")) or []),
             rel.urn,
             int(float((o.get("extra_resource_limits") or {}).get(GPU_RESOURCE) or 0)),
@@ -340,6 +346,8 @@ def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
 def schedulable(ctx: Context) -> Iterator[Finding]:
     pods = list(_pods(ctx))
     system_labels, gpu_labels = _node_labels(ctx)
+    if not system_labels and not gpu_labels:
+        return  # a cluster from outside the stack: its nodes are not in the Plan
     on_system: list[Pod] = []
     for pod in pods:
         ctx.count("workloads-schedulable")

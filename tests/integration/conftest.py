@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import pytest
 import requests
+
+from mlplatform.plan import reveal
+from mlplatform.preflight.core import Context
+from mlplatform.preflight.data_plane import AwsAccount
+from tests.conftest import planned
+from tests.integration.iam_gateway import Gateway, Identity, serve
+from tests.integration.mlflow_server import MLFLOW_KEY, SERVICE_HOST
+from tests.integration.postgres import PostgresUnavailable, start_postgres
 
 REGION = "us-east-1"
 
@@ -55,3 +64,40 @@ def moto(moto_endpoint: str) -> Iterator[str]:
     """The moto endpoint, emptied before each test."""
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
     yield moto_endpoint
+
+
+@pytest.fixture
+def postgres():
+    try:
+        pg = start_postgres()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc))
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture
+def service_host_resolves_to_loopback(monkeypatch):
+    """In-cluster DNS for the test client: the Service name resolves to 127.0.0.1 (and nothing else changes)."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        return real("127.0.0.1" if host == SERVICE_HOST else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def mlflow_gateway(moto_endpoint):
+    """moto behind the IAM gateway, knowing the dev MLflow artifact role's key (moto state reset first)."""
+    plan = planned("dev")
+    acct = AwsAccount(Context(plan))
+    role = reveal(plan.one("mlplatform:aws:MlflowTracking").outputs["artifact_role_arn"])
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    gw = Gateway(
+        identities={MLFLOW_KEY: Identity(role, acct.identity_policies(role))},
+        bucket_policies=dict(acct.bucket_policies),
+        bucket_keys=dict(acct.bucket_keys),
+        region=acct.region,
+    )
+    yield from serve(gw)

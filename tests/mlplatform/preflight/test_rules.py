@@ -208,3 +208,66 @@ def test_schedulable_rule_finds_more_pods_than_the_system_nodes_admit():
 def test_shipped_examples_pass_preflight(example):
     report = preflight(engine.run(ROOT / "examples" / example, stack="dev"))
     assert report.ok, [f.message for f in report.findings]
+
+
+# --- the toolchain: notebooks, Ray, batch jobs ------------------------------------------------------------
+
+
+def test_crds_rule_finds_a_ray_cluster_racing_the_kuberay_operator():
+    plan = edited("dev")
+    cluster = plan.one("kubernetes:ray.io/v1:RayCluster")
+    operator = plan.one("kubernetes:helm.sh/v3:Release", "mlplatform-tools-kuberay")
+    cluster.dependencies = [d for d in cluster.dependencies if d != operator.urn]
+    findings = [f for f in preflight(plan).findings if f.rule == "crds-before-custom-resources"]
+    assert len(findings) == 1 and "ray.io CRDs" in findings[0].message
+
+
+def test_schedulable_rule_finds_a_gpu_profile_no_node_of_its_pool_can_hold():
+    plan = edited("dev")
+    release = only(plan, "kubernetes:helm.sh/v3:Release", "mlplatform-tools-notebooks")
+    profile = next(p for p in release.inputs["values"]["singleuser"]["profileList"] if p["slug"] == "experiments")
+    profile["kubespawner_override"]["mem_guarantee"] = "300G"  # T4 nodes top out at g4dn.16xlarge's 256 GiB
+    findings = [f.message for f in preflight(plan).findings if f.rule == "workloads-schedulable"]
+    assert len(findings) == 1 and "profile experiments" in findings[0] and "largest: g4dn.16xlarge" in findings[0]
+
+
+def test_schedulable_rule_finds_a_ray_worker_without_the_gpu_toleration():
+    plan = edited("dev")
+    spec = plan.one("kubernetes:ray.io/v1:RayCluster").inputs["spec"]
+    spec["workerGroupSpecs"][1]["template"]["spec"]["tolerations"] = []
+    findings = [f.message for f in preflight(plan).findings if f.rule == "workloads-schedulable"]
+    assert findings == [
+        "RayCluster mlplatform-tools-ray worker group experiments selects GPU nodes but does not tolerate their "
+        "nvidia.com/gpu taint: it stays Pending and no node is provisioned for it."
+    ]
+
+
+def test_schedulable_rule_counts_the_hub_and_the_ray_head_on_the_system_nodes():
+    # Two t3.medium system nodes hold the platform without the toolchain; the hub and the Ray head tip them over.
+    def small_system(doc):
+        doc["cluster"]["system_nodes"] = {"instance_types": ["t3.medium"], "min_nodes": 2}
+
+    def without(doc):
+        small_system(doc)
+        doc["notebooks"] = {"enabled": False}
+        doc["ray"] = {"enabled": False}
+
+    assert "workloads-schedulable" not in rules_found(plan_variant("dev", without))
+    findings = [f.message for f in preflight(plan_variant("dev", small_system)).findings]
+    assert any("the system pods request" in m for m in findings)
+
+
+def test_workload_grants_find_a_batch_job_that_may_not_write_its_output():
+    plan = edited("dev")
+    plan.resources = [
+        r
+        for r in plan.resources
+        if not (
+            r.type == "aws:iam/rolePolicy:RolePolicy"
+            and r.name.startswith("mlplatform-lake-curated-write-mlplatform-tools-batch")
+        )
+    ]
+    plan = Plan(plan.project, plan.stack, plan.resources, plan.outputs, plan.diagnostics, plan.config)
+    findings = [f.message for f in preflight(plan).findings if f.rule == "workload-grants"]
+    assert findings and all("workload mlplatform-tools-batch-nightly-scores-identity" in m for m in findings)
+    assert any("s3:PutObject" in m and "/scores/part-0.parquet" in m for m in findings)

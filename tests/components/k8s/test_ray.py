@@ -1,0 +1,138 @@
+"""Ray on the cluster as the platform configures it, proven against KubeRay's API and with Ray's own code.
+
+GIVEN the RayCluster the dev and gcp-dev stacks plan, and the ray-tune example's RayJob
+WHEN they are validated against the KubeRay v1 CRD schema (tests/schemas/kuberay_v1.py) with their pod templates
+against the Kubernetes schemas of the cluster's version, and the RayCluster is handed to the Ray autoscaler's own
+KubeRay config translation (ray 2.60, the version of the images)
+THEN they are valid; the head takes no tasks and lives on the system nodes; every worker group scales from zero
+to its pool's GPU limit with whole GPUs and requests equal to limits; idle workers go after the configured
+timeout; objects spill to the Ray prefix of the lake.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import kubernetes_validate
+import pytest
+
+from components.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
+from mlplatform import engine
+from mlplatform.plan import PlanResource, reveal
+from tests.conftest import ROOT, planned, stack_document
+from tests.schemas.kuberay_v1 import OPERATOR_VALUES, SCHEMAS
+
+RAY_CLUSTER = "kubernetes:ray.io/v1:RayCluster"
+
+
+def custom_object(r: PlanResource) -> dict:
+    obj = {k: v for k, v in reveal(r.inputs).items() if k != "__inputs"}
+    return obj
+
+
+def pod_templates(spec: dict) -> list[dict]:
+    return [spec["headGroupSpec"]["template"], *(g["template"] for g in spec.get("workerGroupSpecs", []))]
+
+
+def validate_pods(spec: dict, version: str) -> None:
+    for template in pod_templates(spec):
+        kubernetes_validate.validate(
+            {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"}, "template": template},
+            version,
+            strict=True,
+        )
+
+
+@pytest.mark.parametrize("stack", ["dev", "gcp-dev"])
+def test_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(stack):
+    obj = custom_object(planned(stack).one(RAY_CLUSTER))
+    jsonschema.validate(obj, SCHEMAS["RayCluster"])
+    validate_pods(obj["spec"], stack_document(stack)["cluster"].get("kubernetes_version", "1.33"))
+
+
+def test_the_schema_refuses_an_invented_field():
+    obj = custom_object(planned("dev").one(RAY_CLUSTER))
+    obj["spec"]["workerGroupSpecs"][0]["maxWorkers"] = obj["spec"]["workerGroupSpecs"][0].pop("maxReplicas")
+    with pytest.raises(jsonschema.ValidationError, match="maxWorkers"):
+        jsonschema.validate(obj, SCHEMAS["RayCluster"])
+
+
+def test_the_ray_autoscaler_reads_the_cluster_as_intended():
+    from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
+
+    obj = custom_object(planned("dev").one(RAY_CLUSTER))
+    config = _derive_autoscaling_config_from_ray_cr(obj)  # Ray validates the config it derives
+    types = config["available_node_types"]
+    assert types["headgroup"]["resources"]["CPU"] == 0, "the head takes no tasks"
+    assert {name: (t["min_workers"], t["max_workers"], t["resources"].get("GPU")) for name, t in types.items()} == {
+        "headgroup": (0, 0, None),
+        "inference": (0, 4, 1),  # L4 pool: max_nodes 4 x 1 GPU
+        "experiments": (0, 2, 1),  # T4 pool: max_nodes 2 x 1 GPU
+    }
+    assert types["inference"]["resources"]["CPU"] == 3 and types["inference"]["resources"]["memory"] == 12 * 1024**3
+    assert config["idle_timeout_minutes"] == 5 and config["max_workers"] == 6
+
+
+def test_head_on_system_nodes_workers_on_their_pools_with_whole_gpus():
+    spec = custom_object(planned("dev").one(RAY_CLUSTER))["spec"]
+    head = spec["headGroupSpec"]
+    assert head["serviceType"] == "ClusterIP" and head["enableIngress"] is False  # the dashboard stays internal
+    assert head["template"]["spec"]["nodeSelector"] == {NODE_ROLE_LABEL: "system"}
+    assert head["rayStartParams"]["num-cpus"] == "0"
+    for group in spec["workerGroupSpecs"]:
+        pod = group["template"]["spec"]
+        resources = pod["containers"][0]["resources"]
+        assert resources["requests"] == resources["limits"] and resources["limits"][GPU_RESOURCE] == "1"
+        assert pod["nodeSelector"] == {
+            POOL_LABEL: group["groupName"],
+            GPU_MODEL_LABEL: pod["nodeSelector"][GPU_MODEL_LABEL],
+        }
+        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
+        assert group["minReplicas"] == group["replicas"] == 0
+        assert pod["serviceAccountName"] == "ray"
+
+
+def test_objects_spill_to_the_ray_prefix_of_the_lake():
+    plan = planned("dev")
+    spec = custom_object(plan.one(RAY_CLUSTER))["spec"]
+    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
+    for template in pod_templates(spec):
+        env = {e["name"]: e.get("value") for e in template["spec"]["containers"][0]["env"]}
+        spill = json.loads(env["RAY_object_spilling_config"])
+        assert spill == {"type": "smart_open", "params": {"uri": f"s3://{models}/ray/spill"}}
+    role = plan.one("aws:iam/role:Role", "mlplatform-tools-ray-identity")
+    association = next(
+        a
+        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if a.input("serviceAccount") == "ray"
+    )
+    assert association.input("roleArn") == role.output("arn") and association.input("namespace") == "mlplatform"
+
+
+def test_operator_values_are_the_charts_and_it_runs_on_system_nodes():
+    release = planned("dev").one("kubernetes:helm.sh/v3:Release", "mlplatform-tools-kuberay")
+    values = reveal(release.input("values"))
+    jsonschema.validate(values, OPERATOR_VALUES)
+    assert values["image"]["tag"] == f"v{release.input('version')}"
+    assert values["nodeSelector"] == {NODE_ROLE_LABEL: "system"}
+    assert release.input("chart") == "kuberay-operator" and release.input("createNamespace") is True
+
+
+def test_the_example_rayjob_validates_and_brings_its_own_cluster():
+    plan = engine.run(ROOT / "examples" / "ray-tune", stack="dev")
+    job = custom_object(plan.one("kubernetes:ray.io/v1:RayJob"))
+    jsonschema.validate(job, SCHEMAS["RayJob"])
+    spec = job["spec"]
+    validate_pods(spec["rayClusterSpec"], "1.33")
+    assert spec["entrypoint"] == "python /home/ray/jobs/tune_job.py" and spec["shutdownAfterJobFinishes"] is True
+    assert json.loads(spec["runtimeEnvYAML"])["pip"] == ["optuna==5.0.0", "mlflow-skinny==3.17.0"]
+    script = plan.one("kubernetes:core/v1:ConfigMap").input("data")["tune_job.py"]
+    assert script == (ROOT / "examples" / "ray-tune" / "tune_job.py").read_text()
+    head = spec["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
+    env = {e["name"]: e for e in head["containers"][0]["env"]}
+    assert env["MLFLOW_TRACKING_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "mlflow-credentials",
+        "key": "password",
+    }
+    assert {"name": "job", "mountPath": "/home/ray/jobs", "readOnly": True} in head["containers"][0]["volumeMounts"]

@@ -1,0 +1,291 @@
+"""The toolchain (notebooks, Ray, batch inference) from the stack spec to the Plan, on AWS and GCP.
+
+Spec: defaults per environment and per pool, and every mistake reported with its key path, value and what is
+allowed. Plan: each workload's identity may read and write exactly what its spec names; the batch job survives
+spot reclaims without spending retries, stops at its deadline and alerts when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from components.errors import ConfigError
+from components.spec import parse_platform_spec
+from mlplatform.plan import Plan, reveal
+from tests.components.test_spec import ROOT_KEY, _set, invalid
+from tests.conftest import plan_variant, planned, stack_document
+
+# --- spec ---------------------------------------------------------------------------------------------------
+
+
+def test_dev_defaults_cull_after_an_hour_and_size_profiles_from_their_pools():
+    spec = parse_platform_spec(stack_document("dev"))
+    nb = spec.notebooks
+    assert (nb.cull_timeout, nb.max_age, nb.write_zone, nb.storage_gb) == ("1h", "12h", "curated", 10)
+    profiles = {p.name: (p.gpu_pool, p.gpus, p.cpu, p.memory_gb) for p in nb.profiles or []}
+    # L4 and T4 pools start g6.xlarge / g4dn.xlarge (4 vCPU, 16 GiB): half a node guaranteed.
+    assert profiles == {
+        "cpu": (None, 1, 0.5, 1),
+        "inference": ("inference", 1, 2, 8),
+        "experiments": ("experiments", 1, 2, 8),
+    }
+    groups = {
+        g.name: (g.gpu_pool, g.min_workers, g.max_workers, g.cpu, g.memory_gb) for g in spec.ray.worker_groups or []
+    }
+    assert groups == {"inference": ("inference", 0, 4, 3, 12), "experiments": ("experiments", 0, 2, 3, 12)}
+    assert spec.ray.write_zone == "models"
+
+
+def test_staging_and_prod_keep_servers_longer_and_have_no_maximum_age():
+    for env, timeout in (("staging", "2h"), ("prod", "8h")):
+        doc = stack_document(env)
+        certificate = "certificate/0b7c1a2e-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
+        doc["notebooks"] = {
+            "enabled": True,
+            "ingress_host": "notebooks.ml.example.com",
+            "certificate_arn": f"arn:aws:acm:{doc['region']}:123456789012:{certificate}",
+            "auth": {"type": "github", "client_id": "Iv1.x", "github_organizations": ["acme"]},
+        }
+        nb = parse_platform_spec(doc).notebooks
+        assert (nb.cull_timeout, nb.max_age) == (timeout, None)
+
+
+def _toolchain(**sections: Any):
+    def apply(doc: dict) -> None:
+        for key, value in sections.items():
+            doc[key] = value
+
+    return apply
+
+
+BAD = [
+    (
+        "dummy sign-in in prod",
+        "prod",
+        _toolchain(notebooks={"enabled": True}),
+        "notebooks.auth.type",
+        "dev only; use github or oidc",
+    ),
+    (
+        "github without organizations or users",
+        "dev",
+        _toolchain(
+            notebooks={"enabled": True, "ingress_host": "n.example.com", "auth": {"type": "github", "client_id": "x"}}
+        ),
+        "notebooks.auth.github_organizations",
+        "JupyterHub 5 lets nobody in",
+    ),
+    (
+        "oidc without its endpoints",
+        "dev",
+        _toolchain(
+            notebooks={
+                "enabled": True,
+                "ingress_host": "n.example.com",
+                "auth": {"type": "oidc", "client_id": "x", "allowed_groups": ["ml"]},
+            }
+        ),
+        "notebooks.auth.token_url",
+        "required with type oidc",
+    ),
+    (
+        "oauth without an ingress",
+        "dev",
+        _toolchain(notebooks={"enabled": True, "auth": {"type": "github", "client_id": "x", "allowed_users": ["ada"]}}),
+        "notebooks.ingress_host",
+        "oauth_callback",
+    ),
+    (
+        "profile on an unknown pool",
+        "dev",
+        _toolchain(notebooks={"enabled": True, "profiles": [{"name": "a100", "gpu_pool": "training"}]}),
+        "notebooks.profiles[0].gpu_pool",
+        "pools: inference, experiments",
+    ),
+    (
+        "profile asking more GPUs than a node has",
+        "dev",
+        _toolchain(notebooks={"enabled": True, "profiles": [{"name": "big", "gpu_pool": "inference", "gpus": 4}]}),
+        "notebooks.profiles[0].gpus",
+        "1 GPU(s) per node",
+    ),
+    (
+        "notebooks writing to a zone the lake lacks",
+        "dev",
+        _toolchain(notebooks={"enabled": True, "write_zone": "scratch"}),
+        "notebooks.write_zone",
+        "zones: raw, curated, features, models",
+    ),
+    (
+        "ray workers beyond the pool",
+        "dev",
+        _toolchain(
+            ray={"enabled": True, "worker_groups": [{"name": "t4", "gpu_pool": "experiments", "max_workers": 5}]}
+        ),
+        "ray.worker_groups[0].max_workers",
+        "GPU limit (2: max_nodes x gpus_per_node)",
+    ),
+    (
+        "batch job with a bad schedule",
+        "dev",
+        _set("batch[0].schedule", "every night"),
+        "batch[0].schedule",
+        "must be a cron schedule",
+    ),
+    (
+        "batch job writing a whole zone",
+        "dev",
+        _set("batch[0].output_prefix", ""),
+        "batch[0].output_prefix",
+        "String should match pattern",
+    ),
+    (
+        "batch job on an unknown pool",
+        "dev",
+        _set("batch[0].gpu_pool", "h100s"),
+        "batch[0].gpu_pool",
+        "not a GPU pool",
+    ),
+]
+
+
+@pytest.mark.parametrize(("stack", "mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_toolchain_mistakes_name_the_key_value_and_what_is_allowed(stack, mutate, path, fragment):
+    doc = stack_document(stack)
+    mutate(doc)
+    error = invalid(doc)
+    full = f"{ROOT_KEY}.{path}"
+    assert full in error.paths(), f"{full} not in {error.paths()}\n{error}"
+    line = next(line for line in str(error).splitlines() if f"{full}:" in line)
+    assert fragment in line, line
+
+
+# --- plan: identities ----------------------------------------------------------------------------------------
+
+
+def policies_of(plan: Plan, role_name: str) -> list[dict]:
+    role = plan.one("aws:iam/role:Role", role_name)
+    return [
+        st
+        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+        if p.input("role") == role.id
+        for st in json.loads(p.input("policy"))["Statement"]
+    ]
+
+
+def s3_access(plan: Plan, role_name: str) -> tuple[set[str], set[str]]:
+    """(object ARNs the role may read, object ARNs it may write)."""
+    reads, writes = set(), set()
+    for st in policies_of(plan, role_name):
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        if "s3:GetObject" in actions:
+            reads.update(resources)
+        if "s3:PutObject" in actions:
+            writes.update(resources)
+    return reads, writes
+
+
+def bucket(plan: Plan, zone: str) -> str:
+    return plan.one("aws:s3/bucket:Bucket", f"mlplatform-lake-{zone}").output("arn")
+
+
+def test_each_workload_role_reads_and_writes_only_what_its_spec_names():
+    plan = planned("dev")
+    zones = ("raw", "curated", "features", "models")
+    reads, writes = s3_access(plan, "mlplatform-tools-notebooks-identity")
+    assert reads == {f"{bucket(plan, z)}/*" for z in zones} | {f"{bucket(plan, 'curated')}/notebooks/*"}
+    assert writes == {f"{bucket(plan, 'curated')}/notebooks/*"}
+    reads, writes = s3_access(plan, "mlplatform-tools-batch-nightly-scores-identity")
+    assert reads == {f"{bucket(plan, 'features')}/daily/*", f"{bucket(plan, 'curated')}/scores/*"}
+    assert writes == {f"{bucket(plan, 'curated')}/scores/*"}
+    # Notebooks and Ray read the online store; the batch job does not.
+    tables = {
+        st["Resource"]
+        for st in policies_of(plan, "mlplatform-tools-notebooks-identity")
+        if "dynamodb:GetItem" in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])
+    }
+    assert tables == {"arn:aws:dynamodb:us-east-1:123456789012:table/recsys.*"}
+    assert not any(
+        "dynamodb" in json.dumps(st) for st in policies_of(plan, "mlplatform-tools-batch-nightly-scores-identity")
+    )
+    associations = {
+        (a.input("namespace"), a.input("serviceAccount"))
+        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    }
+    assert {("mlplatform", "jupyter-user"), ("mlplatform", "ray"), ("mlplatform", "nightly-scores")} <= associations
+
+
+def test_gcp_workloads_get_their_own_service_accounts_with_prefix_conditions():
+    plan = planned("gcp-dev")
+    members = {}
+    for b in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember"):
+        cond = b.input("condition")
+        members.setdefault(b.input("member"), []).append((b.input("role"), cond["expression"] if cond else None))
+    notebook = next(m for m in members if "mlplatform-tools-notebo" in m)  # ids are hashed down to 30 characters
+    writes = [c for role, c in members[notebook] if role == "roles/storage.objectUser"]
+    assert len(writes) == 1 and writes[0].endswith('/objects/notebooks/")')
+    ray = next(m for m in members if "mlplatform-tools-ray" in m)
+    assert any(role == "roles/storage.objectUser" and c.endswith('/objects/ray/")') for role, c in members[ray])
+    viewers = [
+        r for r in plan.by_type("gcp:projects/iAMMember:IAMMember") if r.input("role") == "roles/datastore.viewer"
+    ]
+    assert {r.input("member") for r in viewers} == {notebook, ray}
+
+
+# --- plan: batch inference ------------------------------------------------------------------------------------
+
+
+def test_the_nightly_job_is_spot_safe_bounded_sharded_and_alerts_on_failure():
+    plan = planned("dev")
+    cron = plan.one("kubernetes:batch/v1:CronJob")
+    kubernetes_validate.validate(
+        {"apiVersion": "batch/v1", "kind": "CronJob", **{k: reveal(v) for k, v in cron.inputs.items()}},
+        "1.33",
+        strict=True,
+    )
+    spec = reveal(cron.input("spec"))
+    job = spec["jobTemplate"]["spec"]
+    assert spec["schedule"] == "0 2 * * *" and spec["concurrencyPolicy"] == "Forbid" and spec["timeZone"] == "Etc/UTC"
+    assert job["completionMode"] == "Indexed" and job["backoffLimit"] == 3 and job["activeDeadlineSeconds"] == 4 * 3600
+    assert job["podFailurePolicy"]["rules"] == [
+        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}
+    ]
+    pod = job["template"]["spec"]
+    env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
+    features, curated = (
+        plan.one("aws:s3/bucket:Bucket", f"mlplatform-lake-{z}").output("bucket") for z in ("features", "curated")
+    )
+    assert env["INPUT_URL"] == f"s3://{features}/daily/" and env["OUTPUT_URL"] == f"s3://{curated}/scores/"
+    assert env["MODEL_URI"] == "models:/ranker/Production" and env["MLFLOW_TRACKING_URI"].startswith("http://mlflow.")
+    assert pod["serviceAccountName"] == "nightly-scores" and pod["restartPolicy"] == "Never"
+    assert pod["nodeSelector"] == {"mlplatform.io/gpu-pool": "inference", "mlplatform.io/gpu": "L4"}
+    rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "mlplatform-tools-batch-nightly-scores-alert")
+    expr = rule.input("spec")["groups"][0]["rules"][0]["expr"]
+    assert 'job_name=~"nightly-scores-[0-9]+"' in expr and 'condition="true"' in expr
+    assert plan.outputs["batch_jobs"] == ["nightly-scores"]
+
+
+def test_a_stack_without_the_toolchain_plans_none_of_it():
+    def off(doc):
+        doc["notebooks"] = {"enabled": False}
+        doc["ray"] = {"enabled": False}
+        doc["batch"] = []
+
+    plan = plan_variant("dev", off)
+    assert not plan.by_type("mlplatform:index:Toolchain")
+    assert not [k for k in plan.outputs if k.startswith(("notebooks", "ray", "batch"))]
+
+
+def test_ray_without_a_standing_cluster_installs_only_the_operator():
+    def operator_only(doc):
+        doc["ray"] = {"enabled": True, "cluster": False}
+
+    plan = plan_variant("dev", operator_only)
+    assert plan.by_type("mlplatform:k8s:KubeRayOperator") and not plan.by_type("kubernetes:ray.io/v1:RayCluster")
+    with pytest.raises(ConfigError):
+        parse_platform_spec({**stack_document("dev"), "ray": {"enabled": True, "version": "latest"}})

@@ -1,0 +1,204 @@
+"""Rules on workloads that start GPU nodes themselves (notebooks, Ray, batch jobs): each tested both ways."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from mlplatform.check import check, load_policy_config
+from mlplatform.plan import reveal
+from tests.conftest import ROOT, plan_variant, planned
+from tests.policies.helpers import messages, res, stack_messages, through_pack
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+DEV = {"allowed_gpus": ["T4", "L4", "A10G"], "environment": "dev"}
+
+
+def hub(cull: dict | None = None, profiles: list | None = None) -> dict:
+    values = {"cull": cull if cull is not None else {"enabled": True, "timeout": 3600, "maxAge": 43200}}
+    values["singleuser"] = {"profileList": profiles or []}
+    return {"chart": "jupyterhub", "version": "4.3.3", "values": values}
+
+
+def gpu_profile(slug: str, model: str, gpus: str = "1") -> dict:
+    return {
+        "display_name": slug,
+        "slug": slug,
+        "kubespawner_override": {
+            "node_selector": {"mlplatform.io/gpu-pool": slug, "mlplatform.io/gpu": model},
+            "extra_resource_limits": {"nvidia.com/gpu": gpus},
+        },
+    }
+
+
+# --- notebook-culling --------------------------------------------------------------------------------------
+
+
+def test_notebook_culling_passes_a_hub_that_culls_within_the_limit():
+    assert messages("notebook-culling", res(RELEASE, hub()), max_idle_seconds=3600, max_server_age_seconds=43200) == []
+
+
+def test_notebook_culling_fails_a_hub_that_does_not_cull():
+    found = messages("notebook-culling", res(RELEASE, hub({"enabled": False}), name="jupyterhub"))
+    assert found == [
+        "JupyterHub release 'jupyterhub' must cull idle notebook servers (an open GPU notebook holds its node): got "
+        "cull.enabled false."
+    ]
+
+
+def test_notebook_culling_fails_a_timeout_over_the_limit_and_a_missing_maximum_age():
+    r = res(RELEASE, hub({"enabled": True, "timeout": 7200, "maxAge": 0}), name="jupyterhub")
+    found = messages("notebook-culling", r, max_idle_seconds=3600, max_server_age_seconds=43200)
+    assert found == [
+        "JupyterHub release 'jupyterhub' must stop idle servers within 3600 s: got cull.timeout 7200.",
+        "JupyterHub release 'jupyterhub' must stop servers older than 43200 s even when active (an open browser tab "
+        "keeps one active): got cull.maxAge 0.",
+    ]
+    # The same through the policy object the Pulumi CLI runs.
+    assert len(through_pack("notebook-culling", RELEASE, dict(r.props), {"max_idle_seconds": 3600})) == 1
+
+
+def test_notebook_culling_ignores_other_charts():
+    assert messages("notebook-culling", res(RELEASE, {"chart": "kube-prometheus-stack", "values": {}})) == []
+
+
+# --- gpu-allowlist reads profiles, worker groups and CronJobs ------------------------------------------------
+
+
+def test_allowlist_passes_notebook_profiles_on_allowed_gpus():
+    assert messages("gpu-allowlist", res(RELEASE, hub(profiles=[gpu_profile("t4", "T4")])), **DEV) == []
+
+
+def test_allowlist_refuses_a_notebook_profile_on_a_gpu_the_environment_refuses():
+    r = res(RELEASE, hub(profiles=[gpu_profile("t4", "T4"), gpu_profile("big", "H100", "8")]), name="jupyterhub")
+    assert messages("gpu-allowlist", r, **DEV) == [
+        "JupyterHub 'jupyterhub' uses profile big (H100) but dev allows T4, L4, A10G."
+    ]
+
+
+def ray_cluster(groups: list[dict], name: str = "ray") -> dict:
+    return {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayCluster",
+        "metadata": {"name": name},
+        "spec": {"headGroupSpec": {"template": {}}, "workerGroupSpecs": groups},
+    }
+
+
+def worker_group(name: str, pool: str, model: str, high: int, gpus: str = "1", low: int = 0) -> dict:
+    return {
+        "groupName": name,
+        "minReplicas": low,
+        "maxReplicas": high,
+        "template": {
+            "spec": {
+                "nodeSelector": {"mlplatform.io/gpu-pool": pool, "mlplatform.io/gpu": model},
+                "containers": [{"name": "ray-worker", "resources": {"limits": {"nvidia.com/gpu": gpus}}}],
+            }
+        },
+    }
+
+
+def test_allowlist_refuses_a_ray_worker_group_and_a_cron_job_on_refused_gpus():
+    cluster = res(
+        "kubernetes:ray.io/v1:RayCluster", ray_cluster([worker_group("a100", "train", "A100", 2)]), name="ray"
+    )
+    assert messages("gpu-allowlist", cluster, **DEV) == [
+        "RayCluster 'ray' uses worker group a100 (A100) but dev allows T4, L4, A10G."
+    ]
+    job = {
+        "spec": {
+            "schedule": "0 2 * * *",
+            "jobTemplate": {"spec": {"template": worker_group("x", "train", "V100", 1)["template"]}},
+        }
+    }
+    assert messages("gpu-allowlist", res("kubernetes:batch/v1:CronJob", job, name="scores"), **DEV) == [
+        "CronJob 'scores' uses pods (V100) but dev allows T4, L4, A10G."
+    ]
+    ok = res("kubernetes:ray.io/v1:RayCluster", ray_cluster([worker_group("t4", "exp", "T4", 2)]))
+    assert messages("gpu-allowlist", ok, **DEV) == []
+
+
+# --- ray-worker-limits ---------------------------------------------------------------------------------------
+
+
+def nodepool(pool: str, gpu_limit: str, fallback: bool = False) -> object:
+    labels = {"mlplatform.io/gpu-pool": pool}
+    if fallback:
+        labels["mlplatform.io/fallback-for"] = pool
+    spec = {
+        "template": {
+            "metadata": {"labels": labels},
+            "spec": {
+                "requirements": [
+                    {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": ["g4dn.xlarge"]}
+                ]
+            },
+        },
+        "limits": {"nvidia.com/gpu": gpu_limit},
+    }
+    return res("kubernetes:karpenter.sh/v1:NodePool", {"metadata": {"name": pool}, "spec": spec}, name=pool)
+
+
+def test_ray_worker_limits_pass_groups_within_their_pools():
+    resources = [
+        nodepool("exp", "4"),
+        nodepool("exp", "4", fallback=True),  # the fallback pool's capacity is not counted twice
+        res("kubernetes:ray.io/v1:RayCluster", ray_cluster([worker_group("t4", "exp", "T4", 4)])),
+    ]
+    assert stack_messages("ray-worker-limits", resources) == []
+
+
+def test_ray_worker_limits_fail_a_group_beyond_its_pool_or_kept_warm():
+    cluster = res(
+        "kubernetes:ray.io/v1:RayCluster",
+        ray_cluster([worker_group("t4", "exp", "T4", 3, gpus="2", low=1), worker_group("nowhere", "gone", "T4", 1)]),
+        name="ray",
+    )
+    found = [m for m, _ in stack_messages("ray-worker-limits", [nodepool("exp", "4"), cluster])]
+    assert found == [
+        "RayCluster 'ray' worker group 't4' must stay within pool 'exp''s GPU limit (4): got maxReplicas 3 x 2 GPU(s) "
+        "= 6.",
+        "RayCluster 'ray' worker group 't4' must scale down to at most 0 idle worker(s): got minReplicas 1.",
+        "RayCluster 'ray' worker group 'nowhere' must run on a GPU pool of the stack: got pool 'gone', which none "
+        "defines.",
+    ]
+
+
+def test_ray_worker_limits_read_a_rayjobs_own_cluster():
+    job = {"spec": {"rayClusterSpec": ray_cluster([worker_group("t4", "exp", "T4", 8)])["spec"]}}
+    found = stack_messages(
+        "ray-worker-limits", [nodepool("exp", "4"), res("kubernetes:ray.io/v1:RayJob", job, name="sweep")]
+    )
+    assert [m for m, _ in found] == [
+        "RayJob 'sweep' worker group 't4' must stay within pool 'exp''s GPU limit (4): got maxReplicas 8 x 1 GPU(s) "
+        "= 8."
+    ]
+
+
+# --- on the shipped stacks ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", ["dev", "gcp-dev"])
+def test_the_shipped_toolchain_passes_and_turning_culling_off_fails_the_check(stack):
+    config = load_policy_config(ROOT / "policies" / "config" / f"{stack}.json")
+    assert check(planned(stack), config).mandatory == 0
+
+    def no_culling(doc):
+        doc["notebooks"]["idle_culling"] = False
+
+    result = check(plan_variant(stack, no_culling), config)
+    assert [v.policy for v in result.violations] == ["notebook-culling"] and result.mandatory == 1
+
+
+def test_a_worker_group_kept_warm_in_dev_fails_the_check():
+    def warm(doc):
+        doc["ray"]["worker_groups"] = [{"name": "t4", "gpu_pool": "experiments", "min_workers": 1}]
+
+    plan = plan_variant("dev", warm)
+    result = check(plan, load_policy_config(ROOT / "policies" / "config" / "dev.json"))
+    # A warm T4 worker all month also lifts the idle cost past dev's ceiling.
+    assert sorted(v.policy for v in result.violations) == ["ray-worker-limits", "stack-cost-ceiling"]
+    spec = reveal(plan.one("kubernetes:ray.io/v1:RayCluster").input("spec"))
+    assert copy.deepcopy(spec["workerGroupSpecs"][0]["minReplicas"]) == 1
