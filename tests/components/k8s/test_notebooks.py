@@ -307,3 +307,33 @@ def test_gke_user_servers_get_workload_identity_through_the_metadata_server():
     # AWS keeps the node's metadata (and its role) out of reach; Pod Identity has its own address.
     aws = hub_values(planned("dev"))["singleuser"]
     assert aws["cloudMetadata"]["blockWithIptables"] is True
+
+
+def test_jupyterhubs_own_config_loader_takes_the_hub_config_and_the_culler_service(tmp_path, caplog):
+    """The chart applies hub.config to JupyterHub's traitlets config and adds the culler as a hub service;
+    JupyterHub 5.4 loads that configuration file, resolves the authenticator and knows every option."""
+    import json as _json
+
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+
+    values = hub_values(planned("dev"))
+    (tmp_path / "values.json").write_text(_json.dumps(values))
+    config_file = tmp_path / "jupyterhub_config.py"
+    config_file.write_text(
+        "import json, pathlib\n"
+        "c = get_config()  # noqa: F821\n"
+        "values = json.loads((pathlib.Path(__file__).parent / 'values.json').read_text())\n"
+        "for section, traits in values['hub']['config'].items():\n"
+        "    for trait, value in traits.items():\n"
+        "        setattr(c[section], trait, value)\n"
+        f"c.JupyterHub.services = [{{'name': 'cull-idle', 'command': {culler_command(values['cull'])!r}}}]\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        app = JupyterHub()
+        app.load_config_file(str(config_file))
+        app.update_config(app.config)
+    assert not [r for r in caplog.records if "not recognized" in r.getMessage()]
+    assert app.authenticator_class is SharedPasswordAuthenticator
+    assert app.services == [{"name": "cull-idle", "command": culler_command(values["cull"])}]
+    assert app.config.SharedPasswordAuthenticator.user_password == reveal(planned("dev").outputs["notebooks_password"])
