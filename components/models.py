@@ -16,7 +16,7 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
 from .catalog import Cloud, load_catalog
-from .errors import ConfigError, problems_from, spec_error
+from .errors import ConfigError, Problems, problems_from, spec_error
 
 # --- value checks ------------------------------------------------------------------------------------------
 
@@ -241,3 +241,19 @@ class LakeAccess(StrictModel):
     """Zone name. Required."""
     prefix: str = pydantic.Field(default="", pattern=r"^([a-z0-9][a-z0-9._-]*/)*$")
     """Prefix within the zone, ending with / (empty: the whole zone). Default: empty."""
+
+
+def check_lake_access(p: Problems, zones: list[str], read: list[LakeAccess], write: list[LakeAccess]) -> None:
+    """Add to ``p`` what a workload identity's grants get wrong: unknown zones, a write to a whole zone."""
+    for key, accesses in (("read", read), ("write", write)):
+        for i, access in enumerate(accesses):
+            if access.zone not in zones:
+                p.add(f"{key}[{i}].zone", f"not a zone of the lake; zones: {', '.join(zones)}", access.zone)
+    for i, access in enumerate(write):
+        if not access.prefix:
+            p.add(f"write[{i}].prefix", "a workload writes under a prefix, never a whole zone", access.prefix)
+    for key, accesses in (("read", read), ("write", write)):
+        repeated = duplicates([a.zone for a in accesses])
+        if repeated:
+            # One grant per zone and kind: a zone read whole covers its prefixes.
+            p.add(key, f"each zone once; repeated: {', '.join(repeated)}", [a.zone for a in accesses])

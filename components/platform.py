@@ -35,7 +35,6 @@ from .aws import (
     PrivateNetwork,
     WorkloadCluster,
 )
-from .aws.feature_store import CONFIG_SECRET as FEAST_CONFIG_SECRET
 from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .catalog import Cloud
@@ -255,26 +254,13 @@ class MlPlatform(pulumi.ComponentResource):
             dashboard_name=self.monitoring.dashboard_name,
             endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(endpoints, self.endpoints, strict=True)},
         )
-        store = getattr(self, "feature_store", None)
-        private_egress = []
-        if store is not None and spec.feature_store.online_store is OnlineStore.REDIS:
-            # ElastiCache answers on a private address in the VPC; user servers may reach only its port.
-            private_egress.append(
-                {"to": [{"ipBlock": {"cidr": net.cidr}}], "ports": [{"port": 6379, "protocol": "TCP"}]}
-            )
         nb = spec.notebooks
         self._build_toolchain(
             name,
             spec,
-            provider=self.cluster.provider,
-            storage_class=self.cluster.storage_class,
-            lake=self.lake,
-            namespace=PLATFORM_NAMESPACE,
+            # ElastiCache answers on a private address in the VPC.
+            redis=(net.cidr, 6379),
             cluster_name=self.cluster.cluster_name,
-            feature_store=store,
-            feast_config_secret=FEAST_CONFIG_SECRET if store is not None else None,
-            mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
-            private_egress=private_egress,
             hub_ingress_class="alb" if hub_alb else None,
             hub_ingress_annotations=alb_annotations(
                 str(spec.mlflow.ingress_scheme), nb.certificate_arn, "/hub/health", self.tags, group=alb_group
@@ -282,7 +268,6 @@ class MlPlatform(pulumi.ComponentResource):
             if hub_alb
             else {},
             ingress_controller=controller.release if controller else None,
-            alerts=self.monitoring.observability,
             tags=self.tags,
         )
         self.outputs.update(
@@ -294,13 +279,31 @@ class MlPlatform(pulumi.ComponentResource):
             gpu_pools=self.cluster.gpu_pool_names,
         )
 
-    def _build_toolchain(self, name: str, spec: PlatformSpec, **args: Any) -> None:
-        """Notebooks, Ray and batch jobs, when the spec asks for any, after the namespace exists."""
+    def _build_toolchain(self, name: str, spec: PlatformSpec, redis: tuple[Any, int] | None, **cloud: Any) -> None:
+        """Notebooks, Ray and batch jobs, when the spec asks for any, after the namespace exists. ``redis``:
+        (CIDR, port) where a Redis online store answers; ``cloud``: the cloud's own ToolchainArgs."""
         if not (spec.notebooks.enabled or spec.ray.enabled or spec.batch):
             return
+        store = getattr(self, "feature_store", None)
+        egress = []
+        if store is not None and spec.feature_store.online_store is OnlineStore.REDIS and redis is not None:
+            cidr, port = redis  # user servers may reach that port only, no other private address
+            egress.append({"to": [{"ipBlock": {"cidr": cidr}}], "ports": [{"port": port, "protocol": "TCP"}]})
         self.toolchain = Toolchain(
             f"{name}-tools",
-            ToolchainArgs(spec=spec, **args),
+            ToolchainArgs(
+                spec=spec,
+                provider=self.cluster.provider,
+                storage_class=self.cluster.storage_class,
+                lake=self.lake,
+                namespace=PLATFORM_NAMESPACE,
+                feature_store=store,
+                feast_config_secret=store.config_secret if store is not None else None,
+                mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
+                private_egress=egress,
+                alerts=self.monitoring.observability,
+                **cloud,
+            ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
         self.outputs.update(self.toolchain.outputs)
@@ -448,26 +451,9 @@ class MlPlatform(pulumi.ComponentResource):
             )
             for e in endpoints
         ]
-        store = getattr(self, "feature_store", None)
-        redis = store is not None and spec.feature_store.online_store is OnlineStore.REDIS
         services = self.network.private_services_cidr
-        self._build_toolchain(
-            name,
-            spec,
-            provider=self.cluster.provider,
-            storage_class=self.cluster.storage_class,
-            lake=self.lake,
-            namespace=PLATFORM_NAMESPACE,
-            feature_store=store,
-            feast_config_secret=gcp.feature_store.CONFIG_SECRET if store is not None else None,
-            mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
-            # Memorystore answers on an address of the private services range (6378 with TLS).
-            private_egress=[{"to": [{"ipBlock": {"cidr": services}}], "ports": [{"port": 6378, "protocol": "TCP"}]}]
-            if redis and services is not None
-            else [],
-            alerts=self.monitoring.observability,
-            tags=labels,
-        )
+        # Memorystore answers on an address of the private services range (6378 with TLS).
+        self._build_toolchain(name, spec, redis=(services, 6378) if services is not None else None, tags=labels)
         self.outputs.update(
             notification_channels=self.monitoring.notification_channels,
             dashboard_id=self.monitoring.dashboard_id,

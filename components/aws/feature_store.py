@@ -131,6 +131,7 @@ class FeatureStore(pulumi.ComponentResource):
         super().__init__("mlplatform:aws:FeatureStore", name, None, opts)
         self.args = args
         self._name = name
+        self.config_secret = CONFIG_SECRET  # the Secret holding feature_store.yaml, on the cluster
         spec, lake, zone = args.store, args.lake, args.features_zone
         prod = args.environment is Environment.PROD
         online = spec.online_store or OnlineStore.DYNAMODB

@@ -22,7 +22,7 @@ from pydantic import model_validator
 
 from ..catalog import Cloud
 from ..errors import Problems
-from ..models import ComponentArgs, DnsLabel, LakeAccess
+from ..models import ComponentArgs, DnsLabel, LakeAccess, check_lake_access
 from . import iam
 from .data_lake import DataLake
 
@@ -52,18 +52,7 @@ class WorkloadRoleArgs(ComponentArgs):
     @model_validator(mode="after")
     def _check(self) -> WorkloadRoleArgs:
         p = Problems()
-        for key in ("read", "write"):
-            for i, access in enumerate(getattr(self, key)):
-                if access.zone not in self.lake.zones:
-                    p.add(
-                        f"{key}[{i}].zone", f"not a zone of the lake; zones: {', '.join(self.lake.zones)}", access.zone
-                    )
-        for i, access in enumerate(self.write):
-            if not access.prefix:
-                p.add(f"write[{i}].prefix", "a workload writes under a prefix, never a whole zone", access.prefix)
-        zones = [a.zone for a in self.read]
-        if len(set(zones)) != len(zones):
-            p.add("read", "each zone once (a zone read whole covers its prefixes)", zones)
+        check_lake_access(p, self.lake.zones, self.read, self.write)
         p.raise_if_any()
         return self
 

@@ -128,6 +128,7 @@ class FeatureStore(pulumi.ComponentResource):
         super().__init__("mlplatform:gcp:FeatureStore", name, None, opts)
         self.args = args
         self._name = name
+        self.config_secret = CONFIG_SECRET  # the Secret holding feature_store.yaml, on the cluster
         self._datastore: pulumi.Output[str] | None = None
         self._dataset: pulumi.Output[str] | None = None
         spec, lake, zone = args.store, args.lake, args.features_zone

@@ -10,10 +10,8 @@ import pytest
 import requests
 
 from mlplatform.plan import reveal
-from mlplatform.preflight.core import Context
-from mlplatform.preflight.data_plane import AwsAccount
 from tests.conftest import planned
-from tests.integration.iam_gateway import Gateway, Identity, serve
+from tests.integration.iam_gateway import serve_roles
 from tests.integration.mlflow_server import MLFLOW_KEY, SERVICE_HOST
 from tests.integration.postgres import PostgresUnavailable, start_postgres
 
@@ -91,13 +89,5 @@ def service_host_resolves_to_loopback(monkeypatch):
 def mlflow_gateway(moto_endpoint):
     """moto behind the IAM gateway, knowing the dev MLflow artifact role's key (moto state reset first)."""
     plan = planned("dev")
-    acct = AwsAccount(Context(plan))
     role = reveal(plan.one("mlplatform:aws:MlflowTracking").outputs["artifact_role_arn"])
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
-    gw = Gateway(
-        identities={MLFLOW_KEY: Identity(role, acct.identity_policies(role))},
-        bucket_policies=dict(acct.bucket_policies),
-        bucket_keys=dict(acct.bucket_keys),
-        region=acct.region,
-    )
-    yield from serve(gw)
+    yield from serve_roles(plan, moto_endpoint, {MLFLOW_KEY: role})

@@ -209,3 +209,22 @@ def serve(gateway: Gateway) -> Iterator[Gateway]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def serve_roles(plan, moto_endpoint: str, roles: dict[str, str]) -> Iterator[Gateway]:
+    """The gateway for a Plan: each access key in ``roles`` acts as that role ARN with the Plan's policies, the
+    Plan's bucket policies and keys apply; moto's state is reset first (it is shared by the session)."""
+    import requests
+
+    from mlplatform.preflight.core import Context
+    from mlplatform.preflight.data_plane import AwsAccount
+
+    acct = AwsAccount(Context(plan))
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    gateway = Gateway(
+        identities={key: Identity(role, acct.identity_policies(role)) for key, role in roles.items()},
+        bucket_policies=dict(acct.bucket_policies),
+        bucket_keys=dict(acct.bucket_keys),
+        region=acct.region,
+    )
+    yield from serve(gateway)

@@ -17,13 +17,12 @@ import textwrap
 
 import boto3
 import pytest
-import requests
 
 from mlplatform.plan import reveal
 from mlplatform.preflight.core import Context
-from mlplatform.preflight.data_plane import AwsAccount, aws_workloads
+from mlplatform.preflight.data_plane import aws_workloads
 from tests.conftest import planned
-from tests.integration.iam_gateway import ADMIN_KEY, Gateway, Identity, serve
+from tests.integration.iam_gateway import ADMIN_KEY, serve_roles
 from tests.integration.lake import bucket_and_key
 
 pytestmark = pytest.mark.integration
@@ -48,16 +47,8 @@ WORKLOAD = textwrap.dedent(
 @pytest.fixture
 def gateway(moto_endpoint):
     plan = planned("dev")
-    acct = AwsAccount(Context(plan))
     role = reveal(plan.one("mlplatform:aws:WorkloadRole", ROLE).outputs["role_arn"])
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
-    gw = Gateway(
-        identities={RAY_KEY: Identity(role, acct.identity_policies(role))},
-        bucket_policies=dict(acct.bucket_policies),
-        bucket_keys=dict(acct.bucket_keys),
-        region=acct.region,
-    )
-    yield from serve(gw)
+    yield from serve_roles(plan, moto_endpoint, {RAY_KEY: role})
 
 
 def test_ray_spills_to_the_lake_with_its_own_role(gateway, tmp_path):

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
-import requests
 from botocore.exceptions import ClientError
 
 from mlplatform.plan import reveal
-from mlplatform.preflight.core import Context
-from mlplatform.preflight.data_plane import AwsAccount
 from tests.conftest import planned
-from tests.integration.iam_gateway import ADMIN_KEY, Gateway, Identity, serve
+from tests.integration.iam_gateway import ADMIN_KEY, serve_roles
 
 pytestmark = pytest.mark.integration
 NOTEBOOK_KEY = "AKIANOTEBOOKSERVERS0"
@@ -28,7 +25,6 @@ BATCH_KEY = "AKIABATCHNIGHTLYJOB0"
 @pytest.fixture
 def gateway(moto_endpoint):
     plan = planned("dev")
-    acct = AwsAccount(Context(plan))
     roles = {
         key: reveal(plan.one("mlplatform:aws:WorkloadRole", name).outputs["role_arn"])
         for key, name in (
@@ -36,14 +32,7 @@ def gateway(moto_endpoint):
             (BATCH_KEY, "mlplatform-tools-batch-nightly-scores-identity"),
         )
     }
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
-    gw = Gateway(
-        identities={key: Identity(role, acct.identity_policies(role)) for key, role in roles.items()},
-        bucket_policies=dict(acct.bucket_policies),
-        bucket_keys=dict(acct.bucket_keys),
-        region=acct.region,
-    )
-    yield from serve(gw)
+    yield from serve_roles(plan, moto_endpoint, roles)
 
 
 def client(gateway, key: str):
