@@ -22,6 +22,10 @@ _EXPORTS = {
     "ConfigError": ".errors",
     "Problem": ".errors",
     "MlPlatform": ".platform",
+    "KServe": ".k8s.kserve",
+    "ModelServer": ".k8s.model_server",
+    "Serving": ".serving",
+    "Toolchain": ".toolchain",
     "PlatformSpec": ".spec",
     "load_platform_spec": ".spec",
     "parse_platform_spec": ".spec",
@@ -30,7 +34,11 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
     from .errors import ConfigError, Problem
+    from .k8s.kserve import KServe
+    from .k8s.model_server import ModelServer
     from .platform import MlPlatform
+    from .serving import Serving
+    from .toolchain import Toolchain
     from .spec import PlatformSpec, load_platform_spec, parse_platform_spec
 
 
@@ -48,11 +56,15 @@ __all__ = [
     "ConfigError",
     "GpuCluster",
     "GpuClusterArgs",
+    "KServe",
     "MlPlatform",
+    "ModelServer",
     "Network",
     "NetworkArgs",
     "PlatformSpec",
     "Problem",
+    "Serving",
+    "Toolchain",
     "load_platform_spec",
     "parse_platform_spec",
 ]

@@ -39,6 +39,7 @@ from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .catalog import Cloud
 from .spec import EndpointMode, NatStrategy, OnlineStore, PlatformSpec, Provisioner
+from .serving import Serving, ServingArgs
 from .toolchain import Toolchain, ToolchainArgs
 
 PLATFORM_NAMESPACE = "mlplatform"
@@ -270,6 +271,7 @@ class MlPlatform(pulumi.ComponentResource):
             ingress_controller=controller.release if controller else None,
             tags=self.tags,
         )
+        self._build_serving(name, spec, cluster_name=self.cluster.cluster_name, tags=self.tags)
         self.outputs.update(
             vpc_id=self.network.vpc_id,
             cluster_name=self.cluster.cluster_name,
@@ -307,6 +309,26 @@ class MlPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
         self.outputs.update(self.toolchain.outputs)
+
+    def _build_serving(self, name: str, spec: PlatformSpec, **cloud: Any) -> None:
+        """KServe and the model servers, when the spec has any, after the namespace exists; ``cloud``: the
+        cloud's own ServingArgs."""
+        if not spec.serving.servers:
+            return
+        self.serving = Serving(
+            f"{name}-serving",
+            ServingArgs(
+                spec=spec,
+                provider=self.cluster.provider,
+                lake=self.lake,
+                namespace=PLATFORM_NAMESPACE,
+                mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
+                alerts=self.monitoring.observability,
+                **cloud,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
+        )
+        self.outputs.update(self.serving.outputs)
 
     def _build_gcp(self, name: str, spec: PlatformSpec) -> None:
         """The same platform on GKE, GCS/BigQuery, Firestore or Memorystore, Cloud SQL and Cloud Run/Vertex AI."""
@@ -454,6 +476,7 @@ class MlPlatform(pulumi.ComponentResource):
         services = self.network.private_services_cidr
         # Memorystore answers on an address of the private services range (6378 with TLS).
         self._build_toolchain(name, spec, redis=(services, 6378) if services is not None else None, tags=labels)
+        self._build_serving(name, spec, tags=labels)
         self.outputs.update(
             notification_channels=self.monitoring.notification_channels,
             dashboard_id=self.monitoring.dashboard_id,

@@ -47,6 +47,7 @@ from .models import (
     TagValue,
     VpcCidr,
     duplicates,
+    duration_seconds,
     where,
 )
 
@@ -653,6 +654,17 @@ class AutoscalingSpec(StrictModel):
     """Wait after a scale-out before the next. Default: 60."""
 
 
+class ModelMonitorSpec(StrictModel):
+    """SageMaker Model Monitor (data quality) over a real-time endpoint's captured requests."""
+
+    schedule: str = Field(default="daily", pattern=r"^(hourly|daily)$")
+    """hourly or daily. Default: daily."""
+    instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+    """Processing instance of each monitoring run (billed per run). Default: ml.m5.large."""
+    max_runtime: Duration = "30m"
+    """A run that takes longer is stopped (at most 1h for an hourly schedule). Default: 30m."""
+
+
 class EndpointSpec(StrictModel):
     name: DnsLabel
     """Endpoint name. Required."""
@@ -671,6 +683,11 @@ class EndpointSpec(StrictModel):
     """A variant that receives a copy of traffic without answering (real-time only). Default: none."""
     data_capture_percent: int | None = Field(default=None, ge=1, le=100)
     """Capture this percentage of requests to the lake (real-time only). Default: off."""
+    monitor: ModelMonitorSpec | None = None
+    """Model Monitor data-quality schedule over the captured requests (real-time with data capture, AWS):
+    baseline statistics.json and constraints.json in the lake's models zone under
+    model-monitor/<endpoint>/baseline/, reports under model-monitor/<endpoint>/reports/; violations and
+    failed runs alert the stack's topic. Default: none."""
     autoscaling: AutoscalingSpec = AutoscalingSpec()
     """Target tracking for real-time variants. Default: see AutoscalingSpec."""
     latency_p99_ms: int | None = Field(default=None, ge=1)
@@ -743,6 +760,13 @@ class EndpointSpec(StrictModel):
                     )
             if sum(v.weight for v in self.variants) <= 0:
                 p.add("variants", "at least one variant needs a weight > 0", [v.weight for v in self.variants])
+        if self.monitor is not None:
+            if cloud is Cloud.GCP:
+                p.add("monitor", "SageMaker Model Monitor is AWS only", "set")
+            elif self.mode is not EndpointMode.REALTIME or self.data_capture_percent is None:
+                p.add("monitor", "needs mode: realtime and data_capture_percent: it analyses captured requests", "set")
+            elif self.monitor.schedule == "hourly" and duration_seconds(self.monitor.max_runtime) > 3600:
+                p.add("monitor.max_runtime", "at most 1h for an hourly schedule", self.monitor.max_runtime)
         names = [v.name for v in self.variants] + ([self.shadow_variant.name] if self.shadow_variant else [])
         dup = duplicates(names)
         if dup:
@@ -1102,6 +1126,164 @@ class BatchJobSpec(StrictModel):
     """Keep the schedule but start no runs. Default: false."""
 
 
+# --- on-cluster model serving: KServe on Knative, request logs, drift --------------------------------------------
+
+
+class ServingRuntime(StrEnum):
+    TRITON = "triton"
+    VLLM = "vllm"
+    MLFLOW = "mlflow"
+
+
+class TritonBackend(StrEnum):
+    ONNX = "onnxruntime"
+    PYTORCH = "pytorch"
+    TENSORFLOW = "tensorflow"
+    TENSORRT = "tensorrt"
+    PYTHON = "python"
+
+
+class TritonDataType(StrEnum):
+    BOOL = "BOOL"
+    UINT8 = "UINT8"
+    INT8 = "INT8"
+    INT16 = "INT16"
+    INT32 = "INT32"
+    INT64 = "INT64"
+    FP16 = "FP16"
+    BF16 = "BF16"
+    FP32 = "FP32"
+    FP64 = "FP64"
+    STRING = "STRING"
+
+
+class TritonTensorSpec(StrictModel):
+    """An input or output tensor of a Triton model (config.pbtxt), without the batch dimension."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$")
+    """Tensor name as the model file declares it. Required."""
+    data_type: TritonDataType
+    """Element type: BOOL, UINT8, INT8, INT16, INT32, INT64, FP16, BF16, FP32, FP64 or STRING. Required."""
+    dims: list[int] = Field(min_length=1, max_length=8)
+    """Shape without the batch dimension; -1 for a variable dimension. Required."""
+
+    @field_validator("dims")
+    @classmethod
+    def _dims(cls, v: list[int]) -> list[int]:
+        if any(d == 0 or d < -1 for d in v):
+            raise spec_error(None, "each dimension is -1 (variable) or a positive size", v)
+        return v
+
+
+class TritonModelSpec(StrictModel):
+    """The Triton model configuration the platform renders to config.pbtxt in the model repository."""
+
+    backend: TritonBackend
+    """onnxruntime, pytorch, tensorflow, tensorrt or python. Required."""
+    inputs: list[TritonTensorSpec] = Field(min_length=1)
+    """Input tensors. Required."""
+    outputs: list[TritonTensorSpec] = Field(min_length=1)
+    """Output tensors. Required."""
+    max_batch_size: int = Field(default=8, ge=0, le=4096)
+    """Largest batch Triton forms (0: the model takes no batch dimension). Default: 8."""
+    dynamic_batching: bool = True
+    """Let Triton batch concurrent requests (needs max_batch_size > 0). Default: true."""
+    max_queue_delay_us: int = Field(default=2000, ge=0, le=1_000_000)
+    """How long a request may wait for a batch to fill, in microseconds. Default: 2000."""
+    instances: int = Field(default=1, ge=1, le=16)
+    """Model instances per GPU (or per server on CPU). Default: 1."""
+
+
+class DriftSpec(StrictModel):
+    """A scheduled drift report: the last window of logged requests against a reference dataset in the lake."""
+
+    reference: str = Field(pattern=r"^([a-z0-9][a-z0-9._-]*/)*[a-z0-9][a-z0-9._-]*\.(parquet|csv|jsonl)$")
+    """Reference dataset (the training features): a .parquet, .csv or .jsonl key in reference_zone. Required."""
+    reference_zone: DnsLabel | None = None
+    """Lake zone holding the reference. Default: features (else the first zone)."""
+    schedule: CronSchedule = "0 4 * * *"
+    """When the report runs, cron in UTC. Default: '0 4 * * *' (04:00 daily)."""
+    window: Duration = "24h"
+    """How far back logged requests are read. Default: 24h."""
+    drift_share: float = Field(default=0.5, gt=0, le=1)
+    """Share of drifted feature columns that makes the dataset drifted: the run fails and alerts. Default: 0.5."""
+    min_rows: int = Field(default=100, ge=1)
+    """Fewer logged requests than this: the report is written but never fails. Default: 100."""
+
+
+class ModelServerSpec(StrictModel):
+    """A model served on the cluster's own nodes by KServe: scales from zero, splits traffic on rollout."""
+
+    name: DnsLabel = Field(max_length=40)
+    """Server (InferenceService) name; Knative adds revision suffixes, hence at most 40 characters. Required."""
+    runtime: ServingRuntime
+    """triton (Triton Inference Server), vllm (OpenAI-compatible LLM server) or mlflow (an MLflow pyfunc
+    model behind ``mlflow models serve``). Required."""
+    model_uri: str = Field(min_length=1)
+    """A prefix in the lake's models zone (ranker/v14/), an s3:// or gs:// URI, models:/<name>/<version> or
+    models:/<name>@<alias> (MLflow registry), or hf://<org>/<model> (vllm). For triton, the model repository:
+    the platform writes <model_uri>/<name>/config.pbtxt, training writes <model_uri>/<name>/<version>/. Required."""
+    gpu_pool: DnsLabel | None = None
+    """GPU pool (cluster.gpu_pools) the replicas run on; spot pools with on-demand fallback keep serving when
+    spot capacity is gone. Required for vllm; without it the server runs on CPU (system nodes). Default: none."""
+    gpus: int = Field(default=1, ge=1, le=8)
+    """GPUs per replica, at most the pool's gpus_per_node. Default: 1."""
+    cpu: float | None = Field(default=None, gt=0, le=192)
+    """vCPUs requested per replica. Default: half the pool node's share (1 on CPU)."""
+    memory_gb: float | None = Field(default=None, gt=0, le=2048)
+    """Memory per replica in GiB. Default: half the pool node's share (2 on CPU)."""
+    min_replicas: int | None = Field(default=None, ge=0, le=100)
+    """Replicas kept with no traffic. 0 scales to zero: $0 idle, and the first request after idle waits for a
+    cold start (node, image, model). 1 keeps a replica warm for sub-100 ms answers. Default: 1 in prod, else 0."""
+    max_replicas: int | None = Field(default=None, ge=1, le=1000)
+    """Upper bound; replicas x gpus must fit the pool's GPU limit. Default: the pool's GPU limit / gpus, at
+    most 4 (2 on CPU)."""
+    concurrency_target: int | None = Field(default=None, ge=1, le=1000)
+    """In-flight requests per replica the autoscaler holds (Knative concurrency target). Default: 8 (triton),
+    32 (vllm), 4 (mlflow)."""
+    timeout: Duration = "60s"
+    """Longest a request may take before the server answers 504. Default: 60s."""
+    keep_warm: Duration = "5m"
+    """How long the last replica stays after traffic stops before scaling to zero (GPU minutes traded for
+    fewer cold starts). Default: 5m."""
+    canary_traffic_percent: int | None = Field(default=None, ge=1, le=99)
+    """Roll a change of this server out to this share of traffic: the new revision gets it, the last revision
+    that took all traffic keeps the rest, until this is removed (promote) or the change is reverted. Default:
+    none (a change takes all traffic once ready)."""
+    image: str | None = Field(default=None, min_length=1)
+    """Runtime image, pinned. Default: the platform's pinned image for the runtime."""
+    args: list[str] = []
+    """Extra runtime arguments (e.g. --max-model-len=8192 for vllm). Default: none."""
+    env: dict[str, str] = {}
+    """Extra environment. Default: none."""
+    triton: TritonModelSpec | None = None
+    """Triton model configuration, rendered to config.pbtxt. Required for triton."""
+    request_logging: bool = False
+    """Log every request and response (CloudEvents from KServe's agent) to the lake: raw zone,
+    serving-logs/<name>/. Default: false."""
+    drift: DriftSpec | None = None
+    """A scheduled drift report over the logged requests (needs request_logging). Default: none."""
+
+
+class ServingSpec(StrictModel):
+    """On-cluster model serving: KServe in serverless mode on Knative (with its Kourier gateway)."""
+
+    servers: list[ModelServerSpec] = []
+    """Model servers. Default: none (nothing is installed)."""
+    progress_deadline: Duration = "20m"
+    """How long a new revision may take to become ready (a GPU node from zero, the image pull and the model
+    load) before Knative gives up on it. Default: 20m."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ServingSpec:
+        dup = duplicates([s.name for s in self.servers])
+        if dup:
+            raise spec_error(
+                "servers", f"server names must be unique; repeated: {', '.join(dup)}", [s.name for s in self.servers]
+            )
+        return self
+
+
 class PlatformSpec(StrictModel):
     """The whole platform of one stack."""
 
@@ -1139,6 +1321,9 @@ class PlatformSpec(StrictModel):
     """KubeRay and a RayCluster for distributed training and hyper-parameter search. Default: off."""
     batch: list[BatchJobSpec] = []
     """Scheduled batch inference jobs on the GPU pools. Default: none."""
+    serving: ServingSpec = ServingSpec()
+    """Model servers on the cluster's GPU pools (KServe), with request logging and drift reports. Default:
+    none."""
 
     @property
     def is_prod(self) -> bool:
@@ -1155,6 +1340,7 @@ class PlatformSpec(StrictModel):
         check_endpoint_access(p, self.cluster, self.is_prod)
         self._check_mlflow_ingress(p)
         self._check_toolchain(p)
+        self._check_serving(p)
         dup = duplicates([e.name for e in self.endpoints])
         if dup:
             p.add(
@@ -1287,6 +1473,78 @@ class PlatformSpec(StrictModel):
         dup = duplicates([job.name for job in self.batch])
         if dup:
             p.add("batch", f"job names must be unique; repeated: {', '.join(dup)}", [job.name for job in self.batch])
+
+    def _check_serving(self, p: Problems) -> None:
+        """Model servers name GPU pools, lake zones and model sources this stack has, and fit their pools."""
+        from .model_uri import ModelSource, ModelUriError, parse_model_uri
+
+        pools = {pool.name: pool for pool in self.cluster.gpu_pools}
+        zones = list(self.data_lake.zones)
+        for i, server in enumerate(self.serving.servers):
+            path = f"serving.servers[{i}]"
+            try:
+                source = parse_model_uri(server.model_uri)
+            except ModelUriError as exc:
+                p.add(f"{path}.model_uri", str(exc), server.model_uri)
+                source = None
+            if source is not None:
+                own = {Cloud.AWS: ModelSource.S3, Cloud.GCP: ModelSource.GCS}[self.cloud]
+                if source.kind in (ModelSource.S3, ModelSource.GCS) and source.kind is not own:
+                    p.add(f"{path}.model_uri", f"not an object store of {self.cloud}", server.model_uri)
+                if source.kind is ModelSource.MLFLOW and not self.mlflow.enabled:
+                    p.add(f"{path}.model_uri", "a models:/ URI needs mlflow.enabled", server.model_uri)
+                if source.kind is ModelSource.HUGGING_FACE and server.runtime is not ServingRuntime.VLLM:
+                    p.add(f"{path}.model_uri", "hf:// models are served by the vllm runtime", server.model_uri)
+                if source.kind is ModelSource.LAKE and not source.lake_prefix:
+                    p.add(
+                        f"{path}.model_uri", "a lake model lives under a prefix, such as ranker/v14/", server.model_uri
+                    )
+                lake_file = source.kind is ModelSource.LAKE and not server.model_uri.endswith("/")
+                if server.runtime is ServingRuntime.TRITON and lake_file:
+                    p.add(
+                        f"{path}.model_uri",
+                        "a Triton model repository is a prefix ending with /, such as triton/",
+                        server.model_uri,
+                    )
+            if server.runtime is ServingRuntime.TRITON and server.triton is None:
+                p.add(f"{path}.triton", "required for the triton runtime: the model's inputs and outputs", None)
+            if server.runtime is not ServingRuntime.TRITON and server.triton is not None:
+                p.add(f"{path}.triton", "only valid with runtime: triton", "set")
+            if server.triton is not None and server.triton.dynamic_batching and not server.triton.max_batch_size:
+                p.add(f"{path}.triton.dynamic_batching", "needs max_batch_size > 0", True)
+            if server.runtime is ServingRuntime.VLLM and server.gpu_pool is None:
+                p.add(f"{path}.gpu_pool", "required for vllm: it serves on GPUs only", None)
+            if server.gpu_pool is None and "gpus" in server.model_fields_set:
+                p.add(f"{path}.gpus", "only valid with gpu_pool", server.gpus)
+            pool = pools.get(server.gpu_pool or "")
+            if server.gpu_pool is not None and pool is None:
+                p.add(
+                    f"{path}.gpu_pool",
+                    f"not a GPU pool of cluster.gpu_pools; pools: {', '.join(pools) or 'none'}",
+                    server.gpu_pool,
+                )
+            if pool is not None:
+                limit = pool.max_nodes * pool.gpus_per_node
+                if server.gpus > pool.gpus_per_node:
+                    p.add(f"{path}.gpus", f"pool {pool.name} has {pool.gpus_per_node} GPU(s) per node", server.gpus)
+                elif server.max_replicas is not None and server.max_replicas * server.gpus > limit:
+                    p.add(
+                        f"{path}.max_replicas",
+                        f"{server.max_replicas} replicas x {server.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
+                        f"({limit}: max_nodes x gpus_per_node)",
+                        server.max_replicas,
+                    )
+            lo, hi = server.min_replicas, server.max_replicas
+            if lo is not None and hi is not None and lo > hi:
+                p.add(f"{path}.min_replicas", f"must be <= max_replicas ({hi})", lo)
+            if server.drift is not None:
+                if not server.request_logging:
+                    p.add(f"{path}.drift", "needs request_logging: the report reads the logged requests", "set")
+                zone = server.drift.reference_zone
+                if zone is not None and zone not in zones:
+                    p.add(f"{path}.drift.reference_zone", f"not a lake zone; zones: {', '.join(zones)}", zone)
+            if "raw" not in zones and server.request_logging:
+                p.add(f"{path}.request_logging", "logs go to the raw zone, which this lake does not have", True)
 
     def node_share(self, pool_name: str, gpus: int) -> tuple[float, float]:
         """(vCPUs, GiB) of the smallest node of a GPU pool that a workload with ``gpus`` of its GPUs may take."""
@@ -1463,6 +1721,30 @@ class PlatformSpec(StrictModel):
             vcpu, memory = self.node_share(job.gpu_pool, job.gpus)
             job.cpu = job.cpu or max(0.5, vcpu // 2)
             job.memory_gb = job.memory_gb or max(1.0, memory // 2)
+        self._apply_serving_defaults()
+
+    def _apply_serving_defaults(self) -> None:
+        zones = list(self.data_lake.zones)
+        concurrency = {ServingRuntime.TRITON: 8, ServingRuntime.VLLM: 32, ServingRuntime.MLFLOW: 4}
+        for server in self.serving.servers:
+            if server.min_replicas is None:
+                server.min_replicas = 1 if self.is_prod else 0
+            if server.concurrency_target is None:
+                server.concurrency_target = concurrency[server.runtime]
+            if server.gpu_pool is None:
+                server.cpu = server.cpu or 1.0
+                server.memory_gb = server.memory_gb or 2.0
+                server.max_replicas = server.max_replicas or max(2, server.min_replicas)
+            else:
+                pool = next(pool for pool in self.cluster.gpu_pools if pool.name == server.gpu_pool)
+                vcpu, memory = self.node_share(pool.name, server.gpus)
+                server.cpu = server.cpu or max(1.0, vcpu // 2)
+                server.memory_gb = server.memory_gb or max(2.0, memory // 2)
+                if server.max_replicas is None:
+                    limit = pool.max_nodes * pool.gpus_per_node // server.gpus
+                    server.max_replicas = max(min(4, limit), min(server.min_replicas, limit), 1)
+            if server.drift is not None and server.drift.reference_zone is None:
+                server.drift.reference_zone = "features" if "features" in zones else zones[0]
 
 
 # --- loading -----------------------------------------------------------------------------------------------

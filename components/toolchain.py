@@ -31,6 +31,7 @@ from .k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Noteboo
 from .k8s.ray import CLIENT_PORT, DASHBOARD_PORT, KubeRayOperator, RayCluster, RayClusterArgs, RayWorkerGroup
 from .models import ComponentArgs, DnsLabel, LakeAccess, duration_seconds
 from .spec import GpuPoolSpec, NotebookAuthType, NotebookProfileSpec, PlatformSpec
+from .workload_identity import IdentityContext, bind_identity
 
 NOTEBOOKS_SA = "jupyter-user"
 RAY_SA = "ray"
@@ -158,48 +159,18 @@ class Toolchain(pulumi.ComponentResource):
     ) -> tuple[dict[str, Any], list[pulumi.Resource]]:
         """(service account annotations, what the pods must wait for) of a workload's cloud identity."""
         args = self.args
-        store = args.feature_store if feast else None
-        if store is not None:
-            features = "features" if "features" in args.lake.zones else args.lake.zones[0]
-            if not any(a.zone == features and not a.prefix for a in read):
-                read = [*[a for a in read if a.zone != features], LakeAccess(zone=features)]
-        child = pulumi.ResourceOptions(parent=self)
-        if args.spec.cloud is Cloud.AWS:
-            from .aws.workload_role import WorkloadRole, WorkloadRoleArgs
-
-            role = WorkloadRole(
-                name,
-                WorkloadRoleArgs(
-                    cluster_name=args.cluster_name,
-                    namespace=args.namespace,
-                    service_account=service_account,
-                    lake=args.lake,
-                    read=read,
-                    write=write,
-                    feature_store=store,
-                    description=what,
-                    tags=args.tags,
-                ),
-                opts=child,
-            )
-            return {}, [role.association, *role.grants]
-        from .gcp.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-
-        identity = WorkloadIdentity(
-            name,
-            WorkloadIdentityArgs(
-                project=args.spec.gcp_project or "",
-                namespace=args.namespace,
-                service_account=service_account,
-                lake=args.lake,
-                read=read,
-                write=write,
-                feature_store=store,
-                description=what,
-            ),
-            opts=child,
+        ctx = IdentityContext(
+            cloud=args.spec.cloud,
+            lake=args.lake,
+            namespace=args.namespace,
+            cluster_name=args.cluster_name,
+            gcp_project=args.spec.gcp_project,
+            tags=args.tags,
         )
-        return dict(identity.annotations), [identity.binding, *identity.grants]
+        store = args.feature_store if feast else None
+        return bind_identity(
+            ctx, name, service_account, read=read, write=write, description=what, parent=self, feature_store=store
+        )
 
     def _env(self) -> dict[str, Any]:
         spec, env = self.args.spec, {}

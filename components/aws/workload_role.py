@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
@@ -25,6 +26,35 @@ from ..errors import Problems
 from ..models import ComponentArgs, DnsLabel, LakeAccess, check_lake_access
 from . import iam
 from .data_lake import DataLake
+
+EXTERNAL_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(?P<prefix>\S*))?$")
+
+
+def external_read_policy(uris: list[str]) -> pulumi.Output[str]:
+    """Read (list under the prefix, get objects) of s3:// URIs outside the lake."""
+    statements: list[dict[str, Any]] = []
+    for i, uri in enumerate(uris):
+        m = EXTERNAL_URI.match(uri)
+        assert m is not None  # validated by WorkloadRoleArgs
+        bucket, prefix = m["bucket"], m["prefix"] or ""
+        statements.append(
+            {
+                "Sid": f"List{i}",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            }
+        )
+        statements.append(
+            {
+                "Sid": f"Read{i}",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
+            }
+        )
+    return iam.document(*statements)
 
 
 class WorkloadRoleArgs(ComponentArgs):
@@ -44,6 +74,9 @@ class WorkloadRoleArgs(ComponentArgs):
     """Prefixes the workload writes (and reads). Default: none."""
     feature_store: Any = None
     """A :class:`FeatureStore` whose online store the workload reads. Default: none."""
+    external_reads: list[str] = []
+    """s3:// URIs outside the lake the workload reads (a model registry bucket's prefix); the bucket's owner
+    must allow this role too when the bucket is in another account. Default: none."""
     description: str = "mlplatform workload"
     """Role description. Default: mlplatform workload."""
     tags: dict[str, str] = {}
@@ -53,6 +86,9 @@ class WorkloadRoleArgs(ComponentArgs):
     def _check(self) -> WorkloadRoleArgs:
         p = Problems()
         check_lake_access(p, self.lake.zones, self.read, self.write)
+        for i, uri in enumerate(self.external_reads):
+            if not EXTERNAL_URI.match(uri):
+                p.add(f"external_reads[{i}]", "must be an s3://<bucket>/<prefix> URI", uri)
         p.raise_if_any()
         return self
 
@@ -87,6 +123,15 @@ class WorkloadRole(pulumi.ComponentResource):
         self.grants += [lake.grant_write(self.role, a.zone, a.prefix) for a in args.write]
         if args.feature_store is not None:
             self.grants.extend(args.feature_store.grant_read(self.role))
+        if args.external_reads:
+            self.grants.append(
+                aws.iam.RolePolicy(
+                    f"{name}-external-read",
+                    role=self.role.id,
+                    policy=external_read_policy(args.external_reads),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         self.role_arn = self.role.arn
         self.reads = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.read]
         self.writes = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.write]

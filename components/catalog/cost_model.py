@@ -1009,6 +1009,9 @@ def _vertex_endpoint(r: CostResource, ctx: CostContext) -> Estimate:
 
 FREE_PREFIXES = ("kubernetes:", "random:", "pulumi:providers:", "pulumi:pulumi:", "mlplatform:")
 FREE_TYPES = {
+    # a few bytes of configuration in the lake (a Triton model's config.pbtxt), within the lake's storage line
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+    "gcp:storage/bucketObject:BucketObject",
     # identity
     "aws:iam/role:Role",
     "aws:iam/policy:Policy",

@@ -16,9 +16,11 @@ Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
+import pulumi_gcp as gcp
 from pydantic import model_validator
 
 from ..catalog import Cloud
@@ -45,6 +47,9 @@ class WorkloadIdentityArgs(ComponentArgs):
     """Prefixes written (and read). Default: none."""
     feature_store: Any = None
     """A :class:`FeatureStore` whose online store the workload reads. Default: none."""
+    external_reads: list[str] = []
+    """gs:// URIs outside the lake the workload reads (a model registry bucket): object read on that bucket
+    (GCS grants per bucket). Default: none."""
     description: str = "mlplatform workload"
     """Service account description. Default: mlplatform workload."""
 
@@ -52,6 +57,9 @@ class WorkloadIdentityArgs(ComponentArgs):
     def _check(self) -> WorkloadIdentityArgs:
         p = Problems()
         check_lake_access(p, self.lake.zones, self.read, self.write)
+        for i, uri in enumerate(self.external_reads):
+            if not re.match(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/\S*)?$", uri):
+                p.add(f"external_reads[{i}]", "must be a gs://<bucket>/<path> URI", uri)
         p.raise_if_any()
         return self
 
@@ -87,6 +95,16 @@ class WorkloadIdentity(pulumi.ComponentResource):
             self.grants += lake.grant_write(name, account.member, zones=[a.zone], prefix=a.prefix)
         if args.feature_store is not None:
             self.grants += args.feature_store.grant_read(f"{name}-feast", account.member)
+        for i, uri in enumerate(args.external_reads):
+            self.grants.append(
+                gcp.storage.BucketIAMMember(
+                    f"{name}-external-read-{i}",
+                    bucket=uri[len("gs://") :].split("/", 1)[0],
+                    role="roles/storage.objectViewer",
+                    member=account.member,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         self.service_account = account.email
         self.annotations = {iam.WORKLOAD_IDENTITY_ANNOTATION: account.email}
         self.reads = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.read]

@@ -155,21 +155,29 @@ def cron_job_spec(name: str, args: BatchInferenceArgs, service_account: str, env
     }
 
 
-def failure_rule(name: str, namespace: str) -> dict[str, Any]:
-    """PrometheusRule group: a run of this job ended Failed (retries or deadline exhausted)."""
+def failure_rule(
+    name: str,
+    namespace: str,
+    alert: str = "BatchInferenceFailed",
+    summary: str | None = None,
+    description: str | None = None,
+    label: str = BATCH_LABEL,
+) -> dict[str, Any]:
+    """PrometheusRule group: a run of the CronJob ``name`` ended Failed (retries or deadline exhausted)."""
     return {
-        "name": f"mlplatform.batch.{name}",
+        "name": f"mlplatform.jobs.{name}",
         "rules": [
             {
-                "alert": "BatchInferenceFailed",
+                "alert": alert,
                 # Jobs a CronJob creates are named <cronjob>-<minutes since the epoch>.
                 "expr": f'max by (namespace, job_name) (kube_job_failed{{namespace="{namespace}", '
                 f'job_name=~"{name}-[0-9]+", condition="true"}}) == 1',
-                "labels": {"severity": "warning", "batch_job": name},
+                "labels": {"severity": "warning", "cron_job": name},
                 "annotations": {
-                    "summary": f"Batch inference {name} failed in {namespace}",
-                    "description": "A run ended Failed (retries or its deadline exhausted): kubectl -n "
-                    f"{namespace} get jobs -l {BATCH_LABEL}={name}; its predictions are missing.",
+                    "summary": summary or f"Batch inference {name} failed in {namespace}",
+                    "description": description
+                    or "A run ended Failed (retries or its deadline exhausted): kubectl -n "
+                    f"{namespace} get jobs -l {label}={name}; its predictions are missing.",
                 },
             }
         ],

@@ -56,3 +56,12 @@ AWS_LOAD_BALANCER_CONTROLLER = HelmChart("aws-load-balancer-controller", "https:
 JUPYTERHUB = HelmChart("jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.3")
 # KubeRay: the operator Deployment and the RayCluster/RayJob/RayService CRDs (chart crds/ directory).
 KUBERAY_OPERATOR = HelmChart("kuberay-operator", "https://ray-project.github.io/kuberay-helm/", "1.5.0")
+
+# On-cluster serving: KServe 0.21 in Knative mode (its CRDs chart, then its resources chart), Knative Serving
+# 1.20 through the Knative operator (chart v1.20.0, which can install Serving 1.20 and the two minors before
+# it), and cert-manager for KServe's webhook certificates (KServe needs 1.15+).
+KSERVE_CRD = HelmChart("kserve-crd", "oci://ghcr.io/kserve/charts", "v0.21.0")
+KSERVE_RESOURCES = HelmChart("kserve-resources", "oci://ghcr.io/kserve/charts", "v0.21.0")
+KNATIVE_OPERATOR = HelmChart("knative-operator", "https://knative.github.io/operator", "v1.20.0")
+KNATIVE_SERVING_VERSION = "1.20"
+CERT_MANAGER = HelmChart("cert-manager", "https://charts.jetstack.io", "v1.20.2")

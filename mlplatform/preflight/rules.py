@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..plan import PlanResource, reveal
-from . import data_plane
+from . import data_plane, serving  # noqa: F401  (serving registers knative-accepts-servers)
 from .core import Context, Finding, Phase, iter_k8s, rule
 from .scheduling import EKS_GROUP, schedulable, system_node_groups  # noqa: F401  (registers workloads-schedulable)
 
@@ -21,6 +21,9 @@ CHART_CRD_GROUPS = {
     "kube-prometheus-stack": {"monitoring.coreos.com"},
     "aws-load-balancer-controller": {"elbv2.k8s.aws"},
     "kuberay-operator": {"ray.io"},
+    "cert-manager": {"cert-manager.io", "acme.cert-manager.io"},
+    "knative-operator": {"operator.knative.dev"},
+    "kserve-crd": {"serving.kserve.io"},
 }
 
 
@@ -234,6 +237,41 @@ def grants_first(ctx: Context) -> Iterator[Finding]:
 # --- artifacts and referenced objects ----------------------------------------------------------------------
 
 
+def _served_models_exist(ctx: Context, stack_buckets: dict[Any, PlanResource]) -> Iterator[Finding]:
+    """An InferenceService that starts replicas when it is created (initial scale >= 1) must find its model;
+    one that starts at zero loads it on the first request, so an empty new lake does not fail the deploy."""
+    uploads = [
+        (reveal(o.input("bucket")), str(reveal(o.input("key")) or reveal(o.input("name")) or ""))
+        for o in ctx.of_type(
+            "aws:s3/bucketObjectv2:BucketObjectv2",
+            "aws:s3/bucketObject:BucketObject",
+            "gcp:storage/bucketObject:BucketObject",
+        )
+    ]
+    for isvc in ctx.of_type("kubernetes:serving.kserve.io/v1beta1:InferenceService"):
+        predictor = (reveal(isvc.input("spec")) or {}).get("predictor") or {}
+        uri = (predictor.get("model") or {}).get("storageUri")
+        if not isinstance(uri, str) or not uri.startswith(("s3://", "gs://")):
+            continue
+        ctx.count("artifacts-exist")
+        initial = (predictor.get("annotations") or {}).get("autoscaling.knative.dev/initial-scale")
+        starts = int(initial) if initial is not None else max(1, int(predictor.get("minReplicas") or 0))
+        bucket, prefix = data_plane.split_url(uri)
+        # The platform writes a Triton model's config.pbtxt; the model file itself comes from training.
+        models = [k for b, k in uploads if b == bucket and k.startswith(prefix) and not k.endswith("config.pbtxt")]
+        if starts and bucket in stack_buckets and not models:
+            yield Finding(
+                "artifacts-exist",
+                Phase.FIRST_DEPLOY,
+                isvc.urn,
+                f"InferenceService {isvc.name} starts {starts} replica(s) when created and loads {uri}, in bucket "
+                f"{stack_buckets[bucket].name} that this stack creates empty: the revision never becomes ready and "
+                "the rollout fails at Knative's progress deadline. Deploy with min_replicas: 0 until training has "
+                "written the model, or serve an existing artifact.",
+                "Knative marks a revision failed when its first replicas are not ready within progress-deadline",
+            )
+
+
 @rule(
     "artifacts-exist",
     "Checks whether objects a resource needs at creation (a SageMaker model's artifact, a deployed model "
@@ -263,6 +301,7 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
                 "SageMaker downloads ModelDataUrl when the endpoint starts; CreateModel checks it is readable",
             )
     stack_gcs = {reveal(b.output("name")): b for b in ctx.of_type("gcp:storage/bucket:Bucket")}
+    yield from _served_models_exist(ctx, {**stack_buckets, **stack_gcs})
     # (resource, what loads the model, URI, what fails, documented behaviour) for GCP model loaders
     loaders: list[tuple[PlanResource, str, Any, str, str]] = []
     for svc in ctx.of_type("gcp:cloudrunv2/service:Service"):

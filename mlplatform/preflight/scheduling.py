@@ -29,7 +29,13 @@ KARPENTER_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 CHART_DEFAULTS: dict[str, list[tuple[int, int, int]]] = {
     "kube-prometheus-stack": [(100, 128, 1), (10, 32, 1)],  # operator, kube-state-metrics
     "aws-load-balancer-controller": [(100, 128, 2)],
+    # The Knative operator and its webhook (chart values.yaml: 100m / 100Mi each).
+    "knative-operator": [(100, 100, 1), (100, 100, 1)],
 }
+# Sidecars Knative and KServe add to every model server pod: Knative's queue-proxy (its config-deployment
+# default requests 25m CPU) and, with request logging, KServe's agent (its inferenceservice-config default).
+QUEUE_PROXY = (25, 40)
+KSERVE_AGENT = (100, 100)
 # DaemonSets on every GPU node beyond the system ones: NVIDIA device plugin and DCGM exporter (our values).
 GPU_NODE_DAEMONSETS = (50 + 50, 64 + 128)
 # EKS add-ons' Deployments (add-on default configuration): (cpu m, memory Mi, replicas).
@@ -161,6 +167,30 @@ def _pods(ctx: Context) -> Iterator[Pod]:
                 0,
                 rc.urn,
             )
+    for ks in ctx.of_type("kubernetes:operator.knative.dev/v1beta1:KnativeServing"):
+        spec = reveal(ks.input("spec")) or {}
+        replicas = int((spec.get("high-availability") or {}).get("replicas") or 1)
+        for w in spec.get("workloads") or []:
+            cpu = sum(cpu_millis((r.get("requests") or {}).get("cpu")) for r in w.get("resources") or [])
+            mem = sum(mem_mib((r.get("requests") or {}).get("memory")) for r in w.get("resources") or [])
+            yield Pod(f"Knative {w.get('name')}", cpu, mem, replicas, dict(w.get("nodeSelector") or {}), [], ks.urn)
+    for isvc in ctx.of_type("kubernetes:serving.kserve.io/v1beta1:InferenceService"):
+        predictor = (reveal(isvc.input("spec")) or {}).get("predictor") or {}
+        model = predictor.get("model") or {}
+        cpu, mem = _requests([model])
+        cpu, mem = cpu + QUEUE_PROXY[0], mem + QUEUE_PROXY[1]
+        if predictor.get("logger"):
+            cpu, mem = cpu + KSERVE_AGENT[0], mem + KSERVE_AGENT[1]
+        yield Pod(
+            f"InferenceService {isvc.name}",
+            cpu,
+            mem,
+            int(predictor.get("minReplicas") or 0),
+            dict(predictor.get("nodeSelector") or {}),
+            list(predictor.get("tolerations") or []),
+            isvc.urn,
+            _gpus([model]),
+        )
     for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
         values = reveal(rel.input("values")) or {}
         chart = str(reveal(rel.input("chart")) or "").rsplit("/", 1)[-1]
@@ -235,6 +265,17 @@ def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, in
             (cpu_millis(hub.get("cpu") or "200m"), mem_mib(hub.get("memory") or "512Mi"), 1),
             (cpu_millis(chp.get("cpu") or "200m"), mem_mib(chp.get("memory") or "512Mi"), 1),
         ]
+    if chart == "cert-manager":
+
+        def req(part: dict[str, Any], default_replicas: int = 1) -> tuple[int, int, int]:
+            r = (part.get("resources") or {}).get("requests") or {}
+            return cpu_millis(r.get("cpu")), mem_mib(r.get("memory")), int(part.get("replicaCount", default_replicas))
+
+        return [req(values), req(values.get("webhook") or {}), req(values.get("cainjector") or {})]
+    if chart == "kserve-resources":
+        controller = (values.get("kserve") or {}).get("controller") or {}
+        r = (controller.get("resources") or {}).get("requests") or {}
+        return [(cpu_millis(r.get("cpu") or "100m"), mem_mib(r.get("memory") or "300Mi"), 1)]
     if chart == "kuberay-operator":
         req = (values.get("resources") or {}).get("requests") or (values.get("resources") or {}).get("limits") or {}
         return [(cpu_millis(req.get("cpu") or "100m"), mem_mib(req.get("memory") or "512Mi"), 1)]

@@ -242,7 +242,7 @@ def test_gcp_workloads_get_their_own_service_accounts_with_prefix_conditions():
 
 def test_the_nightly_job_is_spot_safe_bounded_sharded_and_alerts_on_failure():
     plan = planned("dev")
-    cron = plan.one("kubernetes:batch/v1:CronJob")
+    cron = plan.one("kubernetes:batch/v1:CronJob", "mlplatform-tools-batch-nightly-scores")
     kubernetes_validate.validate(
         {"apiVersion": "batch/v1", "kind": "CronJob", **{k: reveal(v) for k, v in cron.inputs.items()}},
         "1.33",

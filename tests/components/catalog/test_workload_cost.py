@@ -21,11 +21,10 @@ USAGE = load_usage(ROOT / "stacks" / "usage.dev.yaml")
 
 
 def line(report, type_suffix: str):
-    hub = "mlplatform-tools-notebooks"
+    wanted = {"Release": "mlplatform-tools-notebooks", "CronJob": "mlplatform-tools-batch-nightly-scores"}
+    name = next((n for suffix, n in wanted.items() if type_suffix.endswith(suffix)), None)
     return next(
-        c
-        for c in report.lines
-        if c.resource.type.endswith(type_suffix) and (not type_suffix.endswith("Release") or c.resource.name == hub)
+        c for c in report.lines if c.resource.type.endswith(type_suffix) and (name is None or c.resource.name == name)
     )
 
 

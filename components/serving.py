@@ -1,0 +1,292 @@
+"""Serving: the stack's on-cluster model servers, for AWS and GCP alike (the spec's ``serving`` section).
+
+- KServe in Knative mode with its dependencies (:class:`components.k8s.KServe`), installed once;
+- per server, a :class:`components.k8s.ModelServer` with its own cloud identity: it reads the model's lake
+  prefix (or the external s3:// / gs:// artifact) and nothing else; ``models:/`` models come through MLflow;
+- for a Triton server, its config.pbtxt written into the model repository in the lake
+  (``<model_uri><name>/config.pbtxt``), where training writes the versions;
+- with ``request_logging``, one :class:`components.k8s.RequestLogSink` for the stack, writing the raw zone's
+  ``serving-logs/`` prefix; with ``drift``, a :class:`components.k8s.DriftMonitor` per server reading its logs and
+  the reference, writing ``drift-reports/<server>/``, alerting through the cluster's Prometheus.
+
+Example (what :class:`components.MlPlatform` does)::
+
+    Serving("ml-serving", ServingArgs(spec=spec, provider=cluster.provider, lake=lake,
+            cluster_name=cluster.cluster_name, mlflow_tracking_uri=mlflow.tracking_uri))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pydantic import SkipValidation
+
+from .catalog import Cloud
+from .k8s.drift_monitor import DriftMonitor, DriftMonitorArgs
+from .k8s.kserve import KServe, KServeArgs
+from .k8s.model_server import RUNTIME_IMAGES, ModelServer, ModelServerArgs
+from .k8s.request_log import RequestLogSink, RequestLogSinkArgs
+from .k8s.triton import render_config
+from .model_uri import ModelSource, parse_model_uri
+from .models import ComponentArgs, DnsLabel, LakeAccess, duration_seconds
+from .spec import ModelServerSpec, PlatformSpec
+from .workload_identity import IdentityContext, bind_identity
+
+LOG_PREFIX = "serving-logs/"
+REPORT_PREFIX = "drift-reports/"
+LOG_SINK_SA = "request-log-sink"
+
+
+class ServingArgs(ComponentArgs):
+    # Validated once, by load_platform_spec (with its cloud and region): never again out of that context.
+    spec: SkipValidation[PlatformSpec]
+    """The stack spec: its serving section, GPU pools and lake zones. Required."""
+    provider: Any
+    """Kubernetes provider of the cluster. Required."""
+    lake: Any
+    """The stack's DataLake (AWS or GCP). Required."""
+    namespace: DnsLabel = "mlplatform"
+    """Namespace of the servers (must exist). Default: mlplatform."""
+    cluster_name: Any = None
+    """EKS cluster name, for Pod Identity (AWS). Required on AWS."""
+    mlflow_tracking_uri: Any = None
+    """MLflow's URL, for models:/ URIs. Default: none."""
+    alerts: Any = None
+    """The cluster's :class:`ClusterObservability`: drift reports add their alert rules to it. Default: none."""
+    tags: dict[str, str] = {}
+    """Tags (AWS) or labels (GCP). Default: none."""
+
+
+def registry_of(image: str) -> str:
+    """The registry host of an image reference (docker.io for a bare Docker Hub name)."""
+    first = image.split("/", 1)[0]
+    return first if "/" in image and ("." in first or ":" in first or first == "localhost") else "docker.io"
+
+
+def _zone(spec: PlatformSpec, role: str) -> str:
+    zones = list(spec.data_lake.zones)
+    fallback = {"raw": zones[0], "features": zones[0], "models": zones[-1]}[role]
+    return role if role in zones else fallback
+
+
+class Serving(pulumi.ComponentResource):
+    """KServe and the stack's model servers (type ``mlplatform:index:Serving``). Output: ``serving_urls``."""
+
+    kserve: KServe
+    servers: list[ModelServer]
+    log_sink: RequestLogSink | None
+    drift_monitors: list[DriftMonitor]
+
+    def __init__(self, name: str, args: ServingArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
+        args = args if isinstance(args, ServingArgs) else ServingArgs(**args)
+        super().__init__("mlplatform:index:Serving", name, None, opts)
+        self.args = args
+        spec = args.spec
+        servers = spec.serving.servers
+        self.identity = IdentityContext(
+            cloud=spec.cloud,
+            lake=args.lake,
+            namespace=args.namespace,
+            cluster_name=args.cluster_name,
+            gcp_project=spec.gcp_project,
+            tags=args.tags,
+        )
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        mlflow = any(parse_model_uri(s.model_uri).kind is ModelSource.MLFLOW for s in servers)
+        self.kserve = KServe(
+            f"{name}-kserve",
+            KServeArgs(
+                registries=sorted({registry_of(s.image or RUNTIME_IMAGES[s.runtime]) for s in servers}),
+                progress_deadline_seconds=duration_seconds(spec.serving.progress_deadline),
+                replicas=2 if spec.is_prod else 1,
+                mlflow_tracking_uri=args.mlflow_tracking_uri if mlflow else None,
+            ),
+            opts=on_cluster,
+        )
+        self.log_sink = self._log_sink(name, on_cluster) if any(s.request_logging for s in servers) else None
+        self.servers = [self._server(name, server, on_cluster) for server in servers]
+        self.drift_monitors = [self._drift(name, s, on_cluster) for s in servers if s.drift is not None]
+        self.outputs: dict[str, Any] = {
+            "serving_urls": {s.name: server.url for s, server in zip(servers, self.servers, strict=True)}
+        }
+        self.register_outputs(self.outputs)
+
+    def _env(self) -> dict[str, Any]:
+        spec = self.args.spec
+        if spec.cloud is Cloud.AWS:
+            return {"AWS_REGION": spec.region, "AWS_DEFAULT_REGION": spec.region}
+        return {"GOOGLE_CLOUD_PROJECT": spec.gcp_project or ""}
+
+    def _log_sink(self, name: str, opts: pulumi.ResourceOptions) -> RequestLogSink:
+        args = self.args
+        raw = _zone(args.spec, "raw")
+        annotations, depends = bind_identity(
+            self.identity,
+            f"{name}-log-sink-identity",
+            LOG_SINK_SA,
+            read=[],
+            write=[LakeAccess(zone=raw, prefix=LOG_PREFIX)],
+            description=f"Request-log sink: write {raw}/{LOG_PREFIX}",
+            parent=self,
+        )
+        return RequestLogSink(
+            f"{name}-log-sink",
+            RequestLogSinkArgs(
+                namespace=args.namespace,
+                log_url=pulumi.Output.concat(args.lake.zone_urls[raw], LOG_PREFIX),
+                replicas=2 if args.spec.is_prod else 1,
+                service_account=LOG_SINK_SA,
+                service_account_annotations=annotations,
+                env=self._env(),
+            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
+        )
+
+    def _server(self, name: str, server: ModelServerSpec, opts: pulumi.ResourceOptions) -> ModelServer:
+        args, spec = self.args, self.args.spec
+        source = parse_model_uri(server.model_uri)
+        models = _zone(spec, "models")
+        read: list[LakeAccess] = []
+        external: list[str] = []
+        storage_uri: Any = server.model_uri
+        if source.kind is ModelSource.LAKE:
+            read = [LakeAccess(zone=models, prefix=source.lake_prefix)]
+            storage_uri = pulumi.Output.concat(args.lake.zone_urls[models], server.model_uri)
+        elif source.kind in (ModelSource.S3, ModelSource.GCS):
+            external = [server.model_uri]
+        annotations, depends = bind_identity(
+            self.identity,
+            f"{name}-{server.name}-identity",
+            server.name,
+            read=read,
+            write=[],
+            external_reads=external,
+            description=f"Model server {server.name}: read its model ({server.model_uri})",
+            parent=self,
+        )
+        if spec.cloud is Cloud.AWS:
+            # KServe's storage initializer takes its S3 settings from the service account's annotations; the
+            # credentials come from Pod Identity.
+            annotations = {
+                **annotations,
+                "serving.kserve.io/s3-region": spec.region,
+                "serving.kserve.io/s3-endpoint": f"s3.{spec.region}.amazonaws.com",
+                "serving.kserve.io/s3-usehttps": "1",
+            }
+        if server.triton is not None and source.kind is ModelSource.LAKE:
+            depends = [*depends, self._triton_config(name, server, models)]
+        pool = next((p for p in spec.cluster.gpu_pools if p.name == server.gpu_pool), None)
+        return ModelServer(
+            f"{name}-{server.name}",
+            ModelServerArgs(
+                namespace=args.namespace,
+                server_name=server.name,
+                runtime=server.runtime,
+                storage_uri=storage_uri,
+                image=server.image,
+                args=server.args,
+                env={**self._env(), **server.env},
+                pool=pool.name if pool else None,
+                gpu_model=str(pool.gpu) if pool else None,
+                gpus=server.gpus,
+                pool_taints=[
+                    {"key": t.key, "operator": "Equal", "value": t.value, "effect": str(t.effect)}
+                    for t in (pool.taints if pool else [])
+                ],
+                cpu=server.cpu or 1,
+                memory_gb=server.memory_gb or 2,
+                min_replicas=server.min_replicas or 0,
+                max_replicas=server.max_replicas or 1,
+                concurrency_target=server.concurrency_target or 8,
+                timeout_seconds=duration_seconds(server.timeout),
+                keep_warm_seconds=duration_seconds(server.keep_warm),
+                canary_traffic_percent=server.canary_traffic_percent,
+                service_account=server.name,
+                service_account_annotations=annotations,
+                logger_url=f"http://{LOG_SINK_SA}.{args.namespace}.svc.cluster.local"
+                if server.request_logging
+                else None,
+                kserve=self.kserve.ready,
+            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
+        )
+
+    def _triton_config(self, name: str, server: ModelServerSpec, zone: str) -> pulumi.Resource:
+        """config.pbtxt in the lake's model repository, next to the versions training writes."""
+        assert server.triton is not None
+        lake = self.args.lake
+        key = pulumi.Output.concat(lake.zone_prefixes[zone], server.model_uri, server.name, "/config.pbtxt")
+        content = render_config(server.name, server.triton, gpu=server.gpu_pool is not None)
+        child = pulumi.ResourceOptions(parent=self)
+        if self.args.spec.cloud is Cloud.AWS:
+            import pulumi_aws as aws
+
+            return aws.s3.BucketObjectv2(
+                f"{name}-{server.name}-triton-config",
+                bucket=lake.bucket_names[zone],
+                key=key,
+                content=content,
+                content_type="text/plain",
+                tags=self.args.tags,
+                opts=child,
+            )
+        import pulumi_gcp as gcp
+
+        return gcp.storage.BucketObject(
+            f"{name}-{server.name}-triton-config",
+            bucket=lake.bucket_names[zone],
+            name=key,
+            content=content,
+            content_type="text/plain",
+            opts=child,
+        )
+
+    def _drift(self, name: str, server: ModelServerSpec, opts: pulumi.ResourceOptions) -> DriftMonitor:
+        args = self.args
+        drift = server.drift
+        assert drift is not None
+        raw, ref_zone = _zone(args.spec, "raw"), drift.reference_zone or _zone(args.spec, "features")
+        job = f"{server.name}-drift"
+        ref_dir, _, _ = drift.reference.rpartition("/")
+        annotations, depends = bind_identity(
+            self.identity,
+            f"{name}-{job}-identity",
+            job,
+            read=(
+                [
+                    LakeAccess(zone=raw, prefix=f"{LOG_PREFIX}{server.name}/"),
+                    LakeAccess(zone=ref_zone, prefix=f"{ref_dir}/" if ref_dir else ""),
+                ]
+                if ref_zone != raw
+                else [LakeAccess(zone=raw)]  # one grant per zone: the logs and the reference are both in it
+            ),
+            write=[LakeAccess(zone=raw, prefix=f"{REPORT_PREFIX}{server.name}/")],
+            description=f"Drift report of {server.name}: read its request logs and reference, write its reports",
+            parent=self,
+        )
+        alerts = args.alerts
+        return DriftMonitor(
+            f"{name}-{job}",
+            DriftMonitorArgs(
+                namespace=args.namespace,
+                server=server.name,
+                job_name=job,
+                schedule=drift.schedule,
+                log_url=pulumi.Output.concat(args.lake.zone_urls[raw], LOG_PREFIX, server.name, "/"),
+                reference_url=pulumi.Output.concat(args.lake.zone_urls[ref_zone], drift.reference),
+                report_url=pulumi.Output.concat(args.lake.zone_urls[raw], REPORT_PREFIX, server.name, "/"),
+                window_hours=duration_seconds(drift.window) / 3600,
+                drift_share=drift.drift_share,
+                min_rows=drift.min_rows,
+                service_account=job,
+                service_account_annotations=annotations,
+                env=self._env(),
+                alert_namespace=alerts.namespace if alerts is not None else None,
+                alert_depends_on=alerts.release if alerts is not None else None,
+            ),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
+        )
+
+
+__all__ = ["Serving", "ServingArgs", "registry_of"]
