@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from .k8s.model_server import ModelServer
     from .platform import MlPlatform
     from .serving import Serving
-    from .toolchain import Toolchain
     from .spec import PlatformSpec, load_platform_spec, parse_platform_spec
+    from .toolchain import Toolchain
 
 
 def __getattr__(name: str) -> Any:

@@ -38,8 +38,8 @@ from .aws import (
 from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .catalog import Cloud
-from .spec import EndpointMode, NatStrategy, OnlineStore, PlatformSpec, Provisioner
 from .serving import Serving, ServingArgs
+from .spec import EndpointMode, NatStrategy, OnlineStore, PlatformSpec, Provisioner
 from .toolchain import Toolchain, ToolchainArgs
 
 PLATFORM_NAMESPACE = "mlplatform"

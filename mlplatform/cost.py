@@ -103,6 +103,8 @@ class CostReport:
                     **({"unbounded": True} if c.estimate.unbounded else {}),
                     # Of the shared system nodes' cost (already in their line), what this workload holds.
                     **({"node_share": round(c.estimate.node_share, 2)} if c.estimate.node_share else {}),
+                    # At its maximum on the dearest capacity of its pool (inside the pool's peak, not added).
+                    **({"pool_peak": round(c.estimate.pool_peak, 2)} if c.estimate.pool_peak else {}),
                 }
                 for c in self.estimated
                 if not c.estimate.free or c.estimate.node_share
@@ -189,6 +191,12 @@ def summary_lines(report: CostReport) -> list[str]:
             f"{c.resource.type.rsplit(':', 1)[-1]} {c.resource.name} {money(c.estimate.node_share)}" for c in shared
         )
         lines.append(f"  of the system nodes' cost (in the idle total once), held by: {held}")
+    maxed = [c for c in report.estimated if c.estimate.pool_peak]
+    if maxed:
+        held = ", ".join(
+            f"{c.resource.type.rsplit(':', 1)[-1]} {c.resource.name} {money(c.estimate.pool_peak)}" for c in maxed
+        )
+        lines.append(f"  at their maximum on the dearest GPU type (in the pools' peak once): {held}")
     for c in report.unbounded:
         lines.append(f"  UNBOUNDED peak: {c.resource.type} {c.resource.name}: {c.estimate.explanation}")
     if report.not_estimated:

@@ -10,7 +10,9 @@
   artifact (prefix), pulls only its image repository, and writes only its endpoint's logs and metrics. A
   stack whose first model is not trained yet sets the endpoint's ``enabled: false`` until it is;
 - CloudWatch alarms per variant (model latency p99, 5XX errors; saturated concurrency on serverless, which is
-  when SageMaker throttles) routed to the platform's alert topic.
+  when SageMaker throttles) routed to the platform's alert topic;
+- with ``monitor`` (real-time, data capture on): a Model Monitor data-quality schedule over the captured
+  requests against a baseline in the lake (:class:`components.aws.model_monitor.ModelMonitor`).
 
 Example::
 
@@ -254,6 +256,26 @@ class ModelEndpoint(pulumi.ComponentResource):
         if spec.mode is EndpointMode.REALTIME:
             self._autoscaling(name, spec, endpoint, args.tags)
         self._alarms(name, args, spec, endpoint_name, endpoint)
+        if spec.monitor is not None and capture:
+            from .model_monitor import ModelMonitor, ModelMonitorArgs
+
+            ModelMonitor(
+                f"{name}-monitor",
+                ModelMonitorArgs(
+                    region=args.region,
+                    endpoint_name=endpoint.name,
+                    endpoint=endpoint,
+                    monitor=spec.monitor,
+                    lake=lake,
+                    capture_zone=args.capture_zone,
+                    capture_prefix=capture_prefix,
+                    monitor_zone=args.models_zone,
+                    monitor_name=endpoint_name,
+                    alarm_topic_arn=args.alarm_topic_arn,
+                    tags=args.tags,
+                ),
+                opts=child,
+            )
 
         self.endpoint_name = endpoint.name
         self.endpoint_arn = endpoint.arn

@@ -34,7 +34,8 @@ CLOUDWATCH_AGENT_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 # Services that publish to the alert topic, and so must be able to use its key.
 ALERTMANAGER_SA = "alertmanager"
 OBSERVABILITY_NAMESPACE = ObservabilityArgs.model_fields["namespace"].default
-PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")
+# EventBridge relays SageMaker Model Monitor findings (components.aws.model_monitor).
+PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com", "events.amazonaws.com")
 
 
 class DashboardEndpoint(ComponentArgs):

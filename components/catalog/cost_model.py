@@ -74,6 +74,9 @@ class Estimate:
     # Monthly cost of shared nodes (the system nodes) this workload's requests hold: already in those nodes'
     # line, so reported for attribution and never added to totals.
     node_share: float = 0.0
+    # Monthly cost of this workload at its maximum on the dearest capacity its GPU pool may launch: inside the
+    # pool's own peak line, so reported and never added to totals.
+    pool_peak: float = 0.0
 
     @property
     def free(self) -> bool:
@@ -511,6 +514,31 @@ def _s3(r: CostResource, ctx: CostContext) -> Estimate:
 def _sagemaker_price(itype: str, region: str) -> float | None:
     mt = load_catalog().sagemaker_instance(itype)
     return mt.on_demand.get(region) if mt else None
+
+
+@estimator("aws:sagemaker/monitoringSchedule:MonitoringSchedule")
+def _monitoring_schedule(r: CostResource, ctx: CostContext) -> Estimate:
+    """Model Monitor: runs per month x hours per run on the job definition's processing instance."""
+    expression = str(_get(r.props, "monitoringScheduleConfig.scheduleConfig.scheduleExpression") or "")
+    runs = {"cron(0 * ? * * *)": H, "cron(0 0 ? * * *)": 365 / 12}.get(expression)
+    definition = str(_get(r.props, "monitoringScheduleConfig.monitoringJobDefinitionName") or "")
+    itype, count = None, 1.0
+    for d in ctx.find("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"):
+        if d.props.get("name") == definition:
+            itype = _get(d.props, "jobResources.clusterConfig.instanceType")
+            count = _num(_get(d.props, "jobResources.clusterConfig.instanceCount"), 1)
+    price = _sagemaker_price(str(itype), ctx.region) if itype else None
+    if runs is None or price is None:
+        return Estimate(0, 0, 0, f"monitoring schedule {expression!r} on {itype} not priced", known=False)
+    hours = runs * ctx.usage.model_monitor_run_hours * count
+    cost = hours * price
+    return Estimate(
+        cost,
+        cost,
+        cost,
+        f"Model Monitor: {runs:.0f} runs/month x {ctx.usage.model_monitor_run_hours:g} h on {count:g} x {itype} "
+        f"(${price:.3f}/h, the catalog's SageMaker rate); it runs whether or not the endpoint has traffic",
+    )
 
 
 def _variant_range(ctx: CostContext, config: CostResource, variant: str, initial: float) -> tuple[float, float]:
@@ -1056,6 +1084,7 @@ FREE_TYPES = {
     "aws:appautoscaling/target:Target",
     "aws:appautoscaling/policy:Policy",
     "aws:sagemaker/model:Model",
+    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",  # its runs are priced on the schedule
     "aws:sagemaker/endpoint:Endpoint",
     "aws:budgets/budget:Budget",
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor",

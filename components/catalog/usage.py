@@ -89,6 +89,13 @@ class UsageAssumptions(StrictModel):
     (default_batch_run_hours applies)."""
     default_batch_run_hours: float = Field(default=1, ge=0)
     """Hours per run of a batch job not listed. Default: 1."""
+    model_server_busy_hours: dict[str, float] = {}
+    """Replica-hours per month a model server runs beyond its min_replicas (traffic, plus keep_warm after it),
+    per server name. Default: none listed (default_model_server_busy_hours applies)."""
+    default_model_server_busy_hours: float = Field(default=20, ge=0)
+    """Busy replica-hours per month of a server not listed. Default: 20."""
+    model_monitor_run_hours: float = Field(default=0.25, ge=0)
+    """Hours one SageMaker Model Monitor run takes on its processing instance. Default: 0.25."""
 
     def gpu_hours(self, pool: str) -> float:
         return self.gpu_node_hours.get(pool, self.default_gpu_node_hours)

@@ -13,6 +13,10 @@ no peak beyond their volumes.
   on the system nodes: its requests' share of a system node is reported as ``node_share`` (already in the
   system nodes' cost, not added again).
 - Batch: runs per month from the schedule x hours per run x pods, at the pool's price.
+- Model servers (KServe InferenceServices): idle at ``minReplicas`` (zero when they scale to zero), expected
+  adds ``model_server_busy_hours`` of one replica; their peak, ``maxReplicas`` on the dearest type the pool may
+  launch, on demand, is reported as ``pool_peak`` (inside the pool's own peak line, not added again). A CPU
+  server's warm replicas are a share of the system nodes (``node_share``).
 
 Registered in :data:`components.catalog.cost_model.ESTIMATORS` on import (``cost_model`` imports this module).
 """
@@ -66,6 +70,10 @@ class PoolNode:
     vcpu: int
     memory_gib: float
     scale_down_minutes: float
+    # The dearest type the pool may launch, on demand: what a workload at its maximum may cost (peak).
+    dearest_type: str = ""
+    dearest_on_demand_hourly: float = 0.0
+    dearest_gpus: int = 1
 
 
 def _duration_minutes(value: Any, default: float) -> float:
@@ -89,7 +97,21 @@ def _aws_node(
     if not priced:
         return None
     price, od, mt = min(priced, key=lambda p: p[0])
-    return PoolNode(pool, mt.name, price, od, spot, mt.gpus or 1, mt.vcpu, mt.memory_gib, scale_down)
+    _, top_od, top = max(priced, key=lambda p: p[1])
+    return PoolNode(
+        pool,
+        mt.name,
+        price,
+        od,
+        spot,
+        mt.gpus or 1,
+        mt.vcpu,
+        mt.memory_gib,
+        scale_down,
+        top.name,
+        top_od,
+        top.gpus or 1,
+    )
 
 
 def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
@@ -129,7 +151,18 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
             gpus = sum(int(_num(a.get("count"), 1)) for a in config.get("guestAccelerators") or []) or mt.gpus or 1
             spot = bool(config.get("spot") or config.get("preemptible"))
             return PoolNode(
-                pool, mt.name, priced[0], od[0], spot, gpus, mt.vcpu, mt.memory_gib, AUTOSCALER_SCALE_DOWN_MINUTES
+                pool,
+                mt.name,
+                priced[0],
+                od[0],
+                spot,
+                gpus,
+                mt.vcpu,
+                mt.memory_gib,
+                AUTOSCALER_SCALE_DOWN_MINUTES,
+                mt.name,
+                od[0],
+                gpus,
             )
         return None
 
@@ -350,6 +383,52 @@ def _cron_job(r: CostResource, ctx: CostContext) -> Estimate:
         f"{ctx.usage.batch_run_hours.get(name, ctx.usage.default_batch_run_hours):g} h on {node.machine_type}"
         f"{' spot' if node.spot else ''}; $0 between runs",
         gpu=GpuCost(f"batch {name}", od, 0.0, node.spot),
+    )
+
+
+# --- on-cluster model servers -------------------------------------------------------------------------------
+
+
+@estimator("kubernetes:serving.kserve.io/v1beta1:InferenceService")
+def _inference_service(r: CostResource, ctx: CostContext) -> Estimate:
+    predictor = _get(r.props, "spec.predictor") or {}
+    model = predictor.get("model") or {}
+    limits = _get(model, "resources.limits") or {}
+    requests = _get(model, "resources.requests") or {}
+    gpus = int(_num(limits.get(GPU_RESOURCE)))
+    pool = (predictor.get("nodeSelector") or {}).get(POOL_LABEL)
+    low, high = int(_num(predictor.get("minReplicas"))), int(_num(predictor.get("maxReplicas"), 1))
+    name = str(_get(r.props, "metadata.name") or r.name)
+    busy = ctx.usage.model_server_busy_hours.get(name, ctx.usage.default_model_server_busy_hours)
+    if not pool or not gpus:
+        cpu, mem = quantity(requests.get("cpu")) or 0.0, quantity(requests.get("memory")) or 0.0
+        share, text = _share_of_system_node(ctx, cpu * low, mem * low) if low else (0.0, "")
+        return Estimate(
+            0.0,
+            0.0,
+            0.0,
+            f"InferenceService {name} on CPU: {low} to {high} replicas on the system nodes"
+            + (f" ({text}, counted with them)" if text else ", none while idle"),
+            node_share=share,
+        )
+    node = pool_node(ctx, pool)
+    if node is None:
+        return Estimate(0, 0, 0, f"InferenceService {name}: pool {pool} not priced", known=False)
+    warm = low * H
+    idle = _work(node, warm, gpus)[0]
+    cost, od = _work(node, warm + busy, gpus)
+    top_share = min(1.0, gpus / node.dearest_gpus)
+    peak = high * node.dearest_on_demand_hourly * top_share * H
+    return Estimate(
+        idle,
+        cost,
+        idle,
+        f"InferenceService {name}: {low} replica(s) x {gpus} GPU always on "
+        f"({'$0 idle: scales to zero' if not low else f'${idle:,.2f} idle'}) + {busy:g} busy replica-h on "
+        f"{node.machine_type}{' spot' if node.spot else ''}; at its maximum {high} replica(s) on "
+        f"{node.dearest_type} on demand: ${peak:,.2f}/month, within pool {pool}'s peak",
+        gpu=GpuCost(f"serving {name}", od, 0.0, node.spot),
+        pool_peak=peak,
     )
 
 

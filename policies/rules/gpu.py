@@ -42,6 +42,7 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 RAY_CLUSTER = "kubernetes:ray.io/v1:RayCluster"
 RAY_JOB = "kubernetes:ray.io/v1:RayJob"
 CRON_JOB = "kubernetes:batch/v1:CronJob"
+INFERENCE_SERVICE = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
 _VERTEX_GPUS = {enum: model for model, enum in VERTEX_ACCELERATORS.items()}  # Vertex's enum -> catalog model
 
 # EC2 families that carry GPUs (p*, g*, gr*), for types the catalog does not list.
@@ -448,6 +449,15 @@ def _cron_job(r: Resource) -> GpuCapacity | None:
     return GpuCapacity(what=f"CronJob '{r.name}'", gpus=dict([found])) if found else None
 
 
+def _inference_service(r: Resource) -> GpuCapacity | None:
+    predictor = get(r.props, "spec.predictor", {})
+    model = get(predictor, "model", {})
+    found = _asks(
+        "replicas", get(predictor, "nodeSelector"), number(key(get(model, "resources.limits"), GPU_RESOURCE))
+    )
+    return GpuCapacity(what=f"InferenceService '{r.name}'", gpus=dict([found])) if found else None
+
+
 READERS: dict[str, Callable[[Resource], GpuCapacity | None]] = {
     NODE_GROUP: _node_group,
     LAUNCH_TEMPLATE: _launch_template,
@@ -467,6 +477,7 @@ READERS: dict[str, Callable[[Resource], GpuCapacity | None]] = {
     RAY_CLUSTER: _ray_groups,
     RAY_JOB: _ray_groups,
     CRON_JOB: _cron_job,
+    INFERENCE_SERVICE: _inference_service,
 }
 
 

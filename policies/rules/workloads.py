@@ -1,9 +1,13 @@
-"""Guardrails on workloads that start GPU nodes on their own: notebooks and Ray.
+"""Guardrails on workloads that start GPU nodes on their own: notebooks, Ray and on-cluster model servers.
 
 - ``notebook-culling``: a JupyterHub release culls idle servers within the environment's limit (a GPU notebook
   left open otherwise holds its node, at full price, until someone notices);
 - ``ray-worker-limits``: every Ray worker group (RayCluster or RayJob) stays within the GPU limit of the pool it
-  runs on, and scales down to the allowed minimum.
+  runs on, and scales down to the allowed minimum;
+- ``serving-scale-to-zero``: an on-cluster model server (KServe InferenceService) keeps at most the allowed
+  warm replicas (0 outside production: a warm GPU replica holds a node all month);
+- ``serving-replica-limits``: a model server's maximum replicas x GPUs stay within its pool's GPU limit, and a
+  maximum is set (Knative treats none as unbounded).
 
 Which GPU models a notebook profile or worker group may use is ``gpu-allowlist``'s to judge (it reads them).
 """
@@ -16,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from components.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
 
 from .base import Resource, Rule, Settings, get, items, key, number
-from .gpu import GKE_NODE_POOL, NODE_GROUP, NODEPOOL, RAY_CLUSTER, RAY_JOB, gpu_capacity
+from .gpu import GKE_NODE_POOL, INFERENCE_SERVICE, NODE_GROUP, NODEPOOL, RAY_CLUSTER, RAY_JOB, gpu_capacity
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -109,6 +113,48 @@ def check_ray_workers(resources: Sequence[Resource], settings: Settings) -> Iter
                 )
 
 
+def _predictor(r: Resource) -> tuple[object, float]:
+    predictor = get(r.props, "spec.predictor", {})
+    gpus = number(key(get(get(predictor, "model", {}), "resources.limits"), GPU_RESOURCE), 0) or 0
+    return predictor, gpus
+
+
+def check_serving_scale_to_zero(r: Resource, settings: Settings) -> Iterator[str]:
+    predictor, gpus = _predictor(r)
+    allowed = number(settings.get("max_min_replicas"), 0) or 0
+    low = number(get(predictor, "minReplicas"), 1)  # KServe's default minReplicas is 1
+    if low is not None and low > allowed and (gpus or settings.get("include_cpu")):
+        yield (
+            f"InferenceService '{r.name}' must scale to {allowed:g} replica(s) when idle"
+            f"{' (a warm GPU replica holds its node all month)' if gpus else ''}: got minReplicas {low:g}."
+        )
+
+
+def check_serving_replicas(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[str, str | None]]:
+    limits = pool_gpu_limits(resources)
+    for r in resources:
+        if r.type != INFERENCE_SERVICE:
+            continue
+        predictor, gpus = _predictor(r)
+        pool = key(get(predictor, "nodeSelector"), POOL_LABEL)
+        high = number(get(predictor, "maxReplicas"), 0) or 0
+        what = f"InferenceService '{r.name}'"
+        if not high:
+            yield f"{what} must set maxReplicas: got none (Knative scales it without bound).", r.urn
+            continue
+        if not (gpus and pool):
+            continue
+        limit = limits.get(str(pool))
+        if limit is None:
+            yield f"{what} must run on a GPU pool of the stack: got pool '{pool}', which none defines.", r.urn
+        elif not math.isinf(limit) and high * gpus > limit:
+            yield (
+                f"{what} must stay within pool '{pool}''s GPU limit ({limit:g}): got maxReplicas {high:g} x "
+                f"{gpus:g} GPU(s) = {high * gpus:g}.",
+                r.urn,
+            )
+
+
 RULES = [
     Rule(
         name="notebook-culling",
@@ -145,5 +191,34 @@ RULES = [
         stack_check=check_ray_workers,
         types=(RAY_CLUSTER, RAY_JOB, NODEPOOL, NODE_GROUP, GKE_NODE_POOL),
         remediation="Lower ray.worker_groups[].max_workers (or raise the pool's max_nodes), and min_workers to 0.",
+    ),
+    Rule(
+        name="serving-scale-to-zero",
+        description="Checks whether every on-cluster model server scales down to the allowed warm replicas when idle.",
+        schema={
+            "max_min_replicas": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Largest minReplicas a model server may keep with no traffic.",
+                "default": 0,
+            },
+            "include_cpu": {
+                "type": "boolean",
+                "description": "Also hold CPU-only servers (on the system nodes) to the limit.",
+                "default": False,
+            },
+        },
+        check=check_serving_scale_to_zero,
+        types=(INFERENCE_SERVICE,),
+        remediation="Set serving.servers[].min_replicas: 0 (a cold start on the first request after idle), or "
+        "raise max_min_replicas for this stack.",
+    ),
+    Rule(
+        name="serving-replica-limits",
+        description="Checks whether every on-cluster model server has a maximum within its GPU pool's limit.",
+        schema={},
+        stack_check=check_serving_replicas,
+        types=(INFERENCE_SERVICE, NODEPOOL, NODE_GROUP, GKE_NODE_POOL),
+        remediation="Lower serving.servers[].max_replicas (or raise the pool's max_nodes).",
     ),
 ]

@@ -74,9 +74,14 @@ def test_the_pack_advertises_its_policies_and_schemas(analyzer):
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "mlplatform-cost-guardrails" and info.supportsConfig
     names = [p.name for p in info.policies]
-    assert len(names) == 15 and {"gpu-allowlist", "stack-cost-ceiling", "notebook-culling", "ray-worker-limits"} <= set(
-        names
-    )
+    assert len(names) == 17 and {
+        "gpu-allowlist",
+        "stack-cost-ceiling",
+        "notebook-culling",
+        "ray-worker-limits",
+        "serving-scale-to-zero",
+        "serving-replica-limits",
+    } <= set(names)
     allowlist = next(p for p in info.policies if p.name == "gpu-allowlist")
     schema = json_format.MessageToDict(allowlist.configSchema)
     assert schema["properties"]["allowed_gpus"]["default"] == ["T4", "L4", "A10G"]

@@ -47,9 +47,9 @@ def test_pack_layout_is_what_the_pulumi_cli_runs():
 
 def test_every_rule_is_a_policy_with_a_valid_schema():
     assert [p.name for p in POLICIES] == [r.name for r in RULES]
-    assert len(POLICIES) == 15 and PACK_NAME == "mlplatform-cost-guardrails"
+    assert len(POLICIES) == 17 and PACK_NAME == "mlplatform-cost-guardrails"
     stack_rules = {"storage-lifecycle", "network-cost", "stack-budget-required", "stack-cost-ceiling"}
-    stack_rules |= {"public-access-blocked", "ray-worker-limits"}
+    stack_rules |= {"public-access-blocked", "ray-worker-limits", "serving-replica-limits"}
     for policy, rule in zip(POLICIES, RULES, strict=True):
         expected = StackValidationPolicy if rule.name in stack_rules else ResourceValidationPolicy
         assert isinstance(policy, expected), rule.name
@@ -65,7 +65,7 @@ def test_shipped_configs_resolve(stack):
     assert set(resolved) == {p.name for p in POLICIES}
     disabled = {name for name, r in resolved.items() if r.level is EnforcementLevel.DISABLED}
     if stack == "prod":
-        assert disabled == {"gpu-pools-use-spot", "gpu-pools-scale-to-zero", "network-cost"}
+        assert disabled == {"gpu-pools-use-spot", "gpu-pools-scale-to-zero", "network-cost", "serving-scale-to-zero"}
         assert "A100" in resolved["gpu-allowlist"].settings["allowed_gpus"]
     else:
         assert disabled == set()
