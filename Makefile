@@ -19,8 +19,11 @@ $(VENV)/.runtime: pyproject.toml requirements.txt constraints.txt | $(BIN)/pytho
 	$(BIN)/pip install -q -c constraints.txt -r requirements.txt
 	touch $@
 
+# KServe's SDK wheel is read, not installed (its pins conflict with Pulumi's protobuf): tests build the
+# InferenceService schema from its generated API types (tests/schemas/kserve_api.py).
 $(VENV)/.test: pyproject.toml requirements.txt constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	$(BIN)/pip download -q --no-deps --dest $(VENV)/share/mlplatform-schemas kserve==0.21.0
 	touch $@ $(VENV)/.runtime
 
 plan: $(VENV)/.runtime

@@ -202,3 +202,73 @@ def test_a_worker_group_kept_warm_in_dev_fails_the_check():
     assert sorted(v.policy for v in result.violations) == ["ray-worker-limits", "stack-cost-ceiling"]
     spec = reveal(plan.one("kubernetes:ray.io/v1:RayCluster").input("spec"))
     assert copy.deepcopy(spec["workerGroupSpecs"][0]["minReplicas"]) == 1
+
+
+# --- on-cluster model servers -------------------------------------------------------------------------------------
+
+ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
+
+
+def isvc(pool: str | None, model: str, low: int | None, high: int | None, gpus: str = "1") -> dict:
+    predictor: dict = {"model": {"modelFormat": {"name": "triton"}, "resources": {"limits": {}}}}
+    if low is not None:
+        predictor["minReplicas"] = low
+    if high is not None:
+        predictor["maxReplicas"] = high
+    if pool:
+        predictor["nodeSelector"] = {"mlplatform.io/gpu-pool": pool, "mlplatform.io/gpu": model}
+        predictor["model"]["resources"]["limits"]["nvidia.com/gpu"] = gpus
+    return {"spec": {"predictor": predictor}}
+
+
+def test_serving_scale_to_zero_passes_a_server_from_zero_and_a_warm_cpu_server():
+    assert messages("serving-scale-to-zero", res(ISVC, isvc("inf", "L4", 0, 2))) == []
+    assert messages("serving-scale-to-zero", res(ISVC, isvc(None, "", 1, 2))) == []  # CPU: system nodes, paid anyway
+
+
+def test_serving_scale_to_zero_fails_a_warm_gpu_server_and_kserves_default_minimum():
+    assert messages("serving-scale-to-zero", res(ISVC, isvc("inf", "L4", 1, 2), name="ranker")) == [
+        "InferenceService 'ranker' must scale to 0 replica(s) when idle (a warm GPU replica holds its node all "
+        "month): got minReplicas 1."
+    ]
+    # No minReplicas: KServe keeps one.
+    assert len(messages("serving-scale-to-zero", res(ISVC, isvc("inf", "L4", None, 2)))) == 1
+    assert messages("serving-scale-to-zero", res(ISVC, isvc("inf", "L4", 1, 2)), max_min_replicas=1) == []
+    cpu = res(ISVC, isvc(None, "", 2, 2), name="cpu")
+    assert len(messages("serving-scale-to-zero", cpu, include_cpu=True)) == 1
+
+
+def test_serving_replica_limits_pass_within_the_pool_and_fail_beyond_it_or_unbounded():
+    ok = [nodepool("inf", "4"), nodepool("inf", "4", fallback=True), res(ISVC, isvc("inf", "L4", 0, 4))]
+    assert stack_messages("serving-replica-limits", ok) == []
+    found = [
+        m
+        for m, _ in stack_messages(
+            "serving-replica-limits",
+            [
+                nodepool("inf", "4"),
+                res(ISVC, isvc("inf", "L4", 0, 3, gpus="2"), name="big"),
+                res(ISVC, isvc("inf", "L4", 0, None), name="open"),
+                res(ISVC, isvc("gone", "L4", 0, 1), name="lost"),
+            ],
+        )
+    ]
+    assert found == [
+        "InferenceService 'big' must stay within pool 'inf''s GPU limit (4): got maxReplicas 3 x 2 GPU(s) = 6.",
+        "InferenceService 'open' must set maxReplicas: got none (Knative scales it without bound).",
+        "InferenceService 'lost' must run on a GPU pool of the stack: got pool 'gone', which none defines.",
+    ]
+
+
+def test_allowlist_refuses_a_server_on_a_refused_gpu():
+    assert messages("gpu-allowlist", res(ISVC, isvc("big", "H100", 0, 1), name="llm"), **DEV) == [
+        "InferenceService 'llm' uses replicas (H100) but dev allows T4, L4, A10G."
+    ]
+
+
+def test_a_warm_server_in_dev_fails_the_check_and_passes_in_prod():
+    warm = plan_variant("dev", lambda doc: doc["serving"]["servers"][0].update(min_replicas=1))
+    result = check(warm, load_policy_config(ROOT / "policies" / "config" / "dev.json"))
+    # A warm L4 replica also lifts dev's idle cost over its $200 ceiling: two guardrails, one cause.
+    assert {v.policy for v in result.violations} == {"serving-scale-to-zero", "stack-cost-ceiling"}
+    assert check(planned("prod"), load_policy_config(ROOT / "policies" / "config" / "prod.json")).mandatory == 0

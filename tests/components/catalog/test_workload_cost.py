@@ -86,3 +86,38 @@ def test_gcp_notebooks_are_priced_on_the_gke_pools():
     assert hub.idle == pytest.approx(51 * 0.10)  # pd-balanced homes
     assert "g2-standard-4 spot" in hub.explanation and "n1-standard-4 spot" in hub.explanation
     assert report.spot_saving()[1] >= 60
+
+
+# --- model servers ------------------------------------------------------------------------------------------------
+
+
+def _dearest_l4_on_demand(region: str) -> float:
+    from components.catalog import load_catalog
+
+    offers = load_catalog().gpu_offerings("aws", region, "L4", 1, "on-demand")
+    return max(o.on_demand_usd_hour for o in offers)
+
+
+def test_a_server_from_zero_costs_nothing_idle_its_busy_hours_expected_and_reports_its_maximum():
+    ranker = line(cost_of(planned("dev"), USAGE), "serving.kserve.io/v1beta1:InferenceService").estimate
+    assert ranker.idle == ranker.peak == 0.0
+    assert ranker.expected == pytest.approx(30 * L4_SPOT)  # usage: 30 busy replica-hours
+    # Its maximum (2 replicas) on the dearest type the L4 pool may launch, on demand: inside the pool's peak.
+    assert ranker.pool_peak == pytest.approx(2 * (_dearest_l4_on_demand("us-east-1") + DISK) * H, rel=0.01)
+    assert "$0 idle: scales to zero" in ranker.explanation
+    report = cost_of(planned("dev"), USAGE)
+    assert report.total("peak") == pytest.approx(sum(c.estimate.peak for c in report.estimated))  # not added again
+
+
+def test_a_warm_replica_costs_its_node_share_all_month():
+    warm = plan_variant("dev", lambda doc: doc["serving"]["servers"][0].update(min_replicas=1))
+    ranker = line(cost_of(warm, USAGE), "serving.kserve.io/v1beta1:InferenceService").estimate
+    assert ranker.idle == pytest.approx(H * L4_SPOT)
+    assert ranker.expected == pytest.approx((H + 30) * L4_SPOT)
+
+
+def test_the_dev_platform_still_idles_under_150_dollars_with_serving_on():
+    report = cost_of(planned("dev"), USAGE)
+    assert report.total("idle") <= 150.0
+    serving = [c for c in report.estimated if "serving" in c.resource.name]
+    assert sum(c.estimate.idle for c in serving) == 0.0  # the control plane fits the system nodes already paid

@@ -271,3 +271,65 @@ def test_workload_grants_find_a_batch_job_that_may_not_write_its_output():
     findings = [f.message for f in preflight(plan).findings if f.rule == "workload-grants"]
     assert findings and all("workload mlplatform-tools-batch-nightly-scores-identity" in m for m in findings)
     assert any("s3:PutObject" in m and "/scores/part-0.parquet" in m for m in findings)
+
+
+# --- on-cluster serving -----------------------------------------------------------------------------------------
+
+ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
+
+
+def test_knative_rule_finds_a_gpu_server_knative_would_refuse():
+    plan = edited("dev")
+    serving = plan.one("kubernetes:operator.knative.dev/v1beta1:KnativeServing")
+    serving.inputs["spec"]["config"]["features"].pop("kubernetes.podspec-tolerations")
+    findings = [f.message for f in preflight(plan).findings if f.rule == "knative-accepts-servers"]
+    assert len(findings) == 1 and "kubernetes.podspec-tolerations" in findings[0] and "never created" in findings[0]
+
+
+def test_knative_rule_finds_a_progress_deadline_shorter_than_a_gpu_cold_start():
+    plan = edited("dev")
+    serving = plan.one("kubernetes:operator.knative.dev/v1beta1:KnativeServing")
+    serving.inputs["spec"]["config"]["deployment"]["progress-deadline"] = "300s"
+    findings = [f.message for f in preflight(plan).findings if f.rule == "knative-accepts-servers"]
+    # Triton from zero: node ~4 min + image ~2.5 min + load 2 min, against 5 minutes.
+    assert len(findings) == 1 and "about 8 min" in findings[0] and "5 min" in findings[0]
+
+
+def test_artifacts_rule_finds_a_warm_server_whose_model_is_in_the_new_lake():
+    warm = plan_variant("dev", lambda doc: doc["serving"]["servers"][0].update(min_replicas=1))
+    findings = [f for f in preflight(warm).findings if f.rule == "artifacts-exist"]
+    assert len(findings) == 1 and "starts 1 replica(s) when created" in findings[0].message
+    # From zero nothing loads at deploy time, and a model from outside the stack exists already.
+    assert "artifacts-exist" not in rules_found(planned("dev"))
+    external = plan_variant(
+        "dev",
+        lambda doc: doc["serving"]["servers"][0].update(min_replicas=1, model_uri="s3://recsys-model-registry/triton/"),
+    )
+    assert "artifacts-exist" not in rules_found(external)
+
+
+def test_crds_rule_finds_an_inference_service_racing_kserve():
+    plan = edited("dev")
+    isvc = plan.one(ISVC)
+    crd = plan.one("kubernetes:helm.sh/v3:Release", "mlplatform-serving-kserve-kserve-crd")
+    runtime = plan.one("kubernetes:serving.kserve.io/v1alpha1:ServingRuntime")
+    kserve = plan.one("kubernetes:helm.sh/v3:Release", "mlplatform-serving-kserve-kserve")
+    drop = {crd.urn, kserve.urn, runtime.urn}
+    isvc.dependencies = [d for d in isvc.dependencies if d not in drop]
+    findings = [f for f in preflight(plan).findings if f.rule == "crds-before-custom-resources"]
+    assert len(findings) == 1 and "serving.kserve.io CRDs" in findings[0].message
+
+
+def test_schedulable_rule_counts_knative_and_kserve_on_the_system_nodes():
+    def requested_cpu(plan: Plan) -> int:
+        group = next(g for g in plan.by_type("aws:eks/nodeGroup:NodeGroup") if g.name == "mlplatform-cluster-system")
+        group.inputs["scalingConfig"]["minSize"] = 1
+        group.inputs["instanceTypes"] = ["t3.medium"]  # too small either way: the finding states the requests
+        message = next(f.message for f in preflight(plan).findings if "the system pods request" in f.message)
+        return int(message.split("request ")[1].split("m CPU")[0])
+
+    with_serving = requested_cpu(edited("dev"))
+    without = requested_cpu(copy.deepcopy(plan_variant("dev", lambda doc: doc.pop("serving"))))
+    # Knative's six workloads (our requests), its operator and webhook, cert-manager's three, KServe's controller,
+    # and the request-log sink.
+    assert with_serving - without == (100 + 50 + 50 + 50 + 50 + 100) + 200 + 30 + 100 + 50
