@@ -14,11 +14,16 @@ from components.aws import (
     MonitoringArgs,
     NetworkArgs,
 )
+from components.aws.model_monitor import ModelMonitorArgs
 from components.aws.workload_role import WorkloadRoleArgs
 from components.gcp.workload_identity import WorkloadIdentityArgs
 from components.k8s.batch_inference import BatchInferenceArgs
+from components.k8s.drift_monitor import DriftMonitorArgs
+from components.k8s.kserve import KServeArgs
+from components.k8s.model_server import ModelServerArgs
 from components.k8s.notebooks import NotebooksArgs
 from components.k8s.ray import RayClusterArgs
+from components.k8s.request_log import RequestLogSinkArgs
 from components.spec import PlatformSpec, describe_fields
 from tests.conftest import ROOT
 
@@ -67,6 +72,11 @@ SPEC_SECTIONS = (
         NotebooksArgs,
         RayClusterArgs,
         BatchInferenceArgs,
+        ModelMonitorArgs,
+        KServeArgs,
+        ModelServerArgs,
+        RequestLogSinkArgs,
+        DriftMonitorArgs,
     ],
     ids=lambda m: f"{m.__module__.split('.')[1]}.{m.__name__}",
 )

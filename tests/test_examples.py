@@ -158,3 +158,24 @@ def test_ray_tune_example_submits_a_rayjob_with_its_own_cluster():
     assert job.input("metadata.name") == "ranker-sweep" and plan.outputs["job_name"] == "ranker-sweep"
     assert job.input("spec")["rayClusterSpec"]["workerGroupSpecs"][0]["maxReplicas"] == 4
     assert plan.outputs["results_url"].endswith("/ray/")
+
+
+def test_kserve_endpoint_example_serves_triton_from_zero_with_a_canary():
+    from mlplatform.cost import cost_of
+    from mlplatform.plan import reveal
+
+    plan = engine.run(EXAMPLES / "kserve-endpoint", stack="dev")
+    tops = {r.type for r in plan.children(plan.stack_resource) if r.type.startswith("mlplatform:")}
+    assert tops == {
+        "mlplatform:aws:DataLake",
+        "mlplatform:aws:WorkloadRole",
+        "mlplatform:k8s:KServe",
+        "mlplatform:k8s:ModelServer",
+    }
+    predictor = reveal(plan.one("kubernetes:serving.kserve.io/v1beta1:InferenceService").input("spec"))["predictor"]
+    assert (predictor["minReplicas"], predictor["maxReplicas"], predictor["canaryTrafficPercent"]) == (0, 4, 20)
+    assert predictor["timeout"] == 30 and predictor["model"]["storageUri"].endswith("/triton/")
+    assert plan.one("aws:s3/bucketObjectv2:BucketObjectv2").input("key") == "triton/ranker/config.pbtxt"
+    assert plan.outputs["url"] == "http://ranker-predictor.models.svc.cluster.local"
+    isvc = next(c for c in cost_of(plan).lines if c.resource.type.endswith("InferenceService"))
+    assert isvc.estimate.idle == 0.0  # the pool is outside this stack: priced where it is defined

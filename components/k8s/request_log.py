@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -127,14 +127,16 @@ class RequestLogSink(pulumi.ComponentResource):
             name,
             metadata=k8s.meta.v1.ObjectMetaArgs(name=SINK_NAME, namespace=args.namespace, labels=labels),
             spec=pulumi.Output.all(url=args.log_url, cm=program.metadata.name).apply(
-                lambda v: sink_deployment_spec(args, v["url"], v["cm"])
+                lambda v: cast(Any, sink_deployment_spec(args, v["url"], v["cm"]))
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
         k8s.core.v1.Service(
             f"{name}-service",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=SINK_NAME, namespace=args.namespace, labels=labels),
-            spec={"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": PORT}]},
+            spec=k8s.core.v1.ServiceSpecArgs(
+                selector=labels, ports=[k8s.core.v1.ServicePortArgs(name="http", port=80, target_port=PORT)]
+            ),
             opts=child,
         )
         self.url = pulumi.Output.from_input(f"http://{SINK_NAME}.{args.namespace}.svc.cluster.local")

@@ -452,9 +452,7 @@ def _cron_job(r: Resource) -> GpuCapacity | None:
 def _inference_service(r: Resource) -> GpuCapacity | None:
     predictor = get(r.props, "spec.predictor", {})
     model = get(predictor, "model", {})
-    found = _asks(
-        "replicas", get(predictor, "nodeSelector"), number(key(get(model, "resources.limits"), GPU_RESOURCE))
-    )
+    found = _asks("replicas", get(predictor, "nodeSelector"), number(key(get(model, "resources.limits"), GPU_RESOURCE)))
     return GpuCapacity(what=f"InferenceService '{r.name}'", gpus=dict([found])) if found else None
 
 

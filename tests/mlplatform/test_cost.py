@@ -72,13 +72,14 @@ DEV_EXPECTED = {
     + 20 * (0.526 * (1 - 0.70) + GPU_DISK_HOUR),  # experiments: spot g4dn.xlarge
     "serverless endpoint": 50_000 * 0.1 * 2 * 0.00002 + 50_000 * 4 / 1024**2 * 0.016,
     "notebooks, Ray workers and the nightly batch job on the GPU pools": TOOLCHAIN_GPU,
+    "the Triton ranker: 30 busy replica-hours on spot g6.xlarge, $0 idle": 30 * L4_SPOT,
 }
 
 
 def test_dev_idle_and_expected_totals_by_hand():
     r = report("dev")
     assert r.total("idle") == pytest.approx(sum(DEV_IDLE.values()), abs=0.01)  # $149.22
-    assert r.total("expected") == pytest.approx(sum(DEV_EXPECTED.values()), abs=0.01)  # $190.07
+    assert r.total("expected") == pytest.approx(sum(DEV_EXPECTED.values()), abs=0.01)  # $198.60
     assert r.not_estimated == {}
 
 
@@ -90,10 +91,10 @@ def test_dev_meets_the_cost_targets():
     endpoint = next(c for c in r.lines if c.resource.type.endswith("EndpointConfiguration"))
     assert endpoint.estimate.idle == 0, "serverless endpoints cost nothing idle"
     saved, percent = r.spot_saving()
-    l4_hours = 40 + NOTEBOOK_L4_HOURS + BATCH_L4_HOURS
+    l4_hours = 40 + NOTEBOOK_L4_HOURS + BATCH_L4_HOURS + 30  # + the ranker's busy hours
     t4_hours = 20 + NOTEBOOK_T4_HOURS + RAY_T4_HOURS
     on_demand = l4_hours * (0.8048 + GPU_DISK_HOUR) + t4_hours * (0.526 + GPU_DISK_HOUR)
-    spot = DEV_EXPECTED["GPU pools (scale from zero)"] + TOOLCHAIN_GPU
+    spot = DEV_EXPECTED["GPU pools (scale from zero)"] + TOOLCHAIN_GPU + 30 * L4_SPOT
     assert saved == pytest.approx(on_demand - spot, abs=0.01)
     assert percent == pytest.approx(100 * (1 - spot / on_demand), abs=0.01)
     assert percent >= 60, "spot GPU capacity at least 60% cheaper than on demand"
@@ -122,6 +123,8 @@ PROD_IDLE = {
     "dashboard": 3.00,
     "4 endpoint alarms": 4 * 0.10,
     "internal ALB for MLflow's Ingress": H * 0.0225,
+    "the vLLM assistant: one warm replica, a spot g6.xlarge": WARM_L4,
+    "Model Monitor: 30.4 daily runs x 0.25 h on ml.m5.large": 365 / 12 * 0.25 * 0.115,
 }
 PROD_EXPECTED = {
     **PROD_IDLE,
@@ -136,14 +139,15 @@ PROD_EXPECTED = {
     "inference on-demand fallback": 2920 * 0.1 * (0.8048 + GPU_DISK_HOUR),
     "training: 8 x A100 p4d.24xlarge on demand": 60 * (21.96 + GPU_DISK_HOUR),
     "internal ALB for MLflow's Ingress": H * (0.0225 + 0.008),  # one LCU
+    "the vLLM assistant: one warm replica, a spot g6.xlarge": (H + 350) * WARM_L4 / H,  # + 350 busy replica-hours
 }
 
 
 def test_prod_idle_and_expected_totals_by_hand():
     r = report("prod")
     assert r.region == "us-west-2"
-    assert r.total("idle") == pytest.approx(sum(PROD_IDLE.values()), abs=0.01)  # $4,188.12
-    assert r.total("expected") == pytest.approx(sum(PROD_EXPECTED.values()), abs=0.01)  # $6,429.45
+    assert r.total("idle") == pytest.approx(sum(PROD_IDLE.values()), abs=0.01)  # $4,402.62
+    assert r.total("expected") == pytest.approx(sum(PROD_EXPECTED.values()), abs=0.01)  # $6,746.37
     assert r.not_estimated == {} and r.unbounded == []
 
 

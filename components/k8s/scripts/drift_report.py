@@ -175,7 +175,7 @@ def main() -> int:
         print(json.dumps(summary), flush=True)
         return 0
     snapshot = Report([DataDriftPreset(drift_share=drift_share)]).run(
-        current_data=current[shared], reference_data=reference[shared]
+        current_data=pd.DataFrame(current[shared]), reference_data=pd.DataFrame(reference[shared])
     )
     result = snapshot.dict()
     drifted = next(m["value"] for m in result["metrics"] if m["metric_name"].startswith("DriftedColumnsCount"))

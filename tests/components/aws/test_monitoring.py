@@ -20,6 +20,7 @@ def test_alert_topic_is_encrypted_with_a_key_its_publishers_can_use():
         "cloudwatch.amazonaws.com",
         "budgets.amazonaws.com",
         "costalerts.amazonaws.com",
+        "events.amazonaws.com",  # EventBridge relays Model Monitor findings
     }
     topic_policy = json.loads(plan.one("aws:sns/topicPolicy:TopicPolicy").input("policy"))
     assert topic_policy["Statement"][0]["Action"] == "sns:Publish"
