@@ -34,7 +34,7 @@ from ..labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
 from ..models import ComponentArgs, CronSchedule, DnsLabel
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION
-from .resources import cpu_quantity, memory_quantity
+from .resources import cpu_quantity, cron_job_envelope, memory_quantity, service_account
 
 BATCH_LABEL = "mlplatform.io/batch-job"
 
@@ -128,31 +128,24 @@ def cron_job_spec(name: str, args: BatchInferenceArgs, service_account: str, env
     }
     if volumes:
         pod["volumes"] = volumes
-    return {
-        "schedule": args.schedule,
-        "timeZone": "Etc/UTC",
-        "concurrencyPolicy": "Forbid",
-        "startingDeadlineSeconds": 3600,
-        "successfulJobsHistoryLimit": 3,
-        "failedJobsHistoryLimit": 3,
-        "suspend": args.suspend,
-        "jobTemplate": {
-            "metadata": {"labels": labels},
-            "spec": {
-                "completionMode": "Indexed",
-                "completions": args.parallelism,
-                "parallelism": args.parallelism,
-                "backoffLimit": args.retries,
-                "activeDeadlineSeconds": args.deadline_seconds,
-                "ttlSecondsAfterFinished": 86400,
-                # Spot reclaims and drains mark the pod DisruptionTarget: retry it without spending a retry.
-                "podFailurePolicy": {
-                    "rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]
-                },
-                "template": {"metadata": {"labels": labels}, "spec": pod},
+    return cron_job_envelope(
+        args.schedule,
+        {
+            "completionMode": "Indexed",
+            "completions": args.parallelism,
+            "parallelism": args.parallelism,
+            "backoffLimit": args.retries,
+            "activeDeadlineSeconds": args.deadline_seconds,
+            "ttlSecondsAfterFinished": 86400,
+            # Spot reclaims and drains mark the pod DisruptionTarget: retry it without spending a retry.
+            "podFailurePolicy": {
+                "rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]
             },
+            "template": {"metadata": {"labels": labels}, "spec": pod},
         },
-    }
+        labels,
+        suspend=args.suspend,
+    )
 
 
 def failure_rule(
@@ -197,15 +190,13 @@ class BatchInference(pulumi.ComponentResource):
         job_name = args.job_name or name
         labels = {"app.kubernetes.io/part-of": "mlplatform", BATCH_LABEL: job_name}
         account_name = args.service_account or job_name
-        account = k8s.core.v1.ServiceAccount(
+        account = service_account(
             f"{name}-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=account_name,
-                namespace=args.namespace,
-                labels=labels,
-                annotations=args.service_account_annotations or None,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            name=account_name,
+            namespace=args.namespace,
+            labels=labels,
+            annotations=args.service_account_annotations,
+            parent=self,
         )
         env = pulumi.Output.all(input=args.input_url, output=args.output_url, extra=args.env).apply(
             lambda v: {**v["extra"], "INPUT_URL": v["input"], "OUTPUT_URL": v["output"]}

@@ -30,6 +30,7 @@ from ..labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..models import ComponentArgs, CronSchedule, DnsLabel
 from .batch_inference import failure_rule
 from .request_log import script_files
+from .resources import cron_job_envelope, service_account
 
 DRIFT_LABEL = "mlplatform.io/drift-report"
 DRIFT_EXIT_CODE = 3
@@ -111,50 +112,43 @@ def drift_cron_job_spec(args: DriftMonitorArgs, job_name: str, urls: dict[str, s
         ],
         "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
     }
-    return {
-        "schedule": args.schedule,
-        "timeZone": "Etc/UTC",
-        "concurrencyPolicy": "Forbid",
-        "startingDeadlineSeconds": 3600,
-        "successfulJobsHistoryLimit": 3,
-        "failedJobsHistoryLimit": 3,
-        "jobTemplate": {
-            "metadata": {"labels": labels},
-            "spec": {
-                "backoffLimit": 2,
-                "activeDeadlineSeconds": 3600,
-                "ttlSecondsAfterFinished": 7 * 86400,
-                "podFailurePolicy": {
-                    "rules": [
-                        # Drift is a finding, not a fault: fail the run now, and alert.
-                        {
-                            "action": "FailJob",
-                            "onExitCodes": {
-                                "containerName": "drift-report",
-                                "operator": "In",
-                                "values": [DRIFT_EXIT_CODE],
-                            },
+    return cron_job_envelope(
+        args.schedule,
+        {
+            "backoffLimit": 2,
+            "activeDeadlineSeconds": 3600,
+            "ttlSecondsAfterFinished": 7 * 86400,
+            "podFailurePolicy": {
+                "rules": [
+                    # Drift is a finding, not a fault: fail the run now, and alert.
+                    {
+                        "action": "FailJob",
+                        "onExitCodes": {
+                            "containerName": "drift-report",
+                            "operator": "In",
+                            "values": [DRIFT_EXIT_CODE],
                         },
-                        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
-                    ]
-                },
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "restartPolicy": "Never",
-                        "serviceAccountName": args.service_account or job_name,
-                        "nodeSelector": {NODE_ROLE_LABEL: SYSTEM_ROLE},
-                        "containers": [container],
-                        "volumes": [
-                            {"name": "program", "configMap": {"name": config_map}},
-                            {"name": "deps", "emptyDir": {"sizeLimit": "2Gi"}},
-                            {"name": "tmp", "emptyDir": {}},
-                        ],
                     },
+                    {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+                ]
+            },
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "serviceAccountName": args.service_account or job_name,
+                    "nodeSelector": {NODE_ROLE_LABEL: SYSTEM_ROLE},
+                    "containers": [container],
+                    "volumes": [
+                        {"name": "program", "configMap": {"name": config_map}},
+                        {"name": "deps", "emptyDir": {"sizeLimit": "2Gi"}},
+                        {"name": "tmp", "emptyDir": {}},
+                    ],
                 },
             },
         },
-    }
+        labels,
+    )
 
 
 class DriftMonitor(pulumi.ComponentResource):
@@ -168,15 +162,13 @@ class DriftMonitor(pulumi.ComponentResource):
         job_name = args.job_name or f"{args.server}-drift"
         labels = {"app.kubernetes.io/part-of": "mlplatform", DRIFT_LABEL: args.server}
         child = pulumi.ResourceOptions(parent=self)
-        account = k8s.core.v1.ServiceAccount(
+        account = service_account(
             f"{name}-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.service_account or job_name,
-                namespace=args.namespace,
-                labels=labels,
-                annotations=args.service_account_annotations or None,
-            ),
-            opts=child,
+            name=args.service_account or job_name,
+            namespace=args.namespace,
+            labels=labels,
+            annotations=args.service_account_annotations,
+            parent=self,
         )
         urls = pulumi.Output.all(log=args.log_url, reference=args.reference_url, report=args.report_url)
         program = k8s.core.v1.ConfigMap(

@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..models import ComponentArgs, DnsLabel, Hostname
+from .resources import service_account
 
 MLFLOW_VERSION = "3.17.0"
 # The -full variant ships the PostgreSQL drivers (psycopg2 and psycopg 3) and boto3 / google-cloud-storage.
@@ -233,15 +234,13 @@ class MlflowServer(pulumi.ComponentResource):
             },
             opts=child,
         )
-        account = k8s.core.v1.ServiceAccount(
+        account = service_account(
             f"{name}-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.service_account,
-                namespace=args.namespace,
-                labels=labels,
-                annotations=args.service_account_annotations or None,
-            ),
-            opts=child,
+            name=args.service_account,
+            namespace=args.namespace,
+            labels=labels,
+            annotations=args.service_account_annotations,
+            parent=self,
         )
         self.deployment = k8s.apps.v1.Deployment(
             name,

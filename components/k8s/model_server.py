@@ -39,7 +39,7 @@ from ..models import ComponentArgs, DnsLabel
 from ..spec import ServingRuntime
 from .gpu import GPU_TOLERATION
 from .mlflow_server import MLFLOW_IMAGE
-from .resources import cpu_quantity, memory_quantity
+from .resources import cpu_quantity, memory_quantity, service_account
 
 KSERVE_API_VERSION = "serving.kserve.io/v1beta1"
 RUNTIME_API_VERSION = "serving.kserve.io/v1alpha1"
@@ -229,15 +229,13 @@ class ModelServer(pulumi.ComponentResource):
         args = args.model_copy(update={"server_name": server})
         labels = {"app.kubernetes.io/part-of": "mlplatform", SERVER_LABEL: server}
         account_name = args.service_account or server
-        account = k8s.core.v1.ServiceAccount(
+        account = service_account(
             f"{name}-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=account_name,
-                namespace=args.namespace,
-                labels=labels,
-                annotations=args.service_account_annotations or None,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            name=account_name,
+            namespace=args.namespace,
+            labels=labels,
+            annotations=args.service_account_annotations,
+            parent=self,
         )
         waits = [args.kserve] if args.kserve is not None else []
         runtime_name = f"{server}-{args.runtime}"

@@ -43,6 +43,7 @@ from ..models import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates
 from .charts import JUPYTERHUB
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION, helm_release_args
+from .resources import service_account
 
 SERVICE_ACCOUNT = "jupyter-user"
 RELEASE = "jupyterhub"
@@ -395,15 +396,13 @@ class Notebooks(pulumi.ComponentResource):
             if args.admin_users:  # the authenticator wants 32 characters or more, unlike the users' password
                 admin = random.RandomPassword(f"{name}-admin-password", length=40, special=False, opts=child)
                 self.admin_password = pulumi.Output.secret(admin.result)
-        account = k8s.core.v1.ServiceAccount(
+        account = service_account(
             f"{name}-users",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.service_account,
-                namespace=args.namespace,
-                labels={"app.kubernetes.io/part-of": "mlplatform", "app.kubernetes.io/component": "notebooks"},
-                annotations=args.service_account_annotations or None,
-            ),
-            opts=child,
+            name=args.service_account,
+            namespace=args.namespace,
+            labels={"app.kubernetes.io/part-of": "mlplatform", "app.kubernetes.io/component": "notebooks"},
+            annotations=args.service_account_annotations,
+            parent=self,
         )
         depends: list[pulumi.Resource] = [account]
         if args.ingress_controller is not None:

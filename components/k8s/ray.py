@@ -34,7 +34,7 @@ from ..models import ComponentArgs, DnsLabel, StrictModel, duplicates
 from .charts import KUBERAY_OPERATOR
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION, helm_release_args
-from .resources import cpu_quantity, memory_quantity
+from .resources import cpu_quantity, memory_quantity, service_account
 
 RAY_API_VERSION = "ray.io/v1"
 RAY_VERSION = "2.60.0"
@@ -261,15 +261,13 @@ class KubeRayOperator(pulumi.ComponentResource):
 
 
 def _service_account(name: str, args: RayClusterArgs, parent: pulumi.Resource) -> k8s.core.v1.ServiceAccount:
-    return k8s.core.v1.ServiceAccount(
+    return service_account(
         name,
-        metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=args.service_account,
-            namespace=args.namespace,
-            labels={"app.kubernetes.io/part-of": "mlplatform", "app.kubernetes.io/component": "ray"},
-            annotations=args.service_account_annotations or None,
-        ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        name=args.service_account,
+        namespace=args.namespace,
+        labels={"app.kubernetes.io/part-of": "mlplatform", "app.kubernetes.io/component": "ray"},
+        annotations=args.service_account_annotations,
+        parent=parent,
     )
 
 

@@ -25,6 +25,7 @@ from pydantic import Field
 from ..labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..models import ComponentArgs, DnsLabel
 from .mlflow_server import MLFLOW_IMAGE
+from .resources import service_account
 
 SINK_NAME = "request-log-sink"
 SCRIPT_DIR = "/opt/request-log"
@@ -107,15 +108,13 @@ class RequestLogSink(pulumi.ComponentResource):
         super().__init__("mlplatform:k8s:RequestLogSink", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = {"app.kubernetes.io/name": SINK_NAME, "app.kubernetes.io/part-of": "mlplatform"}
-        account = k8s.core.v1.ServiceAccount(
+        account = service_account(
             f"{name}-sa",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.service_account,
-                namespace=args.namespace,
-                labels=labels,
-                annotations=args.service_account_annotations or None,
-            ),
-            opts=child,
+            name=args.service_account,
+            namespace=args.namespace,
+            labels=labels,
+            annotations=args.service_account_annotations,
+            parent=self,
         )
         program = k8s.core.v1.ConfigMap(
             f"{name}-program",
