@@ -57,6 +57,17 @@ class ModelUri:
         return f"{key}/"
 
 
+def split_bucket_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key or prefix) of an s3:// or gs:// URI that matches :data:`BUCKET_URI`."""
+    bucket, _, key = uri.split("://", 1)[1].partition("/")
+    return bucket, key
+
+
+def is_bucket_uri(uri: str, scheme: str) -> bool:
+    """Whether ``uri`` is an ``<scheme>://<bucket>/<path>`` URI (scheme s3 or gs)."""
+    return uri.startswith(f"{scheme}://") and BUCKET_URI.match(uri) is not None
+
+
 class ModelUriError(ValueError):
     pass
 
@@ -80,4 +91,4 @@ def parse_model_uri(uri: str) -> ModelUri:
     return ModelUri(ModelSource.LAKE, uri)
 
 
-__all__ = ["ModelSource", "ModelUri", "ModelUriError", "parse_model_uri"]
+__all__ = ["ModelSource", "ModelUri", "ModelUriError", "is_bucket_uri", "parse_model_uri", "split_bucket_uri"]

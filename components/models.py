@@ -243,6 +243,15 @@ class LakeAccess(StrictModel):
     """Prefix within the zone, ending with / (empty: the whole zone). Default: empty."""
 
 
+def zone_roles(zones: list[str]) -> dict[str, str]:
+    """Which lake zone holds what: the zone named for the role, else the first (raw, features) or last (models)."""
+    return {
+        "raw": "raw" if "raw" in zones else zones[0],
+        "features": "features" if "features" in zones else zones[0],
+        "models": "models" if "models" in zones else zones[-1],
+    }
+
+
 def check_lake_access(p: Problems, zones: list[str], read: list[LakeAccess], write: list[LakeAccess]) -> None:
     """Add to ``p`` what a workload identity's grants get wrong: unknown zones, a write to a whole zone."""
     for key, accesses in (("read", read), ("write", write)):

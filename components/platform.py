@@ -38,20 +38,12 @@ from .aws import (
 from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .catalog import Cloud
+from .models import zone_roles
 from .serving import Serving, ServingArgs
 from .spec import EndpointMode, NatStrategy, OnlineStore, PlatformSpec, Provisioner
 from .toolchain import Toolchain, ToolchainArgs
 
 PLATFORM_NAMESPACE = "mlplatform"
-
-
-def zone_roles(zones: list[str]) -> dict[str, str]:
-    """Which lake zone holds what: the zone named for the role, else the first (raw, features) or last (models)."""
-    return {
-        "raw": "raw" if "raw" in zones else zones[0],
-        "features": "features" if "features" in zones else zones[0],
-        "models": "models" if "models" in zones else zones[-1],
-    }
 
 
 class MlPlatform(pulumi.ComponentResource):

@@ -29,7 +29,7 @@ from .k8s.model_server import RUNTIME_IMAGES, ModelServer, ModelServerArgs
 from .k8s.request_log import RequestLogSink, RequestLogSinkArgs
 from .k8s.triton import render_config
 from .model_uri import ModelSource, parse_model_uri
-from .models import ComponentArgs, DnsLabel, LakeAccess, duration_seconds
+from .models import ComponentArgs, DnsLabel, LakeAccess, duration_seconds, zone_roles
 from .spec import ModelServerSpec, PlatformSpec
 from .workload_identity import IdentityContext, bind_identity
 
@@ -64,12 +64,6 @@ def registry_of(image: str) -> str:
     return first if "/" in image and ("." in first or ":" in first or first == "localhost") else "docker.io"
 
 
-def _zone(spec: PlatformSpec, role: str) -> str:
-    zones = list(spec.data_lake.zones)
-    fallback = {"raw": zones[0], "features": zones[0], "models": zones[-1]}[role]
-    return role if role in zones else fallback
-
-
 class Serving(pulumi.ComponentResource):
     """KServe and the stack's model servers (type ``mlplatform:index:Serving``). Output: ``serving_urls``."""
 
@@ -84,14 +78,8 @@ class Serving(pulumi.ComponentResource):
         self.args = args
         spec = args.spec
         servers = spec.serving.servers
-        self.identity = IdentityContext(
-            cloud=spec.cloud,
-            lake=args.lake,
-            namespace=args.namespace,
-            cluster_name=args.cluster_name,
-            gcp_project=spec.gcp_project,
-            tags=args.tags,
-        )
+        self.identity = IdentityContext.of(spec, args.lake, args.namespace, args.cluster_name, args.tags)
+        self.zones = zone_roles(args.lake.zones)
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
         mlflow = any(parse_model_uri(s.model_uri).kind is ModelSource.MLFLOW for s in servers)
         self.kserve = KServe(
@@ -112,15 +100,9 @@ class Serving(pulumi.ComponentResource):
         }
         self.register_outputs(self.outputs)
 
-    def _env(self) -> dict[str, Any]:
-        spec = self.args.spec
-        if spec.cloud is Cloud.AWS:
-            return {"AWS_REGION": spec.region, "AWS_DEFAULT_REGION": spec.region}
-        return {"GOOGLE_CLOUD_PROJECT": spec.gcp_project or ""}
-
     def _log_sink(self, name: str, opts: pulumi.ResourceOptions) -> RequestLogSink:
         args = self.args
-        raw = _zone(args.spec, "raw")
+        raw = self.zones["raw"]
         annotations, depends = bind_identity(
             self.identity,
             f"{name}-log-sink-identity",
@@ -138,7 +120,7 @@ class Serving(pulumi.ComponentResource):
                 replicas=2 if args.spec.is_prod else 1,
                 service_account=LOG_SINK_SA,
                 service_account_annotations=annotations,
-                env=self._env(),
+                env=self.identity.sdk_env(),
             ),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
         )
@@ -146,7 +128,7 @@ class Serving(pulumi.ComponentResource):
     def _server(self, name: str, server: ModelServerSpec, opts: pulumi.ResourceOptions) -> ModelServer:
         args, spec = self.args, self.args.spec
         source = parse_model_uri(server.model_uri)
-        models = _zone(spec, "models")
+        models = self.zones["models"]
         read: list[LakeAccess] = []
         external: list[str] = []
         storage_uri: Any = server.model_uri
@@ -176,7 +158,7 @@ class Serving(pulumi.ComponentResource):
             }
         if server.triton is not None and source.kind is ModelSource.LAKE:
             depends = [*depends, self._triton_config(name, server, models)]
-        pool = next((p for p in spec.cluster.gpu_pools if p.name == server.gpu_pool), None)
+        pool = spec.pool(server.gpu_pool)
         return ModelServer(
             f"{name}-{server.name}",
             ModelServerArgs(
@@ -186,14 +168,11 @@ class Serving(pulumi.ComponentResource):
                 storage_uri=storage_uri,
                 image=server.image,
                 args=server.args,
-                env={**self._env(), **server.env},
+                env={**self.identity.sdk_env(), **server.env},
                 pool=pool.name if pool else None,
                 gpu_model=str(pool.gpu) if pool else None,
                 gpus=server.gpus,
-                pool_taints=[
-                    {"key": t.key, "operator": "Equal", "value": t.value, "effect": str(t.effect)}
-                    for t in (pool.taints if pool else [])
-                ],
+                pool_taints=pool.extra_tolerations() if pool else [],
                 cpu=server.cpu or 1,
                 memory_gb=server.memory_gb or 2,
                 min_replicas=server.min_replicas or 0,
@@ -246,7 +225,7 @@ class Serving(pulumi.ComponentResource):
         args = self.args
         drift = server.drift
         assert drift is not None
-        raw, ref_zone = _zone(args.spec, "raw"), drift.reference_zone or _zone(args.spec, "features")
+        raw, ref_zone = self.zones["raw"], drift.reference_zone or self.zones["features"]
         job = f"{server.name}-drift"
         ref_dir, _, _ = drift.reference.rpartition("/")
         annotations, depends = bind_identity(
@@ -281,7 +260,7 @@ class Serving(pulumi.ComponentResource):
                 min_rows=drift.min_rows,
                 service_account=job,
                 service_account_annotations=annotations,
-                env=self._env(),
+                env=self.identity.sdk_env(),
                 alert_namespace=alerts.namespace if alerts is not None else None,
                 alert_depends_on=alerts.release if alerts is not None else None,
             ),

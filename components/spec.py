@@ -49,6 +49,7 @@ from .models import (
     duplicates,
     duration_seconds,
     where,
+    zone_roles,
 )
 
 CONFIG_NAMESPACE = "mlplatform"
@@ -271,6 +272,10 @@ class GpuPoolSpec(StrictModel):
             self._check_offered(p, cloud, region)
         p.raise_if_any()
         return self
+
+    def extra_tolerations(self) -> list[dict[str, str]]:
+        """The pool's own taints as tolerations (every GPU pod tolerates the nvidia.com/gpu taint anyway)."""
+        return [{"key": t.key, "operator": "Equal", "value": t.value, "effect": str(t.effect)} for t in self.taints]
 
     def smallest_node(self, cloud: Cloud | str, region: str) -> Offering | None:
         """The smallest node shape the pool may launch, which a pod sized for the pool must fit: among its
@@ -1546,9 +1551,18 @@ class PlatformSpec(StrictModel):
             if "raw" not in zones and server.request_logging:
                 p.add(f"{path}.request_logging", "logs go to the raw zone, which this lake does not have", True)
 
+    def pool(self, name: str | None) -> GpuPoolSpec | None:
+        """The GPU pool of that name (None for none or an unknown name; validation reports unknown names)."""
+        return next((pool for pool in self.cluster.gpu_pools if pool.name == name), None)
+
+    def _known_pool(self, name: str | None) -> GpuPoolSpec:
+        pool = self.pool(name)
+        assert pool is not None, name  # pool names are validated before defaults are applied
+        return pool
+
     def node_share(self, pool_name: str, gpus: int) -> tuple[float, float]:
         """(vCPUs, GiB) of the smallest node of a GPU pool that a workload with ``gpus`` of its GPUs may take."""
-        pool = next(pool for pool in self.cluster.gpu_pools if pool.name == pool_name)
+        pool = self._known_pool(pool_name)
         node = pool.smallest_node(self.cloud, self.region)
         if node is None:  # the pool's own checks reported it
             return 1.0, 4.0
@@ -1692,7 +1706,7 @@ class PlatformSpec(StrictModel):
                 prof.image = prof.image or nb.image
                 prof.display_name = prof.display_name or f"CPU ({prof.name})"
                 continue
-            pool = next(pool for pool in self.cluster.gpu_pools if pool.name == prof.gpu_pool)
+            pool = self._known_pool(prof.gpu_pool)
             vcpu, memory = self.node_share(pool.name, prof.gpus)
             prof.cpu = prof.cpu or max(0.5, vcpu // 2)
             prof.memory_gb = prof.memory_gb or max(1.0, memory // 2)
@@ -1708,7 +1722,7 @@ class PlatformSpec(StrictModel):
                 RayWorkerGroupSpec(name=pool.name, gpu_pool=pool.name) for pool in self.cluster.gpu_pools
             ]
         for group in ray.worker_groups:
-            pool = next(pool for pool in self.cluster.gpu_pools if pool.name == group.gpu_pool)
+            pool = self._known_pool(group.gpu_pool)
             vcpu, memory = self.node_share(pool.name, group.gpus)
             # Ray schedules by what the pod declares: requests = limits, leaving a node's agents their share.
             group.cpu = group.cpu or max(1.0, vcpu - 1)
@@ -1716,7 +1730,7 @@ class PlatformSpec(StrictModel):
             if group.max_workers is None:
                 group.max_workers = max(1, pool.max_nodes * pool.gpus_per_node // group.gpus)
         if ray.write_zone is None:
-            ray.write_zone = "models" if "models" in zones else zones[-1]
+            ray.write_zone = zone_roles(zones)["models"]
         for job in self.batch:
             vcpu, memory = self.node_share(job.gpu_pool, job.gpus)
             job.cpu = job.cpu or max(0.5, vcpu // 2)
@@ -1736,7 +1750,7 @@ class PlatformSpec(StrictModel):
                 server.memory_gb = server.memory_gb or 2.0
                 server.max_replicas = server.max_replicas or max(2, server.min_replicas)
             else:
-                pool = next(pool for pool in self.cluster.gpu_pools if pool.name == server.gpu_pool)
+                pool = self._known_pool(server.gpu_pool)
                 vcpu, memory = self.node_share(pool.name, server.gpus)
                 server.cpu = server.cpu or max(1.0, vcpu // 2)
                 server.memory_gb = server.memory_gb or max(2.0, memory // 2)
@@ -1744,7 +1758,7 @@ class PlatformSpec(StrictModel):
                     limit = pool.max_nodes * pool.gpus_per_node // server.gpus
                     server.max_replicas = max(min(4, limit), min(server.min_replicas, limit), 1)
             if server.drift is not None and server.drift.reference_zone is None:
-                server.drift.reference_zone = "features" if "features" in zones else zones[0]
+                server.drift.reference_zone = zone_roles(zones)["features"]
 
 
 # --- loading -----------------------------------------------------------------------------------------------

@@ -86,12 +86,9 @@ class ToolchainArgs(ComponentArgs):
 
 
 def _pool(spec: PlatformSpec, name: str) -> GpuPoolSpec:
-    return next(pool for pool in spec.cluster.gpu_pools if pool.name == name)
-
-
-def _taints(pool: GpuPoolSpec) -> list[dict[str, str]]:
-    """The pool's extra taints as tolerations (the nvidia.com/gpu taint is tolerated by every GPU pod)."""
-    return [{"key": t.key, "operator": "Equal", "value": t.value, "effect": str(t.effect)} for t in pool.taints]
+    pool = spec.pool(name)
+    assert pool is not None, name  # the spec validated every pool name
+    return pool
 
 
 def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookProfile:
@@ -121,7 +118,7 @@ def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookP
         gpus=prof.gpus,
         gpu_model=str(pool.gpu),
         pool=pool.name,
-        pool_taints=_taints(pool),
+        pool_taints=pool.extra_tolerations(),
         default=prof.default,
     )
 
@@ -143,6 +140,7 @@ class Toolchain(pulumi.ComponentResource):
         super().__init__("mlplatform:index:Toolchain", name, None, opts)
         self.args = args
         spec = args.spec
+        self.identity = IdentityContext.of(spec, args.lake, args.namespace, args.cluster_name, args.tags)
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.outputs: dict[str, Any] = {}
         self.notebooks = self._notebooks(name, on_cluster) if spec.notebooks.enabled else None
@@ -158,29 +156,23 @@ class Toolchain(pulumi.ComponentResource):
         self, name: str, service_account: str, read: list[LakeAccess], write: list[LakeAccess], feast: bool, what: str
     ) -> tuple[dict[str, Any], list[pulumi.Resource]]:
         """(service account annotations, what the pods must wait for) of a workload's cloud identity."""
-        args = self.args
-        ctx = IdentityContext(
-            cloud=args.spec.cloud,
-            lake=args.lake,
-            namespace=args.namespace,
-            cluster_name=args.cluster_name,
-            gcp_project=args.spec.gcp_project,
-            tags=args.tags,
-        )
-        store = args.feature_store if feast else None
+        store = self.args.feature_store if feast else None
         return bind_identity(
-            ctx, name, service_account, read=read, write=write, description=what, parent=self, feature_store=store
+            self.identity,
+            name,
+            service_account,
+            read=read,
+            write=write,
+            description=what,
+            parent=self,
+            feature_store=store,
         )
 
     def _env(self) -> dict[str, Any]:
-        spec, env = self.args.spec, {}
+        env: dict[str, Any] = {}
         if self.args.mlflow_tracking_uri is not None:
             env["MLFLOW_TRACKING_URI"] = self.args.mlflow_tracking_uri
-        if spec.cloud is Cloud.AWS:
-            env.update(AWS_REGION=spec.region, AWS_DEFAULT_REGION=spec.region)
-        else:
-            env["GOOGLE_CLOUD_PROJECT"] = spec.gcp_project or ""
-        return env
+        return {**env, **self.identity.sdk_env()}
 
     def _reads(self, zones: list[str] | None) -> list[LakeAccess]:
         return [LakeAccess(zone=z) for z in (zones or self.args.lake.zones)]
@@ -324,7 +316,7 @@ class Toolchain(pulumi.ComponentResource):
                     memory_gb=g.memory_gb or 4,
                     min_workers=g.min_workers,
                     max_workers=g.max_workers or 1,
-                    pool_taints=_taints(pool),
+                    pool_taints=pool.extra_tolerations(),
                 )
             )
         spill = (
@@ -381,7 +373,7 @@ class Toolchain(pulumi.ComponentResource):
                 gpus=job.gpus,
                 cpu=job.cpu or 1,
                 memory_gb=job.memory_gb or 4,
-                pool_taints=_taints(pool),
+                pool_taints=pool.extra_tolerations(),
                 parallelism=job.parallelism,
                 retries=job.retries,
                 deadline_seconds=duration_seconds(job.deadline),

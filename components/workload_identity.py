@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from .catalog import Cloud
-from .models import LakeAccess
+from .models import LakeAccess, zone_roles
 
 
 @dataclass
@@ -17,11 +17,23 @@ class IdentityContext:
     """What every identity of a stack shares: the cloud, the lake, the namespace, where the cluster is."""
 
     cloud: Cloud
+    region: str
     lake: Any
     namespace: str
     cluster_name: Any = None  # EKS: Pod Identity associations name the cluster
     gcp_project: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, spec: Any, lake: Any, namespace: str, cluster_name: Any, tags: dict[str, str]) -> IdentityContext:
+        """The context of a stack's workloads, from its spec (a :class:`components.spec.PlatformSpec`)."""
+        return cls(spec.cloud, spec.region, lake, namespace, cluster_name, spec.gcp_project, tags)
+
+    def sdk_env(self) -> dict[str, str]:
+        """What the workloads' cloud SDKs need besides the identity: the region (AWS) or the project (GCP)."""
+        if self.cloud is Cloud.AWS:
+            return {"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region}
+        return {"GOOGLE_CLOUD_PROJECT": self.gcp_project or ""}
 
 
 def bind_identity(
@@ -40,7 +52,7 @@ def bind_identity(
 
     With a feature store, the features zone is read whole (Feast's offline files) and its online store too."""
     if feature_store is not None:
-        features = "features" if "features" in ctx.lake.zones else ctx.lake.zones[0]
+        features = zone_roles(ctx.lake.zones)["features"]
         if not any(a.zone == features and not a.prefix for a in read):
             read = [*[a for a in read if a.zone != features], LakeAccess(zone=features)]
     child = pulumi.ResourceOptions(parent=parent)

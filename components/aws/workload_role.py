@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pulumi
@@ -23,20 +22,17 @@ from pydantic import model_validator
 
 from ..catalog import Cloud
 from ..errors import Problems
+from ..model_uri import is_bucket_uri, split_bucket_uri
 from ..models import ComponentArgs, DnsLabel, LakeAccess, check_lake_access
 from . import iam
 from .data_lake import DataLake
-
-EXTERNAL_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(?P<prefix>\S*))?$")
 
 
 def external_read_policy(uris: list[str]) -> pulumi.Output[str]:
     """Read (list under the prefix, get objects) of s3:// URIs outside the lake."""
     statements: list[dict[str, Any]] = []
     for i, uri in enumerate(uris):
-        m = EXTERNAL_URI.match(uri)
-        assert m is not None  # validated by WorkloadRoleArgs
-        bucket, prefix = m["bucket"], m["prefix"] or ""
+        bucket, prefix = split_bucket_uri(uri)  # validated by WorkloadRoleArgs
         statements.append(
             {
                 "Sid": f"List{i}",
@@ -87,7 +83,7 @@ class WorkloadRoleArgs(ComponentArgs):
         p = Problems()
         check_lake_access(p, self.lake.zones, self.read, self.write)
         for i, uri in enumerate(self.external_reads):
-            if not EXTERNAL_URI.match(uri):
+            if not is_bucket_uri(uri, "s3"):
                 p.add(f"external_reads[{i}]", "must be an s3://<bucket>/<prefix> URI", uri)
         p.raise_if_any()
         return self

@@ -16,7 +16,6 @@ Example::
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pulumi
@@ -25,6 +24,7 @@ from pydantic import model_validator
 
 from ..catalog import Cloud
 from ..errors import Problems
+from ..model_uri import is_bucket_uri, split_bucket_uri
 from ..models import ComponentArgs, DnsLabel, LakeAccess, check_lake_access
 from . import iam
 from .data_lake import DataLake
@@ -58,7 +58,7 @@ class WorkloadIdentityArgs(ComponentArgs):
         p = Problems()
         check_lake_access(p, self.lake.zones, self.read, self.write)
         for i, uri in enumerate(self.external_reads):
-            if not re.match(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/\S*)?$", uri):
+            if not is_bucket_uri(uri, "gs"):
                 p.add(f"external_reads[{i}]", "must be a gs://<bucket>/<path> URI", uri)
         p.raise_if_any()
         return self
@@ -99,7 +99,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             self.grants.append(
                 gcp.storage.BucketIAMMember(
                     f"{name}-external-read-{i}",
-                    bucket=uri[len("gs://") :].split("/", 1)[0],
+                    bucket=split_bucket_uri(uri)[0],
                     role="roles/storage.objectViewer",
                     member=account.member,
                     opts=pulumi.ResourceOptions(parent=self),

@@ -195,24 +195,28 @@ class KServe(pulumi.ComponentResource):
         args = args if isinstance(args, KServeArgs) else KServeArgs(**(args or {}))
         super().__init__("mlplatform:k8s:KServe", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        cert_manager = k8s.helm.v3.Release(
-            f"{name}-cert-manager",
-            k8s.helm.v3.ReleaseArgs(
-                name="cert-manager",
-                create_namespace=True,
-                **helm_release_args(CERT_MANAGER, "cert-manager", cert_manager_values(args)),
-            ),
-            opts=child,
-        )
-        operator = k8s.helm.v3.Release(
-            f"{name}-knative-operator",
-            k8s.helm.v3.ReleaseArgs(
-                name="knative-operator",
-                create_namespace=True,
-                **helm_release_args(KNATIVE_OPERATOR, "knative-operator", knative_operator_values()),
-            ),
-            opts=child,
-        )
+
+        def release(
+            release_name: str,
+            chart: Any,
+            namespace: str,
+            values: dict,
+            depends_on: list | None = None,
+            timeout: int | None = None,
+        ) -> k8s.helm.v3.Release:
+            return k8s.helm.v3.Release(
+                f"{name}-{release_name}",
+                k8s.helm.v3.ReleaseArgs(
+                    name=release_name,
+                    create_namespace=True,
+                    timeout=timeout,
+                    **helm_release_args(chart, namespace, values),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+            )
+
+        cert_manager = release("cert-manager", CERT_MANAGER, "cert-manager", cert_manager_values(args))
+        operator = release("knative-operator", KNATIVE_OPERATOR, "knative-operator", knative_operator_values())
         namespace = k8s.core.v1.Namespace(
             f"{name}-knative-namespace",
             metadata={"name": args.knative_namespace, "labels": {"app.kubernetes.io/part-of": "mlplatform"}},
@@ -226,22 +230,15 @@ class KServe(pulumi.ComponentResource):
             spec=knative_serving_spec(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[operator, namespace]),
         )
-        crds = k8s.helm.v3.Release(
-            f"{name}-kserve-crd",
-            k8s.helm.v3.ReleaseArgs(
-                name="kserve-crd", create_namespace=True, **helm_release_args(KSERVE_CRD, "kserve", {})
-            ),
-            opts=child,
-        )
-        self.ready = k8s.helm.v3.Release(
-            f"{name}-kserve",
-            k8s.helm.v3.ReleaseArgs(
-                name="kserve",
-                create_namespace=True,
-                **helm_release_args(KSERVE_RESOURCES, "kserve", kserve_values(args)),
-                timeout=900,  # its webhook certificate comes from cert-manager first
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[crds, cert_manager, self.knative_serving]),
+        crds = release("kserve-crd", KSERVE_CRD, "kserve", {})
+        # Its webhook certificate comes from cert-manager first: the default 5 minutes is tight.
+        self.ready = release(
+            "kserve",
+            KSERVE_RESOURCES,
+            "kserve",
+            kserve_values(args),
+            timeout=900,
+            depends_on=[crds, cert_manager, self.knative_serving],
         )
         if args.mlflow_tracking_uri is not None:
             k8s.apiextensions.CustomResource(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from components.models import duration_seconds
+
 from ..plan import reveal
 from .core import Context, Finding, Phase, rule
 
@@ -33,11 +35,10 @@ KNATIVE_DEFAULT_DEADLINE_S = 600
 
 
 def _seconds(value: object) -> int | None:
-    text = str(value or "")
-    units = {"s": 1, "m": 60, "h": 3600}
-    if len(text) > 1 and text[-1] in units and text[:-1].isdigit():
-        return int(text[:-1]) * units[text[-1]]
-    return None
+    try:
+        return duration_seconds(str(value))
+    except (KeyError, ValueError):
+        return None
 
 
 def _runtime_image(ctx: Context, namespace: str | None, runtime: str | None) -> str:
