@@ -29,9 +29,6 @@ from typing import Any
 
 import lake_io
 
-REQUEST_TYPE = "org.kubeflow.serving.inference.request"
-RESPONSE_TYPE = "org.kubeflow.serving.inference.response"
-
 
 class Buffer:
     """Events waiting to be written, by inference service; flushed by size, age or shutdown."""
