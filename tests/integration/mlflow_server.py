@@ -13,18 +13,17 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-import requests
 
 from mlplatform.plan import Plan, PlanResource, reveal
 from tests.integration.iam_gateway import ADMIN_KEY
 from tests.integration.postgres import free_port
+from tests.integration.waits import wait_for_http
 
 SERVICE_HOST = "mlflow.mlplatform.svc.cluster.local"
 MLFLOW_KEY = "AKIAMLFLOWARTIFACTS0"  # the artifact role's access key at the IAM gateway
@@ -129,18 +128,7 @@ def run_mlflow(plan: Plan, postgres, endpoint: str, access_key: str, workdir: Pa
     )
     try:
         base = f"http://{SERVICE_HOST}:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None:
-                raise AssertionError(f"mlflow server exited ({server.returncode}):\n{server.stdout.read()}")
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("mlflow server did not become healthy in 120 s")
-            time.sleep(0.5)
+        wait_for_http(f"http://127.0.0.1:{port}/health", seconds=180, what="mlflow server /health", process=server)
         admin = secret_data(plan, "mlflow-server")["admin-password"]
         yield RunningMlflow(base, port, args, container, match, bucket, prefix, admin, s3)
     finally:

@@ -24,6 +24,7 @@ import pytest
 from components.k8s.notebooks import culler_command
 from mlplatform.plan import reveal
 from tests.conftest import planned
+from tests.integration.waits import wait_until
 
 pytestmark = pytest.mark.integration
 TOKEN = "culler-service-token"
@@ -114,11 +115,7 @@ def test_the_culler_stops_idle_and_overlong_servers_only():
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while len(HubApi.deleted) < 2 and time.monotonic() < deadline:
-            if culler.poll() is not None:
-                raise AssertionError(f"the culler exited ({culler.returncode}):\n{culler.stdout.read()}")
-            time.sleep(0.2)
+        wait_until(lambda: len(HubApi.deleted) >= 2, seconds=120, what="the culler's two deletions", process=culler)
         time.sleep(1)  # a third deletion would show up now
     finally:
         culler.terminate()

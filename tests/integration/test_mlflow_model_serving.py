@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from components.spec import ServingRuntime
 from tests.conftest import planned
 from tests.integration.mlflow_server import MLFLOW_KEY, run_mlflow
 from tests.integration.postgres import free_port
+from tests.integration.waits import wait_for_http
 
 pytestmark = pytest.mark.integration
 
@@ -105,16 +105,12 @@ def test_a_registered_model_is_fetched_through_mlflow_and_served(mlflow_gateway,
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if requests.get(base + READY_PATHS[ServingRuntime.MLFLOW], timeout=2).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "mlflow models serve did not become ready in 90 s"
-                time.sleep(0.5)
+            wait_for_http(
+                base + READY_PATHS[ServingRuntime.MLFLOW],
+                seconds=180,
+                what="mlflow models serve",
+                process=process,
+            )
             from sklearn.datasets import load_iris
 
             rows = load_iris(as_frame=True).data.head(5)

@@ -44,7 +44,7 @@ def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
         port = proc.stdout.readline().strip() if proc.stdout else ""
         assert port.isdigit(), f"the pack did not print its port: {port!r} {proc.stderr.read() if proc.stderr else ''}"
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=20)
+        grpc.channel_ready_future(channel).result(timeout=120)  # a loaded machine starts the pack slowly
         yield analyzer_pb2_grpc.AnalyzerStub(channel)
         channel.close()
     finally:

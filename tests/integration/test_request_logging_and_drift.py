@@ -20,7 +20,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import requests
 
 from components.k8s.drift_monitor import DRIFT_EXIT_CODE
 from tests.integration.postgres import free_port
+from tests.integration.waits import wait_for_http
 
 pytestmark = pytest.mark.integration
 
@@ -50,15 +50,8 @@ def _sink(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, process.stdout.read() if process.stdout else ""
-        time.sleep(0.2)
+    wait_for_http(url + "/healthz", seconds=60, what="request-log sink /healthz", process=process)
+    return process, url
 
 
 def _triton_request(rows: np.ndarray) -> dict:
