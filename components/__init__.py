@@ -19,8 +19,8 @@ _EXPORTS = {
     "GpuClusterArgs": ".aws",
     "Network": ".aws",
     "NetworkArgs": ".aws",
-    "ConfigError": ".errors",
-    "Problem": ".errors",
+    "ConfigError": ".base.errors",
+    "Problem": ".base.errors",
     "MlPlatform": ".platform",
     "KServe": ".k8s.kserve",
     "ModelServer": ".k8s.model_server",
@@ -33,7 +33,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
-    from .errors import ConfigError, Problem
+    from .base.errors import ConfigError, Problem
     from .k8s.kserve import KServe
     from .k8s.model_server import ModelServer
     from .platform import MlPlatform

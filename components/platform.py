@@ -37,8 +37,8 @@ from .aws import (
 )
 from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
-from .catalog import Cloud
-from .models import zone_roles
+from .base.cloud import Cloud
+from .config.lake_access import zone_roles
 from .serving import Serving, ServingArgs
 from .spec import EndpointMode, NatStrategy, OnlineStore, PlatformSpec, Provisioner
 from .toolchain import Toolchain, ToolchainArgs

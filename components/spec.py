@@ -27,9 +27,9 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from .catalog import Cloud, Offering, load_catalog
-from .errors import ConfigError, Problem, Problems, spec_error, validate
-from .models import (
+from .base.cloud import Cloud
+from .base.errors import ConfigError, Problem, Problems, spec_error, validate
+from .base.values import (
     GCP_LABEL,
     AcmCertificateArn,
     Cidr,
@@ -48,9 +48,10 @@ from .models import (
     VpcCidr,
     duplicates,
     duration_seconds,
-    where,
-    zone_roles,
 )
+from .catalog import Offering, load_catalog
+from .config.context import where
+from .config.lake_access import zone_roles
 
 CONFIG_NAMESPACE = "mlplatform"
 CONFIG_KEY = "platform"
@@ -1832,7 +1833,7 @@ def describe_fields(model: type[BaseModel] = PlatformSpec, prefix: str = "") -> 
 
 
 def _models_in(tp: Any) -> list[type[BaseModel]]:
-    from .errors import _unwrap
+    from .base.errors import _unwrap
 
     out = []
     for alt in _unwrap(tp):
@@ -1846,6 +1847,6 @@ def _models_in(tp: Any) -> list[type[BaseModel]]:
 
 
 def _is_list(tp: Any) -> bool:
-    from .errors import _unwrap
+    from .base.errors import _unwrap
 
     return any(getattr(alt, "__origin__", None) is list for alt in _unwrap(tp))

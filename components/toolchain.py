@@ -24,12 +24,13 @@ from typing import Any
 import pulumi
 from pydantic import SkipValidation, model_validator
 
-from .catalog import Cloud
-from .errors import Problems
+from .base.cloud import Cloud
+from .base.errors import Problems
+from .base.values import ComponentArgs, DnsLabel, duration_seconds
+from .config.lake_access import LakeAccess
 from .k8s.batch_inference import BatchInference, BatchInferenceArgs
 from .k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
 from .k8s.ray import CLIENT_PORT, DASHBOARD_PORT, KubeRayOperator, RayCluster, RayClusterArgs, RayWorkerGroup
-from .models import ComponentArgs, DnsLabel, LakeAccess, duration_seconds
 from .spec import GpuPoolSpec, NotebookAuthType, NotebookProfileSpec, PlatformSpec
 from .workload_identity import IdentityContext, bind_identity
 
@@ -252,7 +253,7 @@ class Toolchain(pulumi.ComponentResource):
             return Authenticator.SHARED_PASSWORD, {}
         secret = pulumi.Config("mlplatform").get_secret(auth.client_secret_key)
         if secret is None:
-            from .errors import ConfigError, Problem
+            from .base.errors import ConfigError, Problem
 
             raise ConfigError(
                 [

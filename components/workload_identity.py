@@ -8,8 +8,8 @@ from typing import Any
 
 import pulumi
 
-from .catalog import Cloud
-from .models import LakeAccess, zone_roles
+from .base.cloud import Cloud
+from .config.lake_access import LakeAccess, zone_roles
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 
 from . import cost as costing
 from . import engine, render, stackconfig

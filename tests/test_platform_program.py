@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.mocks import MockEnv, PlatformMocks
 from tests.conftest import ROOT, STACKS

@@ -20,9 +20,9 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field
 
-from ..catalog import Cloud
-from ..errors import ConfigError, Problem
-from ..models import ComponentArgs, KmsKeyArn
+from ..base.cloud import Cloud
+from ..base.errors import ConfigError, Problem
+from ..base.values import ComponentArgs, KmsKeyArn
 from ..spec import DEFAULT_ZONES, DataLakeSpec, Environment, LakeEncryption, LakeLayout, LifecycleSpec
 from . import iam
 

@@ -32,9 +32,10 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field, model_validator
 
-from ..catalog import Cloud, load_catalog
-from ..errors import Problems
-from ..models import ComponentArgs
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs
+from ..catalog import load_catalog
 from ..spec import EndpointMode, EndpointSpec, Environment, VariantSpec
 from . import iam
 from .data_lake import DataLake

@@ -28,10 +28,10 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pydantic import model_validator
 
-from ..catalog import Cloud
-from ..errors import Problems
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs, DnsLabel
 from ..k8s.feast_server import FeastFeatureServer, FeastServerArgs
-from ..models import ComponentArgs, DnsLabel
 from ..spec import Environment, FeatureStoreSpec, OfflineStore, OnlineStore
 from ..templates import render
 from . import iam

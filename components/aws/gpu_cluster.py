@@ -39,10 +39,11 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from pydantic import Field, field_validator, model_validator
 
-from ..catalog import Cloud, load_catalog
-from ..errors import Problems, spec_error
+from ..base.cloud import Cloud
+from ..base.errors import Problems, spec_error
+from ..base.values import ComponentArgs
+from ..catalog import load_catalog
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, NvidiaDevicePlugin
-from ..models import ComponentArgs
 from ..spec import ClusterSpec, Environment, Provisioner, SystemCapacity, check_endpoint_access, endpoint_access
 from . import iam
 from .gpu_node_groups import ManagedGpuNodeGroups, NodeGroupSettings

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..base.labels import FALLBACK_FOR_LABEL
 from ..catalog import load_catalog
 from ..k8s.charts import CLUSTER_AUTOSCALER, CLUSTER_AUTOSCALER_IMAGE_TAGS
 from ..k8s.gpu import (
@@ -29,7 +30,6 @@ from ..k8s.gpu import (
     SYSTEM_ROLE,
     helm_release_args,
 )
-from ..labels import FALLBACK_FOR_LABEL
 from ..spec import Capacity, GpuPoolSpec
 from . import iam
 from .launch_template import node_launch_template

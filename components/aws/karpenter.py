@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..base.labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
 from ..catalog import load_catalog
 from ..k8s.charts import KARPENTER, PAUSE_IMAGE
 from ..k8s.gpu import (
@@ -34,7 +35,6 @@ from ..k8s.gpu import (
     SYSTEM_ROLE,
     helm_release_args,
 )
-from ..labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
 from ..spec import Capacity, GpuPoolSpec
 from . import iam
 from .network import KARPENTER_DISCOVERY_TAG, cluster_tag

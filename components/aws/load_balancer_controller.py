@@ -22,9 +22,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..base.values import ComponentArgs
 from ..k8s.charts import AWS_LOAD_BALANCER_CONTROLLER
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, helm_release_args
-from ..models import ComponentArgs
 from . import iam
 
 NAMESPACE = "kube-system"

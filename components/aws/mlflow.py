@@ -25,10 +25,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 from pydantic import model_validator
 
-from ..catalog import Cloud
-from ..errors import Problems
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs
 from ..k8s.mlflow_server import ADMIN_USERNAME, MlflowServer, MlflowServerArgs
-from ..models import ComponentArgs
 from ..spec import Environment, MlflowSpec
 from . import iam
 from .data_lake import DataLake

@@ -30,9 +30,9 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import model_validator
 
-from ..catalog import Cloud
-from ..errors import Problems
-from ..models import ComponentArgs, duration_seconds
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs, duration_seconds
 from ..spec import ModelMonitorSpec
 from . import iam
 from .data_lake import DataLake

@@ -22,9 +22,9 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field
 
-from ..catalog import Cloud
+from ..base.cloud import Cloud
+from ..base.values import ComponentArgs
 from ..k8s.observability import ClusterObservability, ObservabilityArgs
-from ..models import ComponentArgs
 from ..spec import BudgetSpec, Environment, MonitoringSpec
 from ..templates import render
 from . import iam

@@ -20,9 +20,9 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field, field_validator
 
-from ..catalog import Cloud
-from ..errors import spec_error
-from ..models import ComponentArgs, VpcCidr
+from ..base.cloud import Cloud
+from ..base.errors import spec_error
+from ..base.values import ComponentArgs, VpcCidr
 from ..spec import ExistingNetwork, NatStrategy
 
 # Tags the AWS Load Balancer Controller and Karpenter discover subnets and security groups by.

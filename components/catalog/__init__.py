@@ -1,4 +1,4 @@
-"""GPU models, instance and machine types, prices (dated, with sources) and, later, the cost model."""
+"""GPU models, instance and machine types, and prices (dated, with sources): facts only, no cost model."""
 
 from .catalog import (
     HOURS_PER_MONTH,
@@ -6,7 +6,6 @@ from .catalog import (
     Accelerator,
     Catalog,
     CatalogError,
-    Cloud,
     GpuModel,
     MachineType,
     Offering,
@@ -23,7 +22,6 @@ __all__ = [
     "Accelerator",
     "Catalog",
     "CatalogError",
-    "Cloud",
     "GpuModel",
     "MachineType",
     "Offering",

@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from ..base.cloud import Cloud
+
 DATA_DIR = Path(__file__).parent / "data"
 
 # Hours in an average month (8,760 h / 12), the convention of AWS and GCP price calculators.
@@ -39,11 +41,6 @@ VERTEX_ACCELERATORS = {
     "H100": "NVIDIA_H100_80GB",
     "H200": "NVIDIA_H200_141GB",
 }
-
-
-class Cloud(StrEnum):
-    AWS = "aws"
-    GCP = "gcp"
 
 
 class Purchase(StrEnum):

@@ -27,8 +27,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
-from .catalog import HOURS_PER_MONTH, Cloud, load_catalog, load_service_prices
+from ..base.cloud import Cloud
+from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
+from .catalog import HOURS_PER_MONTH, load_catalog, load_service_prices
 from .usage import UsageAssumptions
 
 H = HOURS_PER_MONTH

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from pydantic import Field
 
-from ..errors import ConfigError, Problem, validate
-from ..models import StrictModel
+from ..base.errors import ConfigError, Problem, validate
+from ..base.values import StrictModel
 
 
 class UsageAssumptions(StrictModel):

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from .catalog import load_catalog
 from .cost_model import (
     CostContext,
@@ -354,7 +354,7 @@ def _ray_job(r: CostResource, ctx: CostContext) -> Estimate:
 
 @estimator("kubernetes:batch/v1:CronJob")
 def _cron_job(r: CostResource, ctx: CostContext) -> Estimate:
-    from ..schedule import Cron, CronError
+    from ..base.schedule import Cron, CronError
 
     spec = r.props.get("spec") or {}
     job = _get(spec, "jobTemplate.spec") or {}

@@ -27,8 +27,8 @@ import pulumi
 import pulumi_gcp as gcp
 from pydantic import Field
 
-from ..catalog import Cloud
-from ..models import ComponentArgs, GcpLabels
+from ..base.cloud import Cloud
+from ..base.values import ComponentArgs, GcpLabels
 from ..spec import DEFAULT_ZONES, DataLakeSpec, Environment, LakeEncryption, LakeLayout, LifecycleSpec
 
 

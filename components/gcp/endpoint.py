@@ -36,9 +36,10 @@ import pulumi
 import pulumi_gcp as gcp
 from pydantic import Field, model_validator
 
-from ..catalog import VERTEX_ACCELERATORS, Cloud, load_catalog
-from ..errors import Problems
-from ..models import ComponentArgs, GcpLabels
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs, GcpLabels
+from ..catalog import VERTEX_ACCELERATORS, load_catalog
 from ..spec import EndpointMode, EndpointSpec, Environment
 from . import iam
 from .data_lake import DataLake

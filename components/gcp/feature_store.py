@@ -31,10 +31,10 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pydantic import model_validator
 
-from ..catalog import Cloud
-from ..errors import Problems
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs, DnsLabel, GcpLabels
 from ..k8s.feast_server import CONFIG_DIR, FeastFeatureServer, FeastServerArgs
-from ..models import ComponentArgs, DnsLabel, GcpLabels
 from ..spec import Environment, FeatureStoreSpec, OfflineStore, OnlineStore
 from ..templates import render
 from . import iam

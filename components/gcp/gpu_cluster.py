@@ -39,10 +39,11 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pydantic import Field, field_validator, model_validator
 
-from ..catalog import Cloud, load_catalog
-from ..errors import Problems, spec_error
-from ..labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
-from ..models import Cidr, ComponentArgs, GcpLabels, StrictModel
+from ..base.cloud import Cloud
+from ..base.errors import Problems, spec_error
+from ..base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.values import Cidr, ComponentArgs, GcpLabels, StrictModel
+from ..catalog import load_catalog
 from ..spec import (
     Capacity,
     ClusterSpec,

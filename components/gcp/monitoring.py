@@ -27,9 +27,9 @@ import pulumi
 import pulumi_gcp as gcp
 from pydantic import Field
 
-from ..catalog import Cloud
+from ..base.cloud import Cloud
+from ..base.values import ComponentArgs, GcpLabels
 from ..k8s.observability import ClusterObservability, ObservabilityArgs
-from ..models import ComponentArgs, GcpLabels
 from ..spec import BudgetSpec, Environment, MonitoringSpec
 
 

@@ -19,9 +19,9 @@ import pulumi
 import pulumi_gcp as gcp
 from pydantic import field_validator
 
-from ..catalog import Cloud
-from ..errors import spec_error
-from ..models import ComponentArgs, GcpLabels, VpcCidr
+from ..base.cloud import Cloud
+from ..base.errors import spec_error
+from ..base.values import ComponentArgs, GcpLabels, VpcCidr
 from ..spec import ExistingGcpNetwork, NatStrategy
 
 PODS_RANGE = "pods"

@@ -22,10 +22,11 @@ import pulumi
 import pulumi_gcp as gcp
 from pydantic import model_validator
 
-from ..catalog import Cloud
-from ..errors import Problems
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs, DnsLabel
+from ..config.lake_access import LakeAccess, check_lake_access
 from ..model_uri import is_bucket_uri, split_bucket_uri
-from ..models import ComponentArgs, DnsLabel, LakeAccess, check_lake_access
 from . import iam
 from .data_lake import DataLake
 

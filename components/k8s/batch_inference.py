@@ -30,8 +30,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from ..labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
-from ..models import ComponentArgs, CronSchedule, DnsLabel
+from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
+from ..base.values import ComponentArgs, CronSchedule, DnsLabel
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION
 from .resources import cpu_quantity, cron_job_envelope, memory_quantity, service_account

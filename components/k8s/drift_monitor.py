@@ -26,8 +26,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from ..labels import NODE_ROLE_LABEL, SYSTEM_ROLE
-from ..models import ComponentArgs, CronSchedule, DnsLabel
+from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..base.values import ComponentArgs, CronSchedule, DnsLabel
 from .batch_inference import failure_rule
 from .request_log import script_files
 from .resources import cron_job_envelope, service_account

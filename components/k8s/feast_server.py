@@ -13,7 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from ..models import ComponentArgs, DnsLabel
+from ..base.values import ComponentArgs, DnsLabel
 
 FEAST_IMAGE = "feastdev/feature-server:0.67.0"  # matches the feast SDK the platform renders configs for
 PORT = 6566

@@ -37,8 +37,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from ..labels import NODE_ROLE_LABEL, SYSTEM_ROLE
-from ..models import ComponentArgs, DnsLabel
+from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..base.values import ComponentArgs, DnsLabel
 from .charts import CERT_MANAGER, KNATIVE_OPERATOR, KNATIVE_SERVING_VERSION, KSERVE_CRD, KSERVE_RESOURCES
 from .gpu import helm_release_args
 from .mlflow_server import MLFLOW_IMAGE

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from ..models import ComponentArgs, DnsLabel, Hostname
+from ..base.values import ComponentArgs, DnsLabel, Hostname
 from .resources import service_account
 
 MLFLOW_VERSION = "3.17.0"

@@ -33,9 +33,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field, model_validator
 
-from ..errors import Problems
-from ..labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
-from ..models import ComponentArgs, DnsLabel
+from ..base.errors import Problems
+from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
+from ..base.values import ComponentArgs, DnsLabel
 from ..spec import ServingRuntime
 from .gpu import GPU_TOLERATION
 from .mlflow_server import MLFLOW_IMAGE

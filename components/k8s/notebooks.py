@@ -37,9 +37,9 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pydantic import Field, model_validator
 
-from ..errors import Problems
-from ..labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
-from ..models import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates
+from ..base.errors import Problems
+from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.values import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates
 from .charts import JUPYTERHUB
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION, helm_release_args

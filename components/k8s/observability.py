@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from ..models import ComponentArgs, DnsLabel
+from ..base.values import ComponentArgs, DnsLabel
 from .charts import DCGM_EXPORTER, KUBE_PROMETHEUS_STACK
 from .gpu import GPU_TOLERATION, NODE_ROLE_LABEL, ON_GPU_NODES, SYSTEM_ROLE, helm_release_args
 

@@ -22,8 +22,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
-from ..labels import NODE_ROLE_LABEL, SYSTEM_ROLE
-from ..models import ComponentArgs, DnsLabel
+from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..base.values import ComponentArgs, DnsLabel
 from .mlflow_server import MLFLOW_IMAGE
 from .resources import service_account
 

@@ -16,8 +16,8 @@ import pulumi_kubernetes as k8s
 from components.aws import DataLake, DataLakeArgs
 from components.aws.gpu_cluster import kubeconfig_json
 from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
+from components.config.lake_access import LakeAccess
 from components.k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
-from components.models import LakeAccess
 from components.spec import NOTEBOOK_GPU_IMAGE, NOTEBOOK_IMAGE
 
 config = pulumi.Config()

@@ -17,8 +17,8 @@ import pulumi_kubernetes as k8s
 from components.aws import DataLake, DataLakeArgs
 from components.aws.gpu_cluster import kubeconfig_json
 from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
+from components.config.lake_access import LakeAccess
 from components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
-from components.models import LakeAccess
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

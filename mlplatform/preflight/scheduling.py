@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from components.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from components.base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 
 from ..plan import PlanResource, reveal
 from .core import Context, Finding, Phase, rule

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.models import duration_seconds
+from components.base.values import duration_seconds
 
 from ..plan import reveal
 from .core import Context, Finding, Phase, rule

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
 from components.catalog import VERTEX_ACCELERATORS, load_catalog
 from components.catalog.cost_model import quantity
-from components.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
 
 from .base import Resource, Rule, Settings, display_name, get, items, key, listing, number, truthy
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 
-from components.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
+from components.base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
 
 from .base import Resource, Rule, Settings, get, items, key, number
 from .gpu import GKE_NODE_POOL, INFERENCE_SERVICE, NODE_GROUP, NODEPOOL, RAY_CLUSTER, RAY_JOB, gpu_capacity

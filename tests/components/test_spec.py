@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from components.spec import (
     Capacity,
     Environment,

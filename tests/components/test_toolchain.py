@@ -13,7 +13,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from components.spec import parse_platform_spec
 from mlplatform.plan import Plan, reveal
 from tests.components.test_spec import ROOT_KEY, _set, invalid

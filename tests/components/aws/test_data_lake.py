@@ -8,7 +8,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.aws import DataLake, DataLakeArgs
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Plan
 from tests.conftest import planned

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.preflight import preflight
 from tests.conftest import plan_variant, planned

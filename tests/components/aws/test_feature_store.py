@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArgs
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
 from tests.conftest import plan_variant, planned

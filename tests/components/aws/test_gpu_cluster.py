@@ -7,9 +7,9 @@ import json
 import pytest
 
 from components.aws import GpuCluster, GpuClusterArgs
+from components.base.errors import ConfigError
 from components.catalog import load_catalog
 from components.catalog.taggable import tag_argument
-from components.errors import ConfigError
 from components.spec import ClusterSpec, GpuPoolSpec
 from mlplatform import engine
 from mlplatform.plan import Plan, Secret

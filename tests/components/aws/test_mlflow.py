@@ -9,7 +9,7 @@ import pytest
 
 from components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs
 from components.aws.feature_store import PrivateNetwork, WorkloadCluster
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
 from mlplatform.preflight import preflight

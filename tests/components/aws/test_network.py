@@ -8,7 +8,7 @@ import pytest
 
 from components.aws import Network, NetworkArgs
 from components.aws.network import subnet_ranges
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from mlplatform import engine
 from tests.conftest import planned
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from components.catalog import Cloud, Purchase, load_catalog
+from components.base.cloud import Cloud
+from components.catalog import Purchase, load_catalog
 from components.spec import GpuModelName
 
 cat = load_catalog()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from components.gcp import DataLake, DataLakeArgs
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.errors import ConfigError
+from components.base.errors import ConfigError
 from components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
 from components.gcp.network import gke_ranges
 from mlplatform import engine

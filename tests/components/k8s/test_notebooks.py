@@ -20,8 +20,8 @@ import kubernetes_validate
 import pytest
 from traitlets.config import Config
 
+from components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
 from components.k8s.notebooks import culler_command
-from components.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
 from mlplatform import engine
 from mlplatform.plan import Plan, Secret, reveal
 from tests.conftest import ROOT, plan_variant, planned, stack_document
@@ -236,7 +236,7 @@ def test_oauth_sign_in_loads_into_the_real_authenticator(kind, caplog):
 
 
 def test_a_missing_oauth_secret_is_a_config_error_naming_the_key():
-    from components.errors import ConfigError
+    from components.base.errors import ConfigError
 
     def change(doc):
         doc["notebooks"]["ingress_host"] = "notebooks.ml.example.com"

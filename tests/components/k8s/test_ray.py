@@ -17,7 +17,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from components.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
+from components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
 from mlplatform import engine
 from mlplatform.plan import PlanResource, reveal
 from tests.conftest import ROOT, planned, stack_document

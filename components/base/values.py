@@ -1,9 +1,9 @@
-"""Building blocks shared by the stack spec and component args: strict models and validated value types.
+"""Building blocks shared by the stack config and component args: strict models and validated value types.
 
 ``StrictModel`` forbids unknown keys and turns validation failures into :class:`ConfigError` when a model is
 constructed directly (``GpuPoolSpec(name="x", gpu="T5", max_nodes=1)``), naming the model and the field.
-Region- and cloud-dependent checks read ``cloud`` and ``region`` from the validation context
-(:func:`where`), which the stack loader and component args provide.
+Cloud-dependent checks read ``cloud`` from the validation context (:func:`context_cloud`), which the stack loader
+and component args provide; region-dependent ones use :func:`components.config.context.where`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Annotated, Any, ClassVar
 import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
-from .catalog import Cloud, load_catalog
-from .errors import ConfigError, Problems, problems_from, spec_error
+from .cloud import Cloud
+from .errors import ConfigError, problems_from, spec_error
 
 # --- value checks ------------------------------------------------------------------------------------------
 
@@ -102,7 +102,7 @@ def _https_url(v: str) -> str:
 
 
 def _iam_principal(v: str, info: ValidationInfo) -> str:
-    cloud, _ = where(info)
+    cloud = context_cloud(info)
     if cloud is Cloud.GCP:
         if not _GCP_MEMBER.match(v):
             raise spec_error(None, "must be an IAM member such as user:alice@example.com, group:admins@example.com", v)
@@ -210,18 +210,10 @@ class ComponentArgs(StrictModel):
     )
 
 
-def where(info: ValidationInfo) -> tuple[Cloud | None, str | None]:
-    """The cloud and region being validated for (validation context), when both are known and valid.
-
-    Pool, node and store checks depend on them; taking them from the context rather than from the parent
-    model lets those checks run, and report, even when another section of the document is invalid.
-    """
-    ctx = info.context or {}
-    cloud, region = ctx.get("cloud"), ctx.get("region")
-    if cloud not in ("aws", "gcp"):
-        return None, None
-    cloud = Cloud(cloud)
-    return cloud, region if region in load_catalog().regions(cloud) else None
+def context_cloud(info: ValidationInfo) -> Cloud | None:
+    """The cloud being validated for (validation context), when known: the stack loader and component args set it."""
+    cloud = (info.context or {}).get("cloud")
+    return Cloud(cloud) if cloud in ("aws", "gcp") else None
 
 
 def duplicates(names: list[str]) -> list[str]:
@@ -232,37 +224,3 @@ def duplicates(names: list[str]) -> list[str]:
             dup.append(n)
         seen.add(n)
     return dup
-
-
-class LakeAccess(StrictModel):
-    """A data-lake zone, or a prefix of it, that a workload's identity is granted."""
-
-    zone: str
-    """Zone name. Required."""
-    prefix: str = pydantic.Field(default="", pattern=r"^([a-z0-9][a-z0-9._-]*/)*$")
-    """Prefix within the zone, ending with / (empty: the whole zone). Default: empty."""
-
-
-def zone_roles(zones: list[str]) -> dict[str, str]:
-    """Which lake zone holds what: the zone named for the role, else the first (raw, features) or last (models)."""
-    return {
-        "raw": "raw" if "raw" in zones else zones[0],
-        "features": "features" if "features" in zones else zones[0],
-        "models": "models" if "models" in zones else zones[-1],
-    }
-
-
-def check_lake_access(p: Problems, zones: list[str], read: list[LakeAccess], write: list[LakeAccess]) -> None:
-    """Add to ``p`` what a workload identity's grants get wrong: unknown zones, a write to a whole zone."""
-    for key, accesses in (("read", read), ("write", write)):
-        for i, access in enumerate(accesses):
-            if access.zone not in zones:
-                p.add(f"{key}[{i}].zone", f"not a zone of the lake; zones: {', '.join(zones)}", access.zone)
-    for i, access in enumerate(write):
-        if not access.prefix:
-            p.add(f"write[{i}].prefix", "a workload writes under a prefix, never a whole zone", access.prefix)
-    for key, accesses in (("read", read), ("write", write)):
-        repeated = duplicates([a.zone for a in accesses])
-        if repeated:
-            # One grant per zone and kind: a zone read whole covers its prefixes.
-            p.add(key, f"each zone once; repeated: {', '.join(repeated)}", [a.zone for a in accesses])
