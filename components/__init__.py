@@ -26,19 +26,19 @@ _EXPORTS = {
     "ModelServer": ".k8s.model_server",
     "Serving": ".serving",
     "Toolchain": ".toolchain",
-    "PlatformSpec": ".spec",
-    "load_platform_spec": ".spec",
-    "parse_platform_spec": ".spec",
+    "PlatformSpec": ".config",
+    "load_platform_spec": ".config",
+    "parse_platform_spec": ".config",
 }
 
 if TYPE_CHECKING:
     from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
     from .base.errors import ConfigError, Problem
+    from .config import PlatformSpec, load_platform_spec, parse_platform_spec
     from .k8s.kserve import KServe
     from .k8s.model_server import ModelServer
     from .platform import MlPlatform
     from .serving import Serving
-    from .spec import PlatformSpec, load_platform_spec, parse_platform_spec
     from .toolchain import Toolchain
 
 

@@ -38,9 +38,13 @@ from .aws import (
 from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .base.cloud import Cloud
-from .config.lake_access import zone_roles
+from .config.cluster import Provisioner
+from .config.endpoints import EndpointMode
+from .config.features import OnlineStore
+from .config.lake import zone_roles
+from .config.network import NatStrategy
+from .config.platform import PlatformSpec
 from .serving import Serving, ServingArgs
-from .spec import EndpointMode, NatStrategy, OnlineStore, PlatformSpec, Provisioner
 from .toolchain import Toolchain, ToolchainArgs
 
 PLATFORM_NAMESPACE = "mlplatform"

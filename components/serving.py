@@ -24,14 +24,15 @@ from pydantic import SkipValidation
 
 from .base.cloud import Cloud
 from .base.values import ComponentArgs, DnsLabel, duration_seconds
-from .config.lake_access import LakeAccess, zone_roles
+from .config.lake import LakeAccess, zone_roles
+from .config.platform import PlatformSpec
+from .config.serving import ModelServerSpec
 from .k8s.drift_monitor import DriftMonitor, DriftMonitorArgs
 from .k8s.kserve import KServe, KServeArgs
 from .k8s.model_server import RUNTIME_IMAGES, ModelServer, ModelServerArgs
 from .k8s.request_log import RequestLogSink, RequestLogSinkArgs
 from .k8s.triton import render_config
 from .model_uri import ModelSource, parse_model_uri
-from .spec import ModelServerSpec, PlatformSpec
 from .workload_identity import IdentityContext, bind_identity
 
 LOG_PREFIX = "serving-logs/"

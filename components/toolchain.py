@@ -27,11 +27,13 @@ from pydantic import SkipValidation, model_validator
 from .base.cloud import Cloud
 from .base.errors import Problems
 from .base.values import ComponentArgs, DnsLabel, duration_seconds
-from .config.lake_access import LakeAccess
+from .config.cluster import GpuPoolSpec
+from .config.lake import LakeAccess
+from .config.notebooks import NotebookAuthType, NotebookProfileSpec
+from .config.platform import PlatformSpec
 from .k8s.batch_inference import BatchInference, BatchInferenceArgs
 from .k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
 from .k8s.ray import CLIENT_PORT, DASHBOARD_PORT, KubeRayOperator, RayCluster, RayClusterArgs, RayWorkerGroup
-from .spec import GpuPoolSpec, NotebookAuthType, NotebookProfileSpec, PlatformSpec
 from .workload_identity import IdentityContext, bind_identity
 
 NOTEBOOKS_SA = "jupyter-user"
@@ -107,7 +109,7 @@ def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookP
             default=prof.default,
         )
     pool = _pool(spec, prof.gpu_pool)
-    vcpu, node_memory = spec.node_share(pool.name, prof.gpus)
+    vcpu, node_memory = pool.node_share(spec.cloud, spec.region, prof.gpus)
     return NotebookProfile(
         slug=prof.name,
         display_name=prof.display_name or prof.name,

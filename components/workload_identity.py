@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from .base.cloud import Cloud
-from .config.lake_access import LakeAccess, zone_roles
+from .config.lake import LakeAccess, zone_roles
 
 
 @dataclass
@@ -26,7 +26,7 @@ class IdentityContext:
 
     @classmethod
     def of(cls, spec: Any, lake: Any, namespace: str, cluster_name: Any, tags: dict[str, str]) -> IdentityContext:
-        """The context of a stack's workloads, from its spec (a :class:`components.spec.PlatformSpec`)."""
+        """The context of a stack's workloads, from its spec (a :class:`components.config.PlatformSpec`)."""
         return cls(spec.cloud, spec.region, lake, namespace, cluster_name, spec.gcp_project, tags)
 
     def sdk_env(self) -> dict[str, str]:

@@ -16,6 +16,8 @@ from components.aws import (
 )
 from components.aws.model_monitor import ModelMonitorArgs
 from components.aws.workload_role import WorkloadRoleArgs
+from components.config.loader import describe_fields
+from components.config.platform import PlatformSpec
 from components.gcp.workload_identity import WorkloadIdentityArgs
 from components.k8s.batch_inference import BatchInferenceArgs
 from components.k8s.drift_monitor import DriftMonitorArgs
@@ -24,7 +26,6 @@ from components.k8s.model_server import ModelServerArgs
 from components.k8s.notebooks import NotebooksArgs
 from components.k8s.ray import RayClusterArgs
 from components.k8s.request_log import RequestLogSinkArgs
-from components.spec import PlatformSpec, describe_fields
 from tests.conftest import ROOT
 
 

@@ -23,7 +23,8 @@ from pydantic import Field
 from ..base.cloud import Cloud
 from ..base.errors import ConfigError, Problem
 from ..base.values import ComponentArgs, KmsKeyArn
-from ..spec import DEFAULT_ZONES, DataLakeSpec, Environment, LakeEncryption, LakeLayout, LifecycleSpec
+from ..config.environment import Environment
+from ..config.lake import DEFAULT_ZONES, DataLakeSpec, LakeEncryption, LakeLayout, LifecycleSpec
 from . import iam
 
 _PREFIX = re.compile(r"^([a-z0-9][a-z0-9._-]*/)*$")

@@ -36,7 +36,8 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs
 from ..catalog import load_catalog
-from ..spec import EndpointMode, EndpointSpec, Environment, VariantSpec
+from ..config.endpoints import EndpointMode, EndpointSpec, VariantSpec
+from ..config.environment import Environment
 from . import iam
 from .data_lake import DataLake
 

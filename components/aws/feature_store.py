@@ -31,8 +31,9 @@ from pydantic import model_validator
 from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, DnsLabel
+from ..config.environment import Environment
+from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
 from ..k8s.feast_server import FeastFeatureServer, FeastServerArgs
-from ..spec import Environment, FeatureStoreSpec, OfflineStore, OnlineStore
 from ..templates import render
 from . import iam
 from .data_lake import DataLake

@@ -17,7 +17,7 @@ What it stands up:
 Example::
 
     from components.aws import GpuCluster, GpuClusterArgs
-    from components.spec import ClusterSpec, GpuPoolSpec
+    from components.config import ClusterSpec, GpuPoolSpec
 
     cluster = GpuCluster("ml", GpuClusterArgs(
         region="us-east-1",
@@ -43,8 +43,9 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems, spec_error
 from ..base.values import ComponentArgs
 from ..catalog import load_catalog
+from ..config.cluster import ClusterSpec, Provisioner, SystemCapacity, check_endpoint_access, endpoint_access
+from ..config.environment import Environment
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, NvidiaDevicePlugin
-from ..spec import ClusterSpec, Environment, Provisioner, SystemCapacity, check_endpoint_access, endpoint_access
 from . import iam
 from .gpu_node_groups import ManagedGpuNodeGroups, NodeGroupSettings
 from .karpenter import KarpenterProvisioner, KarpenterSettings

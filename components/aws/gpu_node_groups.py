@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 
 from ..base.labels import FALLBACK_FOR_LABEL
 from ..catalog import load_catalog
+from ..config.cluster import Capacity, GpuPoolSpec
 from ..k8s.charts import CLUSTER_AUTOSCALER, CLUSTER_AUTOSCALER_IMAGE_TAGS
 from ..k8s.gpu import (
     GPU_MODEL_LABEL,
@@ -30,7 +31,6 @@ from ..k8s.gpu import (
     SYSTEM_ROLE,
     helm_release_args,
 )
-from ..spec import Capacity, GpuPoolSpec
 from . import iam
 from .launch_template import node_launch_template
 

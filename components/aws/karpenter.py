@@ -25,6 +25,7 @@ import pulumi_kubernetes as k8s
 
 from ..base.labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
 from ..catalog import load_catalog
+from ..config.cluster import Capacity, GpuPoolSpec
 from ..k8s.charts import KARPENTER, PAUSE_IMAGE
 from ..k8s.gpu import (
     GPU_MODEL_LABEL,
@@ -35,7 +36,6 @@ from ..k8s.gpu import (
     SYSTEM_ROLE,
     helm_release_args,
 )
-from ..spec import Capacity, GpuPoolSpec
 from . import iam
 from .network import KARPENTER_DISCOVERY_TAG, cluster_tag
 

@@ -33,7 +33,7 @@ from pydantic import model_validator
 from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, duration_seconds
-from ..spec import ModelMonitorSpec
+from ..config.endpoints import ModelMonitorSpec
 from . import iam
 from .data_lake import DataLake
 

@@ -24,8 +24,9 @@ from pydantic import Field
 
 from ..base.cloud import Cloud
 from ..base.values import ComponentArgs
+from ..config.environment import Environment
+from ..config.monitoring import BudgetSpec, MonitoringSpec
 from ..k8s.observability import ClusterObservability, ObservabilityArgs
-from ..spec import BudgetSpec, Environment, MonitoringSpec
 from ..templates import render
 from . import iam
 

@@ -23,7 +23,7 @@ from pydantic import Field, field_validator
 from ..base.cloud import Cloud
 from ..base.errors import spec_error
 from ..base.values import ComponentArgs, VpcCidr
-from ..spec import ExistingNetwork, NatStrategy
+from ..config.network import ExistingNetwork, NatStrategy
 
 # Tags the AWS Load Balancer Controller and Karpenter discover subnets and security groups by.
 PUBLIC_ELB_TAG = "kubernetes.io/role/elb"

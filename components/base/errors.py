@@ -189,22 +189,22 @@ def _show(value: Any) -> str:
 # --- walking a model along an error location, to say which keys and types are allowed ----------------------
 
 
-def _unwrap(tp: Any) -> list[Any]:
+def annotation_alternatives(tp: Any) -> list[Any]:
     """The concrete alternatives of an annotation (Optional/Union/Annotated removed)."""
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
-        return _unwrap(typing.get_args(tp)[0])
+        return annotation_alternatives(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
         out = []
         for arg in typing.get_args(tp):
             if arg is not type(None):
-                out.extend(_unwrap(arg))
+                out.extend(annotation_alternatives(arg))
         return out
     return [tp]
 
 
 def _step(tp: Any, part: Any) -> Any:
-    for alt in _unwrap(tp):
+    for alt in annotation_alternatives(tp):
         origin = typing.get_origin(alt)
         if isinstance(alt, type) and issubclass(alt, pydantic.BaseModel) and isinstance(part, str):
             if part in alt.model_fields:
@@ -233,7 +233,7 @@ def _is_union_tag(tp: Any, part: str) -> bool:
     """Pydantic names union arms in locations: ``function-after[...]``, ``int``, ``GpuPoolSpec``."""
     if "[" in part or "(" in part:
         return True
-    alts = _unwrap(tp) if tp is not None else []
+    alts = annotation_alternatives(tp) if tp is not None else []
     return len(alts) > 1 and any(getattr(a, "__name__", None) == part for a in alts)
 
 
@@ -248,7 +248,7 @@ def _type_at(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> Any:
 
 def _allowed_keys(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> list[str]:
     tp = _type_at(model, loc)
-    for alt in _unwrap(tp) if tp is not None else []:
+    for alt in annotation_alternatives(tp) if tp is not None else []:
         if isinstance(alt, type) and issubclass(alt, pydantic.BaseModel):
             return list(alt.model_fields)
     return []
@@ -259,7 +259,7 @@ def _describe(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> str:
     if tp is None:
         return "a value"
     names = []
-    for alt in _unwrap(tp):
+    for alt in annotation_alternatives(tp):
         origin = typing.get_origin(alt)
         if isinstance(alt, type) and issubclass(alt, Enum):
             names.append("one of " + ", ".join(str(m.value) for m in alt))

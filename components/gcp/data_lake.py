@@ -29,7 +29,8 @@ from pydantic import Field
 
 from ..base.cloud import Cloud
 from ..base.values import ComponentArgs, GcpLabels
-from ..spec import DEFAULT_ZONES, DataLakeSpec, Environment, LakeEncryption, LakeLayout, LifecycleSpec
+from ..config.environment import Environment
+from ..config.lake import DEFAULT_ZONES, DataLakeSpec, LakeEncryption, LakeLayout, LifecycleSpec
 
 
 class DataLakeArgs(ComponentArgs):

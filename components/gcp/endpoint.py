@@ -40,7 +40,8 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, GcpLabels
 from ..catalog import VERTEX_ACCELERATORS, load_catalog
-from ..spec import EndpointMode, EndpointSpec, Environment
+from ..config.endpoints import EndpointMode, EndpointSpec
+from ..config.environment import Environment
 from . import iam
 from .data_lake import DataLake
 from .vertex_deployment import VertexModelDeployment

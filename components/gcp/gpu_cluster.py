@@ -44,15 +44,8 @@ from ..base.errors import Problems, spec_error
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..base.values import Cidr, ComponentArgs, GcpLabels, StrictModel
 from ..catalog import load_catalog
-from ..spec import (
-    Capacity,
-    ClusterSpec,
-    Environment,
-    GpuPoolSpec,
-    SystemCapacity,
-    check_endpoint_access,
-    endpoint_access,
-)
+from ..config.cluster import Capacity, ClusterSpec, GpuPoolSpec, SystemCapacity, check_endpoint_access, endpoint_access
+from ..config.environment import Environment
 from . import iam
 
 STORAGE_CLASS = "standard-rwo"  # GKE's default: pd-balanced, encrypted, WaitForFirstConsumer

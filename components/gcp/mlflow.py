@@ -32,8 +32,9 @@ from pydantic import model_validator
 from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, GcpLabels
+from ..config.environment import Environment
+from ..config.mlflow import MlflowSpec
 from ..k8s.mlflow_server import ADMIN_USERNAME, MlflowServer, MlflowServerArgs
-from ..spec import Environment, MlflowSpec
 from . import iam
 from .data_lake import DataLake
 from .feature_store import GkeWorkloads, PrivateServices

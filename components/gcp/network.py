@@ -22,7 +22,7 @@ from pydantic import field_validator
 from ..base.cloud import Cloud
 from ..base.errors import spec_error
 from ..base.values import ComponentArgs, GcpLabels, VpcCidr
-from ..spec import ExistingGcpNetwork, NatStrategy
+from ..config.network import ExistingGcpNetwork, NatStrategy
 
 PODS_RANGE = "pods"
 SERVICES_RANGE = "services"

@@ -25,7 +25,7 @@ from pydantic import model_validator
 from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, DnsLabel
-from ..config.lake_access import LakeAccess, check_lake_access
+from ..config.lake import LakeAccess, check_lake_access
 from ..model_uri import is_bucket_uri, split_bucket_uri
 from . import iam
 from .data_lake import DataLake

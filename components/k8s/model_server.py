@@ -36,7 +36,7 @@ from pydantic import Field, model_validator
 from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
 from ..base.values import ComponentArgs, DnsLabel
-from ..spec import ServingRuntime
+from ..config.serving import ServingRuntime
 from .gpu import GPU_TOLERATION
 from .mlflow_server import MLFLOW_IMAGE
 from .resources import cpu_quantity, memory_quantity, service_account

@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from ..spec import TritonBackend, TritonModelSpec, TritonTensorSpec
+from ..config.serving import TritonBackend, TritonModelSpec, TritonTensorSpec
 
 # How the config names each backend: Triton 2.x takes ``backend`` for these, and ``platform`` for TensorRT
 # plans and TensorFlow SavedModels.

@@ -8,7 +8,7 @@ falls back to on-demand capacity when spot is short. Plan it offline with
 import pulumi
 
 from components.aws import ClusterNetwork, GpuCluster, GpuClusterArgs
-from components.spec import ClusterSpec, GpuPoolSpec
+from components.config import ClusterSpec, GpuPoolSpec
 
 config = pulumi.Config()
 cluster = GpuCluster(

@@ -18,11 +18,10 @@ import pulumi_kubernetes as k8s
 from components.aws import DataLake, DataLakeArgs
 from components.aws.gpu_cluster import kubeconfig_json
 from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from components.config.lake_access import LakeAccess
+from components.config import LakeAccess, TritonModelSpec
 from components.k8s.kserve import KServe, KServeArgs
 from components.k8s.model_server import ModelServer, ModelServerArgs
 from components.k8s.triton import render_config
-from components.spec import TritonModelSpec
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

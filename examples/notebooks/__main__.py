@@ -16,9 +16,9 @@ import pulumi_kubernetes as k8s
 from components.aws import DataLake, DataLakeArgs
 from components.aws.gpu_cluster import kubeconfig_json
 from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from components.config.lake_access import LakeAccess
+from components.config import LakeAccess
+from components.config.notebooks import NOTEBOOK_GPU_IMAGE, NOTEBOOK_IMAGE
 from components.k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
-from components.spec import NOTEBOOK_GPU_IMAGE, NOTEBOOK_IMAGE
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 from components.aws import DataLake, DataLakeArgs
 from components.aws.gpu_cluster import kubeconfig_json
 from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from components.config.lake_access import LakeAccess
+from components.config import LakeAccess
 from components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
 
 config = pulumi.Config()

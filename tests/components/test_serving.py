@@ -19,12 +19,13 @@ import pytest
 from google.protobuf import text_format
 from tritonclient.grpc import model_config_pb2
 
+from components.config.loader import parse_platform_spec
+from components.config.serving import TritonModelSpec
 from components.k8s.kserve import KServeArgs, knative_serving_spec, mlflow_storage_container
 from components.k8s.model_server import ModelServerArgs, inference_service_spec, serving_runtime_spec
 from components.k8s.triton import render_config, repository_layout
-from components.spec import TritonModelSpec, parse_platform_spec
 from mlplatform.plan import Plan, reveal
-from tests.components.test_spec import ROOT_KEY, invalid
+from tests.components.config.documents import ROOT_KEY, invalid
 from tests.components.test_toolchain import bucket, s3_access
 from tests.conftest import plan_variant, planned, stack_document
 from tests.schemas import kserve_api

@@ -14,9 +14,9 @@ import kubernetes_validate
 import pytest
 
 from components.base.errors import ConfigError
-from components.spec import parse_platform_spec
+from components.config.loader import parse_platform_spec
 from mlplatform.plan import Plan, reveal
-from tests.components.test_spec import ROOT_KEY, _set, invalid
+from tests.components.config.documents import ROOT_KEY, invalid, set_key
 from tests.conftest import plan_variant, planned, stack_document
 
 # --- spec ---------------------------------------------------------------------------------------------------
@@ -132,21 +132,21 @@ BAD = [
     (
         "batch job with a bad schedule",
         "dev",
-        _set("batch[0].schedule", "every night"),
+        set_key("batch[0].schedule", "every night"),
         "batch[0].schedule",
         "must be a cron schedule",
     ),
     (
         "batch job writing a whole zone",
         "dev",
-        _set("batch[0].output_prefix", ""),
+        set_key("batch[0].output_prefix", ""),
         "batch[0].output_prefix",
         "String should match pattern",
     ),
     (
         "batch job on an unknown pool",
         "dev",
-        _set("batch[0].gpu_pool", "h100s"),
+        set_key("batch[0].gpu_pool", "h100s"),
         "batch[0].gpu_pool",
         "not a GPU pool",
     ),

@@ -10,7 +10,7 @@ from components.aws import GpuCluster, GpuClusterArgs
 from components.base.errors import ConfigError
 from components.catalog import load_catalog
 from components.catalog.taggable import tag_argument
-from components.spec import ClusterSpec, GpuPoolSpec
+from components.config.cluster import ClusterSpec, GpuPoolSpec
 from mlplatform import engine
 from mlplatform.plan import Plan, Secret
 from mlplatform.preflight import preflight

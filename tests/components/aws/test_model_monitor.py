@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from tests.components.test_spec import ROOT_KEY, invalid
+from tests.components.config.documents import ROOT_KEY, invalid
 from tests.components.test_toolchain import bucket, s3_access
 from tests.conftest import planned, stack_document
 

@@ -8,7 +8,7 @@ import pytest
 
 from components.base.cloud import Cloud
 from components.catalog import Purchase, load_catalog
-from components.spec import GpuModelName
+from components.config.cluster import GpuModelName
 
 cat = load_catalog()
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
