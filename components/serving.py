@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 from pydantic import SkipValidation
 
 from .base.cloud import Cloud
@@ -27,6 +28,7 @@ from .base.values import ComponentArgs, DnsLabel, duration_seconds
 from .config.lake import LakeAccess, zone_roles
 from .config.platform import PlatformSpec
 from .config.serving import ModelServerSpec
+from .interfaces import AlertSink, Lake, StrInput
 from .k8s.drift_monitor import DriftMonitor, DriftMonitorArgs
 from .k8s.kserve import KServe, KServeArgs
 from .k8s.model_server import RUNTIME_IMAGES, ModelServer, ModelServerArgs
@@ -44,17 +46,17 @@ class ServingArgs(ComponentArgs):
     # Validated once, by load_platform_spec (with its cloud and region): never again out of that context.
     spec: SkipValidation[PlatformSpec]
     """The stack spec: its serving section, GPU pools and lake zones. Required."""
-    provider: Any
+    provider: k8s.Provider
     """Kubernetes provider of the cluster. Required."""
-    lake: Any
+    lake: Lake
     """The stack's DataLake (AWS or GCP). Required."""
     namespace: DnsLabel = "mlplatform"
     """Namespace of the servers (must exist). Default: mlplatform."""
-    cluster_name: Any = None
+    cluster_name: StrInput | None = None
     """EKS cluster name, for Pod Identity (AWS). Required on AWS."""
-    mlflow_tracking_uri: Any = None
+    mlflow_tracking_uri: StrInput | None = None
     """MLflow's URL, for models:/ URIs. Default: none."""
-    alerts: Any = None
+    alerts: AlertSink | None = None
     """The cluster's :class:`ClusterObservability`: drift reports add their alert rules to it. Default: none."""
     tags: dict[str, str] = {}
     """Tags (AWS) or labels (GCP). Default: none."""
@@ -246,7 +248,6 @@ class Serving(pulumi.ComponentResource):
             description=f"Drift report of {server.name}: read its request logs and reference, write its reports",
             parent=self,
         )
-        alerts = args.alerts
         return DriftMonitor(
             f"{name}-{job}",
             DriftMonitorArgs(
@@ -263,8 +264,7 @@ class Serving(pulumi.ComponentResource):
                 service_account=job,
                 service_account_annotations=annotations,
                 env=self.identity.sdk_env(),
-                alert_namespace=alerts.namespace if alerts is not None else None,
-                alert_depends_on=alerts.release if alerts is not None else None,
+                alerts=args.alerts,
             ),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
         )

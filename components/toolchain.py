@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 from pydantic import SkipValidation, model_validator
 
 from .base.cloud import Cloud
@@ -31,6 +32,7 @@ from .config.cluster import GpuPoolSpec
 from .config.lake import LakeAccess
 from .config.notebooks import NotebookAuthType, NotebookProfileSpec
 from .config.platform import PlatformSpec
+from .interfaces import AlertSink, Features, Lake, StrInput
 from .k8s.batch_inference import BatchInference, BatchInferenceArgs
 from .k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
 from .k8s.ray import CLIENT_PORT, DASHBOARD_PORT, KubeRayOperator, RayCluster, RayClusterArgs, RayWorkerGroup
@@ -48,21 +50,21 @@ class ToolchainArgs(ComponentArgs):
     # Validated once, by load_platform_spec (with its cloud and region): never again out of that context.
     spec: SkipValidation[PlatformSpec]
     """The stack spec: its notebooks, ray and batch sections, GPU pools and lake zones. Required."""
-    provider: Any
+    provider: k8s.Provider
     """Kubernetes provider of the cluster. Required."""
     storage_class: str
     """The cluster's encrypted StorageClass (home volumes). Required."""
-    lake: Any
+    lake: Lake
     """The stack's DataLake (AWS or GCP). Required."""
     namespace: DnsLabel = "mlplatform"
     """Namespace of the platform's workloads (must exist). Default: mlplatform."""
-    cluster_name: Any = None
+    cluster_name: StrInput | None = None
     """EKS cluster name, for Pod Identity (AWS). Required on AWS."""
-    feature_store: Any = None
+    feature_store: Features | None = None
     """The stack's FeatureStore: its config Secret is mounted and its online store readable. Default: none."""
     feast_config_secret: str | None = None
     """Secret holding feature_store.yaml in the namespace. Default: none."""
-    mlflow_tracking_uri: Any = None
+    mlflow_tracking_uri: StrInput | None = None
     """MLflow's URL, preset as MLFLOW_TRACKING_URI. Default: none (MLflow off)."""
     mlflow_pod_labels: dict[str, str] = {"app.kubernetes.io/name": "mlflow"}
     """Labels of MLflow's pods, which user servers may reach on port 5000. Default: app.kubernetes.io/name=mlflow."""
@@ -72,9 +74,9 @@ class ToolchainArgs(ComponentArgs):
     """IngressClass of the hub's Ingress. Default: the cluster's default."""
     hub_ingress_annotations: dict[str, Any] = {}
     """Annotations of the hub's Ingress. Default: none."""
-    ingress_controller: Any = None
+    ingress_controller: pulumi.Resource | None = None
     """The Ingress controller's release, which the hub waits for. Default: none."""
-    alerts: Any = None
+    alerts: AlertSink | None = None
     """The cluster's :class:`ClusterObservability`: batch jobs add their failure rules to it. Default: none."""
     tags: dict[str, str] = {}
     """Tags (AWS) or labels (GCP). Default: none."""
@@ -362,7 +364,6 @@ class Toolchain(pulumi.ComponentResource):
             f"{job.output_zone}/{job.output_prefix}",
         )
         env = {**self._env(), **job.env}
-        alerts = args.alerts
         return BatchInference(
             f"{name}-batch-{job.name}",
             BatchInferenceArgs(
@@ -387,8 +388,7 @@ class Toolchain(pulumi.ComponentResource):
                 service_account=job.name,
                 service_account_annotations=annotations,
                 suspend=job.suspend,
-                alert_namespace=alerts.namespace if alerts is not None else None,
-                alert_depends_on=alerts.release if alerts is not None else None,
+                alerts=args.alerts,
             ),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
         )

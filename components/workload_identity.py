@@ -3,13 +3,17 @@ servers give each of their workloads (an EKS Pod Identity role or a GKE Workload
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 import pulumi
 
 from .base.cloud import Cloud
+from .base.errors import ConfigError, Problem
 from .config.lake import LakeAccess, zone_roles
+from .config.platform import PlatformSpec
+from .interfaces import Features, Lake, StrInput
 
 
 @dataclass
@@ -18,15 +22,25 @@ class IdentityContext:
 
     cloud: Cloud
     region: str
-    lake: Any
+    lake: Lake
     namespace: str
-    cluster_name: Any = None  # EKS: Pod Identity associations name the cluster
+    cluster_name: StrInput | None = None  # EKS: Pod Identity associations name the cluster
     gcp_project: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.cloud is Cloud.AWS and self.cluster_name is None:
+            raise ConfigError(
+                [Problem("cluster_name", "required on aws (Pod Identity associations name the cluster)", None)],
+                source="IdentityContext",
+                root="",
+            )
+
     @classmethod
-    def of(cls, spec: Any, lake: Any, namespace: str, cluster_name: Any, tags: dict[str, str]) -> IdentityContext:
-        """The context of a stack's workloads, from its spec (a :class:`components.config.PlatformSpec`)."""
+    def of(
+        cls, spec: PlatformSpec, lake: Lake, namespace: str, cluster_name: StrInput | None, tags: dict[str, str]
+    ) -> IdentityContext:
+        """The context of a stack's workloads, from its spec."""
         return cls(spec.cloud, spec.region, lake, namespace, cluster_name, spec.gcp_project, tags)
 
     def sdk_env(self) -> dict[str, str]:
@@ -34,6 +48,21 @@ class IdentityContext:
         if self.cloud is Cloud.AWS:
             return {"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region}
         return {"GOOGLE_CLOUD_PROJECT": self.gcp_project or ""}
+
+
+class ServiceAccountIdentity(Protocol):
+    """A workload identity as its pods see it (:class:`components.aws.workload_role.WorkloadRole`,
+    :class:`components.gcp.workload_identity.WorkloadIdentity`)."""
+
+    @property
+    def annotations(self) -> Mapping[str, pulumi.Output[str]]:
+        """Annotations of the Kubernetes service account (none on EKS: Pod Identity needs none)."""
+        ...
+
+    @property
+    def ready(self) -> Sequence[pulumi.Resource]:
+        """What the pods must wait for: the binding of the identity to the service account, and its grants."""
+        ...
 
 
 def bind_identity(
@@ -45,9 +74,9 @@ def bind_identity(
     write: list[LakeAccess],
     description: str,
     parent: pulumi.Resource,
-    feature_store: Any = None,
+    feature_store: Features | None = None,
     external_reads: list[str] | None = None,
-) -> tuple[dict[str, Any], list[pulumi.Resource]]:
+) -> tuple[dict[str, pulumi.Output[str]], list[pulumi.Resource]]:
     """(service account annotations, what the pods must wait for) of a workload's cloud identity.
 
     With a feature store, the features zone is read whole (Feast's offline files) and its online store too."""
@@ -55,11 +84,39 @@ def bind_identity(
         features = zone_roles(ctx.lake.zones)["features"]
         if not any(a.zone == features and not a.prefix for a in read):
             read = [*[a for a in read if a.zone != features], LakeAccess(zone=features)]
-    child = pulumi.ResourceOptions(parent=parent)
+    identity = _build_identity(
+        ctx,
+        name,
+        service_account,
+        read=read,
+        write=write,
+        feature_store=feature_store,
+        external_reads=list(external_reads or []),
+        description=description,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return dict(identity.annotations), list(identity.ready)
+
+
+def _build_identity(
+    ctx: IdentityContext,
+    name: str,
+    service_account: str,
+    *,
+    read: list[LakeAccess],
+    write: list[LakeAccess],
+    feature_store: Features | None,
+    external_reads: list[str],
+    description: str,
+    opts: pulumi.ResourceOptions,
+) -> ServiceAccountIdentity:
+    """The cloud's own identity component: the one thing here that differs by cloud."""
     if ctx.cloud is Cloud.AWS:
         from .aws.workload_role import WorkloadRole, WorkloadRoleArgs
 
-        role = WorkloadRole(
+        assert ctx.cluster_name is not None  # IdentityContext requires it on AWS
+
+        return WorkloadRole(
             name,
             WorkloadRoleArgs(
                 cluster_name=ctx.cluster_name,
@@ -69,16 +126,15 @@ def bind_identity(
                 read=read,
                 write=write,
                 feature_store=feature_store,
-                external_reads=list(external_reads or []),
+                external_reads=external_reads,
                 description=description,
                 tags=ctx.tags,
             ),
-            opts=child,
+            opts=opts,
         )
-        return {}, [role.association, *role.grants]
     from .gcp.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
-    identity = WorkloadIdentity(
+    return WorkloadIdentity(
         name,
         WorkloadIdentityArgs(
             project=ctx.gcp_project or "",
@@ -88,12 +144,11 @@ def bind_identity(
             read=read,
             write=write,
             feature_store=feature_store,
-            external_reads=list(external_reads or []),
+            external_reads=external_reads,
             description=description,
         ),
-        opts=child,
+        opts=opts,
     )
-    return dict(identity.annotations), [identity.binding, *identity.grants]
 
 
-__all__ = ["IdentityContext", "bind_identity"]
+__all__ = ["IdentityContext", "ServiceAccountIdentity", "bind_identity"]

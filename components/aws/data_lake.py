@@ -6,8 +6,8 @@ Example::
     from components.aws import DataLake, DataLakeArgs
 
     lake = DataLake("lake", DataLakeArgs(region="us-east-1", environment="dev", tags={"team": "ml"}))
-    lake.grant_read(training_role, "curated")
-    lake.grant_write(mlflow_role, "models", prefix="mlflow/")
+    lake.grant_read(iam.principal(training_role), "curated")
+    lake.grant_write(iam.principal(mlflow_role), "models", prefix="mlflow/")
     pulumi.export("dvc_remote", lake.dvc_remote_url)
 """
 
@@ -21,13 +21,11 @@ import pulumi_aws as aws
 from pydantic import Field
 
 from ..base.cloud import Cloud
-from ..base.errors import ConfigError, Problem
 from ..base.values import ComponentArgs, KmsKeyArn
 from ..config.environment import Environment
 from ..config.lake import DEFAULT_ZONES, DataLakeSpec, LakeEncryption, LakeLayout, LifecycleSpec
+from ..interfaces import Principal, check_grant
 from . import iam
-
-_PREFIX = re.compile(r"^([a-z0-9][a-z0-9._-]*/)*$")
 
 # Object and bucket-level S3 actions a reader and a writer need; nothing that changes bucket configuration.
 READ_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"]
@@ -59,6 +57,7 @@ class DataLake(pulumi.ComponentResource):
     ``key_arn``, ``glue_databases``, ``athena_workgroup``, ``athena_results_url``, ``dvc_remote_url``.
     """
 
+    cloud: Cloud
     zones: list[str]
     bucket_names: dict[str, pulumi.Output[str]]
     bucket_arns: dict[str, pulumi.Output[str]]
@@ -74,6 +73,7 @@ class DataLake(pulumi.ComponentResource):
         args = args if isinstance(args, DataLakeArgs) else DataLakeArgs(**args)
         super().__init__("mlplatform:aws:DataLake", name, None, opts)
         self._lake = name
+        self.cloud = Cloud.AWS
         self.args = args
         spec = args.lake
         prod = args.environment is Environment.PROD
@@ -221,17 +221,19 @@ class DataLake(pulumi.ComponentResource):
 
     # --- grants --------------------------------------------------------------------------------------------
 
-    def grant_read(self, role: aws.iam.Role, zone: str, prefix: str = "") -> aws.iam.RolePolicy:
-        """Let ``role`` list and read objects of ``zone`` (optionally under ``prefix``), and decrypt them."""
-        return self._grant(role, zone, prefix, write=False)
+    def grant_read(self, principal: Principal, zone: str, prefix: str = "") -> list[aws.iam.RolePolicy]:
+        """Let ``principal`` (an IAM role: ``iam.principal(role)``) list and read objects of ``zone``
+        (optionally under ``prefix``), and decrypt them."""
+        return [self._grant(principal, zone, prefix, write=False)]
 
-    def grant_write(self, role: aws.iam.Role, zone: str, prefix: str = "") -> aws.iam.RolePolicy:
-        """Let ``role`` read, write and delete objects of ``zone`` (optionally under ``prefix``), with the key."""
-        return self._grant(role, zone, prefix, write=True)
+    def grant_write(self, principal: Principal, zone: str, prefix: str = "") -> list[aws.iam.RolePolicy]:
+        """Let ``principal`` read, write and delete objects of ``zone`` (optionally under ``prefix``), with the
+        key."""
+        return [self._grant(principal, zone, prefix, write=True)]
 
     def grant_statements(self, zone: str, prefix: str = "", write: bool = False) -> list[dict[str, Any]]:
         """The statements of a grant, for components that bundle them with others in one document."""
-        self._check_grant(zone, prefix, "grant")
+        check_grant(f"DataLake {self._lake!r}", self.zones, zone, prefix)
         bucket_arn = self.bucket_arns[zone]
         key_prefix = self.zone_prefixes[zone] + prefix
         objects = pulumi.Output.concat(bucket_arn, "/", key_prefix, "*")
@@ -280,25 +282,15 @@ class DataLake(pulumi.ComponentResource):
             )
         return statements
 
-    def _grant(self, role: aws.iam.Role, zone: str, prefix: str, write: bool) -> aws.iam.RolePolicy:
+    def _grant(self, principal: Principal, zone: str, prefix: str, write: bool) -> aws.iam.RolePolicy:
+        check_grant(f"DataLake {self._lake!r}", self.zones, zone, prefix, principal, self.cloud)
         access = "write" if write else "read"
         return aws.iam.RolePolicy(
-            f"{self._lake}-{zone}-{access}-{role.pulumi_resource_name}",
-            role=role.id,
+            f"{self._lake}-{zone}-{access}-{principal.name}",
+            role=principal.identity,
             policy=iam.document(*self.grant_statements(zone, prefix, write)),
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-    def _check_grant(self, zone: str, prefix: str, what: str) -> None:
-        problems = []
-        if zone not in self.zones:
-            problems.append(Problem("zone", f"unknown zone; zones of this lake: {', '.join(self.zones)}", zone))
-        if prefix and not _PREFIX.match(prefix):
-            problems.append(
-                Problem("prefix", "must be empty or end with '/', e.g. mlflow/ (lowercase, no leading /)", prefix)
-            )
-        if problems:
-            raise ConfigError(problems, source=f"DataLake {self._lake!r}: {what}", root="")
 
     # --- building blocks -----------------------------------------------------------------------------------
 

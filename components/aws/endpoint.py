@@ -38,6 +38,7 @@ from ..base.values import ComponentArgs
 from ..catalog import load_catalog
 from ..config.endpoints import EndpointMode, EndpointSpec, VariantSpec
 from ..config.environment import Environment
+from ..interfaces import StrInput
 from . import iam
 from .data_lake import DataLake
 
@@ -66,7 +67,7 @@ class ModelEndpointArgs(ComponentArgs):
     """Zone whose keys ``variants[].model_data`` name. Default: models."""
     capture_zone: str = "raw"
     """Zone receiving captured requests and responses (under ``sagemaker-capture/<endpoint>/``). Default: raw."""
-    alarm_topic_arn: Any = None
+    alarm_topic_arn: StrInput | None = None
     """SNS topic for the alarms. Default: alarms without actions."""
     latency_p99_ms: int = Field(default=1000, ge=1)
     """Model latency p99 alarm threshold, unless the endpoint sets its own. Default: 1000."""
@@ -179,10 +180,10 @@ class ModelEndpoint(pulumi.ComponentResource):
                 model_url: pulumi.Input[str] = v.model_data
             else:
                 artifact_prefix = posixpath.dirname(v.model_data) + "/" if "/" in v.model_data else ""
-                grants = [lake.grant_read(role, args.models_zone, prefix=artifact_prefix)]
+                grants = lake.grant_read(iam.principal(role), args.models_zone, prefix=artifact_prefix)
                 model_url = pulumi.Output.concat(lake.zone_urls[args.models_zone], v.model_data)
             if capture:
-                grants.append(lake.grant_write(role, args.capture_zone, prefix=capture_prefix))
+                grants += lake.grant_write(iam.principal(role), args.capture_zone, prefix=capture_prefix)
             models[v.name] = aws.sagemaker.Model(
                 f"{name}-{v.name}",
                 execution_role_arn=role.arn,

@@ -33,6 +33,7 @@ from ..base.errors import Problems
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.environment import Environment
 from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
+from ..interfaces import Principal, StrInput, StrListInput, check_principal
 from ..k8s.feast_server import FeastFeatureServer, FeastServerArgs
 from ..templates import render
 from . import iam
@@ -48,22 +49,22 @@ REDIS_PORT = 6379
 class WorkloadCluster(ComponentArgs):
     """The Kubernetes cluster the platform's workloads run on (EKS)."""
 
-    cluster_name: Any
+    cluster_name: StrInput
     """EKS cluster name (for Pod Identity associations). Required."""
-    provider: Any
+    provider: k8s.Provider
     """A pulumi_kubernetes Provider for the cluster. Required."""
     namespace: DnsLabel = "mlplatform"
     """Namespace of the platform's workloads (must exist). Default: mlplatform."""
-    security_group_id: Any = None
+    security_group_id: StrInput | None = None
     """Security group of the cluster's nodes and pods; databases and caches admit only it. Default: none."""
 
 
 class PrivateNetwork(ComponentArgs):
     """Where private data services (ElastiCache, RDS) live."""
 
-    vpc_id: Any
+    vpc_id: StrInput
     """VPC id. Required."""
-    subnet_ids: Any
+    subnet_ids: StrListInput
     """Private subnets (two or more zones). Required."""
 
 
@@ -179,7 +180,7 @@ class FeatureStore(pulumi.ComponentResource):
             description=f"Feast materialization and apply for project {self.project}",
             inline={"online-store": iam.document(*online_write, *athena)} if online_write or athena else None,
         )
-        lake.grant_write(self.materializer_role, zone)
+        lake.grant_write(iam.principal(self.materializer_role), zone)
         self.server_role = iam.role(
             f"{name}-server",
             iam.pod_identity_trust(),
@@ -188,7 +189,7 @@ class FeatureStore(pulumi.ComponentResource):
             description=f"Feast feature server for project {self.project}",
             inline={"online-store": iam.document(*online_read)} if online_read else None,
         )
-        lake.grant_read(self.server_role, zone, prefix=REGISTRY_PREFIX)
+        lake.grant_read(iam.principal(self.server_role), zone, prefix=REGISTRY_PREFIX)
 
         # --- feature_store.yaml, from the real outputs ---
         values: dict[str, pulumi.Input[Any]] = {"registry_path": self.registry_path}
@@ -236,21 +237,23 @@ class FeatureStore(pulumi.ComponentResource):
             }
         )
 
-    def grant_read(self, role: aws.iam.Role) -> list[aws.iam.RolePolicy]:
-        """Let ``role`` read features: the online tables (DynamoDB; Redis authenticates with its token from
-        feature_store.yaml instead) and, with the Athena offline store, query it. The registry and offline files
-        are in the lake's features zone: grant them with ``lake.grant_read(role, features_zone)``.
+    def grant_read(self, principal: Principal) -> list[aws.iam.RolePolicy]:
+        """Let ``principal`` (an IAM role: ``iam.principal(role)``) read features: the online tables (DynamoDB;
+        Redis authenticates with its token from feature_store.yaml instead) and, with the Athena offline store,
+        query it. The registry and offline files are in the lake's features zone: grant them with
+        ``lake.grant_read(principal, features_zone)``.
 
         Example::
 
-            store.grant_read(notebook_role)
+            store.grant_read(iam.principal(notebook_role))
         """
+        check_principal(f"FeatureStore {self._name!r}", principal, Cloud.AWS)
         if not self._reader_statements:
             return []
         return [
             aws.iam.RolePolicy(
-                f"{self._name}-read-{role.pulumi_resource_name}",
-                role=role.id,
+                f"{self._name}-read-{principal.name}",
+                role=principal.identity,
                 policy=iam.document(*self._reader_statements),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -45,6 +45,7 @@ from ..base.values import ComponentArgs
 from ..catalog import load_catalog
 from ..config.cluster import ClusterSpec, Provisioner, SystemCapacity, check_endpoint_access, endpoint_access
 from ..config.environment import Environment
+from ..interfaces import StrInput, StrListInput
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, NvidiaDevicePlugin
 from . import iam
 from .gpu_node_groups import ManagedGpuNodeGroups, NodeGroupSettings
@@ -62,11 +63,11 @@ _AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
 class ClusterNetwork(ComponentArgs):
     """Where the cluster runs. Values may be Pulumi outputs (from :class:`components.aws.Network`)."""
 
-    vpc_id: Any
+    vpc_id: StrInput
     """VPC id. Required."""
-    private_subnet_ids: Any
+    private_subnet_ids: StrListInput
     """Private subnets (two or more zones) for the control plane's interfaces and all nodes. Required."""
-    public_subnet_ids: Any = None
+    public_subnet_ids: StrListInput | None = None
     """Public subnets, for internet-facing load balancers only. Default: none."""
     subnets_tagged_for_discovery: bool = False
     """True when the private subnets carry ``karpenter.sh/discovery: <cluster name>`` (Network does this):

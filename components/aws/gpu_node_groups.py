@@ -21,6 +21,7 @@ import pulumi_kubernetes as k8s
 from ..base.labels import FALLBACK_FOR_LABEL
 from ..catalog import load_catalog
 from ..config.cluster import Capacity, GpuPoolSpec
+from ..interfaces import StrListInput
 from ..k8s.charts import CLUSTER_AUTOSCALER, CLUSTER_AUTOSCALER_IMAGE_TAGS
 from ..k8s.gpu import (
     GPU_MODEL_LABEL,
@@ -47,7 +48,7 @@ class NodeGroupSettings:
     region: str
     account_id: str
     pools: list[GpuPoolSpec]
-    subnet_ids: pulumi.Input[list[str]]
+    subnet_ids: StrListInput
     node_role_arn: pulumi.Input[str]
     tags: dict[str, str]
     node_volume_gib: int

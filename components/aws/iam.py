@@ -12,6 +12,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ..base.cloud import Cloud
+from ..interfaces import Principal
+
 VERSION = "2012-10-17"
 
 # AWS managed policies the cluster and its nodes need (ARNs in the aws partition).
@@ -65,6 +68,12 @@ def role(
     for suffix, doc in (inline or {}).items():
         aws.iam.RolePolicy(f"{name}-{suffix}", role=r.id, policy=doc, opts=opts)
     return r
+
+
+def principal(role: aws.iam.Role) -> Principal:
+    """The principal of ``role`` for grants (``lake.grant_read(principal(role), "curated")``): its policies are
+    named after the role's resource name and attach to the role."""
+    return Principal(cloud=Cloud.AWS, name=role.pulumi_resource_name, identity=role.id)
 
 
 def pod_identity_role(

@@ -23,6 +23,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..base.values import ComponentArgs
+from ..interfaces import StrInput
 from ..k8s.charts import AWS_LOAD_BALANCER_CONTROLLER
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, helm_release_args
 from . import iam
@@ -34,9 +35,9 @@ CLUSTER_TAG = "elbv2.k8s.aws/cluster"
 
 
 class AwsLoadBalancerControllerArgs(ComponentArgs):
-    cluster_name: Any
+    cluster_name: StrInput
     """EKS cluster name (the controller's scope and tag value). Required."""
-    vpc_id: Any
+    vpc_id: StrInput
     """VPC of the cluster (saves the controller an IMDS lookup, which the hop limit of 1 blocks). Required."""
     region: str
     """AWS region. Required."""

@@ -62,7 +62,7 @@ class MlflowTrackingArgs(ComponentArgs):
     """Server and database settings (the stack spec's ``mlflow`` section). Default: see MlflowSpec."""
     artifacts_zone: str = "models"
     """Lake zone for artifacts (under ``mlflow/``). Default: models."""
-    ingress_controller: Any = None
+    ingress_controller: pulumi.Resource | None = None
     """The resource serving the Ingress (an :class:`AwsLoadBalancerController`'s ``release``); the Ingress
     waits for it.
     Required with mlflow.ingress_host and the alb class."""
@@ -223,7 +223,7 @@ class MlflowTracking(pulumi.ComponentResource):
             tags=tags,
             description=f"MLflow server {name}: artifact store in the data lake",
         )
-        args.lake.grant_write(self.artifact_role, args.artifacts_zone, prefix=ARTIFACT_PREFIX)
+        args.lake.grant_write(iam.principal(self.artifact_role), args.artifacts_zone, prefix=ARTIFACT_PREFIX)
         self.artifact_location = pulumi.Output.concat(args.lake.zone_urls[args.artifacts_zone], ARTIFACT_PREFIX)
 
         admin = random.RandomPassword(f"{name}-admin-password", length=24, special=False, opts=child)

@@ -34,6 +34,7 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, duration_seconds
 from ..config.endpoints import ModelMonitorSpec
+from ..interfaces import StrInput
 from . import iam
 from .data_lake import DataLake
 
@@ -71,9 +72,9 @@ class ModelMonitorArgs(ComponentArgs):
 
     region: str
     """AWS region (one the analyzer image is published in). Required."""
-    endpoint_name: Any
+    endpoint_name: StrInput
     """The real-time endpoint monitored (data capture on). Required."""
-    endpoint: Any = None
+    endpoint: pulumi.Resource | None = None
     """The endpoint resource, which the schedule waits for. Default: none."""
     monitor: ModelMonitorSpec
     """Schedule, instance type, run limit (the endpoint spec's ``monitor``). Required."""
@@ -87,7 +88,7 @@ class ModelMonitorArgs(ComponentArgs):
     """Zone holding model-monitor/<endpoint>/baseline/ and .../reports/. Default: models."""
     monitor_name: str
     """Name of the schedule and its job definition (the endpoint's name). Required."""
-    alarm_topic_arn: Any = None
+    alarm_topic_arn: StrInput | None = None
     """SNS topic for failed runs and violations. Default: none (no alert)."""
     tags: dict[str, str] = {}
     """Tags on every resource. Default: none."""
@@ -177,14 +178,11 @@ class ModelMonitor(pulumi.ComponentResource):
                 )
             },
         )
-        grants = [
-            lake.grant_read(role, args.capture_zone, args.capture_prefix),
-            lake.grant_read(role, args.monitor_zone, baseline_prefix)
-            if args.monitor_zone != args.capture_zone
-            else None,
-            lake.grant_write(role, args.monitor_zone, reports_prefix),
-        ]
-        grants = [g for g in grants if g is not None]
+        principal = iam.principal(role)
+        grants = lake.grant_read(principal, args.capture_zone, args.capture_prefix)
+        if args.monitor_zone != args.capture_zone:
+            grants += lake.grant_read(principal, args.monitor_zone, baseline_prefix)
+        grants += lake.grant_write(principal, args.monitor_zone, reports_prefix)
         definition = aws.sagemaker.DataQualityJobDefinition(
             f"{name}-data-quality",
             name=args.monitor_name,

@@ -16,16 +16,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.cloud import Cloud
 from ..base.values import ComponentArgs
 from ..config.environment import Environment
 from ..config.monitoring import BudgetSpec, MonitoringSpec
+from ..interfaces import StrInput
 from ..k8s.observability import ClusterObservability, ObservabilityArgs
 from ..templates import render
 from . import iam
@@ -49,9 +52,9 @@ class DashboardEndpoint(ComponentArgs):
 
 
 class MonitoredCluster(ComponentArgs):
-    cluster_name: Any
+    cluster_name: StrInput
     """EKS cluster name. Required."""
-    provider: Any
+    provider: k8s.Provider
     """pulumi_kubernetes Provider of the cluster. Required."""
     gpu_pools: list[str] = []
     """GPU pool names (dashboard labels). Default: none."""
@@ -59,7 +62,7 @@ class MonitoredCluster(ComponentArgs):
     """The cluster runs Karpenter (scrape it, alert on spot churn). Default: true."""
     storage_class: str | None = None
     """StorageClass for Prometheus' volume in prod. Default: none."""
-    nodes: Any = None
+    nodes: pulumi.Resource | None = None
     """The cluster's system nodes (a NodeGroup): add-ons that run Deployments wait for them. Default: none."""
 
 
@@ -81,9 +84,9 @@ class MonitoringArgs(ComponentArgs):
     """Endpoints to chart. Default: none."""
     cluster: MonitoredCluster | None = None
     """Cluster to observe. Default: none (no cluster observability)."""
-    databases: list[Any] = []
+    databases: Sequence[StrInput] = []
     """RDS instance identifiers to chart. Default: none."""
-    tables: list[Any] = []
+    tables: Sequence[StrInput] = []
     """DynamoDB table names to chart. Default: none."""
     tags: dict[str, str] = {}
     """Tags on every resource. Default: none."""

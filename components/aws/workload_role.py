@@ -24,9 +24,9 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.lake import LakeAccess, check_lake_access
+from ..interfaces import Features, Lake, StrInput, grant_lake_access
 from ..model_uri import is_bucket_uri, split_bucket_uri
 from . import iam
-from .data_lake import DataLake
 
 
 def external_read_policy(uris: list[str]) -> pulumi.Output[str]:
@@ -57,20 +57,20 @@ def external_read_policy(uris: list[str]) -> pulumi.Output[str]:
 class WorkloadRoleArgs(ComponentArgs):
     _context_cloud = Cloud.AWS
 
-    cluster_name: Any
+    cluster_name: StrInput
     """EKS cluster of the service account. Required."""
     namespace: DnsLabel
     """Namespace of the service account. Required."""
     service_account: DnsLabel
     """The Kubernetes service account the role is for. Required."""
-    lake: DataLake
-    """The data lake. Required."""
+    lake: Lake
+    """The data lake (on AWS). Required."""
     read: list[LakeAccess] = []
     """Zones or prefixes the workload reads. Default: none."""
     write: list[LakeAccess] = []
     """Prefixes the workload writes (and reads). Default: none."""
-    feature_store: Any = None
-    """A :class:`FeatureStore` whose online store the workload reads. Default: none."""
+    feature_store: Features | None = None
+    """A :class:`FeatureStore` (on AWS) whose online store the workload reads. Default: none."""
     external_reads: list[str] = []
     """s3:// URIs outside the lake the workload reads (a model registry bucket's prefix); the bucket's owner
     must allow this role too when the bucket is in another account. Default: none."""
@@ -82,6 +82,8 @@ class WorkloadRoleArgs(ComponentArgs):
     @model_validator(mode="after")
     def _check(self) -> WorkloadRoleArgs:
         p = Problems()
+        if self.lake.cloud is not Cloud.AWS:
+            p.add("lake", "must be a data lake on aws", str(self.lake.cloud))
         check_lake_access(p, self.lake.zones, self.read, self.write)
         for i, uri in enumerate(self.external_reads):
             if not is_bucket_uri(uri, "s3"):
@@ -93,7 +95,8 @@ class WorkloadRoleArgs(ComponentArgs):
 class WorkloadRole(pulumi.ComponentResource):
     """A Pod Identity role with lake grants (type ``mlplatform:aws:WorkloadRole``).
 
-    Outputs: ``role_arn``, ``reads`` and ``writes`` (the ``s3://`` URLs granted).
+    Outputs: ``role_arn``, ``reads`` and ``writes`` (the ``s3://`` URLs granted). ``ready``: what the service
+    account's pods wait for (the association and the grants); ``annotations``: none (Pod Identity needs none).
     """
 
     role: aws.iam.Role
@@ -102,6 +105,8 @@ class WorkloadRole(pulumi.ComponentResource):
     writes: list[pulumi.Output[str]]
     association: aws.eks.PodIdentityAssociation
     grants: list[pulumi.Resource]
+    annotations: dict[str, pulumi.Output[str]]
+    ready: list[pulumi.Resource]
 
     def __init__(self, name: str, args: WorkloadRoleArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, WorkloadRoleArgs) else WorkloadRoleArgs(**args)
@@ -116,10 +121,7 @@ class WorkloadRole(pulumi.ComponentResource):
             tags=args.tags,
             description=args.description,
         )
-        self.grants = [lake.grant_read(self.role, a.zone, a.prefix) for a in args.read]
-        self.grants += [lake.grant_write(self.role, a.zone, a.prefix) for a in args.write]
-        if args.feature_store is not None:
-            self.grants.extend(args.feature_store.grant_read(self.role))
+        self.grants = grant_lake_access(lake, iam.principal(self.role), args.read, args.write, args.feature_store)
         if args.external_reads:
             self.grants.append(
                 aws.iam.RolePolicy(
@@ -129,6 +131,8 @@ class WorkloadRole(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
+        self.annotations = {}
+        self.ready = [self.association, *self.grants]
         self.role_arn = self.role.arn
         self.reads = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.read]
         self.writes = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.write]

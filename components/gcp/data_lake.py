@@ -15,7 +15,7 @@ Example::
     from components.gcp import DataLake, DataLakeArgs
 
     lake = DataLake("lake", DataLakeArgs(project="ml-dev-123", region="us-central1"))
-    lake.grant_read("trainer", trainer.member, zones=["curated"])
+    lake.grant_read(iam.principal(trainer), "curated")
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ..base.cloud import Cloud
 from ..base.values import ComponentArgs, GcpLabels
 from ..config.environment import Environment
 from ..config.lake import DEFAULT_ZONES, DataLakeSpec, LakeEncryption, LakeLayout, LifecycleSpec
+from ..interfaces import Principal, check_grant
 
 
 class DataLakeArgs(ComponentArgs):
@@ -61,6 +62,7 @@ class DataLake(pulumi.ComponentResource):
     ``bigquery_datasets`` (zone -> dataset id), ``dvc_remote_url``.
     """
 
+    cloud: Cloud
     zones: list[str]
     bucket_names: dict[str, pulumi.Output[str]]
     zone_prefixes: dict[str, str]
@@ -72,6 +74,8 @@ class DataLake(pulumi.ComponentResource):
     def __init__(self, name: str, args: DataLakeArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, DataLakeArgs) else DataLakeArgs(**args)
         super().__init__("mlplatform:gcp:DataLake", name, None, opts)
+        self._lake = name
+        self.cloud = Cloud.GCP
         self.args = args
         spec = args.lake
         prod = args.environment is Environment.PROD
@@ -236,64 +240,59 @@ class DataLake(pulumi.ComponentResource):
 
     # --- grants ------------------------------------------------------------------------------------------------
 
-    def _grant(
-        self, name: str, member: pulumi.Input[str], role: str, zones: list[str] | None, within: str = ""
-    ) -> list[gcp.storage.BucketIAMMember]:
+    def _grant(self, principal: Principal, role: str, zone: str, within: str) -> list[gcp.storage.BucketIAMMember]:
+        check_grant(f"DataLake {self._lake!r}", self.zones, zone, within, principal, self.cloud)
+        name, member = principal.name, principal.identity
         out = []
-        for zone in zones or self.zones:
-            prefix = self.zone_prefixes[zone] + within
-            # Clients read the bucket's metadata before its objects (Feast's GCS registry calls get_bucket,
-            # storage.buckets.get), and Cloud Storage evaluates listing against the bucket itself, where an
-            # object-prefix condition never matches. So each member also gets legacyBucketReader on the bucket,
-            # unconditioned: bucket metadata and key names, no object contents.
-            bucket_key = zone if not self.zone_prefixes[zone] else "data"
-            if (name, bucket_key) not in self._bucket_readers:
-                self._bucket_readers.add((name, bucket_key))
-                out.append(
-                    gcp.storage.BucketIAMMember(
-                        f"{name}-{bucket_key}-bucket-reader",
-                        bucket=self.bucket_names[zone],
-                        role="roles/storage.legacyBucketReader",
-                        member=member,
-                        opts=pulumi.ResourceOptions(parent=self),
-                    )
-                )
-            condition = (
-                gcp.storage.BucketIAMMemberConditionArgs(
-                    title=f"{zone} {within}".strip() + " prefix",
-                    expression=pulumi.Output.concat(
-                        'resource.name.startsWith("projects/_/buckets/',
-                        self.bucket_names[zone],
-                        "/objects/",
-                        prefix,
-                        '")',
-                    ),
-                )
-                if prefix
-                else None
-            )
+        prefix = self.zone_prefixes[zone] + within
+        # Clients read the bucket's metadata before its objects (Feast's GCS registry calls get_bucket,
+        # storage.buckets.get), and Cloud Storage evaluates listing against the bucket itself, where an
+        # object-prefix condition never matches. So each member also gets legacyBucketReader on the bucket,
+        # unconditioned: bucket metadata and key names, no object contents.
+        bucket_key = zone if not self.zone_prefixes[zone] else "data"
+        if (name, bucket_key) not in self._bucket_readers:
+            self._bucket_readers.add((name, bucket_key))
             out.append(
                 gcp.storage.BucketIAMMember(
-                    f"{name}-{zone}-{role.rsplit('.', 1)[-1].lower()}",
+                    f"{name}-{bucket_key}-bucket-reader",
                     bucket=self.bucket_names[zone],
-                    role=role,
+                    role="roles/storage.legacyBucketReader",
                     member=member,
-                    condition=condition,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
+        condition = (
+            gcp.storage.BucketIAMMemberConditionArgs(
+                title=f"{zone} {within}".strip() + " prefix",
+                expression=pulumi.Output.concat(
+                    'resource.name.startsWith("projects/_/buckets/',
+                    self.bucket_names[zone],
+                    "/objects/",
+                    prefix,
+                    '")',
+                ),
+            )
+            if prefix
+            else None
+        )
+        out.append(
+            gcp.storage.BucketIAMMember(
+                f"{name}-{zone}-{role.rsplit('.', 1)[-1].lower()}",
+                bucket=self.bucket_names[zone],
+                role=role,
+                member=member,
+                condition=condition,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        )
         return out
 
-    def grant_read(
-        self, name: str, member: pulumi.Input[str], zones: list[str] | None = None, prefix: str = ""
-    ) -> list[gcp.storage.BucketIAMMember]:
-        """Let ``member`` (``serviceAccount:...``) read objects of ``zones`` (default: all), or only those under
-        ``prefix`` (ending with /) within each zone."""
-        return self._grant(name, member, "roles/storage.objectViewer", zones, prefix)
+    def grant_read(self, principal: Principal, zone: str, prefix: str = "") -> list[gcp.storage.BucketIAMMember]:
+        """Let ``principal`` (a service account: ``iam.principal(account)``) read the objects of ``zone``, or
+        only those under ``prefix`` (ending with /)."""
+        return self._grant(principal, "roles/storage.objectViewer", zone, prefix)
 
-    def grant_write(
-        self, name: str, member: pulumi.Input[str], zones: list[str] | None = None, prefix: str = ""
-    ) -> list[gcp.storage.BucketIAMMember]:
-        """Let ``member`` read, write and delete objects of ``zones`` (default: all), or only under ``prefix``
-        within each zone; never change the buckets."""
-        return self._grant(name, member, "roles/storage.objectUser", zones, prefix)
+    def grant_write(self, principal: Principal, zone: str, prefix: str = "") -> list[gcp.storage.BucketIAMMember]:
+        """Let ``principal`` read, write and delete the objects of ``zone``, or only under ``prefix``; never
+        change the buckets."""
+        return self._grant(principal, "roles/storage.objectUser", zone, prefix)

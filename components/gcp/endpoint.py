@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import math
 import posixpath
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -42,6 +43,7 @@ from ..base.values import ComponentArgs, GcpLabels
 from ..catalog import VERTEX_ACCELERATORS, load_catalog
 from ..config.endpoints import EndpointMode, EndpointSpec
 from ..config.environment import Environment
+from ..interfaces import StrInput
 from . import iam
 from .data_lake import DataLake
 from .vertex_deployment import VertexModelDeployment
@@ -76,7 +78,7 @@ class ModelEndpointArgs(ComponentArgs):
     """Cloud Run service or Vertex endpoint display name. Default: ``<endpoint.name>-<stack>``."""
     models_zone: str = "models"
     """Zone whose paths ``variants[].model_data`` name. Default: models."""
-    notification_channels: list[Any] = []
+    notification_channels: Sequence[StrInput] = []
     """Cloud Monitoring notification channels for the alert policies. Default: none."""
     latency_p99_ms: int = Field(default=1000, ge=1)
     """Latency p99 alert threshold, unless the endpoint sets its own. Default: 1000."""
@@ -129,7 +131,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         )
         account = iam.service_account(f"{name}-runtime", args.project, f"Model endpoint {self.endpoint_name}", self)
         self.service_account = account.email
-        args.lake.grant_read(f"{name}-models", account.member, zones=[args.models_zone])
+        args.lake.grant_read(iam.principal(account, f"{name}-models"), args.models_zone)
         self._grant_external_models(name, args, account.member)
         self.deployment_resource_pools = {}
         self.latest_revision: pulumi.Output[str] | None = None

@@ -36,6 +36,7 @@ from ..base.errors import Problems
 from ..base.values import ComponentArgs, DnsLabel, GcpLabels
 from ..config.environment import Environment
 from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
+from ..interfaces import Principal, StrInput, check_principal
 from ..k8s.feast_server import CONFIG_DIR, FeastFeatureServer, FeastServerArgs
 from ..templates import render
 from . import iam
@@ -50,7 +51,7 @@ REDIS_CA_FILE = "redis-ca.pem"
 class GkeWorkloads(ComponentArgs):
     """The GKE cluster the platform's workloads run on."""
 
-    provider: Any
+    provider: k8s.Provider
     """A pulumi_kubernetes Provider for the cluster. Required."""
     namespace: DnsLabel = "mlplatform"
     """Namespace of the platform's workloads (must exist). Default: mlplatform."""
@@ -59,9 +60,9 @@ class GkeWorkloads(ComponentArgs):
 class PrivateServices(ComponentArgs):
     """The network whose private services range Cloud SQL and Memorystore get addresses from."""
 
-    network: Any
+    network: StrInput
     """Network id. Required."""
-    connection: Any = None
+    connection: pulumi.Resource | None = None
     """The private services connection to wait for (the Network's ``private_services_connection``). Default:
     none (it exists already)."""
 
@@ -141,7 +142,7 @@ class FeatureStore(pulumi.ComponentResource):
 
         account = iam.service_account(f"{name}-feast", args.project, f"Feast project {self.project}", self)
         self.service_account = account.email
-        lake.grant_write(f"{name}-feast", account.member, zones=[zone])
+        lake.grant_write(iam.principal(account), zone)
 
         values: dict[str, pulumi.Input[Any]] = {"registry_path": self.registry_path}
         self.online_database = self.redis_host = self.bigquery_dataset = None
@@ -230,15 +231,18 @@ class FeatureStore(pulumi.ComponentResource):
             }
         )
 
-    def grant_read(self, name: str, member: pulumi.Input[str]) -> list[pulumi.Resource]:
-        """Let ``member`` read features: the Firestore online database (Memorystore authenticates with the AUTH
-        string in feature_store.yaml instead) and, with the BigQuery offline store, query it. The registry and
-        offline files are in the lake's features zone: grant them with ``lake.grant_read``.
+    def grant_read(self, principal: Principal) -> list[pulumi.Resource]:
+        """Let ``principal`` (a service account: ``iam.principal(account)``) read features: the Firestore online
+        database (Memorystore authenticates with the AUTH string in feature_store.yaml instead) and, with the
+        BigQuery offline store, query it. The registry and offline files are in the lake's features zone: grant
+        them with ``lake.grant_read``. The grants are named ``<principal name>-feast-*``.
 
         Example::
 
-            store.grant_read("notebooks-feast", notebook_account.member)
+            store.grant_read(iam.principal(notebook_account))
         """
+        check_principal(f"FeatureStore {self._name!r}", principal, Cloud.GCP)
+        name, member = f"{principal.name}-feast", principal.identity
         args, out = self.args, []
         opts = pulumi.ResourceOptions(parent=self)
         if self._datastore is not None:

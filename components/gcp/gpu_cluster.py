@@ -46,6 +46,7 @@ from ..base.values import Cidr, ComponentArgs, GcpLabels, StrictModel
 from ..catalog import load_catalog
 from ..config.cluster import Capacity, ClusterSpec, GpuPoolSpec, SystemCapacity, check_endpoint_access, endpoint_access
 from ..config.environment import Environment
+from ..interfaces import StrInput
 from . import iam
 
 STORAGE_CLASS = "standard-rwo"  # GKE's default: pd-balanced, encrypted, WaitForFirstConsumer
@@ -65,9 +66,9 @@ class GkeNetwork(StrictModel):
 
     model_config = {"arbitrary_types_allowed": True}
 
-    network: Any
+    network: StrInput
     """Network id or self link. Required."""
-    subnetwork: Any
+    subnetwork: StrInput
     """Subnetwork self link in the cluster's region. Required."""
     pods_range_name: str = "pods"
     """Secondary range for pods. Default: pods."""

@@ -12,6 +12,9 @@ import re
 import pulumi
 import pulumi_gcp as gcp
 
+from ..base.cloud import Cloud
+from ..interfaces import Principal
+
 # The annotation GKE reads to map a Kubernetes service account to a Google one.
 WORKLOAD_IDENTITY_ANNOTATION = "iam.gke.io/gcp-service-account"
 
@@ -36,6 +39,12 @@ def service_account(name: str, project: str, description: str, parent: pulumi.Re
         project=project,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def principal(account: gcp.serviceaccount.Account, name: str | None = None) -> Principal:
+    """The principal of ``account`` for grants (``lake.grant_read(principal(account), "curated")``): its IAM
+    member, and the grants' resources named after ``name``. Default name: the account's resource name."""
+    return Principal(cloud=Cloud.GCP, name=name or account.pulumi_resource_name, identity=account.member)
 
 
 def project_roles(

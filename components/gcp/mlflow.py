@@ -176,7 +176,7 @@ class MlflowTracking(pulumi.ComponentResource):
 
         account = iam.service_account(f"{name}-artifacts", args.project, f"MLflow server {name}: artifact store", self)
         self.service_account = account.email
-        args.lake.grant_write(f"{name}-artifacts", account.member, zones=[args.artifacts_zone])
+        args.lake.grant_write(iam.principal(account), args.artifacts_zone)
         identity = iam.workload_identity(
             f"{name}-artifacts", account, args.project, args.cluster.namespace, SERVICE_ACCOUNT, self
         )

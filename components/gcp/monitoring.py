@@ -21,23 +21,26 @@ Example::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.cloud import Cloud
 from ..base.values import ComponentArgs, GcpLabels
 from ..config.environment import Environment
 from ..config.monitoring import BudgetSpec, MonitoringSpec
+from ..interfaces import StrInput
 from ..k8s.observability import ClusterObservability, ObservabilityArgs
 
 
 class MonitoredGkeCluster(ComponentArgs):
-    cluster_name: Any
+    cluster_name: StrInput
     """GKE cluster name (the idle-GPU alert's scope). Required."""
-    provider: Any
+    provider: k8s.Provider
     """pulumi_kubernetes Provider of the cluster. Required."""
     gpu_pools: list[str] = []
     """GPU node pool names (dashboard series). Default: none."""
@@ -64,7 +67,7 @@ class MonitoringArgs(ComponentArgs):
     """Cluster to observe. Default: none (no GPU alert, no Prometheus)."""
     endpoints: list[str] = []
     """Cloud Run service names to chart. Default: none."""
-    databases: list[Any] = []
+    databases: Sequence[StrInput] = []
     """Cloud SQL instance names to chart. Default: none."""
     gpu_idle_minutes: int = Field(default=30, ge=5, le=720)
     """How long a GPU node may sit below 10% duty cycle before the alert fires. Default: 30."""

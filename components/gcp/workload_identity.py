@@ -26,9 +26,9 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.lake import LakeAccess, check_lake_access
+from ..interfaces import Features, Lake, grant_lake_access
 from ..model_uri import is_bucket_uri, split_bucket_uri
 from . import iam
-from .data_lake import DataLake
 
 
 class WorkloadIdentityArgs(ComponentArgs):
@@ -40,14 +40,14 @@ class WorkloadIdentityArgs(ComponentArgs):
     """Namespace of the Kubernetes service account. Required."""
     service_account: DnsLabel
     """The Kubernetes service account. Required."""
-    lake: DataLake
-    """The data lake. Required."""
+    lake: Lake
+    """The data lake (on GCP). Required."""
     read: list[LakeAccess] = []
     """Zones or prefixes read. Default: none."""
     write: list[LakeAccess] = []
     """Prefixes written (and read). Default: none."""
-    feature_store: Any = None
-    """A :class:`FeatureStore` whose online store the workload reads. Default: none."""
+    feature_store: Features | None = None
+    """A :class:`FeatureStore` (on GCP) whose online store the workload reads. Default: none."""
     external_reads: list[str] = []
     """gs:// URIs outside the lake the workload reads (a model registry bucket): object read on that bucket
     (GCS grants per bucket). Default: none."""
@@ -57,6 +57,8 @@ class WorkloadIdentityArgs(ComponentArgs):
     @model_validator(mode="after")
     def _check(self) -> WorkloadIdentityArgs:
         p = Problems()
+        if self.lake.cloud is not Cloud.GCP:
+            p.add("lake", "must be a data lake on gcp", str(self.lake.cloud))
         check_lake_access(p, self.lake.zones, self.read, self.write)
         for i, uri in enumerate(self.external_reads):
             if not is_bucket_uri(uri, "gs"):
@@ -69,7 +71,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """A Workload Identity service account with lake grants (type ``mlplatform:gcp:WorkloadIdentity``).
 
     Outputs: ``service_account`` (email), ``annotations`` (for the Kubernetes service account), ``reads`` and
-    ``writes`` (the ``gs://`` URLs granted).
+    ``writes`` (the ``gs://`` URLs granted). ``ready``: what the service account's pods wait for (the Workload
+    Identity binding and the grants).
     """
 
     service_account: pulumi.Output[str]
@@ -78,6 +81,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
     writes: list[pulumi.Output[str]]
     binding: pulumi.Resource
     grants: list[pulumi.Resource]
+    ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: WorkloadIdentityArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None
@@ -89,13 +93,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self.binding = iam.workload_identity(
             f"{name}-binding", account, args.project, args.namespace, args.service_account, self
         )
-        self.grants = []
-        for a in args.read:
-            self.grants += lake.grant_read(name, account.member, zones=[a.zone], prefix=a.prefix)
-        for a in args.write:
-            self.grants += lake.grant_write(name, account.member, zones=[a.zone], prefix=a.prefix)
-        if args.feature_store is not None:
-            self.grants += args.feature_store.grant_read(f"{name}-feast", account.member)
+        self.grants = grant_lake_access(lake, iam.principal(account), args.read, args.write, args.feature_store)
         for i, uri in enumerate(args.external_reads):
             self.grants.append(
                 gcp.storage.BucketIAMMember(
@@ -106,6 +104,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
+        self.ready = [self.binding, *self.grants]
         self.service_account = account.email
         self.annotations = {iam.WORKLOAD_IDENTITY_ANNOTATION: account.email}
         self.reads = [pulumi.Output.concat(lake.zone_urls[a.zone], a.prefix) for a in args.read]

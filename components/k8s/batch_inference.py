@@ -32,6 +32,7 @@ from pydantic import Field
 
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
 from ..base.values import ComponentArgs, CronSchedule, DnsLabel
+from ..interfaces import AlertSink, StrInput
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION
 from .resources import cpu_quantity, cron_job_envelope, memory_quantity, service_account
@@ -69,9 +70,9 @@ class BatchInferenceArgs(ComponentArgs):
     """Failed pods retried per run. Default: 3."""
     deadline_seconds: int = Field(default=4 * 3600, ge=60)
     """A run is stopped after this long. Default: 14400."""
-    input_url: Any
+    input_url: StrInput
     """Lake URL read (``s3://bucket/prefix/``), as INPUT_URL. Required."""
-    output_url: Any
+    output_url: StrInput
     """Lake URL written, as OUTPUT_URL. Required."""
     model_uri: str | None = None
     """MODEL_URI for the job (e.g. models:/ranker/Production). Default: none."""
@@ -85,11 +86,9 @@ class BatchInferenceArgs(ComponentArgs):
     """Annotations on it (GKE Workload Identity). Default: none."""
     suspend: bool = False
     """Keep the schedule, start no runs. Default: false."""
-    alert_namespace: DnsLabel | None = None
-    """Namespace of the Prometheus operator's rules (monitoring): adds the BatchInferenceFailed rule.
-    Default: none (no alert)."""
-    alert_depends_on: Any = None
-    """What installs the PrometheusRule CRD (the kube-prometheus-stack release). Default: none."""
+    alerts: AlertSink | None = None
+    """The cluster's alerts (:class:`ClusterObservability`): the BatchInferenceFailed rule goes to their namespace,
+    after their release. Default: none (no alert)."""
 
 
 def cron_job_spec(name: str, args: BatchInferenceArgs, service_account: str, env: dict[str, Any]) -> dict[str, Any]:
@@ -207,16 +206,14 @@ class BatchInference(pulumi.ComponentResource):
             spec=env.apply(lambda e: cast(Any, cron_job_spec(job_name, args, account_name, e))),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
-        if args.alert_namespace:
+        if args.alerts is not None:
             k8s.apiextensions.CustomResource(
                 f"{name}-alert",
                 api_version="monitoring.coreos.com/v1",
                 kind="PrometheusRule",
-                metadata={"name": f"batch-{job_name}", "namespace": args.alert_namespace, "labels": labels},
+                metadata={"name": f"batch-{job_name}", "namespace": args.alerts.namespace, "labels": labels},
                 spec={"groups": [failure_rule(job_name, args.namespace)]},
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[args.alert_depends_on] if args.alert_depends_on is not None else []
-                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.alerts.release]),
             )
         self.cron_job_name = pulumi.Output.from_input(job_name)
         self.register_outputs({"cron_job_name": self.cron_job_name})

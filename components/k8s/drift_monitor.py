@@ -28,6 +28,7 @@ from pydantic import Field
 
 from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..base.values import ComponentArgs, CronSchedule, DnsLabel
+from ..interfaces import AlertSink, StrInput
 from .batch_inference import failure_rule
 from .request_log import script_files
 from .resources import cron_job_envelope, service_account
@@ -51,11 +52,11 @@ class DriftMonitorArgs(ComponentArgs):
     """Name of the CronJob (at most 52 characters). Default: <server>-drift."""
     schedule: CronSchedule
     """Cron schedule, UTC. Required."""
-    log_url: Any
+    log_url: StrInput
     """The server's request-log prefix (s3://bucket/serving-logs/<server>/). Required."""
-    reference_url: Any
+    reference_url: StrInput
     """The reference dataset (.parquet, .csv or .jsonl). Required."""
-    report_url: Any
+    report_url: StrInput
     """Prefix the reports go under. Required."""
     window_hours: float = Field(default=24, gt=0, le=24 * 31)
     """Hours of requests read. Default: 24."""
@@ -72,10 +73,9 @@ class DriftMonitorArgs(ComponentArgs):
     """Extra environment (AWS_REGION). Default: none."""
     image: str | None = None
     """An image with the requirements installed. Default: Python 3.11, installing them at start."""
-    alert_namespace: str | None = None
-    """Namespace of the Prometheus that alerts (its PrometheusRule goes there). Default: no alert."""
-    alert_depends_on: Any = None
-    """What the PrometheusRule waits for (the monitoring release: its CRDs). Default: none."""
+    alerts: AlertSink | None = None
+    """The cluster's alerts (:class:`ClusterObservability`): the ModelDriftDetected rule goes to their namespace,
+    after their release. Default: none (no alert)."""
 
 
 def requirements(log_url: str) -> str:
@@ -185,12 +185,12 @@ class DriftMonitor(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
-        if args.alert_namespace:
+        if args.alerts is not None:
             k8s.apiextensions.CustomResource(
                 f"{name}-alert",
                 api_version="monitoring.coreos.com/v1",
                 kind="PrometheusRule",
-                metadata={"name": job_name, "namespace": args.alert_namespace, "labels": labels},
+                metadata={"name": job_name, "namespace": args.alerts.namespace, "labels": labels},
                 spec={
                     "groups": [
                         failure_rule(
@@ -205,9 +205,7 @@ class DriftMonitor(pulumi.ComponentResource):
                         )
                     ]
                 },
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[args.alert_depends_on] if args.alert_depends_on is not None else []
-                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.alerts.release]),
             )
         self.cron_job_name = pulumi.Output.from_input(job_name)
         self.register_outputs({"cron_job_name": self.cron_job_name})

@@ -39,6 +39,7 @@ from pydantic import Field
 
 from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..base.values import ComponentArgs, DnsLabel
+from ..interfaces import StrInput
 from .charts import CERT_MANAGER, KNATIVE_OPERATOR, KNATIVE_SERVING_VERSION, KSERVE_CRD, KSERVE_RESOURCES
 from .gpu import helm_release_args
 from .mlflow_server import MLFLOW_IMAGE
@@ -72,7 +73,7 @@ class KServeArgs(ComponentArgs):
     a model load)."""
     replicas: int = Field(default=1, ge=1, le=3)
     """Replicas of Knative's and KServe's control-plane pods (2 in production). Default: 1."""
-    mlflow_tracking_uri: Any = None
+    mlflow_tracking_uri: StrInput | None = None
     """MLflow's URL: ``models:/`` URIs are downloaded through it. Default: none (no models:/ support)."""
     knative_namespace: DnsLabel = KNATIVE_NAMESPACE
     """Namespace of Knative Serving. Default: knative-serving."""

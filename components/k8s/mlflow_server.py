@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.values import ComponentArgs, DnsLabel, Hostname
+from ..interfaces import StrInput
 from .resources import service_account
 
 MLFLOW_VERSION = "3.17.0"
@@ -30,14 +31,14 @@ ADMIN_USERNAME = "admin"
 class MlflowServerArgs(ComponentArgs):
     namespace: DnsLabel
     """Namespace to run in (must exist). Required."""
-    backend_store_uri: Any
+    backend_store_uri: StrInput
     """SQLAlchemy URI of the database, naming a driver the image ships (``postgresql+psycopg2://``); a secret
     Pulumi input. Required."""
-    artifacts_destination: Any
+    artifacts_destination: StrInput
     """Where the server stores artifacts (``s3://bucket/prefix/`` or ``gs://...``). Required."""
-    admin_password: Any
+    admin_password: StrInput
     """Password of the basic-auth admin user (a secret Pulumi input). Required."""
-    flask_secret_key: Any
+    flask_secret_key: StrInput
     """Key signing sessions and CSRF tokens, the same on every replica (a secret Pulumi input). Required."""
     service_name: DnsLabel = "mlflow"
     """Name of the Deployment, Service and Ingress: the server is ``http://<service_name>.<namespace>``.
@@ -57,7 +58,7 @@ class MlflowServerArgs(ComponentArgs):
     """IngressClass of that Ingress (e.g. alb, nginx). Default: the cluster's default class."""
     ingress_annotations: dict[str, Any] = {}
     """Annotations for the Ingress controller (scheme, certificate, health check). Default: none."""
-    ingress_controller: Any = None
+    ingress_controller: pulumi.Resource | None = None
     """The resource serving the Ingress (its controller's Helm release); the Ingress waits for it, since a
     component's depends_on does not reach its children. Default: none."""
     ingress_tls: bool = False

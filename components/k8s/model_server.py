@@ -37,6 +37,7 @@ from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.serving import ServingRuntime
+from ..interfaces import StrInput
 from .gpu import GPU_TOLERATION
 from .mlflow_server import MLFLOW_IMAGE
 from .resources import cpu_quantity, memory_quantity, service_account
@@ -69,7 +70,7 @@ class ModelServerArgs(ComponentArgs):
     name."""
     runtime: ServingRuntime
     """triton, vllm or mlflow. Required."""
-    storage_uri: Any
+    storage_uri: StrInput
     """Where the model is: s3://, gs://, models:/, hf:// (for triton, the model repository root). Required."""
     image: str | None = None
     """Runtime image. Default: the pinned image of the runtime."""
@@ -107,7 +108,7 @@ class ModelServerArgs(ComponentArgs):
     """Annotations on it: the cloud identity, KServe's S3 settings. Default: none."""
     logger_url: str | None = None
     """Where KServe's agent posts request and response CloudEvents. Default: none (no request logging)."""
-    kserve: Any = None
+    kserve: pulumi.Resource | None = None
     """What the InferenceService waits for (the KServe release: CRDs and webhooks). Default: none."""
 
     @model_validator(mode="after")

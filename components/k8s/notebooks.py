@@ -164,7 +164,7 @@ class NotebooksArgs(ComponentArgs):
     """IngressClass of that Ingress. Default: the cluster's default."""
     ingress_annotations: dict[str, Any] = {}
     """Annotations for the Ingress controller. Default: none."""
-    ingress_controller: Any = None
+    ingress_controller: pulumi.Resource | None = None
     """The controller's Helm release; the hub's release waits for it. Default: none."""
     ingress_tls: bool = False
     """The Ingress terminates TLS: the hub URL and the OAuth callback are https. Default: false (http)."""

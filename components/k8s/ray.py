@@ -31,6 +31,7 @@ from pydantic import Field, model_validator
 from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..base.values import ComponentArgs, DnsLabel, StrictModel, duplicates
+from ..interfaces import StrInput
 from .charts import KUBERAY_OPERATOR
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION, helm_release_args
@@ -80,7 +81,7 @@ class RayClusterArgs(ComponentArgs):
     cluster_name: DnsLabel | None = None
     """Name of the RayCluster (or RayJob) object; its head Service is <name>-head-svc. Default: the component
     name."""
-    operator: Any
+    operator: pulumi.Resource
     """The KubeRay operator's Helm release: it installs the ray.io CRDs, so the cluster waits for it. Required."""
     worker_groups: list[RayWorkerGroup] = []
     """Worker groups. Default: none (a head only)."""
@@ -96,7 +97,7 @@ class RayClusterArgs(ComponentArgs):
     """Service account of head and workers, bound to the cloud role that reads the lake. Default: ray."""
     service_account_annotations: dict[str, Any] = {}
     """Annotations on it (GKE Workload Identity). Default: none."""
-    spill_url: Any = None
+    spill_url: StrInput | None = None
     """Lake URL objects spill to (``s3://bucket/ray/spill``). Default: the node's disk."""
     env: dict[str, Any] = {}
     """Environment of every Ray container (MLFLOW_TRACKING_URI, AWS_REGION, ...). Default: none."""

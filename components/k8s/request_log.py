@@ -24,6 +24,7 @@ from pydantic import Field
 
 from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..base.values import ComponentArgs, DnsLabel
+from ..interfaces import StrInput
 from .mlflow_server import MLFLOW_IMAGE
 from .resources import service_account
 
@@ -41,7 +42,7 @@ def script_files(*names: str) -> dict[str, str]:
 class RequestLogSinkArgs(ComponentArgs):
     namespace: DnsLabel
     """Namespace (must exist). Required."""
-    log_url: Any
+    log_url: StrInput
     """Lake prefix the logs go under, ending with / (s3://bucket/serving-logs/). Required."""
     replicas: int = Field(default=1, ge=1, le=10)
     """Replicas (2 in production). Default: 1."""

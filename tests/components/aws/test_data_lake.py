@@ -7,8 +7,10 @@ import json
 import pulumi_aws as aws
 import pytest
 
-from components.aws import DataLake, DataLakeArgs
+from components.aws import DataLake, DataLakeArgs, iam
+from components.base.cloud import Cloud
 from components.base.errors import ConfigError
+from components.interfaces import Principal
 from mlplatform import engine
 from mlplatform.plan import Plan
 from tests.conftest import planned
@@ -147,8 +149,8 @@ def _lake_with_grants(layout="buckets", encryption="kms"):
     def program():
         lake = DataLake("lake", DataLakeArgs(region="us-east-1", lake={"layout": layout, "encryption": encryption}))
         role = aws.iam.Role("trainer", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
-        lake.grant_read(role, "curated")
-        lake.grant_write(role, "models", prefix="mlflow/")
+        lake.grant_read(iam.principal(role), "curated")
+        lake.grant_write(iam.principal(role), "models", prefix="mlflow/")
 
     return engine.run(program)
 
@@ -219,13 +221,25 @@ def test_raises_when_a_grant_names_an_unknown_zone_or_bad_prefix(zone, prefix, p
     def program():
         lake = DataLake("lake", DataLakeArgs(region="us-east-1"))
         role = aws.iam.Role("r", assume_role_policy="{}")
-        lake.grant_read(role, zone, prefix)
+        lake.grant_read(iam.principal(role), zone, prefix)
 
     with pytest.raises(ConfigError) as info:
         engine.run(program)
     assert info.value.paths() == [path]
     assert fragment in str(info.value)
     assert "DataLake 'lake': grant" in str(info.value)
+
+
+def test_raises_when_a_grant_is_for_a_gcp_identity():
+    def program():
+        lake = DataLake("lake", DataLakeArgs(region="us-east-1"))
+        account = Principal(cloud=Cloud.GCP, name="sa", identity="serviceAccount:sa@p.iam.gserviceaccount.com")
+        lake.grant_read(account, "raw")
+
+    with pytest.raises(ConfigError) as info:
+        engine.run(program)
+    assert info.value.paths() == ["principal"]
+    assert "an identity on gcp; grants here are for aws only" in str(info.value)
 
 
 def test_raises_when_lake_args_are_invalid():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pulumi_kubernetes as k8s
 import pytest
 
 from components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs
@@ -207,7 +208,7 @@ def _args(**changes):
     base = dict(
         region="us-east-1",
         lake=lake,
-        cluster=WorkloadCluster(cluster_name="c", provider=None, security_group_id="sg-1"),
+        cluster=WorkloadCluster(cluster_name="c", provider=k8s.Provider("k8s"), security_group_id="sg-1"),
         network=PrivateNetwork(vpc_id="vpc-1", subnet_ids=["subnet-1", "subnet-2"]),
     )
     return MlflowTrackingArgs(**{**base, **changes})

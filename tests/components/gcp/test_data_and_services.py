@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from components.base.cloud import Cloud
 from components.base.errors import ConfigError
 from components.gcp import DataLake, DataLakeArgs
+from components.interfaces import Principal
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
 from tests.components.gcp.helpers import gcp_dev, gcp_prod
 
 BUCKET = "gcp:storage/bucket:Bucket"
 ZONES = ["raw", "curated", "features", "models"]
+READER = Principal(cloud=Cloud.GCP, name="reader", identity="serviceAccount:r@ml-dev-123.iam.gserviceaccount.com")
 
 
 @pytest.mark.parametrize("zone", ZONES)
@@ -63,7 +66,7 @@ def test_prefix_layout_grants_are_scoped_by_an_iam_condition():
                 project="ml-dev-123", region="us-central1", lake={"layout": "prefixes", "encryption": "sse-s3"}
             ),
         )
-        lake.grant_read("reader", "serviceAccount:r@ml-dev-123.iam.gserviceaccount.com", zones=["curated"])
+        lake.grant_read(READER, "curated")
 
     plan = engine.run(program)
     assert len(plan.by_type(BUCKET)) == 1
@@ -75,6 +78,31 @@ def test_prefix_layout_grants_are_scoped_by_an_iam_condition():
     bucket = plan.one(BUCKET)
     prefixes = {tuple(r["condition"].get("matchesPrefixes", [])) for r in bucket.input("lifecycleRules")}
     assert ("raw/",) in prefixes and ("models/",) in prefixes
+
+
+@pytest.mark.parametrize(
+    ("principal", "zone", "prefix", "paths", "msg"),
+    [
+        (READER, "gold", "", ["zone"], "unknown zone; zones of this lake: raw, curated, features, models"),
+        (READER, "raw", "no-slash", ["prefix"], "must be empty or end with '/'"),
+        (
+            Principal(cloud=Cloud.AWS, name="trainer", identity="trainer"),
+            "raw",
+            "",
+            ["principal"],
+            "an identity on aws; grants here are for gcp only",
+        ),
+    ],
+)
+def test_raises_when_a_grant_names_an_unknown_zone_a_bad_prefix_or_an_aws_role(principal, zone, prefix, paths, msg):
+    def program():
+        lake = DataLake("lake", DataLakeArgs(project="ml-dev-123", region="us-central1"))
+        lake.grant_read(principal, zone, prefix)
+
+    with pytest.raises(ConfigError) as info:
+        engine.run(program)
+    assert info.value.paths() == paths
+    assert msg in str(info.value) and "DataLake 'lake': grant" in str(info.value)
 
 
 # --- feature store ----------------------------------------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""The seams between components: both clouds' lakes and feature stores fit the same Protocols, grant with the same
+signature, and args refuse what does not fit, with the key path, before anything is registered."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from components import aws, gcp
+from components.aws.monitoring import MonitoredCluster
+from components.aws.workload_role import WorkloadRoleArgs
+from components.base.errors import ConfigError
+from components.gcp.workload_identity import WorkloadIdentityArgs
+from components.interfaces import Features, Lake
+from components.k8s.batch_inference import BatchInferenceArgs
+from mlplatform import engine
+
+
+def _lakes() -> tuple[aws.DataLake, gcp.DataLake]:
+    return (
+        aws.DataLake("lake", aws.DataLakeArgs(region="us-east-1")),
+        gcp.DataLake("lake", gcp.DataLakeArgs(project="ml-dev-123", region="us-central1")),
+    )
+
+
+def test_both_lakes_and_feature_stores_are_what_their_consumers_take():
+    found: dict[str, list[bool]] = {}
+
+    def program():
+        aws_lake, gcp_lake = _lakes()
+        aws_store = aws.FeatureStore("fs", aws.FeatureStoreArgs(region="us-east-1", lake=aws_lake))
+        gcp_store = gcp.FeatureStore(
+            "fs", gcp.FeatureStoreArgs(project="ml-dev-123", region="us-central1", lake=gcp_lake)
+        )
+        found["lakes"] = [isinstance(lake, Lake) for lake in (aws_lake, gcp_lake)]
+        found["stores"] = [isinstance(store, Features) for store in (aws_store, gcp_store)]
+
+    engine.run(program)
+    assert found == {"lakes": [True, True], "stores": [True, True]}
+
+
+@pytest.mark.parametrize(
+    ("aws_method", "gcp_method"),
+    [
+        (aws.DataLake.grant_read, gcp.DataLake.grant_read),
+        (aws.DataLake.grant_write, gcp.DataLake.grant_write),
+        (aws.FeatureStore.grant_read, gcp.FeatureStore.grant_read),
+    ],
+    ids=["lake.grant_read", "lake.grant_write", "feature_store.grant_read"],
+)
+def test_grants_take_the_same_parameters_on_both_clouds(aws_method, gcp_method):
+    def params(method) -> list[tuple[str, object]]:
+        return [(p.name, p.default) for p in inspect.signature(method).parameters.values()]
+
+    assert params(aws_method) == params(gcp_method)
+
+
+def test_raises_when_a_workload_identity_is_given_the_other_clouds_lake():
+    problems: dict[str, tuple[list[str], str]] = {}
+
+    def program():
+        aws_lake, gcp_lake = _lakes()
+        for key, build in (
+            ("aws", lambda: WorkloadRoleArgs(cluster_name="c", namespace="ml", service_account="sa", lake=gcp_lake)),
+            ("gcp", lambda: WorkloadIdentityArgs(project="p", namespace="ml", service_account="sa", lake=aws_lake)),
+        ):
+            with pytest.raises(ConfigError) as info:
+                build()
+            problems[key] = (info.value.paths(), str(info.value))
+
+    engine.run(program)
+    assert problems["aws"][0] == ["args.lake"] and "must be a data lake on aws (got 'gcp')" in problems["aws"][1]
+    assert problems["gcp"][0] == ["args.lake"] and "must be a data lake on gcp (got 'aws')" in problems["gcp"][1]
+
+
+@pytest.mark.parametrize(
+    ("build", "path"),
+    [
+        (lambda: MonitoredCluster(cluster_name="c", provider="not a provider"), "args.provider"),
+        (lambda: MonitoredCluster(cluster_name=7, provider=None), "args.cluster_name"),
+        (
+            lambda: BatchInferenceArgs(
+                job_name="j",
+                schedule="0 2 * * *",
+                image="i",
+                command=["x"],
+                pool="p",
+                gpu_model="L4",
+                input_url="s3://b/in/",
+                output_url="s3://b/out/",
+                alerts="monitoring",
+            ),
+            "args.alerts",
+        ),
+    ],
+    ids=["provider", "cluster_name", "alerts"],
+)
+def test_raises_when_a_seam_gets_something_else(build, path):
+    with pytest.raises(ConfigError) as info:
+        build()
+    assert path in info.value.paths()
