@@ -13,7 +13,7 @@ from components.base.errors import ConfigError
 from components.interfaces import Principal
 from mlplatform import engine
 from mlplatform.plan import Plan
-from tests.conftest import planned
+from tests.fixtures import aws_prod, aws_smallest
 
 ZONES = ["raw", "curated", "features", "models"]
 
@@ -30,7 +30,7 @@ def for_bucket(plan: Plan, type_: str, bucket) -> object:
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_zone_bucket_is_private_encrypted_versioned_and_logged(zone):
-    plan = planned("dev")
+    plan = aws_smallest()
     bucket = lake_bucket(plan, zone)
     key = plan.one("aws:kms/key:Key", "mlplatform-lake-key")
     assert key.input("enableKeyRotation") is True
@@ -66,7 +66,7 @@ def test_zone_bucket_is_private_encrypted_versioned_and_logged(zone):
 
 
 def test_lifecycle_rules_per_zone():
-    dev, prod = planned("dev"), planned("prod")
+    dev, prod = aws_smallest(), aws_prod()
     rule = for_bucket(
         dev, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", lake_bucket(dev, "raw")
     ).input("rules")[0]
@@ -85,7 +85,7 @@ def test_lifecycle_rules_per_zone():
 
 
 def test_every_bucket_aborts_incomplete_uploads():
-    plan = planned("dev")
+    plan = aws_smallest()
     buckets = plan.by_type("aws:s3/bucket:Bucket")
     assert len(buckets) == 6  # 4 zones, access logs, Athena results
     for b in buckets:
@@ -94,7 +94,7 @@ def test_every_bucket_aborts_incomplete_uploads():
 
 
 def test_access_log_bucket_accepts_s3_log_delivery_only_over_sse_s3():
-    plan = planned("dev")
+    plan = aws_smallest()
     logs = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-access-logs")
     sse = for_bucket(
         plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", logs
@@ -107,7 +107,7 @@ def test_access_log_bucket_accepts_s3_log_delivery_only_over_sse_s3():
 
 
 def test_catalog_and_athena_workgroup():
-    plan = planned("dev")
+    plan = aws_smallest()
     dbs = {d.input("name"): d for d in plan.by_type("aws:glue/catalogDatabase:CatalogDatabase")}
     assert set(dbs) == {f"mlplatform_lake_dev_{z}" for z in ZONES}
     assert (
@@ -127,12 +127,12 @@ def test_catalog_and_athena_workgroup():
 
 
 def test_dvc_remote_is_a_prefix_of_the_raw_zone():
-    plan = planned("dev")
+    plan = aws_smallest()
     assert plan.outputs["dvc_remote_url"] == f"s3://{lake_bucket(plan, 'raw').output('bucket')}/dvc/"
 
 
 def test_prod_protects_buckets_key_and_catalog_dev_does_not():
-    prod, dev = planned("prod"), planned("dev")
+    prod, dev = aws_prod(), aws_smallest()
     for plan, protected in ((prod, True), (dev, False)):
         for b in plan.by_type("aws:s3/bucket:Bucket"):
             assert b.options["protect"] is protected, b.name
@@ -258,6 +258,6 @@ def test_raises_when_lake_args_are_invalid():
 
 
 def test_lake_component_registers_its_outputs():
-    lake = planned("dev").one("mlplatform:aws:DataLake")
+    lake = aws_smallest().one("mlplatform:aws:DataLake")
     assert set(lake.outputs["bucket_names"]) == set(ZONES)
     assert lake.outputs["key_arn"].startswith("arn:aws:kms:us-east-1:123456789012:key/")

@@ -10,7 +10,7 @@ from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointA
 from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.preflight import preflight
-from tests.conftest import plan_variant, planned
+from tests.fixtures import SERVERLESS_RANKER, aws_dev, aws_doc, aws_prod, plan_platform
 
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -18,7 +18,7 @@ IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cp
 
 
 def test_serverless_endpoint_scales_to_zero_with_one_variant():
-    plan = planned("dev")
+    plan = aws_dev()
     config = plan.one(CONFIG)
     assert config.input("productionVariants") == [
         {
@@ -38,7 +38,7 @@ def test_serverless_endpoint_scales_to_zero_with_one_variant():
 
 
 def test_dev_model_reads_its_existing_registry_artifact_with_network_isolation():
-    plan = planned("dev")
+    plan = aws_dev()
     model = plan.one("aws:sagemaker/model:Model")
     assert model.input("primaryContainer") == {
         "image": IMAGE,
@@ -103,25 +103,22 @@ def test_execution_role_reads_only_its_artifact_prefix_and_pulls_only_its_image(
 def test_preflight_reports_a_model_in_the_new_lake_as_missing_on_first_deploy():
     # GIVEN an endpoint whose artifact is a key in a lake the same program creates (empty)
     findings = preflight(engine.run(lake_model_program())).findings
-    # THEN preflight says CreateModel would fail; an s3:// registry artifact passes (the dev stack)
+    # THEN preflight says CreateModel would fail; an s3:// registry artifact passes
     assert [f.rule for f in findings] == ["artifacts-exist"]
     assert "nothing uploads the artifact" in findings[0].message
-    assert not [f for f in preflight(planned("dev")).findings if f.rule == "artifacts-exist"]
+    assert not [f for f in preflight(aws_dev()).findings if f.rule == "artifacts-exist"]
 
 
 def test_disabled_endpoint_creates_nothing_until_its_first_model_exists():
-    # GIVEN the dev stack with its endpoint disabled (no model trained yet)
-    def disable(doc):
-        doc["endpoints"][0]["enabled"] = False
-
-    plan = plan_variant("dev", disable)
+    # GIVEN a platform with its endpoint disabled (no model trained yet)
+    plan = plan_platform(aws_doc("dev", endpoints=[{**SERVERLESS_RANKER, "enabled": False}]))
     # THEN no model, configuration, endpoint or alarm is planned, and no invoke URL is exported
     assert not [r for r in plan.resources if r.type.startswith("aws:sagemaker/")]
     assert plan.outputs["endpoint_invoke_urls"] == {}
 
 
 def test_realtime_ab_split_with_capture_and_autoscaling():
-    plan = planned("prod")
+    plan = aws_prod()
     config = plan.one(CONFIG)
     variants = {v["variantName"]: v for v in config.input("productionVariants")}
     assert {
@@ -149,7 +146,7 @@ def test_realtime_ab_split_with_capture_and_autoscaling():
 
 
 def test_alarms_per_variant_route_to_the_alert_topic():
-    dev, prod = planned("dev"), planned("prod")
+    dev, prod = aws_dev(), aws_prod()
     topic = dev.one("aws:sns/topic:Topic").output("arn")
     alarms = {a.name: a for a in dev.by_type(ALARM)}
     assert set(alarms) == {

@@ -11,7 +11,7 @@ from components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArg
 from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
-from tests.conftest import plan_variant, planned
+from tests.fixtures import aws_dev, aws_doc, aws_prod, aws_staging, plan_platform
 
 
 def role_statements(plan, role_name):
@@ -25,8 +25,7 @@ def role_statements(plan, role_name):
 
 
 def test_declared_feature_views_get_protected_on_demand_tables():
-    for stack, protected in (("dev", False), ("prod", True)):
-        plan = planned(stack)
+    for plan, protected in ((aws_dev(), False), (aws_prod(), True)):
         key = plan.one("aws:kms/key:Key", "mlplatform-lake-key").output("arn")
         for t in plan.by_type("aws:dynamodb/table:Table"):
             assert t.input("name") in {"recsys.user_features", "recsys.item_features"}
@@ -39,7 +38,7 @@ def test_declared_feature_views_get_protected_on_demand_tables():
 
 
 def test_materializer_role_reaches_only_features_zone_and_project_tables():
-    plan = planned("dev")
+    plan = aws_dev()
     features = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-features").output("arn")
     statements = role_statements(plan, "mlplatform-features-materializer")
     s3_resources = {
@@ -53,7 +52,7 @@ def test_materializer_role_reaches_only_features_zone_and_project_tables():
 
 
 def test_server_role_reads_only_the_registry_and_the_tables():
-    plan = planned("dev")
+    plan = aws_dev()
     features = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-features").output("arn")
     statements = {s["Sid"]: s for s in role_statements(plan, "mlplatform-features-server")}
     assert statements["ReadFeatures"]["Resource"] == f"{features}/feast/*"
@@ -68,7 +67,7 @@ def test_server_role_reads_only_the_registry_and_the_tables():
 
 
 def test_roles_are_bound_to_service_accounts_through_pod_identity():
-    plan = planned("dev")
+    plan = aws_dev()
     assoc = {
         a.input("serviceAccount"): a
         for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
@@ -82,7 +81,7 @@ def test_roles_are_bound_to_service_accounts_through_pod_identity():
 
 
 def test_rendered_config_names_the_real_registry_tables_and_region():
-    plan = planned("dev")
+    plan = aws_dev()
     config = yaml.safe_load(plan.one("mlplatform:aws:FeatureStore").outputs["feature_store_yaml"])
     features = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-features").output("bucket")
     assert config["project"] == "recsys"
@@ -99,7 +98,7 @@ def test_rendered_config_names_the_real_registry_tables_and_region():
 
 
 def test_athena_offline_store_in_staging():
-    plan = planned("staging")
+    plan = aws_staging()
     config = yaml.safe_load(plan.one("mlplatform:aws:FeatureStore").outputs["feature_store_yaml"])
     lake = plan.one("mlplatform:aws:DataLake").outputs
     assert config["offline_store"] == {
@@ -116,7 +115,7 @@ def test_athena_offline_store_in_staging():
 
 
 def test_feature_server_in_prod():
-    plan = planned("prod")
+    plan = aws_prod()
     deployment = plan.one("kubernetes:apps/v1:Deployment", "mlplatform-features-server")
     spec = deployment.input("spec")
     assert spec["replicas"] == 2
@@ -134,11 +133,11 @@ def test_feature_server_in_prod():
         plan.one("kubernetes:core/v1:Service", "mlplatform-features-server").input("spec.ports")[0]["targetPort"]
         == "http"
     )
-    assert planned("dev").find("kubernetes:apps/v1:Deployment", "mlplatform-features-server") == []
+    assert aws_dev().find("kubernetes:apps/v1:Deployment", "mlplatform-features-server") == []
 
 
 def test_redis_online_store_is_encrypted_and_its_token_stays_secret():
-    plan = plan_variant("dev", lambda d: d["feature_store"].update(online_store="redis", feature_views=[]))
+    plan = plan_platform(aws_doc("dev", feature_store={"online_store": "redis"}))
     group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
     assert group.input("transitEncryptionEnabled") is True and group.input("atRestEncryptionEnabled") is True
     assert isinstance(group.inputs["authToken"], Secret)

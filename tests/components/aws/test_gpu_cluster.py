@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -14,7 +15,21 @@ from components.config.cluster import ClusterSpec, GpuPoolSpec
 from mlplatform import engine
 from mlplatform.plan import Plan, Secret
 from mlplatform.preflight import preflight
-from tests.conftest import cost_tags, plan_variant, planned, stack_document
+from tests.conftest import cost_tags
+from tests.fixtures import (
+    L4_POOL,
+    T4_POOL,
+    aws_dev,
+    aws_dev_doc,
+    aws_dev_managed_node_groups,
+    aws_doc,
+    aws_prod,
+    aws_prod_doc,
+    aws_staging,
+    aws_staging_doc,
+    changed,
+    plan_platform,
+)
 
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
@@ -30,11 +45,10 @@ def release(plan: Plan, chart_fragment: str):
     return next(r for r in plan.by_type(RELEASE) if chart_fragment in r.input("chart"))
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_every_nodepool_instance_type_carries_the_requested_gpus(stack):
-    plan = planned(stack)
+def assert_nodepools_carry_their_pools_gpus(plan: Plan, doc: dict) -> None:
+    """Every NodePool of ``plan`` allows only instance types with its pool's GPU model and count (``doc``'s pools)."""
     cat = load_catalog()
-    pools = {p["name"]: p for p in stack_document(stack)["cluster"]["gpu_pools"]}
+    pools = {p["name"]: p for p in doc["cluster"]["gpu_pools"]}
     nodepools = plan.by_type(NODEPOOL)
     assert nodepools
     for np in nodepools:
@@ -46,8 +60,14 @@ def test_every_nodepool_instance_type_carries_the_requested_gpus(stack):
         assert np.input("spec.template.metadata.labels")["mlplatform.io/gpu"] == pool["gpu"]
 
 
-def test_dev_pools_are_spot_only_and_bounded():
-    plan = planned("dev")
+@pytest.mark.parametrize("doc", [aws_dev_doc, aws_staging_doc, aws_prod_doc], ids=["dev", "staging", "prod"])
+def test_every_nodepool_instance_type_carries_the_requested_gpus(doc):
+    # GIVEN pools of L4, T4, 4 x A10G and 8 x A100, with and without on-demand fallback
+    assert_nodepools_carry_their_pools_gpus(plan_platform(doc()), doc())
+
+
+def test_spot_pools_are_spot_only_and_bounded_by_max_nodes_of_their_largest_shape():
+    plan = aws_dev()
     for np in plan.by_type(NODEPOOL):
         assert requirement(np, "karpenter.sh/capacity-type")["values"] == ["spot"]
     limits = {np.input("metadata.name"): np.input("spec.limits") for np in plan.by_type(NODEPOOL)}
@@ -63,7 +83,7 @@ def test_dev_pools_are_spot_only_and_bounded():
 
 
 def test_gpu_nodes_are_tainted_and_consolidated_when_empty():
-    plan = planned("dev")
+    plan = aws_dev()
     for np in plan.by_type(NODEPOOL):
         assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"} in np.input(
             "spec.template.spec.taints"
@@ -80,7 +100,7 @@ def test_gpu_nodes_are_tainted_and_consolidated_when_empty():
 
 
 def test_spot_with_fallback_adds_a_lower_weight_on_demand_pool():
-    plan = planned("prod")
+    plan = aws_prod()
     spot = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference")
     fallback = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference-on-demand")
     assert requirement(spot, "karpenter.sh/capacity-type")["values"] == ["spot"]
@@ -94,7 +114,7 @@ def test_spot_with_fallback_adds_a_lower_weight_on_demand_pool():
 
 def test_min_nodes_on_karpenter_is_held_by_a_warm_placeholder_deployment():
     """Karpenter has no minimum: prod's inference pool (min_nodes 1) keeps its node through pause pods."""
-    prod = planned("prod")
+    prod = aws_prod()
     warm = prod.one("kubernetes:apps/v1:Deployment", "mlplatform-cluster-karpenter-warm-inference")
     pod = warm.input("spec.template.spec")
     assert warm.input("spec.replicas") == 1
@@ -108,12 +128,12 @@ def test_min_nodes_on_karpenter_is_held_by_a_warm_placeholder_deployment():
     assert pod["priorityClassName"] == priority.input("metadata.name")
     assert priority.input("value") < 0 and priority.input("preemptionPolicy") == "Never"
     # Pools that scale from zero (all of dev's, prod's training pool) get none.
-    assert not [d for d in planned("dev").by_type("kubernetes:apps/v1:Deployment") if "warm" in d.name]
+    assert not [d for d in aws_dev().by_type("kubernetes:apps/v1:Deployment") if "warm" in d.name]
     assert [d.name for d in prod.by_type("kubernetes:apps/v1:Deployment") if "warm" in d.name] == [warm.name]
 
 
 def test_interruption_queue_and_events_are_wired_into_karpenter():
-    plan = planned("dev")
+    plan = aws_dev()
     queue = plan.one("aws:sqs/queue:Queue")
     karpenter = release(plan, "karpenter")
     assert karpenter.input("chart") == "oci://public.ecr.aws/karpenter/karpenter"
@@ -134,7 +154,7 @@ def test_interruption_queue_and_events_are_wired_into_karpenter():
 
 
 def test_karpenter_controller_uses_pod_identity_scoped_to_the_cluster():
-    plan = planned("dev")
+    plan = aws_dev()
     cluster_name = plan.one("aws:eks/cluster:Cluster").input("name")
     assoc = next(
         a
@@ -160,8 +180,7 @@ def test_karpenter_controller_uses_pod_identity_scoped_to_the_cluster():
 
 
 def test_imdsv2_required_on_every_node():
-    for stack in ("dev", "prod"):
-        plan = planned(stack)
+    for plan in (aws_dev(), aws_prod()):
         templates = {t.id: t for t in plan.by_type("aws:ec2/launchTemplate:LaunchTemplate")}
         for t in templates.values():
             assert t.input("metadataOptions.httpTokens") == "required"
@@ -174,7 +193,7 @@ def test_imdsv2_required_on_every_node():
 
 
 def test_node_class_uses_al2023_discovery_tags_and_large_encrypted_gp3():
-    plan = planned("dev")
+    plan = aws_dev()
     spec = plan.one(NODECLASS).input("spec")
     cluster_name = plan.one("aws:eks/cluster:Cluster").input("name")
     assert spec["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
@@ -189,13 +208,13 @@ def test_node_class_uses_al2023_discovery_tags_and_large_encrypted_gp3():
 
 
 def test_control_plane_settings():
-    plan = planned("dev")
+    plan = aws_dev()
     cluster = plan.one("aws:eks/cluster:Cluster")
     assert cluster.input("version") == "1.33"
     assert cluster.input("accessConfig.authenticationMode") == "API"
     # dev keeps the three logs that matter for security; prod adds controller-manager and scheduler
     assert cluster.input("enabledClusterLogTypes") == ["api", "audit", "authenticator"]
-    assert planned("prod").one("aws:eks/cluster:Cluster").input("enabledClusterLogTypes") == [
+    assert aws_prod().one("aws:eks/cluster:Cluster").input("enabledClusterLogTypes") == [
         "api",
         "audit",
         "authenticator",
@@ -222,9 +241,9 @@ def test_control_plane_settings():
 
 
 def test_endpoint_access_by_environment():
-    dev = planned("dev").one("aws:eks/cluster:Cluster").input("vpcConfig")
-    staging = planned("staging").one("aws:eks/cluster:Cluster").input("vpcConfig")
-    prod = planned("prod").one("aws:eks/cluster:Cluster").input("vpcConfig")
+    dev = aws_dev().one("aws:eks/cluster:Cluster").input("vpcConfig")
+    staging = aws_staging().one("aws:eks/cluster:Cluster").input("vpcConfig")
+    prod = aws_prod().one("aws:eks/cluster:Cluster").input("vpcConfig")
     # prod: reachable by the deployer (which creates the in-cluster resources) and nobody else.
     assert prod["endpointPublicAccess"] is True and prod["endpointPrivateAccess"] is True
     assert prod["publicAccessCidrs"] == ["198.51.100.0/28", "203.0.113.0/24"]
@@ -240,11 +259,11 @@ def test_raises_when_prod_endpoint_is_open_to_everyone_or_unreachable():
     def private(doc):
         doc["cluster"]["endpoint_public_access"] = False
 
-    # WHEN the stack is planned THEN the spec refuses each before any resource is registered
+    # WHEN the platform is planned THEN the spec refuses each before any resource is registered
     with pytest.raises(ConfigError, match=r"cluster\.public_access_cidrs: required in prod"):
-        plan_variant("prod", open_to_all)
+        plan_platform(changed(aws_prod_doc(), open_to_all))
     with pytest.raises(ConfigError, match=r"cluster\.endpoint_public_access: .*deploy_from_network"):
-        plan_variant("prod", private)
+        plan_platform(changed(aws_prod_doc(), private))
 
 
 def test_private_endpoint_with_an_in_network_deployer_plans_and_passes_preflight():
@@ -253,23 +272,23 @@ def test_private_endpoint_with_an_in_network_deployer_plans_and_passes_preflight
         doc["cluster"].update(endpoint_public_access=False, deploy_from_network=True)
         del doc["cluster"]["public_access_cidrs"]
 
-    plan = plan_variant("prod", in_vpc)
+    plan = plan_platform(changed(aws_prod_doc(), in_vpc))
     # THEN the endpoint is private and preflight accepts the reachability
     assert plan.one("aws:eks/cluster:Cluster").input("vpcConfig.endpointPublicAccess") is False
     assert not [f for f in preflight(plan).findings if f.rule == "api-reachable"]
 
 
 def test_prod_protects_the_cluster_and_its_key():
-    plan = planned("prod")
+    plan = aws_prod()
     cluster = plan.one("aws:eks/cluster:Cluster")
     assert cluster.options["protect"] and cluster.input("deletionProtection") is True
     assert plan.one("aws:kms/key:Key", "mlplatform-cluster-secrets").options["protect"]
-    assert not planned("dev").one("aws:eks/cluster:Cluster").options["protect"]
+    assert not aws_dev().one("aws:eks/cluster:Cluster").options["protect"]
 
 
 def test_system_nodes_spot_in_dev_on_demand_in_prod():
-    dev = planned("dev").one(NODEGROUP, "mlplatform-cluster-system")
-    prod = planned("prod").one(NODEGROUP, "mlplatform-cluster-system")
+    dev = aws_dev().one(NODEGROUP, "mlplatform-cluster-system")
+    prod = aws_prod().one(NODEGROUP, "mlplatform-cluster-system")
     assert dev.input("capacityType") == "SPOT" and prod.input("capacityType") == "ON_DEMAND"
     assert dev.input("labels") == {"mlplatform.io/node-role": "system"}
     assert dev.input("amiType") == "AL2023_x86_64_STANDARD"
@@ -277,7 +296,7 @@ def test_system_nodes_spot_in_dev_on_demand_in_prod():
 
 
 def test_kubeconfig_is_a_secret_output_and_feeds_the_provider():
-    plan = planned("dev")
+    plan = aws_dev()
     assert isinstance(plan.outputs["kubeconfig"], Secret)
     provider = plan.one("pulumi:providers:kubernetes")
     assert isinstance(provider.inputs["kubeconfig"], Secret)
@@ -290,7 +309,7 @@ def test_kubeconfig_is_a_secret_output_and_feeds_the_provider():
 
 
 def test_nvidia_device_plugin_runs_only_on_gpu_nodes():
-    plugin = release(planned("dev"), "nvidia-device-plugin")
+    plugin = release(aws_dev(), "nvidia-device-plugin")
     assert plugin.input("version") == "0.17.1"
     assert plugin.input("repositoryOpts.repo") == "https://nvidia.github.io/k8s-device-plugin"
     terms = plugin.input(
@@ -300,9 +319,7 @@ def test_nvidia_device_plugin_runs_only_on_gpu_nodes():
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in plugin.input("values.tolerations")
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_taggable_aws_resource_carries_the_cost_tags(stack):
-    plan = planned(stack)
+def assert_taggable_aws_resources_carry_the_cost_tags(plan: Plan) -> None:
     expected = cost_tags(plan)
     untagged = []
     for r in plan.custom_resources():
@@ -317,12 +334,13 @@ def test_every_taggable_aws_resource_carries_the_cost_tags(stack):
     assert len(checked) > 30
 
 
-def _managed_node_groups(doc):
-    doc["cluster"]["provisioner"] = "managed-node-groups"
+@pytest.mark.parametrize("platform", [aws_dev, aws_prod], ids=["dev", "prod"])
+def test_every_taggable_aws_resource_carries_the_cost_tags(platform):
+    assert_taggable_aws_resources_carry_the_cost_tags(platform())
 
 
 def test_managed_node_groups_scale_from_zero_with_autoscaler_templates():
-    plan = plan_variant("dev", _managed_node_groups)
+    plan = aws_dev_managed_node_groups()
     assert plan.by_type(NODEPOOL) == []
     gpu_groups = [ng for ng in plan.by_type(NODEGROUP) if "system" not in ng.name]
     assert {ng.name for ng in gpu_groups} == {"mlplatform-cluster-gpu-inference", "mlplatform-cluster-gpu-experiments"}
@@ -347,12 +365,14 @@ def test_managed_node_groups_scale_from_zero_with_autoscaler_templates():
     assert autoscaler.input("values.extraArgs.scale-down-unneeded-time") == "5m"
 
 
-def test_managed_node_groups_fallback_prefers_spot():
-    def change(doc):
-        _managed_node_groups(doc)
-        doc["cluster"]["gpu_pools"][0]["capacity"] = "spot-with-on-demand-fallback"
+def managed_node_groups(inference: dict) -> Plan:
+    """The smallest platform with an L4 pool changed by ``inference`` and a T4 pool, as managed node groups."""
+    pools = [{**L4_POOL, **inference}, T4_POOL]
+    return plan_platform(aws_doc("dev", cluster={"provisioner": "managed-node-groups", "gpu_pools": pools}))
 
-    plan = plan_variant("dev", change)
+
+def test_managed_node_groups_fallback_prefers_spot():
+    plan = managed_node_groups({"capacity": "spot-with-on-demand-fallback"})
     names = {ng.name: ng for ng in plan.by_type(NODEGROUP)}
     assert names["mlplatform-cluster-gpu-inference-spot"].input("capacityType") == "SPOT"
     assert names["mlplatform-cluster-gpu-inference-on-demand"].input("capacityType") == "ON_DEMAND"
@@ -363,12 +383,8 @@ def test_managed_node_groups_fallback_prefers_spot():
 
 
 def test_managed_node_groups_hold_one_node_shape_each_and_give_up_on_spot_in_minutes():
-    # GIVEN the dev pools as managed node groups, the inference pool listing two L4 shapes
-    def change(doc):
-        _managed_node_groups(doc)
-        doc["cluster"]["gpu_pools"][0].update(instance_types=["g6.xlarge", "g6.2xlarge"], min_nodes=1, max_nodes=5)
-
-    plan = plan_variant("dev", change)
+    # GIVEN pools as managed node groups, the inference pool listing two L4 shapes
+    plan = managed_node_groups({"instance_types": ["g6.xlarge", "g6.2xlarge"], "min_nodes": 1, "max_nodes": 5})
     groups = {ng.name.removeprefix("mlplatform-cluster-gpu-"): ng for ng in plan.by_type(NODEGROUP) if "gpu" in ng.name}
     # THEN a group per shape, the pool's ceiling split between them and its warm node on the cheapest
     assert {
@@ -384,7 +400,7 @@ def test_managed_node_groups_hold_one_node_shape_each_and_give_up_on_spot_in_min
 
 
 def test_preflight_finds_a_node_group_that_mixes_shapes():
-    plan = plan_variant("dev", _managed_node_groups)
+    plan = copy.deepcopy(aws_dev_managed_node_groups())
     group = next(ng for ng in plan.by_type(NODEGROUP) if ng.name.endswith("-inference"))
     group.inputs["instanceTypes"] = ["g6.xlarge", "g6.4xlarge", "g6.16xlarge"]
     findings = [f for f in preflight(plan).findings if f.rule == "node-group-shapes"]

@@ -20,7 +20,7 @@ import pytest
 from parliament import analyze_policy_string
 
 from mlplatform.plan import Plan, reveal
-from tests.conftest import AWS_STACKS, plan_variant, planned
+from tests.fixtures import aws_dev, aws_dev_managed_node_groups, aws_prod, aws_staging
 
 # Actions AWS added after parliament's bundled IAM definitions (parliament 1.6.x); checked by hand against the
 # AWS Service Authorization Reference. Empty today: every action we use is known to the linter.
@@ -76,16 +76,7 @@ def _actions(finding) -> set[str]:
     return set(detail) if isinstance(detail, list) else {str(detail)}
 
 
-def _plans():
-    yield from ((s, planned(s)) for s in AWS_STACKS)
-    yield (
-        "dev+managed-node-groups",
-        plan_variant("dev", lambda d: d["cluster"].__setitem__("provisioner", "managed-node-groups")),
-    )
-
-
-@pytest.mark.parametrize(("label", "plan"), list(_plans()), ids=lambda v: v if isinstance(v, str) else "")
-def test_every_policy_document_passes_the_linter(label, plan):
+def assert_every_policy_document_passes_the_linter(plan: Plan) -> None:
     checked = 0
     for r, prop, doc in documents(plan):
         json.loads(doc)  # real JSON, not a Python repr
@@ -99,6 +90,19 @@ def test_every_policy_document_passes_the_linter(label, plan):
             assert not got, (r.name, [(f.issue, f.detail) for f in got])
         checked += 1
     assert checked >= 4, "the cluster, node and controller roles at least"
+
+
+PLATFORMS = {
+    "dev": aws_dev,
+    "staging": aws_staging,
+    "prod": aws_prod,
+    "dev+managed-node-groups": aws_dev_managed_node_groups,
+}
+
+
+@pytest.mark.parametrize("label", PLATFORMS)
+def test_every_policy_document_passes_the_linter(label):
+    assert_every_policy_document_passes_the_linter(PLATFORMS[label]())
 
 
 def test_the_linter_would_catch_a_bad_policy():
@@ -117,7 +121,7 @@ def test_the_linter_would_catch_a_bad_policy():
 
 def test_trust_policies_name_only_the_expected_services():
     services = set()
-    for _, prop, doc in documents(planned("dev")):
+    for _, prop, doc in documents(aws_dev()):
         if prop == "assumeRolePolicy":
             for statement in json.loads(doc)["Statement"]:
                 principal = statement["Principal"]["Service"]

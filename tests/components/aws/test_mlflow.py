@@ -14,7 +14,7 @@ from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
 from mlplatform.preflight import preflight
-from tests.conftest import plan_variant, planned
+from tests.fixtures import aws_dev, aws_prod, aws_prod_doc, aws_smallest, aws_staging, changed, plan_platform
 
 RDS = "aws:rds/instance:Instance"
 
@@ -35,7 +35,7 @@ def mlflow_args(plan):
 
 
 def test_dev_database_is_small_single_az_encrypted_and_private():
-    plan = planned("dev")
+    plan = aws_smallest()
     db = plan.one(RDS)
     assert db.input("instanceClass") == "db.t4g.micro" and db.input("multiAz") is False
     assert db.input("engine") == "postgres" and db.input("engineVersion") == "16"
@@ -51,7 +51,7 @@ def test_dev_database_is_small_single_az_encrypted_and_private():
 
 
 def test_prod_database_is_multi_az_protected_and_backed_up():
-    db = planned("prod").one(RDS)
+    db = aws_prod().one(RDS)
     assert db.input("multiAz") is True and db.input("deletionProtection") is True
     assert db.input("backupRetentionPeriod") == 14
     assert (
@@ -63,7 +63,7 @@ def test_prod_database_is_multi_az_protected_and_backed_up():
 
 
 def test_database_admits_only_the_cluster():
-    plan = planned("dev")
+    plan = aws_smallest()
     db = plan.one(RDS)
     sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "mlplatform-mlflow-db")
     assert db.input("vpcSecurityGroupIds") == [sg.id]
@@ -83,7 +83,7 @@ def test_database_admits_only_the_cluster():
 
 
 def test_passwords_never_appear_in_plain_text():
-    plan = planned("dev")
+    plan = aws_dev()
     db = plan.one(RDS)
     assert isinstance(db.inputs["password"], Secret)
     secrets = [reveal(db.inputs["password"])]
@@ -100,7 +100,7 @@ def test_passwords_never_appear_in_plain_text():
 
 
 def test_artifact_role_alone_writes_the_mlflow_prefix():
-    plan = planned("dev")
+    plan = aws_dev()
     models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("arn")
     writers = []
     for p in plan.by_type("aws:iam/rolePolicy:RolePolicy"):
@@ -122,7 +122,7 @@ def test_artifact_role_alone_writes_the_mlflow_prefix():
 
 
 def test_server_flags_and_shape():
-    plan = planned("dev")
+    plan = aws_smallest()
     flags, container = mlflow_args(plan)
     models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
     assert flags["--serve-artifacts"] is True
@@ -138,7 +138,7 @@ def test_server_flags_and_shape():
 
 
 def test_prod_runs_two_replicas_behind_an_ingress():
-    plan = planned("prod")
+    plan = aws_prod()
     flags, _ = mlflow_args(plan)
     assert "mlflow.ml.example.com" in flags["--allowed-hosts"].split(",")
     deployment = next(d for d in plan.by_type("kubernetes:apps/v1:Deployment") if d.input("metadata.name") == "mlflow")
@@ -153,7 +153,7 @@ def test_prod_runs_two_replicas_behind_an_ingress():
 
 
 def test_prod_ingress_is_an_internal_https_alb_served_by_the_controller_it_waits_for():
-    plan = planned("prod")
+    plan = aws_prod()
     ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
     annotations = ingress.input("metadata.annotations")
     assert ingress.input("spec.ingressClassName") == "alb"
@@ -178,7 +178,7 @@ def test_prod_ingress_is_an_internal_https_alb_served_by_the_controller_it_waits
 
 
 def test_staging_ingress_without_a_certificate_advertises_http_not_https():
-    plan = planned("staging")
+    plan = aws_staging()
     ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
     assert ingress.input("metadata.annotations")["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTP": 80}]'
     assert plan.outputs["mlflow_tracking_uri"] == "http://mlflow.staging.ml.example.com"
@@ -189,11 +189,11 @@ def test_raises_when_a_prod_ingress_has_no_certificate():
         del doc["mlflow"]["certificate_arn"]
 
     with pytest.raises(ConfigError, match=r"mlflow\.certificate_arn: required in prod with an Ingress"):
-        plan_variant("prod", no_cert)
+        plan_platform(changed(aws_prod_doc(), no_cert))
 
 
 def test_preflight_finds_an_ingress_that_does_not_wait_for_its_controller():
-    plan = copy.deepcopy(planned("prod"))
+    plan = copy.deepcopy(aws_prod())
     ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
     ingress.dependencies = []
     findings = [f for f in preflight(plan).findings if f.rule == "ingress-served"]

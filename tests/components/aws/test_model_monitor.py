@@ -1,6 +1,6 @@
 """SageMaker Model Monitor over prod's real-time ranker: a data-quality schedule against a baseline in the lake.
 
-GIVEN the prod stack (the ranker captures 10% of its requests, monitor: daily) WHEN it is planned THEN a
+GIVEN a prod platform (the ranker captures 10% of its requests, monitor: daily) WHEN it is planned THEN a
 data-quality job definition runs AWS's analyzer image of the region over the endpoint's captures against the
 baseline's statistics.json and constraints.json in the models zone, writing its reports beside them; a daily
 schedule runs it; its own role reads the captures and the baseline and writes only the reports; and failed runs or
@@ -13,13 +13,13 @@ import json
 
 from tests.components.config.documents import ROOT_KEY, invalid
 from tests.components.test_toolchain import bucket, s3_access
-from tests.conftest import planned, stack_document
+from tests.fixtures import SERVERLESS_RANKER, aws_doc, aws_prod
 
 DEFINITION = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
 
 
 def test_the_prod_ranker_is_monitored_daily_against_its_baseline_in_the_lake():
-    plan = planned("prod")
+    plan = aws_prod()
     definition = plan.one(DEFINITION)
     models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
     baseline = f"s3://{models}/model-monitor/ranker-prod/baseline/"
@@ -38,7 +38,7 @@ def test_the_prod_ranker_is_monitored_daily_against_its_baseline_in_the_lake():
 
 
 def test_the_monitor_role_reads_captures_and_baseline_and_writes_only_reports():
-    plan = planned("prod")
+    plan = aws_prod()
     reads, writes = s3_access(plan, "mlplatform-endpoint-ranker-monitor-role")
     assert reads >= {
         f"{bucket(plan, 'raw')}/sagemaker-capture/ranker-prod/*",
@@ -48,7 +48,7 @@ def test_the_monitor_role_reads_captures_and_baseline_and_writes_only_reports():
 
 
 def test_violations_and_failed_runs_reach_the_alert_topic():
-    plan = planned("prod")
+    plan = aws_prod()
     rule = plan.one("aws:cloudwatch/eventRule:EventRule", "mlplatform-endpoint-ranker-monitor-findings")
     pattern = json.loads(rule.input("eventPattern"))
     schedule = plan.one("aws:sagemaker/monitoringSchedule:MonitoringSchedule")
@@ -66,8 +66,7 @@ def test_violations_and_failed_runs_reach_the_alert_topic():
 
 
 def test_a_monitor_needs_a_realtime_endpoint_with_data_capture():
-    doc = stack_document("dev")
-    doc["endpoints"][0]["monitor"] = {"schedule": "hourly"}
+    doc = aws_doc("dev", endpoints=[{**SERVERLESS_RANKER, "monitor": {"schedule": "hourly"}}])
     error = invalid(doc)
     line = next(line for line in str(error).splitlines() if f"{ROOT_KEY}.endpoints[0].monitor:" in line)
     assert "needs mode: realtime and data_capture_percent" in line

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import planned
+from tests.fixtures import aws_dev, aws_prod
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 def test_alert_topic_is_encrypted_with_a_key_its_publishers_can_use():
-    plan = planned("prod")
+    plan = aws_prod()
     topic = plan.one("aws:sns/topic:Topic")
     key = plan.one("aws:kms/key:Key", "mlplatform-monitoring-alerts")
     assert topic.input("kmsMasterKeyId") == key.id
@@ -44,8 +44,7 @@ def _metric_refs(body: dict) -> list[tuple[str, dict[str, str]]]:
 
 
 def test_dashboard_is_valid_json_and_every_widget_names_a_resource_of_the_stack():
-    for stack in ("dev", "prod"):
-        plan = planned(stack)
+    for plan in (aws_dev(), aws_prod()):
         dashboard = plan.one("aws:cloudwatch/dashboard:Dashboard")
         body = json.loads(dashboard.input("dashboardBody"))
         assert body["widgets"][0]["type"] == "text"
@@ -77,27 +76,25 @@ def test_dashboard_is_valid_json_and_every_widget_names_a_resource_of_the_stack(
 
 
 def test_gpu_widgets_only_where_container_insights_collects_them():
-    def namespaces(stack):
-        body = json.loads(planned(stack).one("aws:cloudwatch/dashboard:Dashboard").input("dashboardBody"))
+    def namespaces(plan):
+        body = json.loads(plan.one("aws:cloudwatch/dashboard:Dashboard").input("dashboardBody"))
         return {ns for ns, _ in _metric_refs(body)}
 
-    assert "ContainerInsights" not in namespaces("dev")
-    assert "ContainerInsights" in namespaces("prod")
+    assert "ContainerInsights" not in namespaces(aws_dev())
+    assert "ContainerInsights" in namespaces(aws_prod())
     addon = next(
         a
-        for a in planned("prod").by_type("aws:eks/addon:Addon")
+        for a in aws_prod().by_type("aws:eks/addon:Addon")
         if a.input("addonName") == "amazon-cloudwatch-observability"
     )
     assert addon.input("podIdentityAssociations")[0]["serviceAccount"] == "cloudwatch-agent"
     assert not [
-        a
-        for a in planned("dev").by_type("aws:eks/addon:Addon")
-        if a.input("addonName") == "amazon-cloudwatch-observability"
+        a for a in aws_dev().by_type("aws:eks/addon:Addon") if a.input("addonName") == "amazon-cloudwatch-observability"
     ]
 
 
 def test_budget_filters_by_the_stack_tag_and_notifies_at_thresholds():
-    plan = planned("dev")
+    plan = aws_dev()
     budget = plan.one("aws:budgets/budget:Budget")
     topic = plan.one("aws:sns/topic:Topic").output("arn")
     assert budget.input("limitAmount") == "600.00" and budget.input("timeUnit") == "MONTHLY"
@@ -111,7 +108,7 @@ def test_budget_filters_by_the_stack_tag_and_notifies_at_thresholds():
 
 
 def test_cost_anomaly_monitor_watches_the_stack_tag():
-    plan = planned("dev")
+    plan = aws_dev()
     monitor = plan.one("aws:costexplorer/anomalyMonitor:AnomalyMonitor")
     assert json.loads(monitor.input("monitorSpecification")) == {
         "Tags": {"Key": "mlplatform-stack", "Values": ["dev"], "MatchOptions": ["EQUALS"]}
@@ -125,21 +122,21 @@ def test_cost_anomaly_monitor_watches_the_stack_tag():
 
 
 def test_prometheus_sized_by_environment_and_dcgm_only_on_gpu_nodes():
-    dev = next(r for r in planned("dev").by_type(RELEASE) if r.input("name") == "kube-prometheus-stack")
-    prod = next(r for r in planned("prod").by_type(RELEASE) if r.input("name") == "kube-prometheus-stack")
+    dev = next(r for r in aws_dev().by_type(RELEASE) if r.input("name") == "kube-prometheus-stack")
+    prod = next(r for r in aws_prod().by_type(RELEASE) if r.input("name") == "kube-prometheus-stack")
     assert dev.input("values.prometheus.prometheusSpec.retention") == "3d"
     assert dev.input("values.prometheus.prometheusSpec.storageSpec") is None
     assert prod.input("values.prometheus.prometheusSpec.retention") == "15d"
     assert prod.input("values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName") == "gp3"
     assert prod.input("version") == "82.6.0"
-    dcgm = next(r for r in planned("dev").by_type(RELEASE) if r.input("name") == "dcgm-exporter")
+    dcgm = next(r for r in aws_dev().by_type(RELEASE) if r.input("name") == "dcgm-exporter")
     terms = dcgm.input("values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms")
     assert terms == [{"matchExpressions": [{"key": "mlplatform.io/gpu", "operator": "Exists"}]}]
     assert dcgm.input("values.tolerations") == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
 
 
 def test_alert_rules_cover_idle_gpus_memory_pressure_and_spot_churn():
-    plan = planned("dev")
+    plan = aws_dev()
     rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "mlplatform-monitoring-cluster-gpu-rules")
     alerts = {r["alert"]: r for g in rule.input("spec.groups") for r in g["rules"]}
     assert set(alerts) == {"GPUIdle", "GPUMemoryPressure", "SpotInterruptionsFrequent"}

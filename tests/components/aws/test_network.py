@@ -10,14 +10,14 @@ from components.aws import Network, NetworkArgs
 from components.aws.network import subnet_ranges
 from components.base.errors import ConfigError
 from mlplatform import engine
-from tests.conftest import planned
+from tests.fixtures import aws_prod, aws_smallest, aws_staging
 
 NAT = "aws:ec2/natGateway:NatGateway"
 SUBNET = "aws:ec2/subnet:Subnet"
 
 
 def test_dev_has_two_zones_and_one_nat_instance():
-    plan = planned("dev")
+    plan = aws_smallest()
     subnets = plan.by_type(SUBNET)
     assert len(subnets) == 4
     assert {s.input("availabilityZone") for s in subnets} == {"us-east-1a", "us-east-1b"}
@@ -36,7 +36,7 @@ def test_dev_has_two_zones_and_one_nat_instance():
 
 
 def test_staging_has_one_nat_gateway_for_all_zones():
-    plan = planned("staging")
+    plan = aws_staging()
     assert len(plan.by_type(NAT)) == 1
     nat_id = plan.one(NAT).id
     private_rts = [r for r in plan.by_type("aws:ec2/routeTable:RouteTable") if "private" in r.name]
@@ -46,7 +46,7 @@ def test_staging_has_one_nat_gateway_for_all_zones():
 
 
 def test_prod_has_three_zones_and_a_nat_per_zone():
-    plan = planned("prod")
+    plan = aws_prod()
     assert {s.input("availabilityZone") for s in plan.by_type(SUBNET)} == {"us-west-2a", "us-west-2b", "us-west-2c"}
     nats = plan.by_type(NAT)
     assert len(nats) == 3
@@ -60,7 +60,7 @@ def test_prod_has_three_zones_and_a_nat_per_zone():
 
 
 def test_subnets_carry_discovery_tags():
-    plan = planned("dev")
+    plan = aws_smallest()
     cluster = plan.one("aws:eks/cluster:Cluster").input("name")
     for s in plan.by_type(SUBNET):
         tags = s.input("tags")
@@ -74,7 +74,7 @@ def test_subnets_carry_discovery_tags():
 
 
 def test_s3_gateway_endpoint_serves_every_route_table():
-    plan = planned("prod")
+    plan = aws_prod()
     endpoint = plan.one("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert endpoint.input("vpcEndpointType") == "Gateway"
     assert endpoint.input("serviceName") == "com.amazonaws.us-west-2.s3"
@@ -82,7 +82,7 @@ def test_s3_gateway_endpoint_serves_every_route_table():
 
 
 def test_default_security_group_is_locked_down():
-    sg = planned("dev").one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    sg = aws_smallest().one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert not sg.input("ingress") and not sg.input("egress")
 
 
