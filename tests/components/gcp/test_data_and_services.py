@@ -12,7 +12,7 @@ from components.gcp import DataLake, DataLakeArgs
 from components.interfaces import Principal
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
-from tests.components.gcp.helpers import gcp_dev, gcp_prod
+from tests.fixtures import gcp_dev, gcp_prod
 
 BUCKET = "gcp:storage/bucket:Bucket"
 ZONES = ["raw", "curated", "features", "models"]

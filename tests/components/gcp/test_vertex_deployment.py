@@ -14,7 +14,7 @@ import requests
 
 from components.gcp.vertex_deployment import VertexApi, deploy_all, undeploy_all
 from mlplatform.preflight import preflight
-from tests.components.gcp.helpers import gcp_prod
+from tests.fixtures import gcp_prod
 
 ENDPOINT = "projects/p/locations/us-central1/endpoints/123"
 
