@@ -49,5 +49,36 @@ def plan_variant(stack: str, change: Callable[[dict[str, Any]], None]) -> Plan:
     return engine.run(ROOT, stack=stack, config={"mlplatform:platform": doc})
 
 
+OFFLINE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: offline, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: offline, user: {token: offline}}]
+contexts: [{name: offline, context: {cluster: offline, user: offline}}]
+current-context: offline
+"""
+
+
+@pytest.fixture
+def offline_kubeconfig(tmp_path, monkeypatch):
+    """KubeSpawner loads a kubeconfig when it is created; nothing here talks to a cluster."""
+    from kubernetes_asyncio.config import kube_config
+    from kubespawner.clients import load_config
+
+    path = tmp_path / "kubeconfig"
+    path.write_text(OFFLINE_KUBECONFIG)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    # Read when kubernetes_asyncio is first imported, so the variable alone may come too late.
+    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
+    load_config.cache_clear()
+    yield
+    load_config.cache_clear()
+
+
 def cost_tags(plan: Plan) -> dict[str, str]:
     return plan.one("mlplatform:index:Platform").outputs["cost_tags"]
+
+
+def cluster_version(plan: Plan) -> str:
+    """The Kubernetes version of the plan's cluster (EKS ``version``, GKE ``minMasterVersion``)."""
+    eks, gke = plan.by_type("aws:eks/cluster:Cluster"), plan.by_type("gcp:container/cluster:Cluster")
+    return eks[0].input("version") if eks else gke[0].input("minMasterVersion")

@@ -1,6 +1,6 @@
 """What every shipped stack must satisfy, checked on the stack files themselves (stacks/Pulumi.<stack>.yaml).
 
-The component tests prove each behaviour on small fixtures (tests/fixtures.py); these prove the stacks we ship
+The component tests prove each behaviour on small fixtures (tests/fixtures.py); these prove that the stacks we ship
 keep to it, with the same checks.
 """
 
@@ -16,7 +16,22 @@ from tests.components.aws.test_iam_lint import assert_every_policy_document_pass
 from tests.components.gcp.test_endpoints_monitoring_platform import (
     assert_labelable_gcp_resources_carry_the_cost_labels,
 )
-from tests.conftest import AWS_STACKS, GCP_STACKS, planned, stack_document
+from tests.components.k8s.test_manifests import (
+    assert_builtin_kinds_validate_strictly,
+    assert_helm_values_pod_fragments_validate,
+    assert_karpenter_objects_match_the_v1_api,
+)
+from tests.components.k8s.test_notebooks import (
+    assert_every_profile_spawns_a_valid_pod_on_its_nodes,
+    assert_values_validate_against_the_charts_schema,
+)
+from tests.components.k8s.test_ray import assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes
+from tests.conftest import AWS_STACKS, GCP_STACKS, STACKS, planned, stack_document
+
+
+def stacks_with(section: str) -> list[str]:
+    """The shipped stacks that enable ``section`` (notebooks, ray)."""
+    return [s for s in STACKS if stack_document(s).get(section, {}).get("enabled")]
 
 
 @pytest.mark.parametrize("stack", AWS_STACKS)
@@ -37,3 +52,33 @@ def test_every_labelable_gcp_resource_carries_the_cost_labels(stack):
 @pytest.mark.parametrize("stack", AWS_STACKS)
 def test_every_policy_document_passes_the_linter(stack):
     assert_every_policy_document_passes_the_linter(planned(stack))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_builtin_kinds_validate_strictly(stack):
+    assert_builtin_kinds_validate_strictly(planned(stack))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_helm_values_pod_fragments_validate(stack):
+    assert_helm_values_pod_fragments_validate(planned(stack))
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_karpenter_objects_match_the_v1_api(stack):
+    assert_karpenter_objects_match_the_v1_api(planned(stack))
+
+
+@pytest.mark.parametrize("stack", stacks_with("ray"))
+def test_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(stack):
+    assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(planned(stack))
+
+
+@pytest.mark.parametrize("stack", stacks_with("notebooks"))
+def test_jupyterhub_values_validate_against_the_charts_schema(stack):
+    assert_values_validate_against_the_charts_schema(planned(stack))
+
+
+@pytest.mark.parametrize("stack", stacks_with("notebooks"))
+def test_every_notebook_profile_spawns_a_valid_pod_on_its_nodes(stack, offline_kubeconfig):
+    assert_every_profile_spawns_a_valid_pod_on_its_nodes(planned(stack))

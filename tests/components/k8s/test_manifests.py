@@ -13,14 +13,15 @@ import kubernetes_validate
 import pytest
 
 from mlplatform.plan import Plan, PlanResource, reveal
-from tests.conftest import AWS_STACKS, STACKS, planned, stack_document
+from tests.conftest import cluster_version
+from tests.fixtures import aws_dev, aws_prod, aws_staging, gcp_dev
 from tests.schemas.karpenter_v1 import SCHEMAS
 
 POD_FRAGMENTS = ("affinity", "tolerations", "nodeSelector")
 
 
-def kubernetes_version(stack: str) -> str:
-    return stack_document(stack)["cluster"].get("kubernetes_version", "1.33")
+AWS_PLATFORMS = {"dev": aws_dev, "staging": aws_staging, "prod": aws_prod}
+PLATFORMS = {**AWS_PLATFORMS, "gcp-dev": gcp_dev}
 
 
 def manifest(r: PlanResource) -> dict:
@@ -45,13 +46,16 @@ def builtin_objects(plan: Plan) -> list[PlanResource]:
     return out
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_builtin_kinds_validate_strictly(stack):
-    plan = planned(stack)
+def assert_builtin_kinds_validate_strictly(plan: Plan) -> None:
     objects = builtin_objects(plan)
     assert {"Namespace", "Secret", "ServiceAccount"} <= {r.input("kind") for r in objects}
     for r in objects:
-        kubernetes_validate.validate(manifest(r), kubernetes_version(stack), strict=True)
+        kubernetes_validate.validate(manifest(r), cluster_version(plan), strict=True)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_builtin_kinds_validate_strictly(platform):
+    assert_builtin_kinds_validate_strictly(PLATFORMS[platform]())
 
 
 def _pod_with(values: dict) -> dict:
@@ -75,22 +79,23 @@ def _fragments(values: dict) -> list[dict]:
     return found
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_helm_values_pod_fragments_validate(stack):
-    plan = planned(stack)
+def assert_helm_values_pod_fragments_validate(plan: Plan) -> None:
     releases = plan.by_type("kubernetes:helm.sh/v3:Release")
     assert releases
     checked = 0
     for r in releases:
         for fragment in _fragments(reveal(r.input("values")) or {}):
-            kubernetes_validate.validate(_pod_with(fragment), kubernetes_version(stack), strict=True)
+            kubernetes_validate.validate(_pod_with(fragment), cluster_version(plan), strict=True)
             checked += 1
     assert checked >= len(releases)
 
 
-@pytest.mark.parametrize("stack", AWS_STACKS)
-def test_karpenter_objects_match_the_v1_api(stack):
-    plan = planned(stack)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_helm_values_pod_fragments_validate(platform):
+    assert_helm_values_pod_fragments_validate(PLATFORMS[platform]())
+
+
+def assert_karpenter_objects_match_the_v1_api(plan: Plan) -> None:
     objects = [r for r in plan.custom_resources() if r.type.startswith("kubernetes:karpenter.")]
     assert {r.input("kind") for r in objects} == {"NodePool", "EC2NodeClass"}
     for r in objects:
@@ -99,8 +104,13 @@ def test_karpenter_objects_match_the_v1_api(stack):
         assert set(r.inputs) <= {"apiVersion", "kind", "metadata", "spec"}
 
 
+@pytest.mark.parametrize("platform", AWS_PLATFORMS)
+def test_karpenter_objects_match_the_v1_api(platform):
+    assert_karpenter_objects_match_the_v1_api(AWS_PLATFORMS[platform]())
+
+
 def test_schema_catches_a_misspelt_field():
-    spec = reveal(planned("dev").by_type("kubernetes:karpenter.sh/v1:NodePool")[0].input("spec"))
+    spec = reveal(aws_dev().by_type("kubernetes:karpenter.sh/v1:NodePool")[0].input("spec"))
     spec["disruption"]["consolidateAftr"] = "5m"
     with pytest.raises(jsonschema.ValidationError, match="consolidateAftr"):
         jsonschema.validate(spec, SCHEMAS[("karpenter.sh/v1", "NodePool")])
@@ -111,5 +121,5 @@ def test_schema_catches_a_misspelt_field():
 
 
 def test_feature_server_objects_validate_in_prod():
-    kinds = {r.input("kind") for r in builtin_objects(planned("prod"))}
+    kinds = {r.input("kind") for r in builtin_objects(aws_prod())}
     assert {"Deployment", "Service", "PodDisruptionBudget"} <= kinds

@@ -1,6 +1,6 @@
 """JupyterHub as the platform configures it, proven with the software the chart runs.
 
-GIVEN the jupyterhub release the dev and gcp-dev stacks plan
+GIVEN the jupyterhub release a dev platform plans on AWS and on GCP
 WHEN its values are checked against the chart's values schema (tests/schemas/jupyterhub_values.py), handed to the
 real KubeSpawner (7.0, as the chart's hub image runs it) the way the chart's jupyterhub_config.py maps them, and
 its hub.config to the real authenticators of JupyterHub 5.4 and OAuthenticator 17
@@ -22,28 +22,23 @@ from traitlets.config import Config
 
 from components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
 from components.k8s.notebooks import culler_command
-from mlplatform import engine
 from mlplatform.plan import Plan, Secret, reveal
-from tests.conftest import ROOT, plan_variant, planned, stack_document
+from tests.conftest import cluster_version
+from tests.fixtures import aws_dev, aws_doc, changed, gcp_dev, plan_platform
 from tests.schemas.jupyterhub_values import VALUES
 
 HUB = "mlplatform-tools-notebooks"
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: offline, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: offline, user: {token: offline}}]
-contexts: [{name: offline, context: {cluster: offline, user: offline}}]
-current-context: offline
-"""
 
 
 def hub_values(plan: Plan) -> dict:
     return reveal(plan.one("kubernetes:helm.sh/v3:Release", HUB).input("values"))
 
 
-@pytest.mark.parametrize("stack", ["dev", "gcp-dev"])
-def test_values_validate_against_the_charts_schema(stack):
-    values = hub_values(planned(stack))
+PLATFORMS = {"aws": aws_dev, "gcp": gcp_dev}
+
+
+def assert_values_validate_against_the_charts_schema(plan: Plan) -> None:
+    values = hub_values(plan)
     jsonschema.validate(values, VALUES)
     # Nothing that would hold a GPU node or pay for a load balancer.
     assert values["proxy"]["service"]["type"] == "ClusterIP"
@@ -51,8 +46,13 @@ def test_values_validate_against_the_charts_schema(stack):
     assert values["prePuller"]["hook"]["enabled"] is values["prePuller"]["continuous"]["enabled"] is False
 
 
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_values_validate_against_the_charts_schema(platform):
+    assert_values_validate_against_the_charts_schema(PLATFORMS[platform]())
+
+
 def test_the_schema_refuses_what_the_chart_refuses():
-    values = hub_values(planned("dev"))
+    values = hub_values(aws_dev())
     misspelt = copy.deepcopy(values)
     misspelt["singleuser"]["storage"]["capcity"] = misspelt["singleuser"]["storage"].pop("capacity")
     with pytest.raises(jsonschema.ValidationError, match="capcity"):
@@ -93,22 +93,6 @@ def spawner_config(values: dict, namespace: str) -> Config:
     return c
 
 
-@pytest.fixture
-def offline_kubeconfig(tmp_path, monkeypatch):
-    """KubeSpawner loads a kubeconfig when it is created; nothing here talks to a cluster."""
-    from kubernetes_asyncio.config import kube_config
-    from kubespawner.clients import load_config
-
-    path = tmp_path / "kubeconfig"
-    path.write_text(KUBECONFIG)
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    # Read when kubernetes_asyncio is first imported, so the variable alone may come too late.
-    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
-    load_config.cache_clear()
-    yield
-    load_config.cache_clear()
-
-
 def spawn_pod(config: Config, profile: str) -> dict:
     from kubernetes_asyncio.client import ApiClient
     from kubespawner import KubeSpawner
@@ -122,13 +106,19 @@ def spawn_pod(config: Config, profile: str) -> dict:
     return asyncio.run(build())
 
 
-@pytest.mark.parametrize("stack", ["dev", "gcp-dev"])
-def test_every_profile_spawns_a_valid_pod_on_its_nodes(stack, offline_kubeconfig):
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_every_profile_spawns_a_valid_pod_on_its_nodes(platform, offline_kubeconfig):
+    # GIVEN the default profiles of a platform with an L4 pool (inference) and a T4 pool (experiments)
+    assert_every_profile_spawns_a_valid_pod_on_its_nodes(PLATFORMS[platform]())
+
+
+def assert_every_profile_spawns_a_valid_pod_on_its_nodes(plan: Plan) -> None:
+    """Needs the offline_kubeconfig fixture."""
     from kubespawner import KubeSpawner
 
-    values = hub_values(planned(stack))
+    values = hub_values(plan)
     config = spawner_config(values, "mlplatform")
-    version = stack_document(stack)["cluster"].get("kubernetes_version", "1.33")
+    version = cluster_version(plan)
     profiles = values["singleuser"]["profileList"]
     assert [p["slug"] for p in profiles] == ["cpu", "inference", "experiments"]
     for profile in profiles:
@@ -164,7 +154,7 @@ def auth_config(values: dict) -> Config:
 def test_dev_sign_in_admits_the_generated_password_and_nothing_else(caplog):
     from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
 
-    plan = planned("dev")
+    plan = aws_dev()
     values = hub_values(plan)
     config = auth_config(values)
     assert config.JupyterHub.authenticator_class == "shared-password"
@@ -199,13 +189,10 @@ def oauth_plan(kind: str) -> Plan:
                 "arn:aws:acm:us-east-1:123456789012:certificate/0b7c1a2e-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
             )
 
-    doc = stack_document("dev")
-    change(doc)
-    return engine.run(
-        ROOT,
-        stack="dev",
-        config={"mlplatform:platform": doc, "mlplatform:notebooksOauthClientSecret": "s3cr3t-from-the-idp"},
-        secrets=["mlplatform:notebooksOauthClientSecret"],
+    return plan_platform(
+        changed(aws_doc("dev", notebooks={"enabled": True}), change),
+        config={"mlplatform:notebooksOauthClientSecret": "s3cr3t-from-the-idp"},
+        secrets=("mlplatform:notebooksOauthClientSecret",),
     )
 
 
@@ -238,20 +225,23 @@ def test_oauth_sign_in_loads_into_the_real_authenticator(kind, caplog):
 def test_a_missing_oauth_secret_is_a_config_error_naming_the_key():
     from components.base.errors import ConfigError
 
-    def change(doc):
-        doc["notebooks"]["ingress_host"] = "notebooks.ml.example.com"
-        doc["notebooks"]["auth"] = {"type": "github", "client_id": "Iv1.abc", "github_organizations": ["acme-ml"]}
-
+    notebooks = {
+        "enabled": True,
+        "ingress_host": "notebooks.ml.example.com",
+        "auth": {"type": "github", "client_id": "Iv1.abc", "github_organizations": ["acme-ml"]},
+    }
     with pytest.raises(ConfigError, match=r"mlplatform:notebooksOauthClientSecret.*pulumi config set --secret"):
-        plan_variant("dev", change)
+        plan_platform(aws_doc("dev", notebooks=notebooks))
 
 
 def test_the_hub_shares_mlflows_load_balancer_when_both_have_an_ingress():
-    def change(doc):
-        doc["mlflow"] = {"ingress_host": "mlflow.ml.example.com"}
-        doc["notebooks"]["ingress_host"] = "notebooks.ml.example.com"
-
-    plan = plan_variant("dev", change)
+    plan = plan_platform(
+        aws_doc(
+            "dev",
+            mlflow={"ingress_host": "mlflow.ml.example.com"},
+            notebooks={"enabled": True, "ingress_host": "notebooks.ml.example.com"},
+        )
+    )
     values = hub_values(plan)
     mlflow = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
     group = mlflow.input("metadata.annotations")["alb.ingress.kubernetes.io/group.name"]
@@ -263,7 +253,7 @@ def test_the_hub_shares_mlflows_load_balancer_when_both_have_an_ingress():
 
 
 def test_culling_defaults_per_environment_become_the_cullers_flags():
-    values = hub_values(planned("dev"))
+    values = hub_values(aws_dev())
     assert values["cull"] == {"enabled": True, "timeout": 3600, "every": 300, "maxAge": 43200, "users": False}
     assert culler_command(values["cull"]) == [
         "python3",
@@ -277,7 +267,7 @@ def test_culling_defaults_per_environment_become_the_cullers_flags():
 
 
 def test_user_servers_reach_mlflow_and_the_ray_head_and_no_other_private_address():
-    policy = hub_values(planned("dev"))["singleuser"]["networkPolicy"]
+    policy = hub_values(aws_dev())["singleuser"]["networkPolicy"]
     assert policy["egressAllowRules"]["privateIPs"] is False and policy["egressAllowRules"]["nonPrivateIPs"] is True
     targets = {
         (tuple(sorted(rule["to"][0]["podSelector"]["matchLabels"].items())), tuple(p["port"] for p in rule["ports"]))
@@ -290,7 +280,7 @@ def test_user_servers_reach_mlflow_and_the_ray_head_and_no_other_private_address
 
 
 def test_gke_user_servers_get_workload_identity_through_the_metadata_server():
-    plan = planned("gcp-dev")
+    plan = gcp_dev()
     single = hub_values(plan)["singleuser"]
     assert single["cloudMetadata"]["blockWithIptables"] is False
     assert single["networkPolicy"]["egressAllowRules"]["cloudMetadataServer"] is True
@@ -305,7 +295,7 @@ def test_gke_user_servers_get_workload_identity_through_the_metadata_server():
     )
     assert binding.input("role") == "roles/iam.workloadIdentityUser" and email.endswith(".iam.gserviceaccount.com")
     # AWS keeps the node's metadata (and its role) out of reach; Pod Identity has its own address.
-    aws = hub_values(planned("dev"))["singleuser"]
+    aws = hub_values(aws_dev())["singleuser"]
     assert aws["cloudMetadata"]["blockWithIptables"] is True
 
 
@@ -317,7 +307,7 @@ def test_jupyterhubs_own_config_loader_takes_the_hub_config_and_the_culler_servi
     from jupyterhub.app import JupyterHub
     from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
 
-    values = hub_values(planned("dev"))
+    values = hub_values(aws_dev())
     (tmp_path / "values.json").write_text(_json.dumps(values))
     config_file = tmp_path / "jupyterhub_config.py"
     config_file.write_text(
@@ -336,4 +326,4 @@ def test_jupyterhubs_own_config_loader_takes_the_hub_config_and_the_culler_servi
     assert not [r for r in caplog.records if "not recognized" in r.getMessage()]
     assert app.authenticator_class is SharedPasswordAuthenticator
     assert app.services == [{"name": "cull-idle", "command": culler_command(values["cull"])}]
-    assert app.config.SharedPasswordAuthenticator.user_password == reveal(planned("dev").outputs["notebooks_password"])
+    assert app.config.SharedPasswordAuthenticator.user_password == reveal(aws_dev().outputs["notebooks_password"])

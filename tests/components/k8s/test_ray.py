@@ -1,6 +1,6 @@
 """Ray on the cluster as the platform configures it, proven against KubeRay's API and with Ray's own code.
 
-GIVEN the RayCluster the dev and gcp-dev stacks plan, and the ray-tune example's RayJob
+GIVEN the RayCluster a dev platform plans on AWS and on GCP, and a RayJob
 WHEN they are validated against the KubeRay v1 CRD schema (tests/schemas/kuberay_v1.py) with their pod templates
 against the Kubernetes schemas of the cluster's version, and the RayCluster is handed to the Ray autoscaler's own
 KubeRay config translation (ray 2.60, the version of the images)
@@ -18,9 +18,11 @@ import kubernetes_validate
 import pytest
 
 from components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
+from components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
 from mlplatform import engine
-from mlplatform.plan import PlanResource, reveal
-from tests.conftest import ROOT, planned, stack_document
+from mlplatform.plan import Plan, PlanResource, reveal
+from tests.conftest import cluster_version
+from tests.fixtures import aws_dev, gcp_dev
 from tests.schemas.kuberay_v1 import OPERATOR_VALUES, SCHEMAS
 
 RAY_CLUSTER = "kubernetes:ray.io/v1:RayCluster"
@@ -44,15 +46,19 @@ def validate_pods(spec: dict, version: str) -> None:
         )
 
 
-@pytest.mark.parametrize("stack", ["dev", "gcp-dev"])
-def test_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(stack):
-    obj = custom_object(planned(stack).one(RAY_CLUSTER))
+def assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(plan: Plan) -> None:
+    obj = custom_object(plan.one(RAY_CLUSTER))
     jsonschema.validate(obj, SCHEMAS["RayCluster"])
-    validate_pods(obj["spec"], stack_document(stack)["cluster"].get("kubernetes_version", "1.33"))
+    validate_pods(obj["spec"], cluster_version(plan))
+
+
+@pytest.mark.parametrize("platform", [aws_dev, gcp_dev], ids=["aws", "gcp"])
+def test_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(platform):
+    assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(platform())
 
 
 def test_the_schema_refuses_an_invented_field():
-    obj = custom_object(planned("dev").one(RAY_CLUSTER))
+    obj = custom_object(aws_dev().one(RAY_CLUSTER))
     obj["spec"]["workerGroupSpecs"][0]["maxWorkers"] = obj["spec"]["workerGroupSpecs"][0].pop("maxReplicas")
     with pytest.raises(jsonschema.ValidationError, match="maxWorkers"):
         jsonschema.validate(obj, SCHEMAS["RayCluster"])
@@ -61,7 +67,7 @@ def test_the_schema_refuses_an_invented_field():
 def test_the_ray_autoscaler_reads_the_cluster_as_intended():
     from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
 
-    obj = custom_object(planned("dev").one(RAY_CLUSTER))
+    obj = custom_object(aws_dev().one(RAY_CLUSTER))
     config = _derive_autoscaling_config_from_ray_cr(obj)  # Ray validates the config it derives
     types = config["available_node_types"]
     assert types["headgroup"]["resources"]["CPU"] == 0, "the head takes no tasks"
@@ -75,7 +81,7 @@ def test_the_ray_autoscaler_reads_the_cluster_as_intended():
 
 
 def test_head_on_system_nodes_workers_on_their_pools_with_whole_gpus():
-    spec = custom_object(planned("dev").one(RAY_CLUSTER))["spec"]
+    spec = custom_object(aws_dev().one(RAY_CLUSTER))["spec"]
     head = spec["headGroupSpec"]
     assert head["serviceType"] == "ClusterIP" and head["enableIngress"] is False  # the dashboard stays internal
     assert head["template"]["spec"]["nodeSelector"] == {NODE_ROLE_LABEL: "system"}
@@ -94,7 +100,7 @@ def test_head_on_system_nodes_workers_on_their_pools_with_whole_gpus():
 
 
 def test_objects_spill_to_the_ray_prefix_of_the_lake():
-    plan = planned("dev")
+    plan = aws_dev()
     spec = custom_object(plan.one(RAY_CLUSTER))["spec"]
     models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
     for template in pod_templates(spec):
@@ -111,7 +117,7 @@ def test_objects_spill_to_the_ray_prefix_of_the_lake():
 
 
 def test_operator_values_are_the_charts_and_it_runs_on_system_nodes():
-    release = planned("dev").one("kubernetes:helm.sh/v3:Release", "mlplatform-tools-kuberay")
+    release = aws_dev().one("kubernetes:helm.sh/v3:Release", "mlplatform-tools-kuberay")
     values = reveal(release.input("values"))
     jsonschema.validate(values, OPERATOR_VALUES)
     assert values["image"]["tag"] == f"v{release.input('version')}"
@@ -119,16 +125,38 @@ def test_operator_values_are_the_charts_and_it_runs_on_system_nodes():
     assert release.input("chart") == "kuberay-operator" and release.input("createNamespace") is True
 
 
-def test_the_example_rayjob_validates_and_brings_its_own_cluster():
-    plan = engine.run(ROOT / "examples" / "ray-tune", stack="dev")
+SCRIPT = "import ray\n\nray.init()\n"
+
+
+def test_a_rayjob_validates_and_brings_its_own_cluster():
+    # GIVEN a RayJob running a script with extra packages, a secret in its environment and a T4 worker group
+    def program():
+        operator = KubeRayOperator("kuberay")
+        RayJob(
+            "tune",
+            RayJobArgs(
+                namespace="ml-experiments",
+                operator=operator.release,
+                entrypoint_script=SCRIPT,
+                script_name="tune_job.py",
+                pip=["optuna==5.0.0", "mlflow-skinny==3.17.0"],
+                secret_env={"MLFLOW_TRACKING_PASSWORD": ("mlflow-credentials", "password")},
+                spill_url="s3://lake-models/ray/spill",
+                worker_groups=[
+                    RayWorkerGroup(name="t4", pool="experiments", gpu_model="T4", cpu=3, memory_gb=12, max_workers=4)
+                ],
+            ),
+        )
+
+    plan = engine.run(program)
+    # THEN it validates against KubeRay's CRD and Kubernetes, and runs the script on a cluster it deletes after
     job = custom_object(plan.one("kubernetes:ray.io/v1:RayJob"))
     jsonschema.validate(job, SCHEMAS["RayJob"])
     spec = job["spec"]
     validate_pods(spec["rayClusterSpec"], "1.33")
     assert spec["entrypoint"] == "python /home/ray/jobs/tune_job.py" and spec["shutdownAfterJobFinishes"] is True
     assert json.loads(spec["runtimeEnvYAML"])["pip"] == ["optuna==5.0.0", "mlflow-skinny==3.17.0"]
-    script = plan.one("kubernetes:core/v1:ConfigMap").input("data")["tune_job.py"]
-    assert script == (ROOT / "examples" / "ray-tune" / "tune_job.py").read_text()
+    assert plan.one("kubernetes:core/v1:ConfigMap").input("data")["tune_job.py"] == SCRIPT
     head = spec["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
     env = {e["name"]: e for e in head["containers"][0]["env"]}
     assert env["MLFLOW_TRACKING_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
