@@ -1,16 +1,17 @@
-"""Small platform documents and their Plans for component tests; nothing here reads stacks/.
+"""Small platform configurations and their Plans for component tests; nothing here reads stacks/.
 
 A component test builds its component on a fixture, or the smallest platform that contains it, and asserts on the
 Plan. The shipped stacks keep their own tests (tests/stacks/), so editing a stack file never breaks a component test.
 
-``aws_doc`` and ``gcp_doc`` are the smallest valid documents (the required keys only); ``with_sections`` adds
-sections; ``plan_platform`` plans a document with the root program, once per session for equal inputs. The
-per-environment fixtures (``aws_dev``, ``aws_staging``, ``aws_prod``, ``gcp_dev``, ``gcp_prod``) are shared by
-several test modules so that each is planned once; every section in them is there because a test relies on it.
+``aws_config`` and ``gcp_config`` are the smallest valid ``mlplatform:platform`` documents (the required keys only),
+with the sections a test adds; ``plan_platform`` plans one with the root program, once per session for equal
+arguments. The per-environment fixtures (``aws_dev``, ``aws_staging``, ``aws_prod``, ``gcp_dev``, ``gcp_prod``, and
+their documents ``aws_dev_config`` ...) are shared by several test modules, so each is planned once; every section in
+them is there because a test relies on it.
 
 Example::
 
-    plan = plan_platform(aws_doc("dev", cluster={"gpu_pools": [L4_POOL]}))
+    plan = plan_platform(aws_config("dev", cluster={"gpu_pools": [L4_POOL]}))
     assert plan.one("kubernetes:karpenter.sh/v1:NodePool")
 """
 
@@ -103,7 +104,7 @@ def with_sections(doc: Doc, **sections: Any) -> Doc:
     return out
 
 
-def aws_doc(environment: str = "dev", **sections: Any) -> Doc:
+def aws_config(environment: str = "dev", **sections: Any) -> Doc:
     """The smallest valid AWS platform document for ``environment`` (us-east-1), with ``sections`` added."""
     doc: Doc = {"cloud": "aws", "region": "us-east-1", "environment": environment, "tags": TAGS, "budget": BUDGET}
     if environment == "prod":
@@ -111,7 +112,7 @@ def aws_doc(environment: str = "dev", **sections: Any) -> Doc:
     return with_sections(doc, **sections)
 
 
-def gcp_doc(environment: str = "dev", **sections: Any) -> Doc:
+def gcp_config(environment: str = "dev", **sections: Any) -> Doc:
     """The smallest valid GCP platform document for ``environment`` (us-central1), with ``sections`` added."""
     doc: Doc = {
         "cloud": "gcp",
@@ -128,7 +129,7 @@ def gcp_doc(environment: str = "dev", **sections: Any) -> Doc:
 
 
 def changed(doc: Doc, *changes: Callable[[Doc], object]) -> Doc:
-    """``doc`` after applying each change to it in place (``changed(aws_dev_doc(), lambda d: d.pop("serving"))``)."""
+    """``doc`` after applying each change to it in place (``changed(aws_dev_config(), lambda d: d.pop("serving"))``)."""
     for change in changes:
         change(doc)
     return doc
@@ -175,10 +176,10 @@ def _project_name() -> str:
 # --- the platforms several test modules share --------------------------------------------------------------------
 
 
-def aws_dev_doc() -> Doc:
+def aws_dev_config() -> Doc:
     """dev on AWS: two spot GPU pools from zero, the feature store, a serverless endpoint reading a registry
     artifact, the toolchain (notebooks, Ray, a nightly batch job) and a Triton server with request logs and drift."""
-    return aws_doc(
+    return aws_config(
         "dev",
         cluster={
             "kubernetes_version": KUBERNETES_VERSION,
@@ -195,10 +196,10 @@ def aws_dev_doc() -> Doc:
     )
 
 
-def aws_staging_doc() -> Doc:
+def aws_staging_config() -> Doc:
     """staging on AWS: a fallback L4 pool and a 4 x A10G pool, Athena as the offline store, MLflow behind an
     Ingress without a certificate."""
-    return aws_doc(
+    return aws_config(
         "staging",
         cluster={
             "kubernetes_version": KUBERNETES_VERSION,
@@ -213,11 +214,11 @@ def aws_staging_doc() -> Doc:
     )
 
 
-def aws_prod_doc() -> Doc:
+def aws_prod_config() -> Doc:
     """prod on AWS (us-west-2): an API endpoint open to two CIDRs, on-demand system nodes, a warm fallback L4 pool
     and an on-demand 8 x A100 pool, a lake archiving to Glacier, a feature server, MLflow behind an HTTPS Ingress, a
     real-time A/B endpoint capturing data with Model Monitor, a warm vLLM server, and three alert destinations."""
-    return aws_doc(
+    return aws_config(
         "prod",
         region="us-west-2",
         cluster={
@@ -304,10 +305,10 @@ def aws_prod_doc() -> Doc:
     )
 
 
-def gcp_dev_doc() -> Doc:
+def gcp_dev_config() -> Doc:
     """dev on GCP: a zonal cluster over three zones with an L4 and a T4 pool, Firestore and BigQuery for features,
     a Cloud Run endpoint reading a registry artifact, notebooks and Ray."""
-    return gcp_doc(
+    return gcp_config(
         "dev",
         network={"cidr": "10.50.0.0/16"},
         cluster={
@@ -341,9 +342,9 @@ def gcp_dev_doc() -> Doc:
     )
 
 
-def gcp_prod_doc() -> Doc:
+def gcp_prod_config() -> Doc:
     """gcp dev as production: regional cluster, HA database, protection, Redis online store, a Vertex A/B endpoint."""
-    doc = gcp_dev_doc()
+    doc = gcp_dev_config()
     doc["environment"] = "prod"
     doc["cluster"]["public_access_cidrs"] = [DEPLOYER_CIDR]
     doc["cluster"]["gpu_pools"][0].update(capacity="spot-with-on-demand-fallback", min_nodes=1, max_nodes=8)
@@ -378,29 +379,29 @@ def gcp_prod_doc() -> Doc:
 
 def aws_smallest() -> Plan:
     """The smallest dev platform on AWS: every section takes its defaults."""
-    return plan_platform(aws_doc("dev"))
+    return plan_platform(aws_config("dev"))
 
 
 def aws_dev() -> Plan:
-    return plan_platform(aws_dev_doc())
+    return plan_platform(aws_dev_config())
 
 
 def aws_dev_managed_node_groups() -> Plan:
     """The dev fixture with its GPU pools as EKS managed node groups (Cluster Autoscaler) instead of Karpenter."""
-    return plan_platform(with_sections(aws_dev_doc(), cluster={"provisioner": "managed-node-groups"}))
+    return plan_platform(with_sections(aws_dev_config(), cluster={"provisioner": "managed-node-groups"}))
 
 
 def aws_staging() -> Plan:
-    return plan_platform(aws_staging_doc())
+    return plan_platform(aws_staging_config())
 
 
 def aws_prod() -> Plan:
-    return plan_platform(aws_prod_doc())
+    return plan_platform(aws_prod_config())
 
 
 def gcp_dev() -> Plan:
-    return plan_platform(gcp_dev_doc(), stack="gcp-dev")
+    return plan_platform(gcp_dev_config(), stack="gcp-dev")
 
 
 def gcp_prod() -> Plan:
-    return plan_platform(gcp_prod_doc(), stack="gcp-dev")
+    return plan_platform(gcp_prod_config(), stack="gcp-dev")

@@ -1,7 +1,7 @@
 """On-cluster serving from the stack spec to the Plan: KServe on Knative, model servers, request logs, drift.
 
-GIVEN the dev stack (a Triton ranker from zero on the spot L4 pool, logging its requests, a nightly drift
-report) and the prod stack (a vLLM assistant kept warm, canary rollouts), WHEN they are planned, THEN:
+GIVEN a dev platform (a Triton ranker from zero on the spot L4 pool, logging its requests, a nightly drift
+report) and a prod platform (a vLLM assistant kept warm, canary rollouts), WHEN they are planned, THEN:
 every custom resource validates against the upstream API at the pinned versions (KServe 0.21's types, the
 Knative operator's KnativeServing); every Kubernetes object against the Kubernetes 1.33 schemas; the Triton
 config the platform writes parses with Triton's own ModelConfig (tritonclient 2.65); each workload's identity
@@ -27,7 +27,19 @@ from components.k8s.triton import render_config, repository_layout
 from mlplatform.plan import Plan, reveal
 from tests.components.config.documents import ROOT_KEY, invalid
 from tests.components.test_toolchain import bucket, s3_access
-from tests.conftest import plan_variant, planned, stack_document
+from tests.fixtures import (
+    L4_POOL,
+    TRITON_RANKER,
+    aws_config,
+    aws_dev,
+    aws_dev_config,
+    aws_prod,
+    aws_prod_config,
+    aws_smallest,
+    gcp_dev_config,
+    plan_platform,
+    with_sections,
+)
 from tests.schemas import kserve_api
 from tests.schemas.knative_operator import KNATIVE_SERVING_SPEC
 
@@ -58,9 +70,7 @@ def test_kserve_schema_is_built_from_the_pinned_sdk_and_refuses_what_kserve_woul
         jsonschema.validate({"predictor": {"model": {"storageUri": "s3://b/m/"}}}, schema)
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "gcp-dev"])
-def test_every_serving_custom_resource_validates_against_the_pinned_apis(stack):
-    plan = planned(stack) if stack != "gcp-dev" else _gcp_with_a_server()
+def assert_serving_custom_resources_validate_against_the_pinned_apis(plan: Plan) -> None:
     isvcs, runtimes = crs(plan, ISVC), crs(plan, RUNTIME)
     assert isvcs and runtimes
     for isvc in isvcs:
@@ -80,6 +90,12 @@ def test_every_serving_custom_resource_validates_against_the_pinned_apis(stack):
                 "spec": reveal(r.input("spec")),
             }
             kubernetes_validate.validate(manifest, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("platform", ["dev", "prod", "gcp-dev"])
+def test_every_serving_custom_resource_validates_against_the_pinned_apis(platform):
+    plans = {"dev": aws_dev, "prod": aws_prod, "gcp-dev": _gcp_with_a_server}
+    assert_serving_custom_resources_validate_against_the_pinned_apis(plans[platform]())
 
 
 def test_the_mlflow_storage_container_validates_and_handles_only_models_uris():
@@ -112,7 +128,7 @@ def test_knative_lets_gpu_servers_through_scales_to_zero_and_waits_for_gpu_cold_
 
 
 def test_kserve_installs_in_knative_mode_after_its_crds_cert_manager_and_knative():
-    plan = planned("dev")
+    plan = aws_dev()
     releases = {r.input("name"): r for r in plan.by_type("kubernetes:helm.sh/v3:Release")}
     kserve = releases["kserve"]
     assert kserve.input("chart") == "oci://ghcr.io/kserve/charts/kserve-resources"
@@ -131,7 +147,7 @@ def test_kserve_installs_in_knative_mode_after_its_crds_cert_manager_and_knative
 
 
 def test_the_dev_ranker_scales_from_zero_on_the_spot_l4_pool_and_logs_its_requests():
-    plan = planned("dev")
+    plan = aws_dev()
     isvc = reveal(plan.one(ISVC).input("spec"))["predictor"]
     assert (isvc["minReplicas"], isvc["maxReplicas"], isvc["scaleMetric"], isvc["scaleTarget"]) == (
         0,
@@ -157,7 +173,7 @@ def test_the_dev_ranker_scales_from_zero_on_the_spot_l4_pool_and_logs_its_reques
 
 
 def test_the_prod_assistant_stays_warm_and_rolls_changes_out_to_a_canary():
-    predictor = reveal(planned("prod").one(ISVC).input("spec"))["predictor"]
+    predictor = reveal(aws_prod().one(ISVC).input("spec"))["predictor"]
     assert (predictor["minReplicas"], predictor["maxReplicas"], predictor["canaryTrafficPercent"]) == (1, 6, 10)
     assert predictor["annotations"]["autoscaling.knative.dev/initial-scale"] == "1"
     assert predictor["model"]["storageUri"] == "hf://Qwen/Qwen2.5-1.5B-Instruct"
@@ -187,7 +203,7 @@ def test_each_runtime_serves_on_the_port_knative_probes(runtime):
 
 
 def test_the_triton_config_the_platform_writes_is_a_valid_triton_model_config():
-    plan = planned("dev")
+    plan = aws_dev()
     obj = plan.one("aws:s3/bucketObjectv2:BucketObjectv2")
     assert obj.input("key") == "triton/ranker/config.pbtxt"
     config = text_format.Parse(obj.input("content"), model_config_pb2.ModelConfig())
@@ -225,7 +241,7 @@ def test_every_backend_renders_a_config_triton_parses(backend):
 
 
 def test_each_serving_workload_reads_and_writes_only_its_prefixes():
-    plan = planned("dev")
+    plan = aws_dev()
     reads, writes = s3_access(plan, "mlplatform-serving-ranker-identity")
     assert reads == {f"{bucket(plan, 'models')}/triton/*"} and writes == set()
     reads, writes = s3_access(plan, "mlplatform-serving-log-sink-identity")
@@ -244,9 +260,9 @@ def test_each_serving_workload_reads_and_writes_only_its_prefixes():
 
 
 def test_a_model_in_an_external_bucket_is_read_by_that_prefix_only():
-    plan = plan_variant(
-        "dev", _server(model_uri="s3://recsys-model-registry/triton/", request_logging=False, drift=None)
-    )
+    server = {**TRITON_RANKER, "model_uri": "s3://recsys-model-registry/triton/", "request_logging": False}
+    del server["drift"]
+    plan = plan_platform(aws_config("dev", cluster={"gpu_pools": [L4_POOL]}, serving={"servers": [server]}))
     statements = [
         st
         for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
@@ -261,7 +277,7 @@ def test_a_model_in_an_external_bucket_is_read_by_that_prefix_only():
 
 
 def test_the_drift_job_fails_fast_on_drift_retries_crashes_and_alerts():
-    plan = planned("dev")
+    plan = aws_dev()
     cron = reveal(plan.one("kubernetes:batch/v1:CronJob", "mlplatform-serving-ranker-drift").input("spec"))
     job = cron["jobTemplate"]["spec"]
     rules = job["podFailurePolicy"]["rules"]
@@ -280,27 +296,21 @@ def test_the_drift_job_fails_fast_on_drift_retries_crashes_and_alerts():
 
 
 def test_no_servers_install_nothing():
-    plan = plan_variant("dev", lambda doc: doc.pop("serving"))
+    plan = aws_smallest()
     assert not plan.find(ISVC) and not any(
         r.input("name") == "kserve" for r in plan.by_type("kubernetes:helm.sh/v3:Release")
     )
 
 
 def _gcp_with_a_server() -> Plan:
-    def change(doc: dict) -> None:
-        doc["serving"] = {
-            "servers": [
-                {
-                    "name": "ranker",
-                    "runtime": "mlflow",
-                    "model_uri": "models:/ranker@champion",
-                    "request_logging": True,
-                    "drift": {"reference": "ranker/reference.csv"},
-                }
-            ]
-        }
-
-    return plan_variant("gcp-dev", change)
+    server = {
+        "name": "ranker",
+        "runtime": "mlflow",
+        "model_uri": "models:/ranker@champion",
+        "request_logging": True,
+        "drift": {"reference": "ranker/reference.csv"},
+    }
+    return plan_platform(with_sections(gcp_dev_config(), serving={"servers": [server]}), stack="gcp-dev")
 
 
 def test_gcp_serves_an_mlflow_model_through_the_registry_on_cpu():
@@ -351,7 +361,7 @@ BAD = [
 
 @pytest.mark.parametrize(("mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
 def test_serving_mistakes_name_the_key_value_and_what_is_allowed(mutate, path, fragment):
-    doc = stack_document("dev")
+    doc = aws_dev_config()
     mutate(doc)
     error = invalid(doc)
     full = f"{ROOT_KEY}.serving.servers[0].{path}"
@@ -361,7 +371,7 @@ def test_serving_mistakes_name_the_key_value_and_what_is_allowed(mutate, path, f
 
 
 def test_defaults_scale_to_zero_outside_prod_and_keep_one_warm_in_prod():
-    dev = parse_platform_spec(stack_document("dev")).serving.servers[0]
+    dev = parse_platform_spec(aws_dev_config()).serving.servers[0]
     assert (dev.min_replicas, dev.max_replicas, dev.concurrency_target, dev.cpu, dev.memory_gb) == (0, 2, 8, 2, 8)
-    prod = parse_platform_spec(stack_document("prod")).serving.servers[0]
+    prod = parse_platform_spec(aws_prod_config()).serving.servers[0]
     assert (prod.min_replicas, prod.concurrency_target) == (1, 32)

@@ -17,13 +17,13 @@ from components.base.errors import ConfigError
 from components.config.loader import parse_platform_spec
 from mlplatform.plan import Plan, reveal
 from tests.components.config.documents import ROOT_KEY, invalid, set_key
-from tests.conftest import plan_variant, planned, stack_document
+from tests.fixtures import aws_config, aws_dev, aws_dev_config, aws_smallest, gcp_dev, plan_platform
 
 # --- spec ---------------------------------------------------------------------------------------------------
 
 
 def test_dev_defaults_cull_after_an_hour_and_size_profiles_from_their_pools():
-    spec = parse_platform_spec(stack_document("dev"))
+    spec = parse_platform_spec(aws_dev_config())
     nb = spec.notebooks
     assert (nb.cull_timeout, nb.max_age, nb.write_zone, nb.storage_gb) == ("1h", "12h", "curated", 10)
     profiles = {p.name: (p.gpu_pool, p.gpus, p.cpu, p.memory_gb) for p in nb.profiles or []}
@@ -42,7 +42,7 @@ def test_dev_defaults_cull_after_an_hour_and_size_profiles_from_their_pools():
 
 def test_staging_and_prod_keep_servers_longer_and_have_no_maximum_age():
     for env, timeout in (("staging", "2h"), ("prod", "8h")):
-        doc = stack_document(env)
+        doc = aws_config(env)
         certificate = "certificate/0b7c1a2e-3d4f-4a5b-9c6d-7e8f9a0b1c2d"
         doc["notebooks"] = {
             "enabled": True,
@@ -65,14 +65,14 @@ def _toolchain(**sections: Any):
 BAD = [
     (
         "dummy sign-in in prod",
-        "prod",
+        lambda: aws_config("prod"),
         _toolchain(notebooks={"enabled": True}),
         "notebooks.auth.type",
         "dev only; use github or oidc",
     ),
     (
         "github without organizations or users",
-        "dev",
+        aws_dev_config,
         _toolchain(
             notebooks={"enabled": True, "ingress_host": "n.example.com", "auth": {"type": "github", "client_id": "x"}}
         ),
@@ -81,7 +81,7 @@ BAD = [
     ),
     (
         "oidc without its endpoints",
-        "dev",
+        aws_dev_config,
         _toolchain(
             notebooks={
                 "enabled": True,
@@ -94,35 +94,35 @@ BAD = [
     ),
     (
         "oauth without an ingress",
-        "dev",
+        aws_dev_config,
         _toolchain(notebooks={"enabled": True, "auth": {"type": "github", "client_id": "x", "allowed_users": ["ada"]}}),
         "notebooks.ingress_host",
         "oauth_callback",
     ),
     (
         "profile on an unknown pool",
-        "dev",
+        aws_dev_config,
         _toolchain(notebooks={"enabled": True, "profiles": [{"name": "a100", "gpu_pool": "training"}]}),
         "notebooks.profiles[0].gpu_pool",
         "pools: inference, experiments",
     ),
     (
         "profile asking more GPUs than a node has",
-        "dev",
+        aws_dev_config,
         _toolchain(notebooks={"enabled": True, "profiles": [{"name": "big", "gpu_pool": "inference", "gpus": 4}]}),
         "notebooks.profiles[0].gpus",
         "1 GPU(s) per node",
     ),
     (
         "notebooks writing to a zone the lake lacks",
-        "dev",
+        aws_dev_config,
         _toolchain(notebooks={"enabled": True, "write_zone": "scratch"}),
         "notebooks.write_zone",
         "zones: raw, curated, features, models",
     ),
     (
         "ray workers beyond the pool",
-        "dev",
+        aws_dev_config,
         _toolchain(
             ray={"enabled": True, "worker_groups": [{"name": "t4", "gpu_pool": "experiments", "max_workers": 5}]}
         ),
@@ -131,21 +131,21 @@ BAD = [
     ),
     (
         "batch job with a bad schedule",
-        "dev",
+        aws_dev_config,
         set_key("batch[0].schedule", "every night"),
         "batch[0].schedule",
         "must be a cron schedule",
     ),
     (
         "batch job writing a whole zone",
-        "dev",
+        aws_dev_config,
         set_key("batch[0].output_prefix", ""),
         "batch[0].output_prefix",
         "String should match pattern",
     ),
     (
         "batch job on an unknown pool",
-        "dev",
+        aws_dev_config,
         set_key("batch[0].gpu_pool", "h100s"),
         "batch[0].gpu_pool",
         "not a GPU pool",
@@ -153,9 +153,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("stack", "mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_toolchain_mistakes_name_the_key_value_and_what_is_allowed(stack, mutate, path, fragment):
-    doc = stack_document(stack)
+@pytest.mark.parametrize(("base", "mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_toolchain_mistakes_name_the_key_value_and_what_is_allowed(base, mutate, path, fragment):
+    doc = base()
     mutate(doc)
     error = invalid(doc)
     full = f"{ROOT_KEY}.{path}"
@@ -195,7 +195,7 @@ def bucket(plan: Plan, zone: str) -> str:
 
 
 def test_each_workload_role_reads_and_writes_only_what_its_spec_names():
-    plan = planned("dev")
+    plan = aws_dev()
     zones = ("raw", "curated", "features", "models")
     reads, writes = s3_access(plan, "mlplatform-tools-notebooks-identity")
     assert reads == {f"{bucket(plan, z)}/*" for z in zones} | {f"{bucket(plan, 'curated')}/notebooks/*"}
@@ -221,7 +221,7 @@ def test_each_workload_role_reads_and_writes_only_what_its_spec_names():
 
 
 def test_gcp_workloads_get_their_own_service_accounts_with_prefix_conditions():
-    plan = planned("gcp-dev")
+    plan = gcp_dev()
     members = {}
     for b in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember"):
         cond = b.input("condition")
@@ -241,7 +241,7 @@ def test_gcp_workloads_get_their_own_service_accounts_with_prefix_conditions():
 
 
 def test_the_nightly_job_is_spot_safe_bounded_sharded_and_alerts_on_failure():
-    plan = planned("dev")
+    plan = aws_dev()
     cron = plan.one("kubernetes:batch/v1:CronJob", "mlplatform-tools-batch-nightly-scores")
     kubernetes_validate.validate(
         {"apiVersion": "batch/v1", "kind": "CronJob", **{k: reveal(v) for k, v in cron.inputs.items()}},
@@ -270,22 +270,15 @@ def test_the_nightly_job_is_spot_safe_bounded_sharded_and_alerts_on_failure():
     assert plan.outputs["batch_jobs"] == ["nightly-scores"]
 
 
-def test_a_stack_without_the_toolchain_plans_none_of_it():
-    def off(doc):
-        doc["notebooks"] = {"enabled": False}
-        doc["ray"] = {"enabled": False}
-        doc["batch"] = []
-
-    plan = plan_variant("dev", off)
+def test_a_platform_without_the_toolchain_plans_none_of_it():
+    # GIVEN no notebooks, no Ray and no batch jobs (the defaults)
+    plan = aws_smallest()
     assert not plan.by_type("mlplatform:index:Toolchain")
     assert not [k for k in plan.outputs if k.startswith(("notebooks", "ray", "batch"))]
 
 
 def test_ray_without_a_standing_cluster_installs_only_the_operator():
-    def operator_only(doc):
-        doc["ray"] = {"enabled": True, "cluster": False}
-
-    plan = plan_variant("dev", operator_only)
+    plan = plan_platform(aws_config("dev", ray={"enabled": True, "cluster": False}))
     assert plan.by_type("mlplatform:k8s:KubeRayOperator") and not plan.by_type("kubernetes:ray.io/v1:RayCluster")
     with pytest.raises(ConfigError):
-        parse_platform_spec({**stack_document("dev"), "ray": {"enabled": True, "version": "latest"}})
+        parse_platform_spec(aws_config("dev", ray={"enabled": True, "version": "latest"}))

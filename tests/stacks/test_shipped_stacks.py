@@ -26,12 +26,17 @@ from tests.components.k8s.test_notebooks import (
     assert_values_validate_against_the_charts_schema,
 )
 from tests.components.k8s.test_ray import assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes
+from tests.components.test_serving import assert_serving_custom_resources_validate_against_the_pinned_apis
 from tests.conftest import AWS_STACKS, GCP_STACKS, STACKS, planned, stack_document
 
 
 def stacks_with(section: str) -> list[str]:
     """The shipped stacks that enable ``section`` (notebooks, ray)."""
     return [s for s in STACKS if stack_document(s).get(section, {}).get("enabled")]
+
+
+def stacks_serving_models() -> list[str]:
+    return [s for s in STACKS if stack_document(s).get("serving", {}).get("servers")]
 
 
 @pytest.mark.parametrize("stack", AWS_STACKS)
@@ -82,3 +87,8 @@ def test_jupyterhub_values_validate_against_the_charts_schema(stack):
 @pytest.mark.parametrize("stack", stacks_with("notebooks"))
 def test_every_notebook_profile_spawns_a_valid_pod_on_its_nodes(stack, offline_kubeconfig):
     assert_every_profile_spawns_a_valid_pod_on_its_nodes(planned(stack))
+
+
+@pytest.mark.parametrize("stack", stacks_serving_models())
+def test_every_serving_custom_resource_validates_against_the_pinned_apis(stack):
+    assert_serving_custom_resources_validate_against_the_pinned_apis(planned(stack))

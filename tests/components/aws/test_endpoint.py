@@ -10,7 +10,7 @@ from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointA
 from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.preflight import preflight
-from tests.fixtures import SERVERLESS_RANKER, aws_dev, aws_doc, aws_prod, plan_platform
+from tests.fixtures import SERVERLESS_RANKER, aws_config, aws_dev, aws_prod, plan_platform
 
 CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -111,7 +111,7 @@ def test_preflight_reports_a_model_in_the_new_lake_as_missing_on_first_deploy():
 
 def test_disabled_endpoint_creates_nothing_until_its_first_model_exists():
     # GIVEN a platform with its endpoint disabled (no model trained yet)
-    plan = plan_platform(aws_doc("dev", endpoints=[{**SERVERLESS_RANKER, "enabled": False}]))
+    plan = plan_platform(aws_config("dev", endpoints=[{**SERVERLESS_RANKER, "enabled": False}]))
     # THEN no model, configuration, endpoint or alarm is planned, and no invoke URL is exported
     assert not [r for r in plan.resources if r.type.startswith("aws:sagemaker/")]
     assert plan.outputs["endpoint_invoke_urls"] == {}

@@ -11,7 +11,7 @@ from components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArg
 from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
-from tests.fixtures import aws_dev, aws_doc, aws_prod, aws_staging, plan_platform
+from tests.fixtures import aws_config, aws_dev, aws_prod, aws_staging, plan_platform
 
 
 def role_statements(plan, role_name):
@@ -137,7 +137,7 @@ def test_feature_server_in_prod():
 
 
 def test_redis_online_store_is_encrypted_and_its_token_stays_secret():
-    plan = plan_platform(aws_doc("dev", feature_store={"online_store": "redis"}))
+    plan = plan_platform(aws_config("dev", feature_store={"online_store": "redis"}))
     group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
     assert group.input("transitEncryptionEnabled") is True and group.input("atRestEncryptionEnabled") is True
     assert isinstance(group.inputs["authToken"], Secret)

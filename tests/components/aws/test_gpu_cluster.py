@@ -19,14 +19,14 @@ from tests.conftest import cost_tags
 from tests.fixtures import (
     L4_POOL,
     T4_POOL,
+    aws_config,
     aws_dev,
-    aws_dev_doc,
+    aws_dev_config,
     aws_dev_managed_node_groups,
-    aws_doc,
     aws_prod,
-    aws_prod_doc,
+    aws_prod_config,
     aws_staging,
-    aws_staging_doc,
+    aws_staging_config,
     changed,
     plan_platform,
 )
@@ -60,7 +60,7 @@ def assert_nodepools_carry_their_pools_gpus(plan: Plan, doc: dict) -> None:
         assert np.input("spec.template.metadata.labels")["mlplatform.io/gpu"] == pool["gpu"]
 
 
-@pytest.mark.parametrize("doc", [aws_dev_doc, aws_staging_doc, aws_prod_doc], ids=["dev", "staging", "prod"])
+@pytest.mark.parametrize("doc", [aws_dev_config, aws_staging_config, aws_prod_config], ids=["dev", "staging", "prod"])
 def test_every_nodepool_instance_type_carries_the_requested_gpus(doc):
     # GIVEN pools of L4, T4, 4 x A10G and 8 x A100, with and without on-demand fallback
     assert_nodepools_carry_their_pools_gpus(plan_platform(doc()), doc())
@@ -261,9 +261,9 @@ def test_raises_when_prod_endpoint_is_open_to_everyone_or_unreachable():
 
     # WHEN the platform is planned THEN the spec refuses each before any resource is registered
     with pytest.raises(ConfigError, match=r"cluster\.public_access_cidrs: required in prod"):
-        plan_platform(changed(aws_prod_doc(), open_to_all))
+        plan_platform(changed(aws_prod_config(), open_to_all))
     with pytest.raises(ConfigError, match=r"cluster\.endpoint_public_access: .*deploy_from_network"):
-        plan_platform(changed(aws_prod_doc(), private))
+        plan_platform(changed(aws_prod_config(), private))
 
 
 def test_private_endpoint_with_an_in_network_deployer_plans_and_passes_preflight():
@@ -272,7 +272,7 @@ def test_private_endpoint_with_an_in_network_deployer_plans_and_passes_preflight
         doc["cluster"].update(endpoint_public_access=False, deploy_from_network=True)
         del doc["cluster"]["public_access_cidrs"]
 
-    plan = plan_platform(changed(aws_prod_doc(), in_vpc))
+    plan = plan_platform(changed(aws_prod_config(), in_vpc))
     # THEN the endpoint is private and preflight accepts the reachability
     assert plan.one("aws:eks/cluster:Cluster").input("vpcConfig.endpointPublicAccess") is False
     assert not [f for f in preflight(plan).findings if f.rule == "api-reachable"]
@@ -368,7 +368,7 @@ def test_managed_node_groups_scale_from_zero_with_autoscaler_templates():
 def managed_node_groups(inference: dict) -> Plan:
     """The smallest platform with an L4 pool changed by ``inference`` and a T4 pool, as managed node groups."""
     pools = [{**L4_POOL, **inference}, T4_POOL]
-    return plan_platform(aws_doc("dev", cluster={"provisioner": "managed-node-groups", "gpu_pools": pools}))
+    return plan_platform(aws_config("dev", cluster={"provisioner": "managed-node-groups", "gpu_pools": pools}))
 
 
 def test_managed_node_groups_fallback_prefers_spot():

@@ -14,7 +14,7 @@ from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
 from mlplatform.preflight import preflight
-from tests.fixtures import aws_dev, aws_prod, aws_prod_doc, aws_smallest, aws_staging, changed, plan_platform
+from tests.fixtures import aws_dev, aws_prod, aws_prod_config, aws_smallest, aws_staging, changed, plan_platform
 
 RDS = "aws:rds/instance:Instance"
 
@@ -189,7 +189,7 @@ def test_raises_when_a_prod_ingress_has_no_certificate():
         del doc["mlflow"]["certificate_arn"]
 
     with pytest.raises(ConfigError, match=r"mlflow\.certificate_arn: required in prod with an Ingress"):
-        plan_platform(changed(aws_prod_doc(), no_cert))
+        plan_platform(changed(aws_prod_config(), no_cert))
 
 
 def test_preflight_finds_an_ingress_that_does_not_wait_for_its_controller():

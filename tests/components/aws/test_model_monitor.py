@@ -13,7 +13,7 @@ import json
 
 from tests.components.config.documents import ROOT_KEY, invalid
 from tests.components.test_toolchain import bucket, s3_access
-from tests.fixtures import SERVERLESS_RANKER, aws_doc, aws_prod
+from tests.fixtures import SERVERLESS_RANKER, aws_config, aws_prod
 
 DEFINITION = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
 
@@ -66,7 +66,7 @@ def test_violations_and_failed_runs_reach_the_alert_topic():
 
 
 def test_a_monitor_needs_a_realtime_endpoint_with_data_capture():
-    doc = aws_doc("dev", endpoints=[{**SERVERLESS_RANKER, "monitor": {"schedule": "hourly"}}])
+    doc = aws_config("dev", endpoints=[{**SERVERLESS_RANKER, "monitor": {"schedule": "hourly"}}])
     error = invalid(doc)
     line = next(line for line in str(error).splitlines() if f"{ROOT_KEY}.endpoints[0].monitor:" in line)
     assert "needs mode: realtime and data_capture_percent" in line

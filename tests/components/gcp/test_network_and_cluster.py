@@ -8,7 +8,7 @@ from components.base.errors import ConfigError
 from components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
 from components.gcp.network import gke_ranges
 from mlplatform import engine
-from tests.fixtures import changed, gcp_dev, gcp_dev_doc, gcp_prod, plan_platform
+from tests.fixtures import changed, gcp_dev, gcp_dev_config, gcp_prod, plan_platform
 
 NODEPOOL = "gcp:container/nodePool:NodePool"
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -235,6 +235,6 @@ def test_standalone_cluster_component():
 
 def test_raises_when_gpu_pools_on_gke_name_no_zones():
     with pytest.raises(ConfigError, match=r"cluster\.zones: required on gcp with GPU pools"):
-        plan_platform(changed(gcp_dev_doc(), lambda doc: doc["cluster"].pop("zones")))
+        plan_platform(changed(gcp_dev_config(), lambda doc: doc["cluster"].pop("zones")))
     with pytest.raises(ConfigError, match=r"cluster\.zones\[0\]: must be a zone of the stack's region us-central1"):
-        plan_platform(changed(gcp_dev_doc(), lambda doc: doc["cluster"].update(zones=["europe-west4-a"])))
+        plan_platform(changed(gcp_dev_config(), lambda doc: doc["cluster"].update(zones=["europe-west4-a"])))

@@ -24,7 +24,7 @@ from components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABE
 from components.k8s.notebooks import culler_command
 from mlplatform.plan import Plan, Secret, reveal
 from tests.conftest import cluster_version
-from tests.fixtures import aws_dev, aws_doc, changed, gcp_dev, plan_platform
+from tests.fixtures import aws_config, aws_dev, changed, gcp_dev, plan_platform
 from tests.schemas.jupyterhub_values import VALUES
 
 HUB = "mlplatform-tools-notebooks"
@@ -190,7 +190,7 @@ def oauth_plan(kind: str) -> Plan:
             )
 
     return plan_platform(
-        changed(aws_doc("dev", notebooks={"enabled": True}), change),
+        changed(aws_config("dev", notebooks={"enabled": True}), change),
         config={"mlplatform:notebooksOauthClientSecret": "s3cr3t-from-the-idp"},
         secrets=("mlplatform:notebooksOauthClientSecret",),
     )
@@ -231,12 +231,12 @@ def test_a_missing_oauth_secret_is_a_config_error_naming_the_key():
         "auth": {"type": "github", "client_id": "Iv1.abc", "github_organizations": ["acme-ml"]},
     }
     with pytest.raises(ConfigError, match=r"mlplatform:notebooksOauthClientSecret.*pulumi config set --secret"):
-        plan_platform(aws_doc("dev", notebooks=notebooks))
+        plan_platform(aws_config("dev", notebooks=notebooks))
 
 
 def test_the_hub_shares_mlflows_load_balancer_when_both_have_an_ingress():
     plan = plan_platform(
-        aws_doc(
+        aws_config(
             "dev",
             mlflow={"ingress_host": "mlflow.ml.example.com"},
             notebooks={"enabled": True, "ingress_host": "notebooks.ml.example.com"},
