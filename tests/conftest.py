@@ -1,4 +1,8 @@
-"""Shared test helpers: the repository root and the shipped stack documents."""
+"""Shared test helpers: the repository root, the shipped stacks' documents and Plans, and readers of a Plan.
+
+The shipped stacks are for their own tests (tests/stacks/) and for tests of the whole program; a component test
+builds on tests/fixtures.py instead (tests/test_test_layout.py keeps it so).
+"""
 
 from __future__ import annotations
 
