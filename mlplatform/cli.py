@@ -2,6 +2,10 @@
 
 Exit codes: 0 success; 1 the program failed or a check found mandatory violations; 2 bad input (unknown
 stack, missing file, invalid configuration), printed as one clear message without a traceback.
+
+Each command imports only what it runs: the cost model, the policy check (jsonschema's format checkers take
+over a second to import), the preflight and rich's tables load when their command or flag asks for them, so
+`plan --json` pays for the program and little else (benchmarks/cli_plan_bench.py).
 """
 
 from __future__ import annotations
@@ -9,17 +13,22 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from components.base.errors import ConfigError
 
-from . import cost as costing
-from . import engine, render, stackconfig
-from .plan import Plan
+from . import engine, stackconfig
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from . import cost as costing
+    from .plan import Plan
+
 
 app = typer.Typer(
     help="Plan, cost and check mlplatform stacks offline (no Pulumi CLI, cloud account or credentials needed).",
@@ -27,7 +36,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@cache
+def err() -> Console:
+    """The console for errors (standard error), made on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def out() -> Console:
+    """A console on standard output for the human-readable renderings."""
+    from rich.console import Console
+
+    return Console()
+
 
 StackOpt = Annotated[str, typer.Option("--stack", "-s", help="Stack name (its stacks/Pulumi.<stack>.yaml).")]
 ProgramOpt = Annotated[
@@ -66,11 +90,11 @@ def build_plan(stack: str, program: Path | None) -> Plan:
 
 def _fail(exc: BaseException) -> typer.Exit:
     if isinstance(exc, UsageError | ConfigError):
-        err.print(f"[red]error:[/] {exc}", markup=True) if isinstance(exc, UsageError) else err.print(
+        err().print(f"[red]error:[/] {exc}", markup=True) if isinstance(exc, UsageError) else err().print(
             str(exc), markup=False
         )
         return typer.Exit(2)
-    err.print(f"error: the program failed: {type(exc).__name__}: {exc}", markup=False)
+    err().print(f"error: the program failed: {type(exc).__name__}: {exc}", markup=False)
     return typer.Exit(1)
 
 
@@ -90,26 +114,28 @@ def plan(
     ] = False,
 ) -> None:
     """Run the program offline under mocks and show every resource it would create."""
-    from . import check as checking
-
     try:
         program_dir = _program_dir(program)
         checker = _policy_checker(program_dir, stack, None) if with_check else None
         result = build_plan(stack, program)
-        report = costing.cost_of(result, costing.default_usage(program_dir, stack)) if with_cost else None
+        report = _cost_of(result, program_dir, stack) if with_cost else None
         findings = checker(result) if checker else None
         flight = run_preflight(result) if with_preflight else None
-    except checking.PolicyConfigError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
     except Exception as exc:  # reported, never a traceback
+        if with_check and _is_policy_config_error(exc):
+            err().print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from None
         raise _fail(exc) from None
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
         return
-    console = Console()
+    from . import render
+
+    console = out()
     render.print_plan(result, console)
     if report is not None:
+        from . import cost as costing
+
         console.print("\n".join(costing.summary_lines(report)), markup=False, highlight=False)
     failed = False
     if findings is not None:
@@ -128,8 +154,16 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
+def _cost_of(result: Plan, program_dir: Path, stack: str) -> costing.CostReport:
+    from . import cost as costing
+
+    return costing.cost_of(result, costing.default_usage(program_dir, stack))
+
+
 def _report(stack: str, program: Path | None, usage: Path | None) -> costing.CostReport:
     from components.catalog.usage import load_usage
+
+    from . import cost as costing
 
     result = build_plan(stack, program)
     if usage is not None and not usage.is_file():
@@ -153,6 +187,9 @@ def cost(
     ] = None,
 ) -> None:
     """Monthly cost of a stack before it is deployed: idle, expected and peak, per component and resource."""
+    from . import cost as costing
+    from . import render
+
     try:
         report = _report(stack, program, usage)
         other = _report(compare_to, program, None) if compare_to else None
@@ -163,14 +200,14 @@ def cost(
         if fmt is Format.json:
             sys.stdout.write(json.dumps(costing.json_safe(diff), indent=2) + "\n")
         else:
-            render.print_cost_comparison(diff, Console())
+            render.print_cost_comparison(diff, out())
         return
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     elif fmt is Format.markdown:
         sys.stdout.write(costing.markdown(report))
     else:
-        render.print_cost(report, Console())
+        render.print_cost(report, out())
 
 
 def run_preflight(result: Plan):
@@ -203,7 +240,9 @@ def preflight_command(
     if fmt is PreflightFormat.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
-        render.print_preflight(report, Console())
+        from . import render
+
+        render.print_preflight(report, out())
     if not report.ok:
         raise typer.Exit(1)
 
@@ -246,7 +285,7 @@ def check_command(
         checker = _policy_checker(program_dir, stack, config)
         report = checker(build_plan(stack, program))
     except checking.PolicyConfigError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err().print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except Exception as exc:
         raise _fail(exc) from None
@@ -258,9 +297,17 @@ def check_command(
         artifact = _stack_file(program_dir, stack)
         sys.stdout.write(json.dumps(checking.sarif(report, POLICIES, artifact), indent=2) + "\n")
     else:
-        render.print_check(report, Console())
+        from . import render
+
+        render.print_check(report, out())
     if report.mandatory:
         raise typer.Exit(1)
+
+
+def _is_policy_config_error(exc: Exception) -> bool:
+    from .check import PolicyConfigError  # loaded already when a check was asked for
+
+    return isinstance(exc, PolicyConfigError)
 
 
 def _policy_checker(program_dir: Path, stack: str, config: Path | None):
@@ -303,7 +350,7 @@ def catalog_refresh(
 ) -> None:
     """Update instance prices from the AWS Price List API and spot price history (needs AWS credentials)."""
     if cloud is CatalogCloud.gcp:
-        err.print(
+        err().print(
             "error: --cloud gcp: not supported yet; refresh gcp_compute.yaml by hand from the Cloud Billing "
             "Catalog (allowed: aws)",
             markup=False,
@@ -313,14 +360,14 @@ def catalog_refresh(
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
     except ImportError:
-        err.print("error: catalog refresh needs boto3: pip install 'mlplatform[refresh]'", markup=False)
+        err().print("error: catalog refresh needs boto3: pip install 'mlplatform[refresh]'", markup=False)
         raise typer.Exit(2) from None
 
     from components.catalog.refresh import PRICING_API_REGION, RefreshError, refresh_aws
 
     session = boto3.Session()
     if session.get_credentials() is None:
-        err.print(
+        err().print(
             "error: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
             "(needs pricing:GetProducts and ec2:DescribeSpotPriceHistory)",
             markup=False,
@@ -334,12 +381,14 @@ def catalog_refresh(
             dry_run=dry_run,
         )
     except RefreshError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err().print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except (NoCredentialsError, ClientError, BotoCoreError) as exc:
-        err.print(f"error: AWS refused the refresh: {exc}", markup=False)
+        err().print(f"error: AWS refused the refresh: {exc}", markup=False)
         raise typer.Exit(1) from None
-    render.print_refresh(result, Console(), dry_run=dry_run)
+    from . import render
+
+    render.print_refresh(result, out(), dry_run=dry_run)
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +119,44 @@ def test_plan_with_preflight_runs_all_three_checks():
     result = invoke("plan", "--stack", "dev", "--program", str(ROOT), "--cost", "--check", "--preflight")
     assert result.exit_code == 0, result.output
     assert "Policy check passed" in result.output and "Preflight passed" in result.output
+
+
+def test_plan_with_check_and_an_invalid_policy_config_exits_2(tmp_path):
+    # GIVEN a program whose own policy config sets a policy's limit below its schema's minimum
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "policies" / "config").mkdir(parents=True)
+    bad = {"gpu-pool-limits": {"max_gpus_per_pool": -1}}
+    (tmp_path / "policies" / "config" / "dev.json").write_text(json.dumps(bad))
+    # WHEN it is planned with --check
+    result = invoke("plan", "--stack", "dev", "--program", str(tmp_path), "--check")
+    # THEN the config error is one message, exit 2
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "max_gpus_per_pool: -1 is less than the minimum of 1" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_plan_json_loads_no_check_cost_preflight_or_rendering():
+    # GIVEN a fresh process running `mlplatform plan --stack dev --json` as the console script does
+    script = (
+        "import json, sys\n"
+        "from mlplatform.cli import app\n"
+        "sys.argv = ['mlplatform', 'plan', '--stack', 'dev', '--json']\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "sys.stderr.write(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    # THEN the Plan is printed, and none of the machinery of the flags it was not given was imported
+    assert json.loads(done.stdout)["stack"] == "dev"
+    loaded = json.loads(done.stderr)
+    unused = ["jsonschema", "rich", "policies", "pulumi_policy", "mlplatform.check", "mlplatform.cost"]
+    unused += ["mlplatform.preflight", "mlplatform.render"]
+    assert [m for m in loaded if any(m == u or m.startswith(u + ".") for u in unused)] == []
