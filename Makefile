@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 
-.PHONY: plan test lint typecheck unit bench clean
+.PHONY: plan test lint typecheck unit bench bench-cli clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: lint typecheck unit
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/plan_bench.py
+
+# `mlplatform plan --stack $(STACK) --json` in fresh processes against the floor (its resources under bare mocks).
+bench-cli: $(VENV)/.runtime
+	$(BIN)/python benchmarks/cli_plan_bench.py --stack $(STACK) --tuned-floor
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -31,10 +31,20 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- the floor, run in its own process --------------------------------------------------------------------
 
 
-def floor(spec_path: str) -> None:
-    """Import the classes and register the resources listed in ``spec_path`` under bare mocks."""
+def floor(spec_path: str, tuned: bool = False) -> None:
+    """Import the classes and register the resources listed in ``spec_path`` under bare mocks.
+
+    ``tuned``: with the collector settings the ``mlplatform`` process uses (those of
+    ``mlplatform.engine.collector_for_bulk_work`` for the whole process, the heap frozen at exit), to tell what
+    the plan saves on garbage collection from what it spends beyond the floor.
+    """
     import asyncio
+    import gc
     import importlib
+
+    if tuned:
+        gc.freeze()
+        gc.set_threshold(20_000, 50, 1_000)
 
     import pulumi
     from pulumi.runtime import settings
@@ -69,6 +79,8 @@ def floor(spec_path: str) -> None:
     registered = len(monitor.resources)
     if registered != len(spec["resources"]):
         raise SystemExit(f"floor registered {registered} resources, expected {len(spec['resources'])}")
+    if tuned:
+        gc.freeze()
 
 
 # --- deriving the floor from the Plan ---------------------------------------------------------------------
@@ -78,7 +90,6 @@ def provider_class(type_: str) -> tuple[str, str]:
     """(module, class) the provider SDK registers for a type token; CRDs are Kubernetes CustomResources."""
     import importlib
 
-    import pulumi
     from pulumi.runtime.rpc import get_resource_module
 
     if type_.startswith("pulumi:providers:"):
@@ -92,7 +103,7 @@ def provider_class(type_: str) -> tuple[str, str]:
         return info["fqn"], info["classes"][type_]
     if package == "kubernetes":
         return "pulumi_kubernetes.apiextensions", "CustomResource"
-    raise SystemExit(f"no provider class registered for {type_} (pulumi {pulumi.__version__})")
+    raise SystemExit(f"no provider class registered for {type_}")
 
 
 def floor_spec(plan: dict) -> dict:
@@ -126,6 +137,14 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def cpu_model() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return "unknown CPU"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown CPU")
+
+
 def main() -> None:
     import argparse
     import platform
@@ -138,10 +157,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--tuned-floor",
+        action="store_true",
+        help="also time the floor with the plan's collector settings (what the plan spends beyond them)",
+    )
     parser.add_argument("--floor", metavar="SPEC", help=argparse.SUPPRESS)  # the floor's own process
+    parser.add_argument("--tuned", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
-        floor(args.floor)
+        floor(args.floor, tuned=args.tuned)
         return
 
     # The checkout this file is in, whichever mlplatform the interpreter has installed.
@@ -157,36 +182,39 @@ def main() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(spec, fh)
     floor_argv = [sys.executable, str(Path(__file__).resolve()), "--floor", fh.name]
+    sides = {"plan": plan_argv, "floor": floor_argv}
+    if args.tuned_floor:
+        sides["floor, plan's collector settings"] = [*floor_argv, "--tuned"]
+    load_before = os.getloadavg()[0]
+    runs: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
     try:
         timed(floor_argv, env)  # warm the page cache for the floor too
-        runs: dict[str, list[tuple[float, float]]] = {"plan": [], "floor": []}
+        names = list(sides)
         for i in range(args.repeat):
-            order = ("plan", "floor") if i % 2 == 0 else ("floor", "plan")
-            for side in order:
-                runs[side].append(timed(plan_argv if side == "plan" else floor_argv, env))
-            print(f"round {i + 1}: plan {runs['plan'][-1][0]:.2f}s, floor {runs['floor'][-1][0]:.2f}s", file=sys.stderr)
+            for side in names[i % len(names) :] + names[: i % len(names)]:  # each side goes first in turn
+                runs[side].append(timed(sides[side], env))
+            print(f"round {i + 1}: " + ", ".join(f"{k} {v[-1][0]:.2f}s" for k, v in runs.items()), file=sys.stderr)
     finally:
         os.unlink(fh.name)
 
-    def med(side: str, k: int) -> float:
-        return statistics.median(r[k] for r in runs[side])
-
-    plan_wall, floor_wall, plan_cpu, floor_cpu = med("plan", 0), med("floor", 0), med("plan", 1), med("floor", 1)
+    wall = {side: statistics.median(r[0] for r in rs) for side, rs in runs.items()}
+    cpu = {side: statistics.median(r[1] for r in rs) for side, rs in runs.items()}
     print(
         f"{date.today().isoformat()}: Python {platform.python_version()}, pulumi {version('pulumi')}, "
-        f"pulumi-aws {version('pulumi-aws')}, pulumi-kubernetes {version('pulumi-kubernetes')}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
-        f"median of {args.repeat} runs each, interleaved\n"
+        f"pulumi-aws {version('pulumi-aws')}, pulumi-kubernetes {version('pulumi-kubernetes')}; "
+        f"{cpu_model()}, {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after; median of {args.repeat} fresh processes each, interleaved\n"
     )
-    print(f"plan:  `{' '.join(['mlplatform', *plan_argv[len(command) :]])}`")
+    shown = " ".join(["mlplatform", *plan_argv[len(command) :]])
     print(
-        f"floor: {len(spec['classes'])} provider classes imported, {len(spec['resources'])} resources registered "
-        "under bare mocks\n"
+        f"plan: `{shown}`; floor: the {len(spec['classes'])} provider classes of its Plan imported, its "
+        f"{len(spec['resources'])} resources registered under bare mocks\n"
     )
-    print("| | plan (s) | floor (s) | plan / floor |")
-    print("|---|---:|---:|---:|")
-    print(f"| wall time | {plan_wall:.2f} | {floor_wall:.2f} | {plan_wall / floor_wall:.2f} |")
-    print(f"| CPU time (user + system) | {plan_cpu:.2f} | {floor_cpu:.2f} | {plan_cpu / floor_cpu:.2f} |")
+    print("| process | wall (s) | CPU, user + system (s) | plan / this, wall | plan / this, CPU |")
+    print("|---|---:|---:|---:|---:|")
+    for side in sides:
+        ratios = "| |" if side == "plan" else f"| {wall['plan'] / wall[side]:.2f} | {cpu['plan'] / cpu[side]:.2f} |"
+        print(f"| {side} | {wall[side]:.2f} | {cpu[side]:.2f} {ratios}")
 
 
 if __name__ == "__main__":
