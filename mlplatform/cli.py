@@ -36,8 +36,8 @@ class _Cli(typer.Typer):
 
     The whole command runs with the collector settings the engine uses for a plan, and the heap is frozen when
     it ends: the process exits next, and Python's final collections would otherwise traverse every object of
-    the imported provider SDKs and the Plan once more (over a second for the dev stack) to free memory the
-    operating system reclaims anyway. Tests invoke the commands in-process (``CliRunner``), not through this.
+    the imported provider SDKs and the Plan once more to free memory the operating system reclaims anyway
+    (benchmarks/README.md). Tests invoke the commands in-process (``CliRunner``), not through this.
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
