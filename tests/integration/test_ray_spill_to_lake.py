@@ -11,7 +11,6 @@ made was allowed, and is one the preflight's workload model checks for that role
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
 
@@ -24,6 +23,7 @@ from mlplatform.preflight.data_plane import aws_workloads
 from tests.conftest import planned
 from tests.integration.iam_gateway import ADMIN_KEY, serve_roles
 from tests.integration.lake import bucket_and_key
+from tests.integration.waits import RAY_NODE_START_TIMEOUT, run_retrying_startup
 
 pytestmark = pytest.mark.integration
 RAY_KEY = "AKIARAYSPILLOBJECTS0"
@@ -72,8 +72,8 @@ def test_ray_spills_to_the_lake_with_its_own_role(gateway, tmp_path):
         "RAY_USAGE_STATS_ENABLED": "0",
     }
     process_env.pop("RAY_ADDRESS", None)
-    done = subprocess.run(
-        [sys.executable, "-c", WORKLOAD], env=process_env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    done = run_retrying_startup(
+        [sys.executable, "-c", WORKLOAD], transient=RAY_NODE_START_TIMEOUT, env=process_env, cwd=tmp_path, timeout=300
     )
     assert done.returncode == 0 and "restored 5" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -21,6 +20,7 @@ from mlplatform import engine
 from mlplatform.plan import reveal
 from tests.conftest import ROOT, planned
 from tests.integration.mlflow_server import MLFLOW_KEY, run_mlflow
+from tests.integration.waits import RAY_NODE_START_TIMEOUT, run_retrying_startup
 
 pytestmark = pytest.mark.integration
 
@@ -49,8 +49,8 @@ def test_the_ray_tune_job_logs_every_trial_to_mlflow(mlflow_gateway, postgres, t
             "RAY_USAGE_STATS_ENABLED": "0",  # Ray reports usage to a remote server unless told not to
         }
         env.pop("RAY_ADDRESS", None)
-        done = subprocess.run(
-            [sys.executable, str(script)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=420
+        done = run_retrying_startup(
+            [sys.executable, str(script)], transient=RAY_NODE_START_TIMEOUT, env=env, cwd=tmp_path, timeout=420
         )
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
         assert "best loss" in done.stdout

@@ -69,3 +69,21 @@ def wait_for_http(
         what=what,
         process=process,
     )
+
+
+# Ray 2.60 gives a local node a fixed 30 s to register with its GCS (ray/_private/node.py, `raylet_start_wait_time_s
+# = 30`, not configurable), which a loaded 2-core machine can miss; the process then exits with this message before
+# it has done any work, so running it again is safe.
+RAY_NODE_START_TIMEOUT = "The current node timed out during startup"
+
+
+def run_retrying_startup(
+    command: list[str], *, transient: str, attempts: int = 3, **kwargs
+) -> subprocess.CompletedProcess:
+    """`subprocess.run(command, capture_output=True, text=True, **kwargs)`, run again (up to `attempts` times) while
+    it fails with the `transient` startup error in its output; any other result is returned as it is."""
+    for attempt in range(1, attempts + 1):
+        done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+        if done.returncode == 0 or transient not in (done.stdout + done.stderr) or attempt == attempts:
+            return done
+    raise AssertionError("unreachable")
