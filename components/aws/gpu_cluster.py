@@ -43,7 +43,14 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems, spec_error
 from ..base.values import ComponentArgs
 from ..catalog import load_catalog
-from ..config.cluster import ClusterSpec, Provisioner, SystemCapacity, check_endpoint_access, endpoint_access
+from ..config.cluster import (
+    ClusterSpec,
+    Provisioner,
+    SystemCapacity,
+    check_cluster_for_cloud,
+    check_endpoint_access,
+    endpoint_access,
+)
 from ..config.environment import Environment
 from ..interfaces import StrInput, StrListInput
 from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, NvidiaDevicePlugin
@@ -113,8 +120,9 @@ class GpuClusterArgs(ComponentArgs):
         return v
 
     @model_validator(mode="after")
-    def _reachable(self) -> GpuClusterArgs:
+    def _reachable_and_for_eks(self) -> GpuClusterArgs:
         p = Problems()
+        check_cluster_for_cloud(p, self.cluster, Cloud.AWS, self.region)
         check_endpoint_access(p, self.cluster, self.environment is Environment.PROD)
         p.raise_if_any()
         return self

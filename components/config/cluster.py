@@ -280,3 +280,39 @@ def check_endpoint_access(p: Problems, cluster: ClusterSpec, prod: bool) -> None
             "CIDRs (or endpoint_public_access: false with deploy_from_network: true)",
             cluster.public_access_cidrs,
         )
+
+
+def check_cluster_for_cloud(p: Problems, cluster: ClusterSpec, cloud: Cloud, region: str) -> None:
+    """Add to ``p`` the cluster settings that do not apply on ``cloud`` (GKE-only fields on AWS, AWS-only fields
+    on GCP) and what GKE requires (zones of the region with GPU pools, the security group for group admins); paths
+    ``cluster.<field>``. The stack spec and both GpuCluster args check it the same way, before anything is built."""
+    if cloud is Cloud.AWS:
+        if cluster.zones:
+            p.add("cluster.zones", "only valid when cloud is gcp (EKS nodes use the network's subnets)", cluster.zones)
+        if cluster.gke_security_group is not None:
+            p.add("cluster.gke_security_group", "only valid when cloud is gcp", cluster.gke_security_group)
+        return
+    if cluster.kms_key_arn is not None:
+        p.add("cluster.kms_key_arn", "an AWS KMS key is not valid on gcp", cluster.kms_key_arn)
+    if cluster.gpu_pools and not cluster.zones:
+        p.add(
+            "cluster.zones",
+            "required on gcp with GPU pools: GPU models are offered per zone, not per region (e.g. "
+            f"[{region}-a, {region}-b]; check gcloud compute accelerator-types list)",
+            None,
+        )
+    for i, zone in enumerate(cluster.zones):
+        if zone.rsplit("-", 1)[0] != region:
+            p.add(f"cluster.zones[{i}]", f"must be a zone of the stack's region {region}", zone)
+    groups = [a for a in cluster.admin_principals if a.startswith("group:")]
+    if groups and not cluster.gke_security_group:
+        p.add(
+            "cluster.gke_security_group",
+            f"required when an admin is a Google Group ({', '.join(groups)}): GKE grants group RBAC only "
+            "through gke-security-groups@<domain>",
+            None,
+        )
+    if cluster.provisioner is not Provisioner.KARPENTER:
+        p.add(
+            "cluster.provisioner", "AWS only; GKE scales node pools with its own autoscaler", str(cluster.provisioner)
+        )

@@ -31,7 +31,7 @@ from ..base.values import GCP_LABEL, StrictModel, duplicates
 from ..catalog import load_catalog
 from . import defaults
 from .batch import BatchJobSpec
-from .cluster import ClusterSpec, GpuPoolSpec, Provisioner, check_endpoint_access
+from .cluster import ClusterSpec, GpuPoolSpec, check_cluster_for_cloud, check_endpoint_access
 from .endpoints import EndpointSpec
 from .environment import Environment
 from .features import FeatureStoreSpec
@@ -321,14 +321,7 @@ class PlatformSpec(StrictModel):
                 p.add(key, "required when cloud is gcp", None)
             if self.cloud is Cloud.AWS and value:
                 p.add(key, "only valid when cloud is gcp", value)
-        if self.cloud is Cloud.AWS and self.cluster.zones:
-            p.add(
-                "cluster.zones",
-                "only valid when cloud is gcp (EKS nodes use the network's subnets)",
-                self.cluster.zones,
-            )
-        if self.cloud is Cloud.AWS and self.cluster.gke_security_group is not None:
-            p.add("cluster.gke_security_group", "only valid when cloud is gcp", self.cluster.gke_security_group)
+        check_cluster_for_cloud(p, self.cluster, self.cloud, self.region)
         if self.cloud is Cloud.AWS and self.network.gcp_existing is not None:
             p.add("network.gcp_existing", "only valid when cloud is gcp; use network.existing", "set")
         if self.cloud is Cloud.GCP:
@@ -347,32 +340,6 @@ class PlatformSpec(StrictModel):
                 )
             if self.network.nat not in (None, NatStrategy.SINGLE, NatStrategy.NONE):
                 p.add("network.nat", "not available on gcp; allowed: single (Cloud NAT), none", str(self.network.nat))
-            if self.cluster.kms_key_arn is not None:
-                p.add("cluster.kms_key_arn", "an AWS KMS key is not valid on gcp", self.cluster.kms_key_arn)
-            if self.cluster.gpu_pools and not self.cluster.zones:
-                p.add(
-                    "cluster.zones",
-                    "required on gcp with GPU pools: GPU models are offered per zone, not per region (e.g. "
-                    f"[{self.region}-a, {self.region}-b]; check gcloud compute accelerator-types list)",
-                    None,
-                )
-            for i, zone in enumerate(self.cluster.zones):
-                if zone.rsplit("-", 1)[0] != self.region:
-                    p.add(f"cluster.zones[{i}]", f"must be a zone of the stack's region {self.region}", zone)
-            groups = [a for a in self.cluster.admin_principals if a.startswith("group:")]
-            if groups and not self.cluster.gke_security_group:
-                p.add(
-                    "cluster.gke_security_group",
-                    f"required when an admin is a Google Group ({', '.join(groups)}): GKE grants group RBAC only "
-                    "through gke-security-groups@<domain>",
-                    None,
-                )
-            if self.cluster.provisioner is not Provisioner.KARPENTER:
-                p.add(
-                    "cluster.provisioner",
-                    "AWS only; GKE scales node pools with its own autoscaler",
-                    str(self.cluster.provisioner),
-                )
 
     def _apply_defaults(self) -> None:
         """Every setting left unset gets the stack's default, from :mod:`components.config.defaults`."""

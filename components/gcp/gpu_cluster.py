@@ -44,7 +44,15 @@ from ..base.errors import Problems, spec_error
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..base.values import Cidr, ComponentArgs, GcpLabels, StrictModel
 from ..catalog import load_catalog
-from ..config.cluster import Capacity, ClusterSpec, GpuPoolSpec, SystemCapacity, check_endpoint_access, endpoint_access
+from ..config.cluster import (
+    Capacity,
+    ClusterSpec,
+    GpuPoolSpec,
+    SystemCapacity,
+    check_cluster_for_cloud,
+    check_endpoint_access,
+    endpoint_access,
+)
 from ..config.environment import Environment
 from ..interfaces import StrInput
 from . import iam
@@ -114,9 +122,8 @@ class GpuClusterArgs(ComponentArgs):
     @model_validator(mode="after")
     def _placement_and_reachability(self) -> GpuClusterArgs:
         p = Problems()
-        if self.cluster.gpu_pools and not self.cluster.zones:
-            p.add("cluster.zones", "required with GPU pools: GPU models are offered per zone", None)
-        elif self.is_zonal and not self.cluster.zones:
+        check_cluster_for_cloud(p, self.cluster, Cloud.GCP, self.region)
+        if self.is_zonal and not self.cluster.zones and not self.cluster.gpu_pools:
             p.add("cluster.zones", "required for a zonal cluster: its control plane's zone", None)
         check_endpoint_access(p, self.cluster, self.environment is Environment.PROD)
         p.raise_if_any()

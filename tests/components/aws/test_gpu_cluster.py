@@ -472,3 +472,14 @@ def test_raises_for_bad_cluster_level_args():
     assert {"args.region", "args.network.private_subnet_ids", "args.ami_alias", "args.imds_hop_limit"} <= set(
         info.value.paths()
     )
+
+
+def test_raises_when_eks_args_carry_gke_only_settings_before_anything_is_registered():
+    cluster = {"zones": ["us-central1-a"], "gke_security_group": "gke-security-groups@example.com"}
+    with pytest.raises(ConfigError) as info:
+        engine.run(lambda: GpuCluster("eks", {"region": "us-east-1", "network": NETWORK, "cluster": cluster}))
+    assert info.value.paths() == ["args.cluster.zones", "args.cluster.gke_security_group"]
+    assert "args.cluster.zones: only valid when cloud is gcp (EKS nodes use the network's subnets) (got" in str(
+        info.value
+    )
+    assert "['us-central1-a']" in str(info.value)

@@ -238,3 +238,19 @@ def test_raises_when_gpu_pools_on_gke_name_no_zones():
         plan_platform(changed(gcp_dev_config(), lambda doc: doc["cluster"].pop("zones")))
     with pytest.raises(ConfigError, match=r"cluster\.zones\[0\]: must be a zone of the stack's region us-central1"):
         plan_platform(changed(gcp_dev_config(), lambda doc: doc["cluster"].update(zones=["europe-west4-a"])))
+
+
+def test_raises_when_gke_args_carry_aws_only_settings_before_anything_is_registered():
+    cluster = {
+        "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/0b7c1a2e-3d4f-4a5b-9c6d-7e8f9a0b1c2d",
+        "provisioner": "managed-node-groups",
+        "zones": ["us-east1-b"],
+    }
+    args = {"project": "ml-dev-123", "region": "us-central1", "network": {"network": "n", "subnetwork": "s"}}
+    with pytest.raises(ConfigError) as info:
+        engine.run(lambda: GpuCluster("gke", {**args, "cluster": cluster}))
+    assert info.value.paths() == ["args.cluster.kms_key_arn", "args.cluster.zones[0]", "args.cluster.provisioner"]
+    message = str(info.value)
+    assert "args.cluster.kms_key_arn: an AWS KMS key is not valid on gcp" in message
+    assert "args.cluster.zones[0]: must be a zone of the stack's region us-central1 (got 'us-east1-b')" in message
+    assert "args.cluster.provisioner: AWS only; GKE scales node pools with its own autoscaler" in message
