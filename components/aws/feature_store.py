@@ -30,42 +30,21 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
-from ..base.values import ComponentArgs, DnsLabel
+from ..base.values import ComponentArgs
 from ..config.environment import Environment
 from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
-from ..interfaces import Principal, StrInput, StrListInput, check_principal
+from ..interfaces import Principal, check_principal
 from ..k8s.feast_server import FeastFeatureServer, FeastServerArgs
 from ..templates import render
 from . import iam
 from .data_lake import DataLake
+from .placement import PrivateNetwork, WorkloadCluster
 
 MATERIALIZER_SA = "feast-materializer"
 SERVER_SA = "feast-feature-server"
 CONFIG_SECRET = "feast-feature-store"
 REGISTRY_PREFIX = "feast/"
 REDIS_PORT = 6379
-
-
-class WorkloadCluster(ComponentArgs):
-    """The Kubernetes cluster the platform's workloads run on (EKS)."""
-
-    cluster_name: StrInput
-    """EKS cluster name (for Pod Identity associations). Required."""
-    provider: k8s.Provider
-    """A pulumi_kubernetes Provider for the cluster. Required."""
-    namespace: DnsLabel = "mlplatform"
-    """Namespace of the platform's workloads (must exist). Default: mlplatform."""
-    security_group_id: StrInput | None = None
-    """Security group of the cluster's nodes and pods; databases and caches admit only it. Default: none."""
-
-
-class PrivateNetwork(ComponentArgs):
-    """Where private data services (ElastiCache, RDS) live."""
-
-    vpc_id: StrInput
-    """VPC id. Required."""
-    subnet_ids: StrListInput
-    """Private subnets (two or more zones). Required."""
 
 
 class FeatureStoreArgs(ComponentArgs):

@@ -23,15 +23,8 @@ from ..catalog import load_catalog
 from ..config.cluster import Capacity, GpuPoolSpec
 from ..interfaces import StrListInput
 from ..k8s.charts import CLUSTER_AUTOSCALER, CLUSTER_AUTOSCALER_IMAGE_TAGS
-from ..k8s.gpu import (
-    GPU_MODEL_LABEL,
-    GPU_RESOURCE,
-    GPU_TAINT_KEY,
-    NODE_ROLE_LABEL,
-    POOL_LABEL,
-    SYSTEM_ROLE,
-    helm_release_args,
-)
+from ..k8s.gpu import GPU_MODEL_LABEL, GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..k8s.helm import helm_release_args
 from . import iam
 from .launch_template import node_launch_template
 

@@ -27,15 +27,8 @@ from ..base.labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
 from ..catalog import load_catalog
 from ..config.cluster import Capacity, GpuPoolSpec
 from ..k8s.charts import KARPENTER, PAUSE_IMAGE
-from ..k8s.gpu import (
-    GPU_MODEL_LABEL,
-    GPU_RESOURCE,
-    GPU_TAINT_KEY,
-    NODE_ROLE_LABEL,
-    POOL_LABEL,
-    SYSTEM_ROLE,
-    helm_release_args,
-)
+from ..k8s.gpu import GPU_MODEL_LABEL, GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..k8s.helm import helm_release_args
 from . import iam
 from .network import KARPENTER_DISCOVERY_TAG, cluster_tag
 

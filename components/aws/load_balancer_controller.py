@@ -25,7 +25,8 @@ import pulumi_kubernetes as k8s
 from ..base.values import ComponentArgs
 from ..interfaces import StrInput
 from ..k8s.charts import AWS_LOAD_BALANCER_CONTROLLER
-from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE, helm_release_args
+from ..k8s.gpu import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..k8s.helm import helm_release_args
 from . import iam
 
 NAMESPACE = "kube-system"

@@ -33,8 +33,8 @@ from ..config.mlflow import MlflowSpec
 from ..k8s.mlflow_server import ADMIN_USERNAME, MlflowServer, MlflowServerArgs
 from . import iam
 from .data_lake import DataLake
-from .feature_store import PrivateNetwork, WorkloadCluster
 from .load_balancer_controller import alb_annotations
+from .placement import PrivateNetwork, WorkloadCluster
 
 DB_NAME = "mlflow"
 DB_USER = "mlflow"

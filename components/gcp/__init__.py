@@ -3,11 +3,12 @@ Memorystore), MLflow (Cloud SQL + GKE), model endpoints (Cloud Run or Vertex AI)
 
 from .data_lake import DataLake, DataLakeArgs
 from .endpoint import ModelEndpoint, ModelEndpointArgs
-from .feature_store import FeatureStore, FeatureStoreArgs, GkeWorkloads, PrivateServices
+from .feature_store import FeatureStore, FeatureStoreArgs
 from .gpu_cluster import GkeNetwork, GpuCluster, GpuClusterArgs
 from .mlflow import MlflowTracking, MlflowTrackingArgs
 from .monitoring import MonitoredGkeCluster, Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
+from .placement import GkeWorkloads, PrivateServices
 
 __all__ = [
     "DataLake",

@@ -33,38 +33,20 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
-from ..base.values import ComponentArgs, DnsLabel, GcpLabels
+from ..base.values import ComponentArgs, GcpLabels
 from ..config.environment import Environment
 from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
-from ..interfaces import Principal, StrInput, check_principal
+from ..interfaces import Principal, check_principal
 from ..k8s.feast_server import CONFIG_DIR, FeastFeatureServer, FeastServerArgs
 from ..templates import render
 from . import iam
 from .data_lake import DataLake
+from .placement import GkeWorkloads, PrivateServices
 
 FEAST_SA = "feast"
 CONFIG_SECRET = "feast-feature-store"
 REGISTRY_PREFIX = "feast/"
 REDIS_CA_FILE = "redis-ca.pem"
-
-
-class GkeWorkloads(ComponentArgs):
-    """The GKE cluster the platform's workloads run on."""
-
-    provider: k8s.Provider
-    """A pulumi_kubernetes Provider for the cluster. Required."""
-    namespace: DnsLabel = "mlplatform"
-    """Namespace of the platform's workloads (must exist). Default: mlplatform."""
-
-
-class PrivateServices(ComponentArgs):
-    """The network whose private services range Cloud SQL and Memorystore get addresses from."""
-
-    network: StrInput
-    """Network id. Required."""
-    connection: pulumi.Resource | None = None
-    """The private services connection to wait for (the Network's ``private_services_connection``). Default:
-    none (it exists already)."""
 
 
 class FeatureStoreArgs(ComponentArgs):

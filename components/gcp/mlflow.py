@@ -37,7 +37,7 @@ from ..config.mlflow import MlflowSpec
 from ..k8s.mlflow_server import ADMIN_USERNAME, MlflowServer, MlflowServerArgs
 from . import iam
 from .data_lake import DataLake
-from .feature_store import GkeWorkloads, PrivateServices
+from .placement import GkeWorkloads, PrivateServices
 
 DB_NAME = "mlflow"
 DB_USER = "mlflow"

@@ -10,24 +10,7 @@ chart installs the ray.io CRDs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class HelmChart:
-    name: str
-    repo: str  # an https chart repository, or an oci:// registry path
-    version: str
-
-    @property
-    def is_oci(self) -> bool:
-        return self.repo.startswith("oci://")
-
-    @property
-    def chart_ref(self) -> str:
-        """The ``chart`` argument of a helm Release: the full reference for OCI, else the name."""
-        return f"{self.repo}/{self.name}" if self.is_oci else self.name
-
+from .helm import HelmChart
 
 KARPENTER = HelmChart("karpenter", "oci://public.ecr.aws/karpenter", "1.11.1")
 NVIDIA_DEVICE_PLUGIN = HelmChart("nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.17.1")

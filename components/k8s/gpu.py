@@ -8,13 +8,12 @@ keep an idle GPU node alive.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_kubernetes as k8s
 
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from .charts import NVIDIA_DEVICE_PLUGIN
+from .helm import helm_release_args
 
 __all__ = [
     "GPU_MODEL_LABEL",
@@ -26,7 +25,6 @@ __all__ = [
     "POOL_LABEL",
     "SYSTEM_ROLE",
     "NvidiaDevicePlugin",
-    "helm_release_args",
 ]
 
 GPU_TOLERATION = {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}
@@ -37,21 +35,6 @@ ON_GPU_NODES = {
         }
     }
 }
-
-
-def helm_release_args(chart: Any, namespace: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Arguments of a ``helm.v3.Release`` for a pinned chart (OCI or https repository)."""
-    args: dict[str, Any] = {
-        "chart": chart.chart_ref,
-        "version": chart.version,
-        "namespace": namespace,
-        "values": values,
-        "atomic": True,
-        "cleanup_on_fail": True,
-    }
-    if not chart.is_oci:
-        args["repository_opts"] = k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo)
-    return args
 
 
 class NvidiaDevicePlugin(pulumi.ComponentResource):

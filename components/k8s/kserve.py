@@ -41,7 +41,7 @@ from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..base.values import ComponentArgs, DnsLabel
 from ..interfaces import StrInput
 from .charts import CERT_MANAGER, KNATIVE_OPERATOR, KNATIVE_SERVING_VERSION, KSERVE_CRD, KSERVE_RESOURCES
-from .gpu import helm_release_args
+from .helm import HelmChart, helm_release_args
 from .mlflow_server import MLFLOW_IMAGE
 
 KNATIVE_NAMESPACE = "knative-serving"
@@ -199,7 +199,7 @@ class KServe(pulumi.ComponentResource):
 
         def release(
             release_name: str,
-            chart: Any,
+            chart: HelmChart,
             namespace: str,
             values: dict,
             depends_on: list | None = None,

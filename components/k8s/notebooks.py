@@ -42,7 +42,8 @@ from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_L
 from ..base.values import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates
 from .charts import JUPYTERHUB
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
-from .gpu import GPU_TOLERATION, helm_release_args
+from .gpu import GPU_TOLERATION
+from .helm import helm_release_args
 from .resources import service_account
 
 SERVICE_ACCOUNT = "jupyter-user"

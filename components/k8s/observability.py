@@ -16,7 +16,8 @@ from pydantic import Field
 
 from ..base.values import ComponentArgs, DnsLabel
 from .charts import DCGM_EXPORTER, KUBE_PROMETHEUS_STACK
-from .gpu import GPU_TOLERATION, NODE_ROLE_LABEL, ON_GPU_NODES, SYSTEM_ROLE, helm_release_args
+from .gpu import GPU_TOLERATION, NODE_ROLE_LABEL, ON_GPU_NODES, SYSTEM_ROLE
+from .helm import helm_release_args
 
 
 class ObservabilityArgs(ComponentArgs):

@@ -34,7 +34,8 @@ from ..base.values import ComponentArgs, DnsLabel, StrictModel, duplicates
 from ..interfaces import StrInput
 from .charts import KUBERAY_OPERATOR
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
-from .gpu import GPU_TOLERATION, helm_release_args
+from .gpu import GPU_TOLERATION
+from .helm import helm_release_args
 from .resources import cpu_quantity, memory_quantity, service_account
 
 RAY_API_VERSION = "ray.io/v1"

@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs
-from components.aws.feature_store import PrivateNetwork, WorkloadCluster
+from components.aws.placement import PrivateNetwork, WorkloadCluster
 from components.base.errors import ConfigError
 from mlplatform import engine
 from mlplatform.plan import Secret, reveal
