@@ -38,6 +38,7 @@ from .aws import (
 from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .base.cloud import Cloud
+from .base.types import MLPLATFORM_PLATFORM
 from .config.cluster import Provisioner
 from .config.endpoints import EndpointMode
 from .config.features import OnlineStore
@@ -62,7 +63,7 @@ class MlPlatform(pulumi.ComponentResource):
     tags: dict[str, str]
 
     def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:index:Platform", name, None, opts)
+        super().__init__(MLPLATFORM_PLATFORM, name, None, opts)
         self.spec = spec
         self.tags = spec.tag_set(pulumi.get_stack())
         self.outputs: dict[str, pulumi.Input[object]] = {

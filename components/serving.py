@@ -24,6 +24,7 @@ import pulumi_kubernetes as k8s
 from pydantic import SkipValidation
 
 from .base.cloud import Cloud
+from .base.types import MLPLATFORM_SERVING
 from .base.values import ComponentArgs, DnsLabel, duration_seconds
 from .config.lake import LakeAccess, zone_roles
 from .config.platform import PlatformSpec
@@ -78,7 +79,7 @@ class Serving(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServingArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ServingArgs) else ServingArgs(**args)
-        super().__init__("mlplatform:index:Serving", name, None, opts)
+        super().__init__(MLPLATFORM_SERVING, name, None, opts)
         self.args = args
         spec = args.spec
         servers = spec.serving.servers

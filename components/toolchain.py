@@ -27,6 +27,7 @@ from pydantic import SkipValidation, model_validator
 
 from .base.cloud import Cloud
 from .base.errors import Problems
+from .base.types import MLPLATFORM_TOOLCHAIN
 from .base.values import ComponentArgs, DnsLabel, duration_seconds
 from .config.cluster import GpuPoolSpec
 from .config.lake import LakeAccess
@@ -142,7 +143,7 @@ class Toolchain(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ToolchainArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ToolchainArgs) else ToolchainArgs(**args)
-        super().__init__("mlplatform:index:Toolchain", name, None, opts)
+        super().__init__(MLPLATFORM_TOOLCHAIN, name, None, opts)
         self.args = args
         spec = args.spec
         self.identity = IdentityContext.of(spec, args.lake, args.namespace, args.cluster_name, args.tags)

@@ -43,9 +43,11 @@ from pulumi.runtime import rpc, rpc_manager, settings
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
+from components.base.types import PULUMI_GET_RESOURCE, PULUMI_STACK
+
 from . import stackconfig
 from .mocks import MockEnv, PlatformMocks
-from .plan import STACK_TYPE, UNKNOWN, Diagnostic, Plan, PlanResource, Secret, reveal
+from .plan import UNKNOWN, Diagnostic, Plan, PlanResource, Secret, reveal
 from .stackconfig import EngineError
 
 __all__ = ["EngineError", "Program", "RecordingMonitor", "run"]
@@ -135,7 +137,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         qualified = type_
         if parent:
             parent_type = parent.split("::")[2]
-            if parent_type != STACK_TYPE:
+            if parent_type != PULUMI_STACK:
                 qualified = f"{parent_type}${type_}"
         return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{qualified}::{name}"
 
@@ -152,7 +154,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
             options=_options(request),
         )
-        if request.type == STACK_TYPE:
+        if request.type == PULUMI_STACK:
             with self._lock:
                 self.records.append(record)
             return resource_pb2.RegisterResourceResponse(urn=urn)
@@ -191,7 +193,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
 
     def Invoke(self, request):
         # The base class converts results with the SDK's async serializer; answer directly instead.
-        if request.tok == "pulumi:pulumi:getResource":
+        if request.tok == PULUMI_GET_RESOURCE:
             return super().Invoke(request)
         args = reveal(_plain_dict(request.args))
         result = self.mocks.call(sdk_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
@@ -356,7 +358,7 @@ def _run_in_context(program, program_dir, project, stack, values, secret_keys, t
     for r in resources:
         if not r.custom and r.urn in monitor.outputs_by_urn:
             r.outputs = monitor.outputs_by_urn[r.urn]
-    stack_record = next((r for r in resources if r.type == STACK_TYPE), None)
+    stack_record = next((r for r in resources if r.type == PULUMI_STACK), None)
     outputs = monitor.outputs_by_urn.get(stack_record.urn, {}) if stack_record else {}
     plan_config = {k: (Secret(v) if k in secret_keys else v) for k, v in values.items()}
     return Plan(

@@ -26,6 +26,105 @@ from typing import Any
 
 import pulumi
 
+from components.base.types import (
+    AWS_APPAUTOSCALING_POLICY,
+    AWS_APPAUTOSCALING_TARGET,
+    AWS_ATHENA_WORKGROUP,
+    AWS_BUDGETS_BUDGET,
+    AWS_CLOUDWATCH_DASHBOARD,
+    AWS_CLOUDWATCH_EVENT_RULE,
+    AWS_CLOUDWATCH_EVENT_TARGET,
+    AWS_CLOUDWATCH_LOG_GROUP,
+    AWS_CLOUDWATCH_METRIC_ALARM,
+    AWS_COSTEXPLORER_ANOMALY_MONITOR,
+    AWS_COSTEXPLORER_ANOMALY_SUBSCRIPTION,
+    AWS_DYNAMODB_TABLE,
+    AWS_EC2_EIP,
+    AWS_EC2_GET_AMI,
+    AWS_EC2_INSTANCE,
+    AWS_EC2_INTERNET_GATEWAY,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EC2_NAT_GATEWAY,
+    AWS_EC2_NETWORK_ACL,
+    AWS_EC2_ROUTE_TABLE,
+    AWS_EC2_SECURITY_GROUP,
+    AWS_EC2_SUBNET,
+    AWS_EC2_VPC,
+    AWS_EC2_VPC_ENDPOINT,
+    AWS_EKS_ACCESS_ENTRY,
+    AWS_EKS_ACCESS_POLICY_ASSOCIATION,
+    AWS_EKS_ADDON,
+    AWS_EKS_CLUSTER,
+    AWS_EKS_GET_ADDON_VERSION,
+    AWS_EKS_GET_CLUSTER,
+    AWS_EKS_NODE_GROUP,
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_ELASTICACHE_REPLICATION_GROUP,
+    AWS_ELASTICACHE_SUBNET_GROUP,
+    AWS_GET_AVAILABILITY_ZONES,
+    AWS_GET_CALLER_IDENTITY,
+    AWS_GET_PARTITION,
+    AWS_GET_REGION,
+    AWS_GLUE_CATALOG_DATABASE,
+    AWS_IAM_GET_POLICY_DOCUMENT,
+    AWS_IAM_INSTANCE_PROFILE,
+    AWS_IAM_OPEN_ID_CONNECT_PROVIDER,
+    AWS_IAM_POLICY,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_KMS_ALIAS,
+    AWS_KMS_KEY,
+    AWS_RDS_INSTANCE,
+    AWS_RDS_PARAMETER_GROUP,
+    AWS_RDS_SUBNET_GROUP,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_V2,
+    AWS_SAGEMAKER_ENDPOINT,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    AWS_SAGEMAKER_MODEL,
+    AWS_SECRETSMANAGER_SECRET,
+    AWS_SNS_TOPIC,
+    AWS_SNS_TOPIC_SUBSCRIPTION,
+    AWS_SQS_QUEUE,
+    AWS_SSM_GET_PARAMETER,
+    AWS_VPC_SECURITY_GROUP_EGRESS_RULE,
+    AWS_VPC_SECURITY_GROUP_INGRESS_RULE,
+    GCP_BIGQUERY_DATASET,
+    GCP_BIGQUERY_GET_DEFAULT_SERVICE_ACCOUNT,
+    GCP_BILLING_BUDGET,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_COMPUTE_FIREWALL,
+    GCP_COMPUTE_GET_ZONES,
+    GCP_COMPUTE_GLOBAL_ADDRESS,
+    GCP_COMPUTE_NETWORK,
+    GCP_COMPUTE_ROUTER,
+    GCP_COMPUTE_ROUTER_NAT,
+    GCP_COMPUTE_SUBNETWORK,
+    GCP_CONTAINER_CLUSTER,
+    GCP_CONTAINER_GET_ENGINE_VERSIONS,
+    GCP_CONTAINER_NODE_POOL,
+    GCP_FIRESTORE_DATABASE,
+    GCP_KMS_CRYPTO_KEY,
+    GCP_KMS_KEY_RING,
+    GCP_MONITORING_ALERT_POLICY,
+    GCP_MONITORING_DASHBOARD,
+    GCP_MONITORING_NOTIFICATION_CHANNEL,
+    GCP_ORGANIZATIONS_GET_CLIENT_CONFIG,
+    GCP_ORGANIZATIONS_GET_PROJECT,
+    GCP_REDIS_INSTANCE,
+    GCP_SERVICEACCOUNT_ACCOUNT,
+    GCP_SQL_DATABASE_INSTANCE,
+    GCP_STORAGE_BUCKET,
+    GCP_STORAGE_GET_PROJECT_SERVICE_ACCOUNT,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+    GCP_VERTEX_AI_ENDPOINT,
+    K8S_HELM_RELEASE,
+    RANDOM_ID,
+    RANDOM_PASSWORD,
+    RANDOM_PET,
+    RANDOM_STRING,
+)
+
 ACCOUNT_ID = "123456789012"
 DEFAULT_AWS_REGION = "us-east-1"
 DEFAULT_GCP_REGION = "us-central1"
@@ -143,7 +242,7 @@ def resource(*types: str, id_from: str | None = None) -> Callable[[Computed], Co
 # --- AWS: identity, keys, storage --------------------------------------------------------------------------
 
 
-@resource("aws:iam/role:Role", id_from="name")
+@resource(AWS_IAM_ROLE, id_from="name")
 def _iam_role(r: MockRequest) -> dict:
     name = r.physical_name(max_len=64)
     path = r.inputs.get("path") or "/"
@@ -156,7 +255,7 @@ def _iam_role(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:iam/policy:Policy", id_from="arn")
+@resource(AWS_IAM_POLICY, id_from="arn")
 def _iam_policy(r: MockRequest) -> dict:
     name = r.physical_name()
     path = r.inputs.get("path") or "/"
@@ -169,12 +268,12 @@ def _iam_policy(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:iam/rolePolicy:RolePolicy")
+@resource(AWS_IAM_ROLE_POLICY)
 def _iam_role_policy(r: MockRequest) -> dict:
     return {"name": r.physical_name()}
 
 
-@resource("aws:iam/instanceProfile:InstanceProfile", id_from="name")
+@resource(AWS_IAM_INSTANCE_PROFILE, id_from="name")
 def _instance_profile(r: MockRequest) -> dict:
     name = r.physical_name()
     return {
@@ -184,13 +283,13 @@ def _instance_profile(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", id_from="arn")
+@resource(AWS_IAM_OPEN_ID_CONNECT_PROVIDER, id_from="arn")
 def _oidc_provider(r: MockRequest) -> dict:
     url = str(r.inputs.get("url", "")).removeprefix("https://")
     return {"arn": r.arn("iam", f"oidc-provider/{url}", region=False)}
 
 
-@resource("aws:kms/key:Key", id_from="keyId")
+@resource(AWS_KMS_KEY, id_from="keyId")
 def _kms_key(r: MockRequest) -> dict:
     h = r.hex(32)
     key_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
@@ -202,7 +301,7 @@ def _kms_key(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:kms/alias:Alias", id_from="name")
+@resource(AWS_KMS_ALIAS, id_from="name")
 def _kms_alias(r: MockRequest) -> dict:
     name = r.physical_name()
     return {
@@ -212,7 +311,7 @@ def _kms_alias(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", id_from="bucket")
+@resource(AWS_S3_BUCKET, AWS_S3_BUCKET_V2, id_from="bucket")
 def _s3_bucket(r: MockRequest) -> dict:
     name = r.physical_name("bucket", lower=True, max_len=63)
     region = r.region
@@ -226,26 +325,26 @@ def _s3_bucket(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:secretsmanager/secret:Secret", id_from="arn")
+@resource(AWS_SECRETSMANAGER_SECRET, id_from="arn")
 def _secret(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("secretsmanager", f"secret:{name}-{r.hex(6)}")}
 
 
-@resource("aws:dynamodb/table:Table", id_from="name")
+@resource(AWS_DYNAMODB_TABLE, id_from="name")
 def _dynamodb_table(r: MockRequest) -> dict:
     name = r.physical_name()
     arn = r.arn("dynamodb", f"table/{name}")
     return {"name": name, "arn": arn, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
 
 
-@resource("aws:glue/catalogDatabase:CatalogDatabase")
+@resource(AWS_GLUE_CATALOG_DATABASE)
 def _glue_db(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("glue", f"database/{name}"), "catalogId": r.env.account_id}
 
 
-@resource("aws:athena/workgroup:Workgroup", id_from="name")
+@resource(AWS_ATHENA_WORKGROUP, id_from="name")
 def _athena_wg(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("athena", f"workgroup/{name}")}
@@ -254,7 +353,7 @@ def _athena_wg(r: MockRequest) -> dict:
 # --- AWS: network ------------------------------------------------------------------------------------------
 
 
-@resource("aws:ec2/vpc:Vpc")
+@resource(AWS_EC2_VPC)
 def _vpc(r: MockRequest) -> dict:
     vid = r.aws_id("vpc")
     return {
@@ -276,14 +375,14 @@ def _ec2(prefix: str, kind: str) -> Computed:
     return compute
 
 
-resource("aws:ec2/subnet:Subnet")(_ec2("subnet", "subnet"))
-resource("aws:ec2/internetGateway:InternetGateway")(_ec2("igw", "internet-gateway"))
-resource("aws:ec2/routeTable:RouteTable")(_ec2("rtb", "route-table"))
-resource("aws:ec2/vpcEndpoint:VpcEndpoint")(_ec2("vpce", "vpc-endpoint"))
-resource("aws:ec2/networkAcl:NetworkAcl")(_ec2("acl", "network-acl"))
+resource(AWS_EC2_SUBNET)(_ec2("subnet", "subnet"))
+resource(AWS_EC2_INTERNET_GATEWAY)(_ec2("igw", "internet-gateway"))
+resource(AWS_EC2_ROUTE_TABLE)(_ec2("rtb", "route-table"))
+resource(AWS_EC2_VPC_ENDPOINT)(_ec2("vpce", "vpc-endpoint"))
+resource(AWS_EC2_NETWORK_ACL)(_ec2("acl", "network-acl"))
 
 
-@resource("aws:ec2/eip:Eip")
+@resource(AWS_EC2_EIP)
 def _eip(r: MockRequest) -> dict:
     n = int(r.hex(4), 16)
     return {
@@ -294,7 +393,7 @@ def _eip(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:ec2/natGateway:NatGateway")
+@resource(AWS_EC2_NAT_GATEWAY)
 def _nat(r: MockRequest) -> dict:
     return {
         "__id": r.aws_id("nat"),
@@ -305,7 +404,7 @@ def _nat(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:ec2/securityGroup:SecurityGroup")
+@resource(AWS_EC2_SECURITY_GROUP)
 def _security_group(r: MockRequest) -> dict:
     sid = r.aws_id("sg")
     return {
@@ -317,15 +416,15 @@ def _security_group(r: MockRequest) -> dict:
 
 
 @resource(
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    AWS_VPC_SECURITY_GROUP_INGRESS_RULE,
+    AWS_VPC_SECURITY_GROUP_EGRESS_RULE,
 )
 def _sg_rule(r: MockRequest) -> dict:
     rid = r.aws_id("sgr")
     return {"__id": rid, "securityGroupRuleId": rid, "arn": r.arn("ec2", f"security-group-rule/{rid}")}
 
 
-@resource("aws:ec2/instance:Instance")
+@resource(AWS_EC2_INSTANCE)
 def _ec2_instance(r: MockRequest) -> dict:
     iid = r.aws_id("i")
     n = int(r.hex(4), 16)
@@ -339,7 +438,7 @@ def _ec2_instance(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:ec2/launchTemplate:LaunchTemplate")
+@resource(AWS_EC2_LAUNCH_TEMPLATE)
 def _launch_template(r: MockRequest) -> dict:
     lid = r.aws_id("lt")
     return {
@@ -354,7 +453,7 @@ def _launch_template(r: MockRequest) -> dict:
 # --- AWS: EKS ----------------------------------------------------------------------------------------------
 
 
-@resource("aws:eks/cluster:Cluster", id_from="name")
+@resource(AWS_EKS_CLUSTER, id_from="name")
 def _eks_cluster(r: MockRequest) -> dict:
     name = r.physical_name(max_len=100)
     h = r.hex(32).upper()
@@ -379,7 +478,7 @@ def _eks_cluster(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:eks/nodeGroup:NodeGroup")
+@resource(AWS_EKS_NODE_GROUP)
 def _eks_node_group(r: MockRequest) -> dict:
     name = r.physical_name("nodeGroupName")
     cluster = r.inputs.get("clusterName", "cluster")
@@ -393,7 +492,7 @@ def _eks_node_group(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:eks/addon:Addon")
+@resource(AWS_EKS_ADDON)
 def _eks_addon(r: MockRequest) -> dict:
     cluster, addon = r.inputs.get("clusterName", "cluster"), r.inputs.get("addonName", r.name)
     return {
@@ -403,7 +502,7 @@ def _eks_addon(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:eks/accessEntry:AccessEntry")
+@resource(AWS_EKS_ACCESS_ENTRY)
 def _eks_access_entry(r: MockRequest) -> dict:
     cluster = r.inputs.get("clusterName", "cluster")
     return {
@@ -414,12 +513,12 @@ def _eks_access_entry(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+@resource(AWS_EKS_ACCESS_POLICY_ASSOCIATION)
 def _eks_access_policy(r: MockRequest) -> dict:
     return {"associatedAt": "2026-01-01T00:00:00Z"}
 
 
-@resource("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+@resource(AWS_EKS_POD_IDENTITY_ASSOCIATION)
 def _eks_pod_identity(r: MockRequest) -> dict:
     aid = "a-" + r.hex(17)
     cluster = r.inputs.get("clusterName", "cluster")
@@ -433,20 +532,20 @@ def _eks_pod_identity(r: MockRequest) -> dict:
 # --- AWS: messaging, events, monitoring, budgets -----------------------------------------------------------
 
 
-@resource("aws:sqs/queue:Queue")
+@resource(AWS_SQS_QUEUE)
 def _sqs_queue(r: MockRequest) -> dict:
     name = r.physical_name(max_len=80)
     url = f"https://sqs.{r.region}.amazonaws.com/{r.env.account_id}/{name}"
     return {"__id": url, "name": name, "arn": r.arn("sqs", name), "url": url}
 
 
-@resource("aws:sns/topic:Topic", id_from="arn")
+@resource(AWS_SNS_TOPIC, id_from="arn")
 def _sns_topic(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("sns", name), "owner": r.env.account_id}
 
 
-@resource("aws:sns/topicSubscription:TopicSubscription", id_from="arn")
+@resource(AWS_SNS_TOPIC_SUBSCRIPTION, id_from="arn")
 def _sns_subscription(r: MockRequest) -> dict:
     return {
         "arn": f"{r.inputs.get('topic', r.arn('sns', 'topic'))}:{r.hex(8)}-{r.hex(4, 'x')}",
@@ -454,36 +553,36 @@ def _sns_subscription(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:cloudwatch/eventRule:EventRule", id_from="name")
+@resource(AWS_CLOUDWATCH_EVENT_RULE, id_from="name")
 def _event_rule(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("events", f"rule/{name}")}
 
 
-@resource("aws:cloudwatch/eventTarget:EventTarget")
+@resource(AWS_CLOUDWATCH_EVENT_TARGET)
 def _event_target(r: MockRequest) -> dict:
     return {"targetId": r.inputs.get("targetId") or r.physical_name("targetId")}
 
 
-@resource("aws:cloudwatch/metricAlarm:MetricAlarm", id_from="name")
+@resource(AWS_CLOUDWATCH_METRIC_ALARM, id_from="name")
 def _alarm(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("cloudwatch", f"alarm:{name}")}
 
 
-@resource("aws:cloudwatch/dashboard:Dashboard")
+@resource(AWS_CLOUDWATCH_DASHBOARD)
 def _dashboard(r: MockRequest) -> dict:
     name = r.physical_name("dashboardName")
     return {"__id": name, "dashboardName": name, "dashboardArn": r.arn("cloudwatch", f"dashboard/{name}", region=False)}
 
 
-@resource("aws:cloudwatch/logGroup:LogGroup", id_from="name")
+@resource(AWS_CLOUDWATCH_LOG_GROUP, id_from="name")
 def _log_group(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("logs", f"log-group:{name}")}
 
 
-@resource("aws:budgets/budget:Budget")
+@resource(AWS_BUDGETS_BUDGET)
 def _budget(r: MockRequest) -> dict:
     name = r.physical_name()
     return {
@@ -494,7 +593,7 @@ def _budget(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:costexplorer/anomalyMonitor:AnomalyMonitor", "aws:costexplorer/anomalySubscription:AnomalySubscription")
+@resource(AWS_COSTEXPLORER_ANOMALY_MONITOR, AWS_COSTEXPLORER_ANOMALY_SUBSCRIPTION)
 def _anomaly(r: MockRequest) -> dict:
     return {"arn": f"arn:aws:ce::{r.env.account_id}:anomaly/{r.hex(36)}", "name": r.physical_name()}
 
@@ -502,7 +601,7 @@ def _anomaly(r: MockRequest) -> dict:
 # --- AWS: databases, caches, SageMaker, autoscaling --------------------------------------------------------
 
 
-@resource("aws:rds/instance:Instance", id_from="identifier")
+@resource(AWS_RDS_INSTANCE, id_from="identifier")
 def _rds_instance(r: MockRequest) -> dict:
     ident = r.physical_name("identifier", lower=True, max_len=63)
     address = f"{ident}.c{r.hex(11)}.{r.region}.rds.amazonaws.com"
@@ -528,14 +627,14 @@ def _rds_instance(r: MockRequest) -> dict:
     return out
 
 
-@resource("aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup", id_from="name")
+@resource(AWS_RDS_SUBNET_GROUP, AWS_RDS_PARAMETER_GROUP, id_from="name")
 def _rds_group(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     kind = "subgrp" if "subnetGroup" in r.type else "pg"
     return {"name": name, "arn": r.arn("rds", f"{kind}:{name}")}
 
 
-@resource("aws:elasticache/replicationGroup:ReplicationGroup", id_from="replicationGroupId")
+@resource(AWS_ELASTICACHE_REPLICATION_GROUP, id_from="replicationGroupId")
 def _redis(r: MockRequest) -> dict:
     rid = r.physical_name("replicationGroupId", lower=True, max_len=40)
     host = f"master.{rid}.{r.hex(6)}.use1.cache.amazonaws.com"
@@ -548,31 +647,31 @@ def _redis(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:elasticache/subnetGroup:SubnetGroup", id_from="name")
+@resource(AWS_ELASTICACHE_SUBNET_GROUP, id_from="name")
 def _cache_subnet_group(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     return {"name": name, "arn": r.arn("elasticache", f"subnetgroup:{name}")}
 
 
-@resource("aws:sagemaker/model:Model", id_from="name")
+@resource(AWS_SAGEMAKER_MODEL, id_from="name")
 def _sm_model(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("sagemaker", f"model/{name}")}
 
 
-@resource("aws:sagemaker/endpointConfiguration:EndpointConfiguration", id_from="name")
+@resource(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION, id_from="name")
 def _sm_endpoint_config(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("sagemaker", f"endpoint-config/{name}")}
 
 
-@resource("aws:sagemaker/endpoint:Endpoint", id_from="name")
+@resource(AWS_SAGEMAKER_ENDPOINT, id_from="name")
 def _sm_endpoint(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("sagemaker", f"endpoint/{name}")}
 
 
-@resource("aws:appautoscaling/target:Target")
+@resource(AWS_APPAUTOSCALING_TARGET)
 def _aas_target(r: MockRequest) -> dict:
     return {
         "__id": r.inputs.get("resourceId", r.name),
@@ -580,7 +679,7 @@ def _aas_target(r: MockRequest) -> dict:
     }
 
 
-@resource("aws:appautoscaling/policy:Policy", id_from="name")
+@resource(AWS_APPAUTOSCALING_POLICY, id_from="name")
 def _aas_policy(r: MockRequest) -> dict:
     name = r.physical_name()
     return {"name": name, "arn": r.arn("autoscaling", f"scalingPolicy:{r.hex(36)}:resource/{name}"), "alarmArns": []}
@@ -593,7 +692,7 @@ def _gcp_self_link(r: MockRequest, path: str) -> str:
     return f"https://www.googleapis.com/compute/v1/projects/{r.gcp_project}/{path}"
 
 
-@resource("gcp:compute/network:Network")
+@resource(GCP_COMPUTE_NETWORK)
 def _gcp_network(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     path = f"global/networks/{name}"
@@ -606,7 +705,7 @@ def _gcp_network(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:compute/subnetwork:Subnetwork")
+@resource(GCP_COMPUTE_SUBNETWORK)
 def _gcp_subnetwork(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     path = f"regions/{r.gcp_region}/subnetworks/{name}"
@@ -621,10 +720,10 @@ def _gcp_subnetwork(r: MockRequest) -> dict:
 
 
 @resource(
-    "gcp:compute/router:Router",
-    "gcp:compute/routerNat:RouterNat",
-    "gcp:compute/firewall:Firewall",
-    "gcp:compute/globalAddress:GlobalAddress",
+    GCP_COMPUTE_ROUTER,
+    GCP_COMPUTE_ROUTER_NAT,
+    GCP_COMPUTE_FIREWALL,
+    GCP_COMPUTE_GLOBAL_ADDRESS,
 )
 def _gcp_compute_misc(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
@@ -635,13 +734,13 @@ def _gcp_compute_misc(r: MockRequest) -> dict:
         "project": r.gcp_project,
         "selfLink": _gcp_self_link(r, f"global/{kind}/{name}"),
     }
-    if r.type == "gcp:compute/globalAddress:GlobalAddress" and not r.inputs.get("address"):
+    if r.type == GCP_COMPUTE_GLOBAL_ADDRESS and not r.inputs.get("address"):
         # GCP picks a free block of the requested size for a peering range.
         out["address"] = f"10.{100 + int(r.hex(2), 16) % 100}.0.0"
     return out
 
 
-@resource("gcp:container/cluster:Cluster")
+@resource(GCP_CONTAINER_CLUSTER)
 def _gke_cluster(r: MockRequest) -> dict:
     name = r.physical_name(lower=True, max_len=40)
     location = r.inputs.get("location") or r.gcp_region
@@ -659,7 +758,7 @@ def _gke_cluster(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:container/nodePool:NodePool")
+@resource(GCP_CONTAINER_NODE_POOL)
 def _gke_node_pool(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     location = r.inputs.get("location") or r.gcp_region
@@ -672,7 +771,7 @@ def _gke_node_pool(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:storage/bucket:Bucket")
+@resource(GCP_STORAGE_BUCKET)
 def _gcs_bucket(r: MockRequest) -> dict:
     name = r.physical_name(lower=True, max_len=63)
     return {
@@ -684,7 +783,7 @@ def _gcs_bucket(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:serviceaccount/account:Account")
+@resource(GCP_SERVICEACCOUNT_ACCOUNT)
 def _gcp_service_account(r: MockRequest) -> dict:
     account_id = r.inputs.get("accountId") or r.physical_name("accountId", lower=True, max_len=30)
     email = f"{account_id}@{r.gcp_project}.iam.gserviceaccount.com"
@@ -698,7 +797,7 @@ def _gcp_service_account(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:sql/databaseInstance:DatabaseInstance")
+@resource(GCP_SQL_DATABASE_INSTANCE)
 def _cloud_sql(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     region = r.inputs.get("region") or r.gcp_region
@@ -714,7 +813,7 @@ def _cloud_sql(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:cloudrunv2/service:Service")
+@resource(GCP_CLOUDRUNV2_SERVICE)
 def _cloud_run(r: MockRequest) -> dict:
     name = r.physical_name(lower=True)
     location = r.inputs.get("location") or r.gcp_region
@@ -727,7 +826,7 @@ def _cloud_run(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:bigquery/dataset:Dataset")
+@resource(GCP_BIGQUERY_DATASET)
 def _bq_dataset(r: MockRequest) -> dict:
     ds = r.inputs.get("datasetId") or r.physical_name("datasetId").replace("-", "_")
     return {
@@ -738,20 +837,20 @@ def _bq_dataset(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:kms/keyRing:KeyRing")
+@resource(GCP_KMS_KEY_RING)
 def _gcp_key_ring(r: MockRequest) -> dict:
     name = r.gcp_name()
     return {"__id": r.gcp_located("keyRings", name), "name": name}
 
 
-@resource("gcp:kms/cryptoKey:CryptoKey")
+@resource(GCP_KMS_CRYPTO_KEY)
 def _gcp_crypto_key(r: MockRequest) -> dict:
     name = r.gcp_name()
     ring = r.inputs.get("keyRing") or r.gcp_located("keyRings", "ring")
     return {"__id": f"{ring}/cryptoKeys/{name}", "name": name}
 
 
-@resource("gcp:redis/instance:Instance")
+@resource(GCP_REDIS_INSTANCE)
 def _memorystore(r: MockRequest) -> dict:
     name = r.gcp_name(max_len=40)
     return {
@@ -765,13 +864,13 @@ def _memorystore(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:firestore/database:Database")
+@resource(GCP_FIRESTORE_DATABASE)
 def _firestore_db(r: MockRequest) -> dict:
     name = r.gcp_name()
     return {"__id": f"projects/{r.gcp_project}/databases/{name}", "name": name, "uid": r.hex(32)}
 
 
-@resource("gcp:vertex/aiEndpoint:AiEndpoint")
+@resource(GCP_VERTEX_AI_ENDPOINT)
 def _vertex_endpoint(r: MockRequest) -> dict:
     name = r.inputs.get("name") or str(int(r.hex(9), 16))  # Vertex endpoint ids are numeric
     return {
@@ -781,25 +880,25 @@ def _vertex_endpoint(r: MockRequest) -> dict:
     }
 
 
-@resource("gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool")
+@resource(GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL)
 def _vertex_pool(r: MockRequest) -> dict:
     name = r.gcp_name()
     return {"__id": r.gcp_located("deploymentResourcePools", name), "name": name}
 
 
-@resource("gcp:monitoring/dashboard:Dashboard")
+@resource(GCP_MONITORING_DASHBOARD)
 def _gcp_dashboard(r: MockRequest) -> dict:
     return {"__id": f"projects/{int(r.hex(11), 16)}/dashboards/{r.hex(8)}-{r.hex(4, 'd')}"}
 
 
-@resource("gcp:monitoring/notificationChannel:NotificationChannel", "gcp:monitoring/alertPolicy:AlertPolicy")
+@resource(GCP_MONITORING_NOTIFICATION_CHANNEL, GCP_MONITORING_ALERT_POLICY)
 def _gcp_monitoring(r: MockRequest) -> dict:
     kind = "notificationChannels" if "notification" in r.type else "alertPolicies"
     name = f"projects/{r.gcp_project}/{kind}/{int(r.hex(15), 16)}"
     return {"__id": name, "name": name}
 
 
-@resource("gcp:billing/budget:Budget")
+@resource(GCP_BILLING_BUDGET)
 def _gcp_budget(r: MockRequest) -> dict:
     name = f"billingAccounts/{r.inputs.get('billingAccount', '000000-000000-000000')}/budgets/{r.hex(36)}"
     return {"__id": name, "name": name}
@@ -879,7 +978,7 @@ def _random_chars(r: MockRequest, length: int, special: bool) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
 
 
-@resource("random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString")
+@resource(RANDOM_PASSWORD, RANDOM_STRING)
 def _random_string(r: MockRequest) -> dict:
     length = int(r.inputs.get("length") or 16)
     special = bool(r.inputs.get("special", True)) and r.inputs.get("overrideSpecial") != ""
@@ -890,7 +989,7 @@ def _random_string(r: MockRequest) -> dict:
     return out
 
 
-@resource("random:index/randomId:RandomId")
+@resource(RANDOM_ID)
 def _random_id(r: MockRequest) -> dict:
     n = int(r.inputs.get("byteLength") or 8)
     raw = hashlib.sha256(r.urn.encode()).digest()[:n]
@@ -902,7 +1001,7 @@ def _random_id(r: MockRequest) -> dict:
     }
 
 
-@resource("random:index/randomPet:RandomPet")
+@resource(RANDOM_PET)
 def _random_pet(r: MockRequest) -> dict:
     return {"__id": f"{r.name}-{r.hex(6)}"}
 
@@ -911,7 +1010,7 @@ def outputs_for(req: MockRequest) -> tuple[str, dict[str, Any]]:
     """(id, state) for a resource registration: inputs, plus what its provider would compute."""
     state = dict(req.inputs)
     if req.type.startswith("kubernetes:"):
-        computed = _helm_release(req) if req.type == "kubernetes:helm.sh/v3:Release" else _kubernetes(req)
+        computed = _helm_release(req) if req.type == K8S_HELM_RELEASE else _kubernetes(req)
     elif req.type.startswith("pulumi:providers:"):
         computed = {"__id": f"{req.hex(8)}-{req.hex(4, 'p')}-{req.hex(4, 'q')}-{req.hex(4, 'r')}-{req.hex(12, 's')}"}
     else:
@@ -942,7 +1041,7 @@ def invoke(*tokens: str) -> Callable[[Invoke], Invoke]:
     return register
 
 
-@invoke("aws:index/getCallerIdentity:getCallerIdentity")
+@invoke(AWS_GET_CALLER_IDENTITY)
 def _caller_identity(args: dict, env: MockEnv) -> dict:
     return {
         "accountId": env.account_id,
@@ -952,7 +1051,7 @@ def _caller_identity(args: dict, env: MockEnv) -> dict:
     }
 
 
-@invoke("aws:index/getRegion:getRegion")
+@invoke(AWS_GET_REGION)
 def _region(args: dict, env: MockEnv) -> dict:
     region = args.get("region") or args.get("name") or env.aws_region
     return {
@@ -964,12 +1063,12 @@ def _region(args: dict, env: MockEnv) -> dict:
     }
 
 
-@invoke("aws:index/getPartition:getPartition")
+@invoke(AWS_GET_PARTITION)
 def _partition(args: dict, env: MockEnv) -> dict:
     return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
 
 
-@invoke("aws:index/getAvailabilityZones:getAvailabilityZones")
+@invoke(AWS_GET_AVAILABILITY_ZONES)
 def _azs(args: dict, env: MockEnv) -> dict:
     region = args.get("region") or env.aws_region
     short = "".join(p[0] for p in region.split("-")[:2]) + region.split("-")[-1]
@@ -983,7 +1082,7 @@ def _azs(args: dict, env: MockEnv) -> dict:
     }
 
 
-@invoke("aws:ec2/getAmi:getAmi")
+@invoke(AWS_EC2_GET_AMI)
 def _ami(args: dict, env: MockEnv) -> dict:
     h = _digest(json.dumps(args, sort_keys=True, default=str))
     return {
@@ -997,7 +1096,7 @@ def _ami(args: dict, env: MockEnv) -> dict:
     }
 
 
-@invoke("aws:ssm/getParameter:getParameter")
+@invoke(AWS_SSM_GET_PARAMETER)
 def _ssm_parameter(args: dict, env: MockEnv) -> dict:
     name = args.get("name", "")
     value = f"ami-{_digest(name)[:17]}" if "ami" in name or "image_id" in name else f"mock-value-of-{name}"
@@ -1012,7 +1111,7 @@ def _ssm_parameter(args: dict, env: MockEnv) -> dict:
     }
 
 
-@invoke("aws:eks/getCluster:getCluster")
+@invoke(AWS_EKS_GET_CLUSTER)
 def _get_eks_cluster(args: dict, env: MockEnv) -> dict:
     name = args.get("name", "cluster")
     h = _digest(name)[:32].upper()
@@ -1039,12 +1138,12 @@ def _get_eks_cluster(args: dict, env: MockEnv) -> dict:
     }
 
 
-@invoke("aws:eks/getAddonVersion:getAddonVersion")
+@invoke(AWS_EKS_GET_ADDON_VERSION)
 def _addon_version(args: dict, env: MockEnv) -> dict:
     return {"version": "v1.0.0-eksbuild.1", "addonName": args.get("addonName"), "id": args.get("addonName")}
 
 
-@invoke("aws:iam/getPolicyDocument:getPolicyDocument")
+@invoke(AWS_IAM_GET_POLICY_DOCUMENT)
 def _policy_document(args: dict, env: MockEnv) -> dict:
     """Renders the document the way the provider does, so policies built with get_policy_document are real JSON."""
     statements = []
@@ -1081,14 +1180,14 @@ def _policy_document(args: dict, env: MockEnv) -> dict:
     return {"json": text, "minifiedJson": json.dumps(doc, separators=(",", ":")), "id": _digest(text)[:10]}
 
 
-@invoke("gcp:organizations/getProject:getProject")
+@invoke(GCP_ORGANIZATIONS_GET_PROJECT)
 def _gcp_project(args: dict, env: MockEnv) -> dict:
     project = args.get("projectId") or env.gcp_project
     number = str(int(_digest(project)[:11], 16))
     return {"projectId": project, "number": number, "name": project, "id": f"projects/{project}"}
 
 
-@invoke("gcp:organizations/getClientConfig:getClientConfig")
+@invoke(GCP_ORGANIZATIONS_GET_CLIENT_CONFIG)
 def _gcp_client_config(args: dict, env: MockEnv) -> dict:
     return {
         "project": env.gcp_project,
@@ -1099,27 +1198,27 @@ def _gcp_client_config(args: dict, env: MockEnv) -> dict:
     }
 
 
-@invoke("gcp:storage/getProjectServiceAccount:getProjectServiceAccount")
+@invoke(GCP_STORAGE_GET_PROJECT_SERVICE_ACCOUNT)
 def _gcs_agent(args: dict, env: MockEnv) -> dict:
     number = str(int(_digest(args.get("project") or env.gcp_project)[:11], 16))
     email = f"service-{number}@gs-project-accounts.iam.gserviceaccount.com"
     return {"emailAddress": email, "member": f"serviceAccount:{email}", "id": email}
 
 
-@invoke("gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount")
+@invoke(GCP_BIGQUERY_GET_DEFAULT_SERVICE_ACCOUNT)
 def _bigquery_agent(args: dict, env: MockEnv) -> dict:
     number = str(int(_digest(args.get("project") or env.gcp_project)[:11], 16))
     email = f"bq-{number}@bigquery-encryption.iam.gserviceaccount.com"
     return {"email": email, "member": f"serviceAccount:{email}", "id": email}
 
 
-@invoke("gcp:compute/getZones:getZones")
+@invoke(GCP_COMPUTE_GET_ZONES)
 def _gcp_zones(args: dict, env: MockEnv) -> dict:
     region = args.get("region") or env.gcp_region
     return {"names": [f"{region}-{z}" for z in "abcf"], "region": region, "project": env.gcp_project, "id": region}
 
 
-@invoke("gcp:container/getEngineVersions:getEngineVersions")
+@invoke(GCP_CONTAINER_GET_ENGINE_VERSIONS)
 def _gke_versions(args: dict, env: MockEnv) -> dict:
     versions = ["1.35.1-gke.1000000", "1.34.3-gke.1000000", "1.33.5-gke.1000000", "1.32.9-gke.1000000"]
     prefix = args.get("versionPrefix") or ""

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-STACK_TYPE = "pulumi:pulumi:Stack"
+from components.base.types import PULUMI_STACK
+
 REDACTED = "[secret]"
 
 
@@ -261,20 +262,20 @@ class Plan:
     def component_of(self, r: PlanResource) -> PlanResource | None:
         """The nearest enclosing component (the stack excluded)."""
         for a in self.ancestors(r):
-            if not a.custom and a.type != STACK_TYPE:
+            if not a.custom and a.type != PULUMI_STACK:
                 return a
         return None
 
     @property
     def stack_resource(self) -> PlanResource | None:
-        return next((r for r in self.resources if r.type == STACK_TYPE), None)
+        return next((r for r in self.resources if r.type == PULUMI_STACK), None)
 
     def custom_resources(self) -> list[PlanResource]:
         """Resources a provider manages (no components, no stack, no provider instances)."""
         return [r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:")]
 
     def components(self) -> list[PlanResource]:
-        return [r for r in self.resources if not r.custom and r.type != STACK_TYPE]
+        return [r for r in self.resources if not r.custom and r.type != PULUMI_STACK]
 
     def count_by_type(self, resources: Iterable[PlanResource] | None = None) -> Counter[str]:
         return Counter(r.type for r in (self.custom_resources() if resources is None else resources))

@@ -9,34 +9,50 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.tree import Tree
 
-from .plan import STACK_TYPE, Plan, PlanResource, Secret, redact
+from components.base.types import (
+    AWS_BUDGETS_BUDGET,
+    AWS_EC2_NAT_GATEWAY,
+    AWS_EC2_SUBNET,
+    AWS_EC2_VPC,
+    AWS_EKS_ADDON,
+    AWS_EKS_CLUSTER,
+    AWS_EKS_NODE_GROUP,
+    AWS_RDS_INSTANCE,
+    AWS_S3_BUCKET,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    K8S_HELM_RELEASE,
+    K8S_KARPENTER_NODE_POOL,
+    PULUMI_STACK,
+)
+
+from .plan import Plan, PlanResource, Secret, redact
 
 if TYPE_CHECKING:
     from components.catalog.refresh import RefreshResult
 
 # Inputs worth showing per type, as dotted paths; the value is shown as `label=value`.
 KEY_SETTINGS: dict[str, list[tuple[str, str]]] = {
-    "aws:ec2/vpc:Vpc": [("cidr", "cidrBlock")],
-    "aws:ec2/subnet:Subnet": [("cidr", "cidrBlock"), ("az", "availabilityZone"), ("public", "mapPublicIpOnLaunch")],
-    "aws:ec2/natGateway:NatGateway": [("connectivity", "connectivityType")],
-    "aws:eks/cluster:Cluster": [
+    AWS_EC2_VPC: [("cidr", "cidrBlock")],
+    AWS_EC2_SUBNET: [("cidr", "cidrBlock"), ("az", "availabilityZone"), ("public", "mapPublicIpOnLaunch")],
+    AWS_EC2_NAT_GATEWAY: [("connectivity", "connectivityType")],
+    AWS_EKS_CLUSTER: [
         ("version", "version"),
         ("public", "vpcConfig.endpointPublicAccess"),
         ("auth", "accessConfig.authenticationMode"),
     ],
-    "aws:eks/nodeGroup:NodeGroup": [
+    AWS_EKS_NODE_GROUP: [
         ("types", "instanceTypes"),
         ("capacity", "capacityType"),
         ("min", "scalingConfig.minSize"),
         ("max", "scalingConfig.maxSize"),
     ],
-    "aws:eks/addon:Addon": [("addon", "addonName")],
-    "aws:s3/bucket:Bucket": [("bucket", "bucket")],
-    "aws:rds/instance:Instance": [("class", "instanceClass"), ("engine", "engine"), ("multi_az", "multiAz")],
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": [("variants", "productionVariants")],
-    "aws:budgets/budget:Budget": [("limit", "limitAmount")],
-    "kubernetes:helm.sh/v3:Release": [("chart", "chart"), ("version", "version"), ("namespace", "namespace")],
-    "kubernetes:karpenter.sh/v1:NodePool": [("limits", "spec.limits"), ("weight", "spec.weight")],
+    AWS_EKS_ADDON: [("addon", "addonName")],
+    AWS_S3_BUCKET: [("bucket", "bucket")],
+    AWS_RDS_INSTANCE: [("class", "instanceClass"), ("engine", "engine"), ("multi_az", "multiAz")],
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION: [("variants", "productionVariants")],
+    AWS_BUDGETS_BUDGET: [("limit", "limitAmount")],
+    K8S_HELM_RELEASE: [("chart", "chart"), ("version", "version"), ("namespace", "namespace")],
+    K8S_KARPENTER_NODE_POOL: [("limits", "spec.limits"), ("weight", "spec.weight")],
 }
 
 
@@ -90,7 +106,7 @@ def plan_tree(plan: Plan) -> Tree:
         for c in plan.children(r):
             add(child, c)
 
-    tops = plan.children(root) if root else [r for r in plan if r.parent is None and r.type != STACK_TYPE]
+    tops = plan.children(root) if root else [r for r in plan if r.parent is None and r.type != PULUMI_STACK]
     for r in tops:
         add(tree, r)
     return tree

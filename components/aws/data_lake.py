@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from pydantic import Field
 
 from ..base.cloud import Cloud
+from ..base.types import MLPLATFORM_AWS_DATA_LAKE
 from ..base.values import ComponentArgs, KmsKeyArn
 from ..config.environment import Environment
 from ..config.lake import DEFAULT_ZONES, DataLakeSpec, LakeEncryption, LakeLayout, LifecycleSpec
@@ -71,7 +72,7 @@ class DataLake(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DataLakeArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, DataLakeArgs) else DataLakeArgs(**args)
-        super().__init__("mlplatform:aws:DataLake", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_DATA_LAKE, name, None, opts)
         self._lake = name
         self.cloud = Cloud.AWS
         self.args = args

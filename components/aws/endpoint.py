@@ -34,6 +34,7 @@ from pydantic import Field, model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.types import MLPLATFORM_AWS_MODEL_ENDPOINT
 from ..base.values import ComponentArgs
 from ..catalog import load_catalog
 from ..config.endpoints import EndpointMode, EndpointSpec, VariantSpec
@@ -140,7 +141,7 @@ class ModelEndpoint(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelEndpointArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ModelEndpointArgs) else ModelEndpointArgs(**args)
-        super().__init__("mlplatform:aws:ModelEndpoint", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_MODEL_ENDPOINT, name, None, opts)
         spec, lake = args.endpoint, args.lake
         endpoint_name = args.endpoint_name or f"{spec.name}-{pulumi.get_stack()}"
         account = aws.get_caller_identity().account_id

@@ -30,6 +30,7 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.types import MLPLATFORM_AWS_FEATURE_STORE
 from ..base.values import ComponentArgs
 from ..config.environment import Environment
 from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
@@ -109,7 +110,7 @@ class FeatureStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FeatureStoreArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, FeatureStoreArgs) else FeatureStoreArgs(**args)
-        super().__init__("mlplatform:aws:FeatureStore", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_FEATURE_STORE, name, None, opts)
         self.args = args
         self._name = name
         self.config_secret = CONFIG_SECRET  # the Secret holding feature_store.yaml, on the cluster

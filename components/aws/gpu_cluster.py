@@ -41,6 +41,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems, spec_error
+from ..base.types import MLPLATFORM_AWS_GPU_CLUSTER
 from ..base.values import ComponentArgs
 from ..catalog import load_catalog
 from ..config.cluster import (
@@ -189,7 +190,7 @@ class GpuCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GpuClusterArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, GpuClusterArgs) else GpuClusterArgs(**args)
-        super().__init__("mlplatform:aws:GpuCluster", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_GPU_CLUSTER, name, None, opts)
         self.args = args
         spec = args.cluster
         prod = args.environment is Environment.PROD

@@ -19,6 +19,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..base.labels import FALLBACK_FOR_LABEL
+from ..base.types import MLPLATFORM_AWS_MANAGED_GPU_NODE_GROUPS
 from ..catalog import load_catalog
 from ..config.cluster import Capacity, GpuPoolSpec
 from ..interfaces import StrListInput
@@ -126,7 +127,7 @@ class ManagedGpuNodeGroups(pulumi.ComponentResource):
     node_groups: dict[str, aws.eks.NodeGroup]
 
     def __init__(self, name: str, settings: NodeGroupSettings, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:aws:ManagedGpuNodeGroups", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_MANAGED_GPU_NODE_GROUPS, name, None, opts)
         s = settings
         child = pulumi.ResourceOptions(parent=self)
         self.node_groups = {}

@@ -24,6 +24,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..base.labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
+from ..base.types import MLPLATFORM_AWS_KARPENTER_PROVISIONER
 from ..catalog import load_catalog
 from ..config.cluster import Capacity, GpuPoolSpec
 from ..k8s.charts import KARPENTER, PAUSE_IMAGE
@@ -404,7 +405,7 @@ class KarpenterProvisioner(pulumi.ComponentResource):
     node_pools: dict[str, k8s.apiextensions.CustomResource]
 
     def __init__(self, name: str, settings: KarpenterSettings, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:aws:KarpenterProvisioner", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_KARPENTER_PROVISIONER, name, None, opts)
         s = settings
         child = pulumi.ResourceOptions(parent=self)
         tags = s.tags

@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..base.types import MLPLATFORM_AWS_LOAD_BALANCER_CONTROLLER
 from ..base.values import ComponentArgs
 from ..interfaces import StrInput
 from ..k8s.charts import AWS_LOAD_BALANCER_CONTROLLER
@@ -232,7 +233,7 @@ class AwsLoadBalancerController(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         args = args if isinstance(args, AwsLoadBalancerControllerArgs) else AwsLoadBalancerControllerArgs(**args)
-        super().__init__("mlplatform:aws:AwsLoadBalancerController", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_LOAD_BALANCER_CONTROLLER, name, None, opts)
         cluster = pulumi.Output.from_input(args.cluster_name)
         account = aws.get_caller_identity().account_id
         _, identity = iam.pod_identity_role(

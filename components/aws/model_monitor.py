@@ -32,6 +32,7 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.types import MLPLATFORM_AWS_MODEL_MONITOR
 from ..base.values import ComponentArgs, duration_seconds
 from ..config.endpoints import ModelMonitorSpec
 from ..interfaces import StrInput
@@ -138,7 +139,7 @@ class ModelMonitor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelMonitorArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ModelMonitorArgs) else ModelMonitorArgs(**args)
-        super().__init__("mlplatform:aws:ModelMonitor", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_MODEL_MONITOR, name, None, opts)
         lake, child = args.lake, pulumi.ResourceOptions(parent=self)
         base = f"{MONITOR_PREFIX}{args.monitor_name}/"
         baseline_prefix, reports_prefix = f"{base}baseline/", f"{base}reports/"

@@ -25,6 +25,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.cloud import Cloud
+from ..base.types import MLPLATFORM_AWS_MONITORING
 from ..base.values import ComponentArgs
 from ..config.environment import Environment
 from ..config.monitoring import BudgetSpec, MonitoringSpec
@@ -129,7 +130,7 @@ class Monitoring(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MonitoringArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, MonitoringArgs) else MonitoringArgs(**args)
-        super().__init__("mlplatform:aws:Monitoring", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_MONITORING, name, None, opts)
         # Prometheus on the cluster (monitoring.prometheus): other components add their rules to it.
         self.observability: ClusterObservability | None = None
         stack = args.stack or pulumi.get_stack()

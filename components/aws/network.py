@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import spec_error
+from ..base.types import MLPLATFORM_AWS_NETWORK
 from ..base.values import ComponentArgs, VpcCidr
 from ..config.network import ExistingNetwork, NatStrategy
 
@@ -92,7 +93,7 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, NetworkArgs) else NetworkArgs(**args)
-        super().__init__("mlplatform:aws:Network", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_NETWORK, name, None, opts)
         self.args = args
         if args.existing is not None:
             self._use_existing(args.existing)

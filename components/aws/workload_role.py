@@ -22,6 +22,7 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.types import MLPLATFORM_AWS_WORKLOAD_ROLE
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.lake import LakeAccess, check_lake_access
 from ..interfaces import Features, Lake, StrInput, grant_lake_access
@@ -110,7 +111,7 @@ class WorkloadRole(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadRoleArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, WorkloadRoleArgs) else WorkloadRoleArgs(**args)
-        super().__init__("mlplatform:aws:WorkloadRole", name, None, opts)
+        super().__init__(MLPLATFORM_AWS_WORKLOAD_ROLE, name, None, opts)
         lake = args.lake
         self.role, self.association = iam.pod_identity_role(
             name,

@@ -29,6 +29,127 @@ from typing import Any
 
 from ..base.cloud import Cloud
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
+from ..base.types import (
+    AWS_ALB_LOAD_BALANCER,
+    AWS_APPAUTOSCALING_POLICY,
+    AWS_APPAUTOSCALING_TARGET,
+    AWS_ATHENA_WORKGROUP,
+    AWS_AUTOSCALING_GROUP,
+    AWS_AUTOSCALING_TAG,
+    AWS_BUDGETS_BUDGET,
+    AWS_CLOUDWATCH_DASHBOARD,
+    AWS_CLOUDWATCH_EVENT_RULE,
+    AWS_CLOUDWATCH_EVENT_TARGET,
+    AWS_CLOUDWATCH_LOG_GROUP,
+    AWS_CLOUDWATCH_METRIC_ALARM,
+    AWS_COSTEXPLORER_ANOMALY_MONITOR,
+    AWS_COSTEXPLORER_ANOMALY_SUBSCRIPTION,
+    AWS_COSTEXPLORER_COST_ALLOCATION_TAG,
+    AWS_DYNAMODB_TABLE,
+    AWS_EBS_VOLUME,
+    AWS_EC2_DEFAULT_SECURITY_GROUP,
+    AWS_EC2_EIP,
+    AWS_EC2_INSTANCE,
+    AWS_EC2_INTERNET_GATEWAY,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EC2_NAT_GATEWAY,
+    AWS_EC2_ROUTE,
+    AWS_EC2_ROUTE_TABLE,
+    AWS_EC2_ROUTE_TABLE_ASSOCIATION,
+    AWS_EC2_SECURITY_GROUP,
+    AWS_EC2_SUBNET,
+    AWS_EC2_TAG,
+    AWS_EC2_VPC,
+    AWS_EC2_VPC_ENDPOINT,
+    AWS_EKS_ACCESS_ENTRY,
+    AWS_EKS_ACCESS_POLICY_ASSOCIATION,
+    AWS_EKS_ADDON,
+    AWS_EKS_CLUSTER,
+    AWS_EKS_NODE_GROUP,
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_ELASTICACHE_REPLICATION_GROUP,
+    AWS_ELASTICACHE_SUBNET_GROUP,
+    AWS_ELB_LOAD_BALANCER,
+    AWS_GLUE_CATALOG_DATABASE,
+    AWS_IAM_INSTANCE_PROFILE,
+    AWS_IAM_OPEN_ID_CONNECT_PROVIDER,
+    AWS_IAM_POLICY,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_IAM_ROLE_POLICY_ATTACHMENT,
+    AWS_KMS_ALIAS,
+    AWS_KMS_KEY,
+    AWS_LB_LOAD_BALANCER,
+    AWS_RDS_INSTANCE,
+    AWS_RDS_PARAMETER_GROUP,
+    AWS_RDS_SUBNET_GROUP,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION,
+    AWS_S3_BUCKET_LOGGING,
+    AWS_S3_BUCKET_OBJECT_V2,
+    AWS_S3_BUCKET_OWNERSHIP_CONTROLS,
+    AWS_S3_BUCKET_POLICY,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+    AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+    AWS_S3_BUCKET_V2,
+    AWS_S3_BUCKET_VERSIONING,
+    AWS_SAGEMAKER_DATA_QUALITY_JOB_DEFINITION,
+    AWS_SAGEMAKER_ENDPOINT,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    AWS_SAGEMAKER_MODEL,
+    AWS_SAGEMAKER_MONITORING_SCHEDULE,
+    AWS_SECRETSMANAGER_SECRET,
+    AWS_SNS_TOPIC,
+    AWS_SNS_TOPIC_POLICY,
+    AWS_SNS_TOPIC_SUBSCRIPTION,
+    AWS_SQS_QUEUE,
+    AWS_SQS_QUEUE_POLICY,
+    AWS_VPC_SECURITY_GROUP_EGRESS_RULE,
+    AWS_VPC_SECURITY_GROUP_INGRESS_RULE,
+    GCP_BIGQUERY_DATASET,
+    GCP_BIGQUERY_DATASET_IAM_MEMBER,
+    GCP_BILLING_BUDGET,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_CLOUDRUNV2_SERVICE_IAM_MEMBER,
+    GCP_COMPUTE_FIREWALL,
+    GCP_COMPUTE_GLOBAL_ADDRESS,
+    GCP_COMPUTE_INSTANCE,
+    GCP_COMPUTE_NETWORK,
+    GCP_COMPUTE_ROUTER,
+    GCP_COMPUTE_ROUTER_NAT,
+    GCP_COMPUTE_SUBNETWORK,
+    GCP_CONTAINER_CLUSTER,
+    GCP_CONTAINER_NODE_POOL,
+    GCP_FIRESTORE_DATABASE,
+    GCP_KMS_CRYPTO_KEY,
+    GCP_KMS_CRYPTO_KEY_IAM_MEMBER,
+    GCP_KMS_KEY_RING,
+    GCP_MONITORING_ALERT_POLICY,
+    GCP_MONITORING_DASHBOARD,
+    GCP_MONITORING_NOTIFICATION_CHANNEL,
+    GCP_PROJECTS_IAM_MEMBER,
+    GCP_PROJECTS_SERVICE,
+    GCP_REDIS_INSTANCE,
+    GCP_SERVICEACCOUNT_ACCOUNT,
+    GCP_SERVICEACCOUNT_IAM_BINDING,
+    GCP_SERVICEACCOUNT_IAM_MEMBER,
+    GCP_SERVICENETWORKING_CONNECTION,
+    GCP_SQL_DATABASE,
+    GCP_SQL_DATABASE_INSTANCE,
+    GCP_SQL_USER,
+    GCP_STORAGE_BUCKET,
+    GCP_STORAGE_BUCKET_IAM_MEMBER,
+    GCP_STORAGE_BUCKET_OBJECT,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+    GCP_VERTEX_AI_ENDPOINT,
+    GCP_VERTEX_AI_ENDPOINT_IAM_MEMBER,
+    K8S_DEPLOYMENT,
+    K8S_INGRESS,
+    K8S_KARPENTER_EC2_NODE_CLASS,
+    K8S_KARPENTER_NODE_POOL,
+    K8S_SERVICE,
+    PULUMI_DYNAMIC_RESOURCE,
+)
 from .catalog import HOURS_PER_MONTH, load_catalog, load_service_prices
 from .usage import UsageAssumptions
 
@@ -207,14 +328,14 @@ def flat(monthly: float, explanation: str) -> Estimate:
     return Estimate(monthly, monthly, monthly, explanation)
 
 
-@estimator("aws:eks/cluster:Cluster")
+@estimator(AWS_EKS_CLUSTER)
 def _eks(r: CostResource, ctx: CostContext) -> Estimate:
     extended = _get(r.props, "upgradePolicy.supportType") == "EXTENDED"
     rate = aws_price("eks.extended_support_per_hour" if extended else "eks.control_plane_per_hour", ctx.region)
     return flat(rate * H, f"EKS control plane {'(extended support) ' if extended else ''}{H:.0f} h x ${rate}/h")
 
 
-@estimator("aws:ec2/natGateway:NatGateway")
+@estimator(AWS_EC2_NAT_GATEWAY)
 def _nat(r: CostResource, ctx: CostContext) -> Estimate:
     hourly = aws_price("vpc.nat_gateway_per_hour", ctx.region)
     base = hourly * H
@@ -227,13 +348,13 @@ def _nat(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("aws:ec2/eip:Eip")
+@estimator(AWS_EC2_EIP)
 def _eip(r: CostResource, ctx: CostContext) -> Estimate:
     rate = aws_price("vpc.public_ipv4_per_hour", ctx.region)
     return flat(rate * H, f"public IPv4 address {H:.0f} h x ${rate}/h")
 
 
-@estimator("aws:ebs/volume:Volume")
+@estimator(AWS_EBS_VOLUME)
 def _ebs(r: CostResource, ctx: CostContext) -> Estimate:
     size = _num(r.props.get("size"), 0)
     kind = r.props.get("type") or "gp3"
@@ -246,7 +367,7 @@ def _ec2_price(itype: str, region: str, spot: bool) -> float | None:
 
 
 def _volume_gb_from_template(ctx: CostContext, template_id: Any) -> float | None:
-    for lt in ctx.with_id("aws:ec2/launchTemplate:LaunchTemplate", template_id):
+    for lt in ctx.with_id(AWS_EC2_LAUNCH_TEMPLATE, template_id):
         for bdm in lt.props.get("blockDeviceMappings") or []:
             size = _get(bdm, "ebs.volumeSize")
             if size is not None:
@@ -258,7 +379,7 @@ def _pool_name(labels: Mapping[str, Any] | None) -> str | None:
     return (labels or {}).get(POOL_LABEL)
 
 
-@estimator("aws:eks/nodeGroup:NodeGroup")
+@estimator(AWS_EKS_NODE_GROUP)
 def _node_group(r: CostResource, ctx: CostContext) -> Estimate:
     types = list(r.props.get("instanceTypes") or ["t3.medium"])
     spot = r.props.get("capacityType") == "SPOT"
@@ -303,9 +424,7 @@ def _node_group(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 def _node_class_volume(ctx: CostContext, name: str | None) -> float:
-    for nc in ctx.find(
-        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", lambda n: _get(n.props, "metadata.name") == name
-    ):
+    for nc in ctx.find(K8S_KARPENTER_EC2_NODE_CLASS, lambda n: _get(n.props, "metadata.name") == name):
         for bdm in _get(nc.props, "spec.blockDeviceMappings") or []:
             size = quantity(_get(bdm, "ebs.volumeSize"))
             if size:
@@ -313,7 +432,7 @@ def _node_class_volume(ctx: CostContext, name: str | None) -> float:
     return 20.0
 
 
-@estimator("kubernetes:karpenter.sh/v1:NodePool")
+@estimator(K8S_KARPENTER_NODE_POOL)
 def _node_pool(r: CostResource, ctx: CostContext) -> Estimate:
     spec = r.props.get("spec") or {}
     requirements = _get(spec, "template.spec.requirements") or []
@@ -391,7 +510,7 @@ def _warm_nodes(ctx: CostContext, pool: str) -> float:
 
     def by_pool() -> dict[str, float]:
         out: dict[str, float] = {}
-        for d in ctx.find("kubernetes:apps/v1:Deployment"):
+        for d in ctx.find(K8S_DEPLOYMENT):
             target = (_get(d.props, "metadata.labels") or {}).get(WARM_FOR_LABEL)
             if target:
                 out[target] = out.get(target, 0.0) + _num(_get(d.props, "spec.replicas"), 1)
@@ -406,13 +525,13 @@ def _has_fallback(ctx: CostContext, pool: str) -> bool:
         "fallback-for",
         lambda: {
             (_get(r.props, "spec.template.metadata.labels") or {}).get(FALLBACK_FOR_LABEL)
-            for r in ctx.find("kubernetes:karpenter.sh/v1:NodePool")
+            for r in ctx.find(K8S_KARPENTER_NODE_POOL)
         },
     )
     return pool in backed
 
 
-@estimator("aws:ec2/instance:Instance")
+@estimator(AWS_EC2_INSTANCE)
 def _instance(r: CostResource, ctx: CostContext) -> Estimate:
     itype = r.props.get("instanceType")
     spot = _get(r.props, "instanceMarketOptions.marketType") == "spot"
@@ -423,12 +542,12 @@ def _instance(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(price * H + disk, f"{itype} ({'spot' if spot else 'on-demand'}) {H:.0f} h + root volume")
 
 
-@estimator("aws:autoscaling/group:Group")
+@estimator(AWS_AUTOSCALING_GROUP)
 def _asg(r: CostResource, ctx: CostContext) -> Estimate:
     template = _get(r.props, "launchTemplate.id") or _get(
         r.props, "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId"
     )
-    lts = ctx.with_id("aws:ec2/launchTemplate:LaunchTemplate", template)
+    lts = ctx.with_id(AWS_EC2_LAUNCH_TEMPLATE, template)
     itype = lts[0].props.get("instanceType") if lts else None
     price = _ec2_price(str(itype), ctx.region, False) if itype else None
     if price is None:
@@ -439,12 +558,12 @@ def _asg(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("aws:ec2/launchTemplate:LaunchTemplate")
+@estimator(AWS_EC2_LAUNCH_TEMPLATE)
 def _launch_template(r: CostResource, ctx: CostContext) -> Estimate:
     return free("a template: its instances are priced with the node group or Auto Scaling group using it")
 
 
-@estimator("aws:rds/instance:Instance")
+@estimator(AWS_RDS_INSTANCE)
 def _rds(r: CostResource, ctx: CostContext) -> Estimate:
     cls = str(r.props.get("instanceClass"))
     hourly = load_service_prices(Cloud.AWS).keyed("rds_postgres.instance_per_hour", cls, ctx.region)
@@ -465,7 +584,7 @@ def _rds(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("aws:elasticache/replicationGroup:ReplicationGroup")
+@estimator(AWS_ELASTICACHE_REPLICATION_GROUP)
 def _redis(r: CostResource, ctx: CostContext) -> Estimate:
     node = str(r.props.get("nodeType"))
     hourly = load_service_prices(Cloud.AWS).keyed("elasticache_redis.node_per_hour", node, ctx.region)
@@ -475,7 +594,7 @@ def _redis(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(n * hourly * H, f"{n:g} x {node} {H:.0f} h x ${hourly}/h")
 
 
-@estimator("aws:dynamodb/table:Table")
+@estimator(AWS_DYNAMODB_TABLE)
 def _dynamodb(r: CostResource, ctx: CostContext) -> Estimate:
     u = ctx.usage
     gb = u.dynamodb_gb
@@ -496,7 +615,7 @@ def _dynamodb(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+@estimator(AWS_S3_BUCKET, AWS_S3_BUCKET_V2)
 def _s3(r: CostResource, ctx: CostContext) -> Estimate:
     gb = ctx.usage.bucket_gb(r.name)
     storage = gb * aws_price("s3.standard_per_gb_month", ctx.region)
@@ -517,14 +636,14 @@ def _sagemaker_price(itype: str, region: str) -> float | None:
     return mt.on_demand.get(region) if mt else None
 
 
-@estimator("aws:sagemaker/monitoringSchedule:MonitoringSchedule")
+@estimator(AWS_SAGEMAKER_MONITORING_SCHEDULE)
 def _monitoring_schedule(r: CostResource, ctx: CostContext) -> Estimate:
     """Model Monitor: runs per month x hours per run on the job definition's processing instance."""
     expression = str(_get(r.props, "monitoringScheduleConfig.scheduleConfig.scheduleExpression") or "")
     runs = {"cron(0 * ? * * *)": H, "cron(0 0 ? * * *)": 365 / 12}.get(expression)
     definition = str(_get(r.props, "monitoringScheduleConfig.monitoringJobDefinitionName") or "")
     itype, count = None, 1.0
-    for d in ctx.find("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"):
+    for d in ctx.find(AWS_SAGEMAKER_DATA_QUALITY_JOB_DEFINITION):
         if d.props.get("name") == definition:
             itype = _get(d.props, "jobResources.clusterConfig.instanceType")
             count = _num(_get(d.props, "jobResources.clusterConfig.instanceCount"), 1)
@@ -546,18 +665,18 @@ def _variant_range(ctx: CostContext, config: CostResource, variant: str, initial
     endpoints = [
         e.props.get("name")
         for e in ctx.find(
-            "aws:sagemaker/endpoint:Endpoint",
+            AWS_SAGEMAKER_ENDPOINT,
             lambda e: e.props.get("endpointConfigName") in (config.props.get("name"), config.id),
         )
     ]
-    for target in ctx.find("aws:appautoscaling/target:Target"):
+    for target in ctx.find(AWS_APPAUTOSCALING_TARGET):
         rid = str(target.props.get("resourceId") or "")
         if any(rid == f"endpoint/{e}/variant/{variant}" for e in endpoints if e):
             return _num(target.props.get("minCapacity"), initial), _num(target.props.get("maxCapacity"), initial)
     return initial, initial
 
 
-@estimator("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+@estimator(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION)
 def _sagemaker_config(r: CostResource, ctx: CostContext) -> Estimate:
     variants = list(r.props.get("productionVariants") or []) + list(r.props.get("shadowProductionVariants") or [])
     cat = load_catalog()
@@ -567,7 +686,7 @@ def _sagemaker_config(r: CostResource, ctx: CostContext) -> Estimate:
     endpoints = [
         e.props.get("name")
         for e in ctx.find(
-            "aws:sagemaker/endpoint:Endpoint",
+            AWS_SAGEMAKER_ENDPOINT,
             lambda e: e.props.get("endpointConfigName") in (r.props.get("name"), r.id),
         )
     ]
@@ -612,12 +731,12 @@ def _sagemaker_config(r: CostResource, ctx: CostContext) -> Estimate:
     return Estimate(idle, expected, peak, "; ".join(notes))
 
 
-@estimator("aws:cloudwatch/dashboard:Dashboard")
+@estimator(AWS_CLOUDWATCH_DASHBOARD)
 def _dashboard(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(aws_price("cloudwatch.dashboard_per_month", ctx.region), "CloudWatch dashboard (free tier not applied)")
 
 
-@estimator("aws:cloudwatch/metricAlarm:MetricAlarm")
+@estimator(AWS_CLOUDWATCH_METRIC_ALARM)
 def _alarm(r: CostResource, ctx: CostContext) -> Estimate:
     high_res = _num(r.props.get("period"), 300) < 60
     rate = aws_price(
@@ -626,7 +745,7 @@ def _alarm(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(rate, f"CloudWatch alarm ({'high' if high_res else 'standard'} resolution)")
 
 
-@estimator("aws:cloudwatch/logGroup:LogGroup")
+@estimator(AWS_CLOUDWATCH_LOG_GROUP)
 def _log_group(r: CostResource, ctx: CostContext) -> Estimate:
     ingest = aws_price("cloudwatch.log_ingestion_per_gb", ctx.region)
     days = _num(r.props.get("retentionInDays"), 0)
@@ -647,19 +766,19 @@ def _log_group(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("aws:kms/key:Key")
+@estimator(AWS_KMS_KEY)
 def _kms(r: CostResource, ctx: CostContext) -> Estimate:
     key = aws_price("kms.key_per_month", ctx.region)
     requests = ctx.usage.kms_requests_per_month / 10_000 * aws_price("kms.requests_per_ten_thousand", ctx.region)
     return Estimate(key, key + requests, key + requests, "KMS key $1/month; expected adds requests")
 
 
-@estimator("aws:secretsmanager/secret:Secret")
+@estimator(AWS_SECRETSMANAGER_SECRET)
 def _secret(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(aws_price("secrets_manager.secret_per_month", ctx.region), "Secrets Manager secret")
 
 
-@estimator("aws:athena/workgroup:Workgroup")
+@estimator(AWS_ATHENA_WORKGROUP)
 def _athena(r: CostResource, ctx: CostContext) -> Estimate:
     tb = ctx.usage.athena_tb_scanned
     cutoff = _num(_get(r.props, "configuration.bytesScannedCutoffPerQuery"), 0)
@@ -671,22 +790,22 @@ def _athena(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("aws:sqs/queue:Queue")
+@estimator(AWS_SQS_QUEUE)
 def _sqs(r: CostResource, ctx: CostContext) -> Estimate:
     return free("SQS: a long-polling consumer stays inside the free million requests per month")
 
 
-@estimator("aws:sns/topic:Topic")
+@estimator(AWS_SNS_TOPIC)
 def _sns(r: CostResource, ctx: CostContext) -> Estimate:
     return free("SNS: alert volume stays inside the free million publishes per month")
 
 
-@estimator("aws:eks/addon:Addon")
+@estimator(AWS_EKS_ADDON)
 def _addon(r: CostResource, ctx: CostContext) -> Estimate:
     if r.props.get("addonName") != "amazon-cloudwatch-observability":
         return free("EKS add-ons cost nothing beyond the nodes they run on")
     per_node = aws_price("cloudwatch.container_insights_per_node_month", ctx.region)
-    groups = ctx.find("aws:eks/nodeGroup:NodeGroup", lambda g: _pool_name(g.props.get("labels")) is None)
+    groups = ctx.find(AWS_EKS_NODE_GROUP, lambda g: _pool_name(g.props.get("labels")) is None)
     nodes = sum(_num(_get(g.props, "scalingConfig.minSize")) for g in groups)
     pools = _gpu_pools(ctx)
     warm = sum(_warm_nodes(ctx, p) for p in pools)
@@ -704,9 +823,9 @@ def _addon(r: CostResource, ctx: CostContext) -> Estimate:
 def _gpu_pools(ctx: CostContext) -> list[str]:
     pools = {
         (_get(r.props, "spec.template.metadata.labels") or {}).get(POOL_LABEL)
-        for r in ctx.find("kubernetes:karpenter.sh/v1:NodePool")
+        for r in ctx.find(K8S_KARPENTER_NODE_POOL)
     }
-    pools |= {_pool_name(r.props.get("labels")) for r in ctx.find("aws:eks/nodeGroup:NodeGroup")}
+    pools |= {_pool_name(r.props.get("labels")) for r in ctx.find(AWS_EKS_NODE_GROUP)}
     return sorted(p for p in pools if p)
 
 
@@ -735,7 +854,7 @@ def _aws_load_balancer(kind: str, ctx: CostContext, public_ips: int, what: str) 
     )
 
 
-@estimator("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+@estimator(AWS_LB_LOAD_BALANCER, AWS_ALB_LOAD_BALANCER)
 def _elbv2(r: CostResource, ctx: CostContext) -> Estimate:
     kind = {"network": "nlb", "gateway": "nlb"}.get(str(r.props.get("loadBalancerType") or "application"), "alb")
     internal = bool(r.props.get("internal"))
@@ -743,7 +862,7 @@ def _elbv2(r: CostResource, ctx: CostContext) -> Estimate:
     return _aws_load_balancer(kind, ctx, 0 if internal else zones, "load balancer")
 
 
-@estimator("aws:elb/loadBalancer:LoadBalancer")
+@estimator(AWS_ELB_LOAD_BALANCER)
 def _classic_elb(r: CostResource, ctx: CostContext) -> Estimate:
     return _aws_load_balancer("clb", ctx, 0, "load balancer")
 
@@ -753,7 +872,7 @@ def _forwarding_rule(ctx: CostContext, what: str) -> Estimate:
     return flat(rate * H, f"{what}: a forwarding rule {H:.0f} h x ${rate}/h")
 
 
-@estimator("kubernetes:core/v1:Service")
+@estimator(K8S_SERVICE)
 def _k8s_service(r: CostResource, ctx: CostContext) -> Estimate:
     if _get(r.props, "spec.type") != "LoadBalancer":
         return free("a cluster-internal Service costs nothing")
@@ -778,7 +897,7 @@ def _alb_group(r: CostResource) -> str | None:
     return (_get(r.props, "metadata.annotations") or {}).get("alb.ingress.kubernetes.io/group.name")
 
 
-@estimator("kubernetes:networking.k8s.io/v1:Ingress")
+@estimator(K8S_INGRESS)
 def _k8s_ingress(r: CostResource, ctx: CostContext) -> Estimate:
     cls = _ingress_class(r)
     annotations = _get(r.props, "metadata.annotations") or {}
@@ -798,7 +917,7 @@ def _k8s_ingress(r: CostResource, ctx: CostContext) -> Estimate:
 # --- GCP ---------------------------------------------------------------------------------------------------
 
 
-@estimator("gcp:container/cluster:Cluster")
+@estimator(GCP_CONTAINER_CLUSTER)
 def _gke(r: CostResource, ctx: CostContext) -> Estimate:
     rate = gcp_price("gke.cluster_management_per_hour", ctx.region)
     return flat(
@@ -831,7 +950,7 @@ def _gce_node_price(ctx: CostContext, node_config: Mapping[str, Any]) -> tuple[f
     return price + disk_gb * disk_rate / H, f"{machine}{' (spot)' if spot else ''}"
 
 
-@estimator("gcp:container/nodePool:NodePool")
+@estimator(GCP_CONTAINER_NODE_POOL)
 def _gke_node_pool(r: CostResource, ctx: CostContext) -> Estimate:
     node_config = r.props.get("nodeConfig") or {}
     priced = _gce_node_price(ctx, node_config)
@@ -873,7 +992,7 @@ def _gke_node_pool(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("gcp:compute/instance:Instance")
+@estimator(GCP_COMPUTE_INSTANCE)
 def _gce_instance(r: CostResource, ctx: CostContext) -> Estimate:
     node = {
         "machineType": r.props.get("machineType"),
@@ -887,7 +1006,7 @@ def _gce_instance(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(priced[0] * H, f"{priced[1]} {H:.0f} h")
 
 
-@estimator("gcp:compute/routerNat:RouterNat")
+@estimator(GCP_COMPUTE_ROUTER_NAT)
 def _cloud_nat(r: CostResource, ctx: CostContext) -> Estimate:
     per_vm = gcp_price("cloud_nat.gateway_per_vm_hour", ctx.region)
     cap = gcp_price("cloud_nat.gateway_max_per_hour", ctx.region)
@@ -915,7 +1034,7 @@ def _cloud_sql_hourly(tier: str, region: str) -> float | None:
     )
 
 
-@estimator("gcp:sql/databaseInstance:DatabaseInstance")
+@estimator(GCP_SQL_DATABASE_INSTANCE)
 def _cloud_sql(r: CostResource, ctx: CostContext) -> Estimate:
     tier = str(_get(r.props, "settings.tier"))
     hourly = _cloud_sql_hourly(tier, ctx.region)
@@ -927,7 +1046,7 @@ def _cloud_sql(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(total, f"Cloud SQL {tier} x{copies} {H:.0f} h + SSD storage")
 
 
-@estimator("gcp:storage/bucket:Bucket")
+@estimator(GCP_STORAGE_BUCKET)
 def _gcs(r: CostResource, ctx: CostContext) -> Estimate:
     gb = ctx.usage.bucket_gb(r.name)
     storage = gb * gcp_price("gcs.standard_per_gb_month", ctx.region)
@@ -938,7 +1057,7 @@ def _gcs(r: CostResource, ctx: CostContext) -> Estimate:
     return Estimate(storage, storage + req_cost, storage + req_cost, f"{gb:g} GB at GCS Standard")
 
 
-@estimator("gcp:cloudrunv2/service:Service")
+@estimator(GCP_CLOUDRUNV2_SERVICE)
 def _cloud_run(r: CostResource, ctx: CostContext) -> Estimate:
     template = r.props.get("template") or {}
     scaling = template.get("scaling") or {}
@@ -972,7 +1091,7 @@ def _cloud_run(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("gcp:redis/instance:Instance")
+@estimator(GCP_REDIS_INSTANCE)
 def _memorystore(r: CostResource, ctx: CostContext) -> Estimate:
     gb = _num(r.props.get("memorySizeGb"), 1)
     tier = "standard" if r.props.get("tier") == "STANDARD_HA" else "basic"
@@ -980,18 +1099,18 @@ def _memorystore(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(gb * rate * H, f"Memorystore {tier} {gb:g} GB x ${rate}/GB-h")
 
 
-@estimator("gcp:kms/cryptoKey:CryptoKey")
+@estimator(GCP_KMS_CRYPTO_KEY)
 def _gcp_kms(r: CostResource, ctx: CostContext) -> Estimate:
     return flat(gcp_price("cloud_kms.key_version_per_month", ctx.region), "Cloud KMS key version")
 
 
-@estimator("gcp:monitoring/alertPolicy:AlertPolicy")
+@estimator(GCP_MONITORING_ALERT_POLICY)
 def _gcp_alert(r: CostResource, ctx: CostContext) -> Estimate:
     n = len(r.props.get("conditions") or []) or 1
     return flat(n * gcp_price("cloud_monitoring.alert_condition_per_month", ctx.region), f"{n} alert condition(s)")
 
 
-@estimator("gcp:bigquery/dataset:Dataset")
+@estimator(GCP_BIGQUERY_DATASET)
 def _bigquery(r: CostResource, ctx: CostContext) -> Estimate:
     gb = ctx.usage.bucket_gb(r.name)
     storage = gb * gcp_price("bigquery.storage_per_gb_month", ctx.region)
@@ -999,7 +1118,7 @@ def _bigquery(r: CostResource, ctx: CostContext) -> Estimate:
     return Estimate(storage, storage + scans, storage + scans, f"{gb:g} GB stored; expected adds queries")
 
 
-@estimator("gcp:firestore/database:Database")
+@estimator(GCP_FIRESTORE_DATABASE)
 def _firestore(r: CostResource, ctx: CostContext) -> Estimate:
     u = ctx.usage
     storage = u.dynamodb_gb * gcp_price("firestore.storage_per_gb_month", ctx.region)
@@ -1009,7 +1128,7 @@ def _firestore(r: CostResource, ctx: CostContext) -> Estimate:
     return Estimate(storage, storage + ops, storage + ops, "Firestore: storage idle; expected adds reads and writes")
 
 
-@estimator("gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool")
+@estimator(GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL)
 def _vertex_pool(r: CostResource, ctx: CostContext) -> Estimate:
     dedicated = r.props.get("dedicatedResources") or {}
     spec = dedicated.get("machineSpec") or {}
@@ -1029,7 +1148,7 @@ def _vertex_pool(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-@estimator("gcp:vertex/aiEndpoint:AiEndpoint")
+@estimator(GCP_VERTEX_AI_ENDPOINT)
 def _vertex_endpoint(r: CostResource, ctx: CostContext) -> Estimate:
     return free("a Vertex AI endpoint costs nothing until a model is deployed to it (priced with the deployment)")
 
@@ -1039,86 +1158,85 @@ def _vertex_endpoint(r: CostResource, ctx: CostContext) -> Estimate:
 FREE_PREFIXES = ("kubernetes:", "random:", "pulumi:providers:", "pulumi:pulumi:", "mlplatform:")
 FREE_TYPES = {
     # a few bytes of configuration in the lake (a Triton model's config.pbtxt), within the lake's storage line
-    "aws:s3/bucketObjectv2:BucketObjectv2",
-    "gcp:storage/bucketObject:BucketObject",
+    AWS_S3_BUCKET_OBJECT_V2,
+    GCP_STORAGE_BUCKET_OBJECT,
     # identity
-    "aws:iam/role:Role",
-    "aws:iam/policy:Policy",
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/instanceProfile:InstanceProfile",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
-    "aws:eks/accessEntry:AccessEntry",
-    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
-    "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    AWS_IAM_ROLE,
+    AWS_IAM_POLICY,
+    AWS_IAM_ROLE_POLICY,
+    AWS_IAM_ROLE_POLICY_ATTACHMENT,
+    AWS_IAM_INSTANCE_PROFILE,
+    AWS_IAM_OPEN_ID_CONNECT_PROVIDER,
+    AWS_EKS_ACCESS_ENTRY,
+    AWS_EKS_ACCESS_POLICY_ASSOCIATION,
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
     # network plumbing
-    "aws:ec2/vpc:Vpc",
-    "aws:ec2/subnet:Subnet",
-    "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/routeTable:RouteTable",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:ec2/route:Route",
-    "aws:ec2/securityGroup:SecurityGroup",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-    "aws:ec2/tag:Tag",
-    "aws:autoscaling/tag:Tag",
+    AWS_EC2_VPC,
+    AWS_EC2_SUBNET,
+    AWS_EC2_INTERNET_GATEWAY,
+    AWS_EC2_ROUTE_TABLE,
+    AWS_EC2_ROUTE_TABLE_ASSOCIATION,
+    AWS_EC2_ROUTE,
+    AWS_EC2_SECURITY_GROUP,
+    AWS_EC2_DEFAULT_SECURITY_GROUP,
+    AWS_VPC_SECURITY_GROUP_INGRESS_RULE,
+    AWS_VPC_SECURITY_GROUP_EGRESS_RULE,
+    AWS_EC2_TAG,
+    AWS_AUTOSCALING_TAG,
     # bucket configuration, catalogs, groups, policies
-    "aws:s3/bucketPolicy:BucketPolicy",
-    "aws:s3/bucketVersioning:BucketVersioning",
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    "aws:s3/bucketLogging:BucketLogging",
-    "aws:glue/catalogDatabase:CatalogDatabase",
-    "aws:kms/alias:Alias",
-    "aws:sqs/queuePolicy:QueuePolicy",
-    "aws:sns/topicPolicy:TopicPolicy",
-    "aws:sns/topicSubscription:TopicSubscription",
-    "aws:cloudwatch/eventRule:EventRule",
-    "aws:cloudwatch/eventTarget:EventTarget",
-    "aws:rds/subnetGroup:SubnetGroup",
-    "aws:rds/parameterGroup:ParameterGroup",
-    "aws:elasticache/subnetGroup:SubnetGroup",
-    "aws:appautoscaling/target:Target",
-    "aws:appautoscaling/policy:Policy",
-    "aws:sagemaker/model:Model",
-    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",  # its runs are priced on the schedule
-    "aws:sagemaker/endpoint:Endpoint",
-    "aws:budgets/budget:Budget",
-    "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
-    "aws:costexplorer/anomalySubscription:AnomalySubscription",
-    "aws:costexplorer/costAllocationTag:CostAllocationTag",
+    AWS_S3_BUCKET_POLICY,
+    AWS_S3_BUCKET_VERSIONING,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+    AWS_S3_BUCKET_OWNERSHIP_CONTROLS,
+    AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+    AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION,
+    AWS_S3_BUCKET_LOGGING,
+    AWS_GLUE_CATALOG_DATABASE,
+    AWS_KMS_ALIAS,
+    AWS_SQS_QUEUE_POLICY,
+    AWS_SNS_TOPIC_POLICY,
+    AWS_SNS_TOPIC_SUBSCRIPTION,
+    AWS_CLOUDWATCH_EVENT_RULE,
+    AWS_CLOUDWATCH_EVENT_TARGET,
+    AWS_RDS_SUBNET_GROUP,
+    AWS_RDS_PARAMETER_GROUP,
+    AWS_ELASTICACHE_SUBNET_GROUP,
+    AWS_APPAUTOSCALING_TARGET,
+    AWS_APPAUTOSCALING_POLICY,
+    AWS_SAGEMAKER_MODEL,
+    AWS_SAGEMAKER_DATA_QUALITY_JOB_DEFINITION,  # its runs are priced on the schedule
+    AWS_SAGEMAKER_ENDPOINT,
+    AWS_BUDGETS_BUDGET,
+    AWS_COSTEXPLORER_ANOMALY_MONITOR,
+    AWS_COSTEXPLORER_ANOMALY_SUBSCRIPTION,
+    AWS_COSTEXPLORER_COST_ALLOCATION_TAG,
     # gcp plumbing and identity
-    "gcp:compute/network:Network",
-    "gcp:compute/subnetwork:Subnetwork",
-    "gcp:compute/router:Router",
-    "gcp:compute/firewall:Firewall",
-    "gcp:compute/globalAddress:GlobalAddress",
-    "gcp:servicenetworking/connection:Connection",
-    "gcp:serviceaccount/account:Account",
-    "gcp:serviceaccount/iAMMember:IAMMember",
-    "gcp:serviceaccount/iAMBinding:IAMBinding",
-    "gcp:projects/iAMMember:IAMMember",
-    "gcp:storage/bucketIAMMember:BucketIAMMember",
-    "gcp:kms/keyRing:KeyRing",
-    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
-    "gcp:sql/database:Database",
-    "gcp:sql/user:User",
-    "gcp:billing/budget:Budget",
-    "gcp:monitoring/notificationChannel:NotificationChannel",
-    "gcp:monitoring/dashboard:Dashboard",  # Cloud Monitoring dashboards are free
-    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
-    "gcp:projects/service:Service",
-    "gcp:bigquery/datasetIamMember:DatasetIamMember",
-    "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember",
+    GCP_COMPUTE_NETWORK,
+    GCP_COMPUTE_SUBNETWORK,
+    GCP_COMPUTE_ROUTER,
+    GCP_COMPUTE_FIREWALL,
+    GCP_COMPUTE_GLOBAL_ADDRESS,
+    GCP_SERVICENETWORKING_CONNECTION,
+    GCP_SERVICEACCOUNT_ACCOUNT,
+    GCP_SERVICEACCOUNT_IAM_MEMBER,
+    GCP_SERVICEACCOUNT_IAM_BINDING,
+    GCP_PROJECTS_IAM_MEMBER,
+    GCP_STORAGE_BUCKET_IAM_MEMBER,
+    GCP_KMS_KEY_RING,
+    GCP_KMS_CRYPTO_KEY_IAM_MEMBER,
+    GCP_SQL_DATABASE,
+    GCP_SQL_USER,
+    GCP_BILLING_BUDGET,
+    GCP_MONITORING_NOTIFICATION_CHANNEL,
+    GCP_MONITORING_DASHBOARD,  # Cloud Monitoring dashboards are free
+    GCP_CLOUDRUNV2_SERVICE_IAM_MEMBER,
+    GCP_PROJECTS_SERVICE,
+    GCP_BIGQUERY_DATASET_IAM_MEMBER,
+    GCP_VERTEX_AI_ENDPOINT_IAM_MEMBER,
     # Dynamic resources (Vertex model deployments): what they run is priced on their deployment resource pools.
-    "pulumi-python:dynamic:Resource",
+    PULUMI_DYNAMIC_RESOURCE,
 }
 # Gateway endpoints are free; interface endpoints are billed, and are not modelled.
-_VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 
 
 def estimate(r: CostResource, ctx: CostContext) -> Estimate:
@@ -1126,7 +1244,7 @@ def estimate(r: CostResource, ctx: CostContext) -> Estimate:
     fn = ESTIMATORS.get(r.type)
     if fn is not None:
         return fn(r, ctx)
-    if r.type == _VPC_ENDPOINT:
+    if r.type == AWS_EC2_VPC_ENDPOINT:
         if r.props.get("vpcEndpointType", "Gateway") == "Gateway":
             return free("gateway VPC endpoints are free")
         return NOT_ESTIMATED

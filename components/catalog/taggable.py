@@ -10,13 +10,20 @@ import functools
 import importlib
 import inspect
 
+from ..base.types import (
+    GCP_CONTAINER_NODE_POOL,
+    GCP_MONITORING_NOTIFICATION_CHANNEL,
+    GCP_SQL_DATABASE_INSTANCE,
+    K8S_KARPENTER_EC2_NODE_CLASS,
+)
+
 # The argument that holds cost tags, per provider package.
 TAG_ARGUMENTS = {"aws": ("tags",), "gcp": ("labels", "resource_labels", "user_labels")}
 
 
 # Types whose first matching argument is not their cost labels (a notification channel's ``labels`` are its
 # settings, such as the email address).
-TAG_ARGUMENT_OVERRIDES = {"gcp:monitoring/notificationChannel:NotificationChannel": "user_labels"}
+TAG_ARGUMENT_OVERRIDES = {GCP_MONITORING_NOTIFICATION_CHANNEL: "user_labels"}
 
 
 @functools.cache
@@ -45,9 +52,9 @@ def tag_argument(type_token: str) -> str | None:
 # the provider receives it). A GKE node pool's VMs carry nodeConfig.resourceLabels (nodeConfig.labels are
 # Kubernetes labels); a Karpenter EC2NodeClass tags the instances it launches with spec.tags.
 NESTED_TAG_PROPERTIES = {
-    "gcp:container/nodePool:NodePool": "nodeConfig.resourceLabels",
-    "gcp:sql/databaseInstance:DatabaseInstance": "settings.userLabels",
-    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": "spec.tags",
+    GCP_CONTAINER_NODE_POOL: "nodeConfig.resourceLabels",
+    GCP_SQL_DATABASE_INSTANCE: "settings.userLabels",
+    K8S_KARPENTER_EC2_NODE_CLASS: "spec.tags",
 }
 
 

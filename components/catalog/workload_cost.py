@@ -28,6 +28,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.types import (
+    AWS_EKS_NODE_GROUP,
+    GCP_CONTAINER_NODE_POOL,
+    K8S_CRON_JOB,
+    K8S_HELM_RELEASE,
+    K8S_KARPENTER_NODE_POOL,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    K8S_RAY_CLUSTER,
+    K8S_RAY_JOB,
+)
 from .catalog import load_catalog
 from .cost_model import (
     CostContext,
@@ -49,10 +59,6 @@ from .cost_model import (
     quantity,
 )
 
-NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-GKE_POOL = "gcp:container/nodePool:NodePool"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 # cluster-autoscaler's scale-down-unneeded-time default; Karpenter pools say theirs (consolidateAfter).
 AUTOSCALER_SCALE_DOWN_MINUTES = 10.0
 
@@ -119,7 +125,7 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
     (the spot one of a spot pool with on-demand fallback)."""
 
     def find() -> PoolNode | None:
-        for np in ctx.find(NODE_POOL):
+        for np in ctx.find(K8S_KARPENTER_NODE_POOL):
             labels = _get(np.props, "spec.template.metadata.labels") or {}
             if labels.get(POOL_LABEL) != pool or labels.get(FALLBACK_FOR_LABEL):
                 continue
@@ -129,7 +135,7 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
             scale_down = _duration_minutes(_get(np.props, "spec.disruption.consolidateAfter"), 0.5)
             disk = _node_class_volume(ctx, _get(np.props, "spec.template.spec.nodeClassRef.name"))
             return _aws_node(pool, types, capacity == ["spot"], ctx.region, scale_down, disk)
-        for g in ctx.find(NODE_GROUP):
+        for g in ctx.find(AWS_EKS_NODE_GROUP):
             labels = g.props.get("labels") or {}
             if labels.get(POOL_LABEL) == pool and not labels.get(FALLBACK_FOR_LABEL):
                 types = list(g.props.get("instanceTypes") or [])
@@ -138,7 +144,7 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
                     g.props.get("diskSize"), 20
                 )
                 return _aws_node(pool, types, spot, ctx.region, AUTOSCALER_SCALE_DOWN_MINUTES, disk)
-        for g in ctx.find(GKE_POOL):
+        for g in ctx.find(GCP_CONTAINER_NODE_POOL):
             config = g.props.get("nodeConfig") or {}
             labels = config.get("labels") or {}
             if labels.get(POOL_LABEL) != pool or labels.get(FALLBACK_FOR_LABEL):
@@ -174,7 +180,7 @@ def system_node(ctx: CostContext) -> tuple[str, float, int, float] | None:
 
     def find() -> tuple[str, float, int, float] | None:
         cat = load_catalog()
-        for g in ctx.find(NODE_GROUP):
+        for g in ctx.find(AWS_EKS_NODE_GROUP):
             if (g.props.get("labels") or {}).get(NODE_ROLE_LABEL) != SYSTEM_ROLE:
                 continue
             spot = g.props.get("capacityType") == "SPOT"
@@ -186,7 +192,7 @@ def system_node(ctx: CostContext) -> tuple[str, float, int, float] | None:
             if priced:
                 price, mt = min(priced, key=lambda pm: pm[0])
                 return mt.name, price, mt.vcpu, mt.memory_gib
-        for g in ctx.find(GKE_POOL):
+        for g in ctx.find(GCP_CONTAINER_NODE_POOL):
             config = g.props.get("nodeConfig") or {}
             if (config.get("labels") or {}).get(NODE_ROLE_LABEL) != SYSTEM_ROLE:
                 continue
@@ -277,7 +283,7 @@ def _notebooks(r: CostResource, ctx: CostContext) -> Estimate:
     return Estimate(idle, idle + expected, idle, explanation, gpu=gpu)
 
 
-@estimator(HELM_RELEASE)
+@estimator(K8S_HELM_RELEASE)
 def _helm_release(r: CostResource, ctx: CostContext) -> Estimate:
     chart = str(r.props.get("chart") or "").rsplit("/", 1)[-1]
     if chart == "jupyterhub":
@@ -338,12 +344,12 @@ def _ray_spec(r: CostResource, ctx: CostContext, spec: Mapping[str, Any], what: 
     return Estimate(idle_workers, expected, idle_workers, explanation, gpu=gpu, node_share=share)
 
 
-@estimator("kubernetes:ray.io/v1:RayCluster")
+@estimator(K8S_RAY_CLUSTER)
 def _ray_cluster(r: CostResource, ctx: CostContext) -> Estimate:
     return _ray_spec(r, ctx, r.props.get("spec") or {}, "RayCluster", standing=True)
 
 
-@estimator("kubernetes:ray.io/v1:RayJob")
+@estimator(K8S_RAY_JOB)
 def _ray_job(r: CostResource, ctx: CostContext) -> Estimate:
     spec = _get(r.props, "spec.rayClusterSpec") or {}
     return _ray_spec(r, ctx, spec, "RayJob (its cluster lives as long as the job)", standing=False)
@@ -352,7 +358,7 @@ def _ray_job(r: CostResource, ctx: CostContext) -> Estimate:
 # --- batch ----------------------------------------------------------------------------------------------------
 
 
-@estimator("kubernetes:batch/v1:CronJob")
+@estimator(K8S_CRON_JOB)
 def _cron_job(r: CostResource, ctx: CostContext) -> Estimate:
     from ..base.schedule import Cron, CronError
 
@@ -389,7 +395,7 @@ def _cron_job(r: CostResource, ctx: CostContext) -> Estimate:
 # --- on-cluster model servers -------------------------------------------------------------------------------
 
 
-@estimator("kubernetes:serving.kserve.io/v1beta1:InferenceService")
+@estimator(K8S_KSERVE_INFERENCE_SERVICE)
 def _inference_service(r: CostResource, ctx: CostContext) -> Estimate:
     predictor = _get(r.props, "spec.predictor") or {}
     model = predictor.get("model") or {}

@@ -28,6 +28,7 @@ import pulumi_gcp as gcp
 from pydantic import Field
 
 from ..base.cloud import Cloud
+from ..base.types import MLPLATFORM_GCP_DATA_LAKE
 from ..base.values import ComponentArgs, GcpLabels
 from ..config.environment import Environment
 from ..config.lake import DEFAULT_ZONES, DataLakeSpec, LakeEncryption, LakeLayout, LifecycleSpec
@@ -73,7 +74,7 @@ class DataLake(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DataLakeArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, DataLakeArgs) else DataLakeArgs(**args)
-        super().__init__("mlplatform:gcp:DataLake", name, None, opts)
+        super().__init__(MLPLATFORM_GCP_DATA_LAKE, name, None, opts)
         self._lake = name
         self.cloud = Cloud.GCP
         self.args = args

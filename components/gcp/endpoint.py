@@ -39,6 +39,7 @@ from pydantic import Field, model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.types import MLPLATFORM_GCP_MODEL_ENDPOINT
 from ..base.values import ComponentArgs, GcpLabels
 from ..catalog import VERTEX_ACCELERATORS, load_catalog
 from ..config.endpoints import EndpointMode, EndpointSpec
@@ -123,7 +124,7 @@ class ModelEndpoint(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelEndpointArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ModelEndpointArgs) else ModelEndpointArgs(**args)
-        super().__init__("mlplatform:gcp:ModelEndpoint", name, None, opts)
+        super().__init__(MLPLATFORM_GCP_MODEL_ENDPOINT, name, None, opts)
         spec = args.endpoint
         self.endpoint_name = args.endpoint_name or f"{spec.name}-{pulumi.get_stack()}"[:49].rstrip("-")
         self.traffic_weights = dict(

@@ -42,6 +42,7 @@ from pydantic import Field, field_validator, model_validator
 from ..base.cloud import Cloud
 from ..base.errors import Problems, spec_error
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.types import MLPLATFORM_GCP_GPU_CLUSTER
 from ..base.values import Cidr, ComponentArgs, GcpLabels, StrictModel
 from ..catalog import load_catalog
 from ..config.cluster import (
@@ -231,7 +232,7 @@ class GpuCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GpuClusterArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, GpuClusterArgs) else GpuClusterArgs(**args)
-        super().__init__("mlplatform:gcp:GpuCluster", name, None, opts)
+        super().__init__(MLPLATFORM_GCP_GPU_CLUSTER, name, None, opts)
         self.args = args
         spec = args.cluster
         prod = args.environment is Environment.PROD

@@ -31,6 +31,7 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.types import MLPLATFORM_GCP_MLFLOW_TRACKING
 from ..base.values import ComponentArgs, GcpLabels
 from ..config.environment import Environment
 from ..config.mlflow import MlflowSpec
@@ -104,7 +105,7 @@ class MlflowTracking(pulumi.ComponentResource):
         self, name: str, args: MlflowTrackingArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ):
         args = args if isinstance(args, MlflowTrackingArgs) else MlflowTrackingArgs(**args)
-        super().__init__("mlplatform:gcp:MlflowTracking", name, None, opts)
+        super().__init__(MLPLATFORM_GCP_MLFLOW_TRACKING, name, None, opts)
         prod = args.environment is Environment.PROD
         spec, db_spec = args.mlflow, args.mlflow.database
         child = pulumi.ResourceOptions(parent=self)

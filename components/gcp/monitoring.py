@@ -30,6 +30,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.cloud import Cloud
+from ..base.types import MLPLATFORM_GCP_MONITORING
 from ..base.values import ComponentArgs, GcpLabels
 from ..config.environment import Environment
 from ..config.monitoring import BudgetSpec, MonitoringSpec
@@ -144,7 +145,7 @@ class Monitoring(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MonitoringArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, MonitoringArgs) else MonitoringArgs(**args)
-        super().__init__("mlplatform:gcp:Monitoring", name, None, opts)
+        super().__init__(MLPLATFORM_GCP_MONITORING, name, None, opts)
         # Prometheus on the cluster (monitoring.prometheus): other components add their rules to it.
         self.observability: ClusterObservability | None = None
         child = pulumi.ResourceOptions(parent=self)

@@ -21,6 +21,7 @@ from pydantic import field_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import spec_error
+from ..base.types import MLPLATFORM_GCP_NETWORK
 from ..base.values import ComponentArgs, GcpLabels, VpcCidr
 from ..config.network import ExistingGcpNetwork, NatStrategy
 
@@ -86,7 +87,7 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, NetworkArgs) else NetworkArgs(**args)
-        super().__init__("mlplatform:gcp:Network", name, None, opts)
+        super().__init__(MLPLATFORM_GCP_NETWORK, name, None, opts)
         self.args = args
         self.private_services_connection = None
         # The range Cloud SQL and Memorystore take addresses from (a created network's peering range).

@@ -24,6 +24,7 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.types import MLPLATFORM_GCP_WORKLOAD_IDENTITY
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.lake import LakeAccess, check_lake_access
 from ..interfaces import Features, Lake, grant_lake_access
@@ -87,7 +88,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self, name: str, args: WorkloadIdentityArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ):
         args = args if isinstance(args, WorkloadIdentityArgs) else WorkloadIdentityArgs(**args)
-        super().__init__("mlplatform:gcp:WorkloadIdentity", name, None, opts)
+        super().__init__(MLPLATFORM_GCP_WORKLOAD_IDENTITY, name, None, opts)
         lake = args.lake
         account = iam.service_account(name, args.project, args.description, self)
         self.binding = iam.workload_identity(

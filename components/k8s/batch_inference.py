@@ -31,6 +31,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
+from ..base.types import MLPLATFORM_K8S_BATCH_INFERENCE
 from ..base.values import ComponentArgs, CronSchedule, DnsLabel
 from ..interfaces import AlertSink, StrInput
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
@@ -185,7 +186,7 @@ class BatchInference(pulumi.ComponentResource):
         self, name: str, args: BatchInferenceArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ):
         args = args if isinstance(args, BatchInferenceArgs) else BatchInferenceArgs(**args)
-        super().__init__("mlplatform:k8s:BatchInference", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_BATCH_INFERENCE, name, None, opts)
         job_name = args.job_name or name
         labels = {"app.kubernetes.io/part-of": "mlplatform", BATCH_LABEL: job_name}
         account_name = args.service_account or job_name

@@ -27,6 +27,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..base.types import MLPLATFORM_K8S_DRIFT_MONITOR
 from ..base.values import ComponentArgs, CronSchedule, DnsLabel
 from ..interfaces import AlertSink, StrInput
 from .batch_inference import failure_rule
@@ -158,7 +159,7 @@ class DriftMonitor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DriftMonitorArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, DriftMonitorArgs) else DriftMonitorArgs(**args)
-        super().__init__("mlplatform:k8s:DriftMonitor", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_DRIFT_MONITOR, name, None, opts)
         job_name = args.job_name or f"{args.server}-drift"
         labels = {"app.kubernetes.io/part-of": "mlplatform", DRIFT_LABEL: args.server}
         child = pulumi.ResourceOptions(parent=self)

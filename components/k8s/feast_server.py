@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
+from ..base.types import MLPLATFORM_K8S_FEAST_FEATURE_SERVER
 from ..base.values import ComponentArgs, DnsLabel
 
 FEAST_IMAGE = "feastdev/feature-server:0.67.0"  # matches the feast SDK the platform renders configs for
@@ -108,7 +109,7 @@ class FeastFeatureServer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FeastServerArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, FeastServerArgs) else FeastServerArgs(**args)
-        super().__init__("mlplatform:k8s:FeastFeatureServer", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_FEAST_FEATURE_SERVER, name, None, opts)
         m = feast_server_manifests(name, args)
         child = pulumi.ResourceOptions(parent=self)
         meta = k8s.meta.v1.ObjectMetaArgs(name=name, namespace=args.namespace, labels=m["labels"])

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.types import MLPLATFORM_K8S_NVIDIA_DEVICE_PLUGIN
 from .charts import NVIDIA_DEVICE_PLUGIN
 from .helm import helm_release_args
 
@@ -46,7 +47,7 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, namespace: str = "kube-system", opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:k8s:NvidiaDevicePlugin", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_NVIDIA_DEVICE_PLUGIN, name, None, opts)
         values = {
             # The chart's default affinity needs node-feature-discovery labels; GPU nodes here carry ours.
             "affinity": ON_GPU_NODES,

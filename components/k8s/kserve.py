@@ -38,6 +38,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..base.types import MLPLATFORM_K8S_KSERVE
 from ..base.values import ComponentArgs, DnsLabel
 from ..interfaces import StrInput
 from .charts import CERT_MANAGER, KNATIVE_OPERATOR, KNATIVE_SERVING_VERSION, KSERVE_CRD, KSERVE_RESOURCES
@@ -194,7 +195,7 @@ class KServe(pulumi.ComponentResource):
         self, name: str, args: KServeArgs | dict[str, Any] | None = None, opts: pulumi.ResourceOptions | None = None
     ):
         args = args if isinstance(args, KServeArgs) else KServeArgs(**(args or {}))
-        super().__init__("mlplatform:k8s:KServe", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_KSERVE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         def release(

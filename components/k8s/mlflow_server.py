@@ -15,6 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
+from ..base.types import MLPLATFORM_K8S_MLFLOW_SERVER
 from ..base.values import ComponentArgs, DnsLabel, Hostname
 from ..interfaces import StrInput
 from .resources import service_account
@@ -211,7 +212,7 @@ class MlflowServer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MlflowServerArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, MlflowServerArgs) else MlflowServerArgs(**args)
-        super().__init__("mlplatform:k8s:MlflowServer", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_MLFLOW_SERVER, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         svc = args.service_name
         secret_name = f"{svc}-server"

@@ -35,6 +35,7 @@ from pydantic import Field, model_validator
 
 from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
+from ..base.types import MLPLATFORM_K8S_MODEL_SERVER
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.serving import ServingRuntime
 from ..interfaces import StrInput
@@ -225,7 +226,7 @@ class ModelServer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelServerArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ModelServerArgs) else ModelServerArgs(**args)
-        super().__init__("mlplatform:k8s:ModelServer", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_MODEL_SERVER, name, None, opts)
         server = args.server_name or name
         args = args.model_copy(update={"server_name": server})
         labels = {"app.kubernetes.io/part-of": "mlplatform", SERVER_LABEL: server}

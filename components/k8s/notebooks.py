@@ -39,6 +39,7 @@ from pydantic import Field, model_validator
 
 from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.types import MLPLATFORM_K8S_NOTEBOOKS
 from ..base.values import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates
 from .charts import JUPYTERHUB
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
@@ -388,7 +389,7 @@ class Notebooks(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NotebooksArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, NotebooksArgs) else NotebooksArgs(**args)
-        super().__init__("mlplatform:k8s:Notebooks", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_NOTEBOOKS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.password = self.admin_password = None
         if args.authenticator is Authenticator.SHARED_PASSWORD:

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field
 
+from ..base.types import MLPLATFORM_K8S_CLUSTER_OBSERVABILITY
 from ..base.values import ComponentArgs, DnsLabel
 from .charts import DCGM_EXPORTER, KUBE_PROMETHEUS_STACK
 from .gpu import GPU_TOLERATION, NODE_ROLE_LABEL, ON_GPU_NODES, SYSTEM_ROLE
@@ -182,7 +183,7 @@ class ClusterObservability(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ObservabilityArgs) else ObservabilityArgs(**args)
-        super().__init__("mlplatform:k8s:ClusterObservability", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_CLUSTER_OBSERVABILITY, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         ns = k8s.core.v1.Namespace(
             f"{name}-namespace",

@@ -30,6 +30,7 @@ from pydantic import Field, model_validator
 
 from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.types import MLPLATFORM_K8S_KUBE_RAY_OPERATOR, MLPLATFORM_K8S_RAY_CLUSTER, MLPLATFORM_K8S_RAY_JOB
 from ..base.values import ComponentArgs, DnsLabel, StrictModel, duplicates
 from ..interfaces import StrInput
 from .charts import KUBERAY_OPERATOR
@@ -249,7 +250,7 @@ class KubeRayOperator(pulumi.ComponentResource):
     release: k8s.helm.v3.Release
 
     def __init__(self, name: str, namespace: str = "kuberay-system", opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:k8s:KubeRayOperator", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_KUBE_RAY_OPERATOR, name, None, opts)
         self.release = k8s.helm.v3.Release(
             name,
             k8s.helm.v3.ReleaseArgs(
@@ -285,7 +286,7 @@ class RayCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RayClusterArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, RayClusterArgs) else RayClusterArgs(**args)
-        super().__init__("mlplatform:k8s:RayCluster", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_RAY_CLUSTER, name, None, opts)
         account = _service_account(f"{name}-sa", args, self)
         spill = pulumi.Output.from_input(args.spill_url) if args.spill_url is not None else pulumi.Output.from_input("")
         object_name = args.cluster_name or name
@@ -366,7 +367,7 @@ class RayJob(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RayJobArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, RayJobArgs) else RayJobArgs(**args)
-        super().__init__("mlplatform:k8s:RayJob", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_RAY_JOB, name, None, opts)
         account = _service_account(f"{name}-sa", args, self)
         object_name = args.cluster_name or name
         config_map = f"{object_name}-script"

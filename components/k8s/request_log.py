@@ -23,6 +23,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from ..base.types import MLPLATFORM_K8S_REQUEST_LOG_SINK
 from ..base.values import ComponentArgs, DnsLabel
 from ..interfaces import StrInput
 from .mlflow_server import MLFLOW_IMAGE
@@ -106,7 +107,7 @@ class RequestLogSink(pulumi.ComponentResource):
         self, name: str, args: RequestLogSinkArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None
     ):
         args = args if isinstance(args, RequestLogSinkArgs) else RequestLogSinkArgs(**args)
-        super().__init__("mlplatform:k8s:RequestLogSink", name, None, opts)
+        super().__init__(MLPLATFORM_K8S_REQUEST_LOG_SINK, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = {"app.kubernetes.io/name": SINK_NAME, "app.kubernetes.io/part-of": "mlplatform"}
         account = service_account(

@@ -26,6 +26,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from components.base.types import (
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_S3_BUCKET_POLICY,
+    AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+    AWS_SAGEMAKER_MODEL,
+    GCP_STORAGE_BUCKET_IAM_MEMBER,
+    MLPLATFORM_AWS_FEATURE_STORE,
+    MLPLATFORM_AWS_MLFLOW_TRACKING,
+    MLPLATFORM_AWS_WORKLOAD_ROLE,
+    MLPLATFORM_GCP_FEATURE_STORE,
+    MLPLATFORM_GCP_MLFLOW_TRACKING,
+    MLPLATFORM_GCP_WORKLOAD_IDENTITY,
+)
+
 from ..plan import reveal
 from . import aws_iam, gcp_iam
 from .aws_iam import Request
@@ -72,16 +87,15 @@ class AwsAccount:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.roles = {reveal(r.output("arn")): r for r in ctx.of_type("aws:iam/role:Role")}
+        self.roles = {reveal(r.output("arn")): r for r in ctx.of_type(AWS_IAM_ROLE)}
         self.policies: dict[str, list[str]] = {}
-        for p in ctx.of_type("aws:iam/rolePolicy:RolePolicy"):
+        for p in ctx.of_type(AWS_IAM_ROLE_POLICY):
             self.policies.setdefault(str(reveal(p.input("role"))), []).append(reveal(p.input("policy")))
         self.bucket_policies = {
-            str(reveal(p.input("bucket"))): reveal(p.input("policy"))
-            for p in ctx.of_type("aws:s3/bucketPolicy:BucketPolicy")
+            str(reveal(p.input("bucket"))): reveal(p.input("policy")) for p in ctx.of_type(AWS_S3_BUCKET_POLICY)
         }
         self.bucket_keys: dict[str, str] = {}
-        for c in ctx.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+        for c in ctx.of_type(AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION):
             for rule_ in reveal(c.input("rules")) or []:
                 sse = rule_.get("applyServerSideEncryptionByDefault") or {}
                 if sse.get("sseAlgorithm") == "aws:kms" and sse.get("kmsMasterKeyId"):
@@ -135,7 +149,7 @@ class AwsAccount:
 
 
 def _feast_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
-    for fs in ctx.of_type("mlplatform:aws:FeatureStore"):
+    for fs in ctx.of_type(MLPLATFORM_AWS_FEATURE_STORE):
         out = reveal(fs.outputs)
         registry = out.get("registry_path")
         if not isinstance(registry, str):
@@ -178,7 +192,7 @@ def _feast_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
 
 
 def _mlflow_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
-    for m in ctx.of_type("mlplatform:aws:MlflowTracking"):
+    for m in ctx.of_type(MLPLATFORM_AWS_MLFLOW_TRACKING):
         out = reveal(m.outputs)
         location, role = out.get("artifact_location"), out.get("artifact_role_arn")
         if not isinstance(location, str) or not isinstance(role, str):
@@ -195,7 +209,7 @@ def _mlflow_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
 
 
 def _sagemaker_models(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
-    for model in ctx.of_type("aws:sagemaker/model:Model"):
+    for model in ctx.of_type(AWS_SAGEMAKER_MODEL):
         role = reveal(model.input("executionRoleArn"))
         url = reveal(model.input("primaryContainer.modelDataUrl"))
         if not isinstance(role, str) or not isinstance(url, str) or not url.startswith("s3://"):
@@ -210,7 +224,7 @@ def _sagemaker_models(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
 
 
 def _toolchain_aws(ctx: Context, acct: AwsAccount) -> Iterator[AwsWorkload]:
-    for w in ctx.of_type("mlplatform:aws:WorkloadRole"):
+    for w in ctx.of_type(MLPLATFORM_AWS_WORKLOAD_ROLE):
         out = reveal(w.outputs)
         role = out.get("role_arn")
         if not isinstance(role, str):
@@ -245,7 +259,7 @@ def aws_workloads(ctx: Context) -> list[AwsWorkload]:
 
 def gcp_bindings(ctx: Context) -> list[Binding]:
     out = []
-    for b in ctx.of_type("gcp:storage/bucketIAMMember:BucketIAMMember"):
+    for b in ctx.of_type(GCP_STORAGE_BUCKET_IAM_MEMBER):
         cond = reveal(b.input("condition")) or {}
         out.append(
             Binding(
@@ -261,7 +275,7 @@ def gcp_bindings(ctx: Context) -> list[Binding]:
 
 def gcp_workloads(ctx: Context) -> list[GcpWorkload]:
     found = []
-    for fs in ctx.of_type("mlplatform:gcp:FeatureStore"):
+    for fs in ctx.of_type(MLPLATFORM_GCP_FEATURE_STORE):
         out = reveal(fs.outputs)
         registry, email = out.get("registry_path"), out.get("service_account")
         if isinstance(registry, str) and isinstance(email, str):
@@ -278,7 +292,7 @@ def gcp_workloads(ctx: Context) -> list[GcpWorkload]:
             found.append(
                 GcpWorkload("Feast (apply, materialization, feature server)", fs.urn, f"serviceAccount:{email}", reqs)
             )
-    for m in ctx.of_type("mlplatform:gcp:MlflowTracking"):
+    for m in ctx.of_type(MLPLATFORM_GCP_MLFLOW_TRACKING):
         out = reveal(m.outputs)
         location, email = out.get("artifact_location"), out.get("service_account")
         if isinstance(location, str) and isinstance(email, str):
@@ -291,7 +305,7 @@ def gcp_workloads(ctx: Context) -> list[GcpWorkload]:
                 GcsRequest("storage.objects.delete", bucket, obj, "delete artifact"),
             ]
             found.append(GcpWorkload("MLflow artifact proxy", m.urn, f"serviceAccount:{email}", reqs))
-    for w in ctx.of_type("mlplatform:gcp:WorkloadIdentity"):
+    for w in ctx.of_type(MLPLATFORM_GCP_WORKLOAD_IDENTITY):
         out = reveal(w.outputs)
         email = out.get("service_account")
         if not isinstance(email, str):

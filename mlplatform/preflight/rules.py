@@ -10,10 +10,43 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from components.base.types import (
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EKS_ADDON,
+    AWS_EKS_CLUSTER,
+    AWS_EKS_NODE_GROUP,
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_KMS_KEY,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_OBJECT,
+    AWS_S3_BUCKET_OBJECT_V2,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    AWS_SAGEMAKER_MODEL,
+    AWS_SNS_TOPIC,
+    GCP_BIGQUERY_DATASET,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_CONTAINER_CLUSTER,
+    GCP_KMS_CRYPTO_KEY_IAM_MEMBER,
+    GCP_STORAGE_BUCKET,
+    GCP_STORAGE_BUCKET_OBJECT,
+    GCP_VERTEX_AI_ENDPOINT,
+    GCP_VERTEX_AI_ENDPOINT_WITH_MODEL_GARDEN_DEPLOYMENT,
+    K8S_CLUSTER_ROLE_BINDING,
+    K8S_CUSTOM_RESOURCE_DEFINITION,
+    K8S_HELM_RELEASE,
+    K8S_INGRESS,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    K8S_PROMETHEUS_RULE,
+    PROVIDER_KUBERNETES,
+    PULUMI_DYNAMIC_RESOURCE,
+)
+
 from ..plan import PlanResource, reveal
 from . import data_plane, serving  # noqa: F401  (serving registers knative-accepts-servers)
 from .core import Context, Finding, Phase, iter_k8s, rule
-from .scheduling import EKS_GROUP, schedulable, system_node_groups  # noqa: F401  (registers workloads-schedulable)
+from .scheduling import schedulable, system_node_groups  # noqa: F401  (registers workloads-schedulable)
 
 # Helm charts that install the CRDs of these API groups (their crds/ directories at the pinned versions).
 CHART_CRD_GROUPS = {
@@ -40,10 +73,10 @@ def _cluster_access(ctx: Context, provider: PlanResource) -> tuple[PlanResource,
         r = ctx.plan.get(urn)
         if r is None:
             continue
-        if r.type == "aws:eks/cluster:Cluster":
+        if r.type == AWS_EKS_CLUSTER:
             public = bool(reveal(r.input("vpcConfig.endpointPublicAccess")))
             return r, public, _deploys_from_network(ctx, r)
-        if r.type == "gcp:container/cluster:Cluster":
+        if r.type == GCP_CONTAINER_CLUSTER:
             public = not bool(reveal(r.input("privateClusterConfig.enablePrivateEndpoint")))
             return r, public, _deploys_from_network(ctx, r)
     return None
@@ -64,7 +97,7 @@ def api_reachable(ctx: Context) -> Iterator[Finding]:
     for r in iter_k8s(ctx):
         if r.provider:
             through[r.provider] = through.get(r.provider, 0) + 1
-    for provider in ctx.of_type("pulumi:providers:kubernetes"):
+    for provider in ctx.of_type(PROVIDER_KUBERNETES):
         ctx.count("api-reachable")
         access = _cluster_access(ctx, provider)
         if access is None or provider.urn not in through:
@@ -93,10 +126,10 @@ def api_reachable(ctx: Context) -> Iterator[Finding]:
 )
 def crds_first(ctx: Context) -> Iterator[Finding]:
     installers: dict[str, list[PlanResource]] = {}
-    for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
+    for rel in ctx.of_type(K8S_HELM_RELEASE):
         for group in CHART_CRD_GROUPS.get(_chart_name(rel), ()):
             installers.setdefault(group, []).append(rel)
-    for crd in ctx.of_type("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"):
+    for crd in ctx.of_type(K8S_CUSTOM_RESOURCE_DEFINITION):
         group = str(reveal(crd.input("spec.group")) or "")
         installers.setdefault(group, []).append(crd)
     for r in ctx.custom:
@@ -138,9 +171,9 @@ _NODELESS_ADDONS = {"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}
 )
 def nodes_first(ctx: Context) -> Iterator[Finding]:
     system = system_node_groups(ctx)
-    system_groups = [g for g in system if g.type == EKS_GROUP]
-    system_pools = [p for p in system if p.type != EKS_GROUP]
-    for provider in ctx.of_type("pulumi:providers:kubernetes"):
+    system_groups = [g for g in system if g.type == AWS_EKS_NODE_GROUP]
+    system_pools = [p for p in system if p.type != AWS_EKS_NODE_GROUP]
+    for provider in ctx.of_type(PROVIDER_KUBERNETES):
         access = _cluster_access(ctx, provider)
         if access is None:
             continue
@@ -157,7 +190,7 @@ def nodes_first(ctx: Context) -> Iterator[Finding]:
                 "nodes.",
                 "A new EKS/GKE cluster has no nodes until its node groups/pools are created",
             )
-    for addon in ctx.of_type("aws:eks/addon:Addon"):
+    for addon in ctx.of_type(AWS_EKS_ADDON):
         name = str(reveal(addon.input("addonName")))
         if name in _NODELESS_ADDONS:
             continue
@@ -182,7 +215,7 @@ def nodes_first(ctx: Context) -> Iterator[Finding]:
     "model artifact) are ordered after that grant.",
 )
 def grants_first(ctx: Context) -> Iterator[Finding]:
-    key_members = ctx.of_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+    key_members = ctx.of_type(GCP_KMS_CRYPTO_KEY_IAM_MEMBER)
 
     def grant_for(key: Any, agent: str) -> list[PlanResource]:
         return [
@@ -190,9 +223,9 @@ def grants_first(ctx: Context) -> Iterator[Finding]:
         ]
 
     checks = [
-        ("gcp:storage/bucket:Bucket", "encryption.defaultKmsKeyName", "gs-project-accounts", "Cloud Storage"),
+        (GCP_STORAGE_BUCKET, "encryption.defaultKmsKeyName", "gs-project-accounts", "Cloud Storage"),
         (
-            "gcp:bigquery/dataset:Dataset",
+            GCP_BIGQUERY_DATASET,
             "defaultEncryptionConfiguration.kmsKeyName",
             "bigquery-encryption",
             "BigQuery",
@@ -215,9 +248,9 @@ def grants_first(ctx: Context) -> Iterator[Finding]:
                     "wins the race.",
                     f"{service} checks that its service agent can use a CMEK when the resource is created",
                 )
-    roles = {reveal(r.output("arn")): r for r in ctx.of_type("aws:iam/role:Role")}
-    policies = ctx.of_type("aws:iam/rolePolicy:RolePolicy")
-    for model in ctx.of_type("aws:sagemaker/model:Model"):
+    roles = {reveal(r.output("arn")): r for r in ctx.of_type(AWS_IAM_ROLE)}
+    policies = ctx.of_type(AWS_IAM_ROLE_POLICY)
+    for model in ctx.of_type(AWS_SAGEMAKER_MODEL):
         role = roles.get(reveal(model.input("executionRoleArn")))
         if role is None:
             continue
@@ -243,12 +276,12 @@ def _served_models_exist(ctx: Context, stack_buckets: dict[Any, PlanResource]) -
     uploads = [
         (reveal(o.input("bucket")), str(reveal(o.input("key")) or reveal(o.input("name")) or ""))
         for o in ctx.of_type(
-            "aws:s3/bucketObjectv2:BucketObjectv2",
-            "aws:s3/bucketObject:BucketObject",
-            "gcp:storage/bucketObject:BucketObject",
+            AWS_S3_BUCKET_OBJECT_V2,
+            AWS_S3_BUCKET_OBJECT,
+            GCP_STORAGE_BUCKET_OBJECT,
         )
     ]
-    for isvc in ctx.of_type("kubernetes:serving.kserve.io/v1beta1:InferenceService"):
+    for isvc in ctx.of_type(K8S_KSERVE_INFERENCE_SERVICE):
         predictor = (reveal(isvc.input("spec")) or {}).get("predictor") or {}
         uri = (predictor.get("model") or {}).get("storageUri")
         if not isinstance(uri, str) or not uri.startswith(("s3://", "gs://")):
@@ -278,12 +311,12 @@ def _served_models_exist(ctx: Context, stack_buckets: dict[Any, PlanResource]) -
     "behind an endpoint URL) can exist when it is created.",
 )
 def artifacts_exist(ctx: Context) -> Iterator[Finding]:
-    stack_buckets = {reveal(b.output("bucket")): b for b in ctx.of_type("aws:s3/bucket:Bucket")}
+    stack_buckets = {reveal(b.output("bucket")): b for b in ctx.of_type(AWS_S3_BUCKET)}
     uploads = {
         (reveal(o.input("bucket")), reveal(o.input("key")))
-        for o in ctx.of_type("aws:s3/bucketObjectv2:BucketObjectv2", "aws:s3/bucketObject:BucketObject")
+        for o in ctx.of_type(AWS_S3_BUCKET_OBJECT_V2, AWS_S3_BUCKET_OBJECT)
     }
-    for model in ctx.of_type("aws:sagemaker/model:Model"):
+    for model in ctx.of_type(AWS_SAGEMAKER_MODEL):
         url = reveal(model.input("primaryContainer.modelDataUrl"))
         if not isinstance(url, str) or not url.startswith("s3://"):
             continue
@@ -300,11 +333,11 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
                 "model is registered.",
                 "SageMaker downloads ModelDataUrl when the endpoint starts; CreateModel checks it is readable",
             )
-    stack_gcs = {reveal(b.output("name")): b for b in ctx.of_type("gcp:storage/bucket:Bucket")}
+    stack_gcs = {reveal(b.output("name")): b for b in ctx.of_type(GCP_STORAGE_BUCKET)}
     yield from _served_models_exist(ctx, {**stack_buckets, **stack_gcs})
     # (resource, what loads the model, URI, what fails, documented behaviour) for GCP model loaders
     loaders: list[tuple[PlanResource, str, Any, str, str]] = []
-    for svc in ctx.of_type("gcp:cloudrunv2/service:Service"):
+    for svc in ctx.of_type(GCP_CLOUDRUNV2_SERVICE):
         for container in reveal(svc.input("template.containers")) or []:
             env = {e.get("name"): e.get("value") for e in container.get("envs") or []}
             loaders.append(
@@ -316,7 +349,7 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
                     "Cloud Run routes traffic to a revision only once its container passes the startup probe",
                 )
             )
-    for deployment in ctx.of_type("pulumi-python:dynamic:Resource"):
+    for deployment in ctx.of_type(PULUMI_DYNAMIC_RESOURCE):
         for v in reveal(deployment.input("variants")) or []:
             loaders.append(
                 (
@@ -341,12 +374,10 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
                 "Point model_data at an existing gs:// URI, or set the endpoint's enabled: false.",
                 reference,
             )
-    for endpoint in ctx.of_type("gcp:vertex/aiEndpoint:AiEndpoint"):
+    for endpoint in ctx.of_type(GCP_VERTEX_AI_ENDPOINT):
         ctx.count("artifacts-exist")
         comp = ctx.plan.component_of(endpoint)
-        deployed = [
-            d for d in ctx.of_type("gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment")
-        ]
+        deployed = [d for d in ctx.of_type(GCP_VERTEX_AI_ENDPOINT_WITH_MODEL_GARDEN_DEPLOYMENT)]
         if comp is not None and not reveal(comp.outputs.get("deployed_models")) and not deployed:
             yield Finding(
                 "artifacts-exist",
@@ -363,9 +394,9 @@ def artifacts_exist(ctx: Context) -> Iterator[Finding]:
 # Types whose every input change replaces the resource (ForceNew); with a fixed physical name, Pulumi's
 # create-before-delete replacement collides with the old resource.
 _IMMUTABLE_NAMED = {
-    "aws:sagemaker/model:Model": "name",
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": "name",
-    "aws:ec2/launchTemplate:LaunchTemplate": "name",
+    AWS_SAGEMAKER_MODEL: "name",
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION: "name",
+    AWS_EC2_LAUNCH_TEMPLATE: "name",
 }
 
 
@@ -387,7 +418,7 @@ def names_survive(ctx: Context) -> Iterator[Finding]:
                     "is created before the old one is deleted and fails with 'already exists'.",
                     "Pulumi replaces create-before-delete unless deleteBeforeReplace is set",
                 )
-    for svc in ctx.of_type("gcp:cloudrunv2/service:Service"):
+    for svc in ctx.of_type(GCP_CLOUDRUNV2_SERVICE):
         ctx.count("names-survive-updates")
         revision = reveal(svc.input("template.revision"))
         if revision:
@@ -442,18 +473,18 @@ def _alertmanager_can_publish(ctx: Context, release: PlanResource, topic_arn: st
     sa = str(reveal(release.input("values.alertmanager.serviceAccount.name")) or "")
     assoc = [
         a
-        for a in ctx.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        for a in ctx.of_type(AWS_EKS_POD_IDENTITY_ASSOCIATION)
         if reveal(a.input("namespace")) == namespace and reveal(a.input("serviceAccount")) == sa
     ]
     if not assoc:
         return f"no Pod Identity association gives service account {namespace}/{sa} an AWS role"
     role_arn = str(reveal(assoc[0].input("roleArn")))
     acct = data_plane.AwsAccount.of(ctx)
-    topic = next((t for t in ctx.of_type("aws:sns/topic:Topic") if reveal(t.output("arn")) == topic_arn), None)
+    topic = next((t for t in ctx.of_type(AWS_SNS_TOPIC) if reveal(t.output("arn")) == topic_arn), None)
     calls = [Request("sns:Publish", topic_arn, acct.context())]
     key_id = reveal(topic.input("kmsMasterKeyId")) if topic is not None else None
     key = next(
-        (k for k in ctx.of_type("aws:kms/key:Key") if key_id in (reveal(k.output("keyId")), reveal(k.output("arn")))),
+        (k for k in ctx.of_type(AWS_KMS_KEY) if key_id in (reveal(k.output("keyId")), reveal(k.output("arn")))),
         None,
     )
     if key is not None:
@@ -476,14 +507,14 @@ def _alertmanager_can_publish(ctx: Context, release: PlanResource, topic_arn: st
 def alerts_routed(ctx: Context) -> Iterator[Finding]:
     alerts = [
         {"alertname": r.get("alert", ""), **(r.get("labels") or {})}
-        for pr in ctx.of_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+        for pr in ctx.of_type(K8S_PROMETHEUS_RULE)
         for g in reveal(pr.input("spec.groups")) or []
         for r in g.get("rules") or []
         if r.get("alert")
     ]
     if not alerts:
         return
-    for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
+    for rel in ctx.of_type(K8S_HELM_RELEASE):
         if _chart_name(rel) != "kube-prometheus-stack":
             continue
         config = reveal(rel.input("values.alertmanager.config")) or {}
@@ -531,9 +562,9 @@ INGRESS_CONTROLLERS = {"alb": "aws-load-balancer-controller", "nginx": "ingress-
     "https tracking URI is backed by a certificate on the load balancer.",
 )
 def ingress_served(ctx: Context) -> Iterator[Finding]:
-    releases = {_chart_name(r): r for r in ctx.of_type("kubernetes:helm.sh/v3:Release")}
-    gke = bool(ctx.of_type("gcp:container/cluster:Cluster"))
-    for ing in ctx.of_type("kubernetes:networking.k8s.io/v1:Ingress"):
+    releases = {_chart_name(r): r for r in ctx.of_type(K8S_HELM_RELEASE)}
+    gke = bool(ctx.of_type(GCP_CONTAINER_CLUSTER))
+    for ing in ctx.of_type(K8S_INGRESS):
         ctx.count("ingress-served")
         cls = reveal(ing.input("spec.ingressClassName"))
         annotations = reveal(ing.input("metadata.annotations")) or {}
@@ -584,11 +615,11 @@ def ingress_served(ctx: Context) -> Iterator[Finding]:
     "Checks whether RBAC bindings to Google Groups on GKE have Google Groups for RBAC enabled on the cluster.",
 )
 def gke_groups(ctx: Context) -> Iterator[Finding]:
-    clusters = ctx.of_type("gcp:container/cluster:Cluster")
+    clusters = ctx.of_type(GCP_CONTAINER_CLUSTER)
     if not clusters:
         return
     enabled = any(reveal(c.input("authenticatorGroupsConfig.securityGroup")) for c in clusters)
-    for b in ctx.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"):
+    for b in ctx.of_type(K8S_CLUSTER_ROLE_BINDING):
         ctx.count("gke-group-rbac")
         groups = [s for s in reveal(b.input("subjects")) or [] if s.get("kind") == "Group"]
         if groups and not enabled:
@@ -614,7 +645,7 @@ def node_group_shapes(ctx: Context) -> Iterator[Finding]:
     from components.catalog import load_catalog
 
     cat = load_catalog()
-    for g in ctx.of_type("aws:eks/nodeGroup:NodeGroup"):
+    for g in ctx.of_type(AWS_EKS_NODE_GROUP):
         tags = reveal(g.input("tags")) or {}
         if not any(k.startswith("k8s.io/cluster-autoscaler/") for k in tags):
             continue

@@ -16,13 +16,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from components.base.types import (
+    AWS_EKS_ADDON,
+    AWS_EKS_NODE_GROUP,
+    GCP_CONTAINER_NODE_POOL,
+    K8S_CRON_JOB,
+    K8S_DEPLOYMENT,
+    K8S_HELM_RELEASE,
+    K8S_KARPENTER_NODE_POOL,
+    K8S_KNATIVE_SERVING,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    K8S_RAY_CLUSTER,
+    K8S_RAY_JOB,
+    K8S_STATEFUL_SET,
+)
 
 from ..plan import PlanResource, reveal
 from .core import Context, Finding, Phase, rule
 
 GPU_TAINT = "nvidia.com/gpu"
 GPU_RESOURCE = "nvidia.com/gpu"
-KARPENTER_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 
 # Requests of chart components the platform leaves at their chart defaults (values.yaml at the pinned
 # versions), per replica: (cpu millicores, memory MiB, replicas).
@@ -139,15 +152,15 @@ def _template_pod(
 
 
 def _pods(ctx: Context) -> Iterator[Pod]:
-    for d in ctx.of_type("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"):
+    for d in ctx.of_type(K8S_DEPLOYMENT, K8S_STATEFUL_SET):
         spec = reveal(d.input("spec")) or {}
         kind = d.type.rsplit(":", 1)[-1]
         yield _template_pod(f"{kind} {d.name}", spec.get("template") or {}, int(spec.get("replicas", 1) or 0), d.urn)
-    for c in ctx.of_type("kubernetes:batch/v1:CronJob"):
+    for c in ctx.of_type(K8S_CRON_JOB):
         job = (reveal(c.input("spec")) or {}).get("jobTemplate", {}).get("spec") or {}
         # A run's pods exist only while it runs: they must fit a node, not the first deploy's capacity.
         yield _template_pod(f"CronJob {c.name}", job.get("template") or {}, 0, c.urn)
-    for rc in ctx.of_type("kubernetes:ray.io/v1:RayCluster", "kubernetes:ray.io/v1:RayJob"):
+    for rc in ctx.of_type(K8S_RAY_CLUSTER, K8S_RAY_JOB):
         spec = reveal(rc.input("spec")) or {}
         standing = rc.type.endswith("RayCluster")
         if not standing:
@@ -167,14 +180,14 @@ def _pods(ctx: Context) -> Iterator[Pod]:
                 0,
                 rc.urn,
             )
-    for ks in ctx.of_type("kubernetes:operator.knative.dev/v1beta1:KnativeServing"):
+    for ks in ctx.of_type(K8S_KNATIVE_SERVING):
         spec = reveal(ks.input("spec")) or {}
         replicas = int((spec.get("high-availability") or {}).get("replicas") or 1)
         for w in spec.get("workloads") or []:
             cpu = sum(cpu_millis((r.get("requests") or {}).get("cpu")) for r in w.get("resources") or [])
             mem = sum(mem_mib((r.get("requests") or {}).get("memory")) for r in w.get("resources") or [])
             yield Pod(f"Knative {w.get('name')}", cpu, mem, replicas, dict(w.get("nodeSelector") or {}), [], ks.urn)
-    for isvc in ctx.of_type("kubernetes:serving.kserve.io/v1beta1:InferenceService"):
+    for isvc in ctx.of_type(K8S_KSERVE_INFERENCE_SERVICE):
         predictor = (reveal(isvc.input("spec")) or {}).get("predictor") or {}
         model = predictor.get("model") or {}
         cpu, mem = _requests([model])
@@ -191,7 +204,7 @@ def _pods(ctx: Context) -> Iterator[Pod]:
             isvc.urn,
             _gpus([model]),
         )
-    for rel in ctx.of_type("kubernetes:helm.sh/v3:Release"):
+    for rel in ctx.of_type(K8S_HELM_RELEASE):
         values = reveal(rel.input("values")) or {}
         chart = str(reveal(rel.input("chart")) or "").rsplit("/", 1)[-1]
         if values.get("affinity") and "tolerations" in values and not values.get("nodeSelector"):
@@ -200,7 +213,7 @@ def _pods(ctx: Context) -> Iterator[Pod]:
             yield from _notebook_profiles(rel, values)
         for cpu, mem, replicas in _release_pods(chart, values):
             yield Pod(f"Helm release {rel.name}", cpu, mem, replicas, {}, [], rel.urn)
-    for addon in ctx.of_type("aws:eks/addon:Addon"):
+    for addon in ctx.of_type(AWS_EKS_ADDON):
         name = str(reveal(addon.input("addonName")))
         if name in ADDON_DEPLOYMENTS:
             cpu, mem, replicas = ADDON_DEPLOYMENTS[name]
@@ -282,26 +295,28 @@ def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, in
     return list(CHART_DEFAULTS.get(chart, []))
 
 
-EKS_GROUP = "aws:eks/nodeGroup:NodeGroup"
-GKE_POOL = "gcp:container/nodePool:NodePool"
-
-
 def node_labels(group: PlanResource) -> dict[str, str]:
     """The Kubernetes labels an EKS node group or a GKE node pool puts on its nodes."""
-    return dict(reveal(group.input("labels" if group.type == EKS_GROUP else "nodeConfig.labels")) or {})
+    return dict(reveal(group.input("labels" if group.type == AWS_EKS_NODE_GROUP else "nodeConfig.labels")) or {})
 
 
 def system_node_groups(ctx: Context) -> list[PlanResource]:
     """The node groups and pools of the system role: the only nodes a first deploy has."""
-    return [g for g in ctx.of_type(EKS_GROUP, GKE_POOL) if node_labels(g).get(NODE_ROLE_LABEL) == SYSTEM_ROLE]
+    return [
+        g
+        for g in ctx.of_type(AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL)
+        if node_labels(g).get(NODE_ROLE_LABEL) == SYSTEM_ROLE
+    ]
 
 
 def _node_labels(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """(system node label sets, GPU node label sets) the stack's nodes carry."""
     system = {g.urn for g in system_node_groups(ctx)}
-    groups = ctx.of_type(EKS_GROUP, GKE_POOL)
+    groups = ctx.of_type(AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL)
     gpu = [node_labels(g) for g in groups if g.urn not in system]
-    gpu += [dict(reveal(np.input("spec.template.metadata.labels")) or {}) for np in ctx.of_type(KARPENTER_POOL)]
+    gpu += [
+        dict(reveal(np.input("spec.template.metadata.labels")) or {}) for np in ctx.of_type(K8S_KARPENTER_NODE_POOL)
+    ]
     return [node_labels(g) for g in groups if g.urn in system], gpu
 
 
@@ -320,16 +335,16 @@ def _gpu_shapes(ctx: Context) -> list[GpuShape]:
     cat = load_catalog()
     system = {g.urn for g in system_node_groups(ctx)}
     shapes = []
-    for np in ctx.of_type(KARPENTER_POOL):
+    for np in ctx.of_type(K8S_KARPENTER_NODE_POOL):
         labels = dict(reveal(np.input("spec.template.metadata.labels")) or {})
         reqs = {q.get("key"): q for q in reveal(np.input("spec.template.spec.requirements")) or []}
         names = (reqs.get("node.kubernetes.io/instance-type") or {}).get("values") or []
         types = [t for t in (cat.machine_type("aws", n) for n in names) if t is not None]
         shapes.append(GpuShape(labels, types, "aws", 0))
-    for g in ctx.of_type(EKS_GROUP, GKE_POOL):
+    for g in ctx.of_type(AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL):
         if g.urn in system:
             continue
-        if g.type == EKS_GROUP:
+        if g.type == AWS_EKS_NODE_GROUP:
             types = [cat.machine_type("aws", n) for n in reveal(g.input("instanceTypes")) or []]
             shapes.append(GpuShape(node_labels(g), [t for t in types if t is not None], "aws", 0))
         else:
@@ -358,7 +373,7 @@ def _system_capacity(ctx: Context) -> tuple[PlanResource, str, int, int, int, st
 
     cat = load_catalog()
     for g in system_node_groups(ctx):
-        if g.type == EKS_GROUP:
+        if g.type == AWS_EKS_NODE_GROUP:
             types = [cat.machine_type("aws", t) for t in reveal(g.input("instanceTypes")) or []]
             types = [t for t in types if t is not None]
             if not types:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from components.base.types import K8S_KNATIVE_SERVING, K8S_KSERVE_INFERENCE_SERVICE, K8S_KSERVE_SERVING_RUNTIME
 from components.base.values import duration_seconds
 
 from ..plan import reveal
 from .core import Context, Finding, Phase, rule
 
-ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
-KNATIVE_SERVING = "kubernetes:operator.knative.dev/v1beta1:KnativeServing"
 # Pod-spec fields of a predictor, and the config-features flag that lets Knative accept each.
 FEATURE_FLAGS = {
     "nodeSelector": "kubernetes.podspec-nodeselector",
@@ -42,7 +41,7 @@ def _seconds(value: object) -> int | None:
 
 
 def _runtime_image(ctx: Context, namespace: str | None, runtime: str | None) -> str:
-    for sr in ctx.of_type("kubernetes:serving.kserve.io/v1alpha1:ServingRuntime"):
+    for sr in ctx.of_type(K8S_KSERVE_SERVING_RUNTIME):
         meta = reveal(sr.input("metadata")) or {}
         if meta.get("name") == runtime and meta.get("namespace") == namespace:
             containers = (reveal(sr.input("spec")) or {}).get("containers") or [{}]
@@ -57,11 +56,11 @@ def _runtime_image(ctx: Context, namespace: str | None, runtime: str | None) -> 
     "progress deadline.",
 )
 def knative_accepts_servers(ctx: Context) -> Iterator[Finding]:
-    servings = ctx.of_type(KNATIVE_SERVING)
+    servings = ctx.of_type(K8S_KNATIVE_SERVING)
     config = ((reveal(servings[0].input("spec")) or {}).get("config") or {}) if servings else {}
     features = config.get("features") or {}
     deadline = _seconds((config.get("deployment") or {}).get("progress-deadline")) or KNATIVE_DEFAULT_DEADLINE_S
-    for isvc in ctx.of_type(ISVC):
+    for isvc in ctx.of_type(K8S_KSERVE_INFERENCE_SERVICE):
         predictor = (reveal(isvc.input("spec")) or {}).get("predictor") or {}
         model = predictor.get("model") or {}
         ctx.count("knative-accepts-servers")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from .base import Resource, Rule, Settings, get, items, number
+from components.base.types import AWS_BUDGETS_BUDGET, GCP_BILLING_BUDGET
 
-AWS_BUDGET = "aws:budgets/budget:Budget"
-GCP_BUDGET = "gcp:billing/budget:Budget"
+from .base import Resource, Rule, Settings, get, items, number
 
 
 def _aws_problems(r: Resource, needed: float, forecast: bool) -> list[str]:
@@ -47,10 +46,10 @@ def _gcp_problems(r: Resource, needed: float) -> list[str]:
 def check_budget(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[str, str | None]]:
     needed = number(s.get("min_notifications"), 1) or 1
     forecast = bool(s.get("require_forecast_notification", True))
-    budgets = [r for r in resources if r.type in (AWS_BUDGET, GCP_BUDGET)]
+    budgets = [r for r in resources if r.type in (AWS_BUDGETS_BUDGET, GCP_BILLING_BUDGET)]
     findings = []
     for r in budgets:
-        problems = _aws_problems(r, needed, forecast) if r.type == AWS_BUDGET else _gcp_problems(r, needed)
+        problems = _aws_problems(r, needed, forecast) if r.type == AWS_BUDGETS_BUDGET else _gcp_problems(r, needed)
         if not problems:
             return  # one good budget is enough
         findings.append((r, problems))
@@ -82,7 +81,7 @@ RULES = [
             },
         },
         stack_check=check_budget,
-        types=(AWS_BUDGET, GCP_BUDGET),
+        types=(AWS_BUDGETS_BUDGET, GCP_BILLING_BUDGET),
         remediation="Set the stack's budget (budget.monthly_limit_usd); Monitoring creates the budget and alerts.",
     )
 ]

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from components.base.types import (
+    AWS_APPAUTOSCALING_TARGET,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+)
+
 from .base import Resource, Rule, Settings, get, items, listing, number
 
-ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-SCALING_TARGET = "aws:appautoscaling/target:Target"
-CLOUD_RUN = "gcp:cloudrunv2/service:Service"
-VERTEX_POOL = "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool"
 CLOUD_RUN_DEFAULT_MAX = 100  # what Cloud Run allows when a service sets no maximum
 
 
@@ -31,7 +34,7 @@ def check_endpoints(r: Resource, s: Settings) -> Iterator[str]:
     allowed = list(s.get("allowed_instance_types") or [])
     max_count = number(s.get("max_instances_per_variant"))
     env = s.get("environment") or "this stack"
-    if r.type == ENDPOINT_CONFIG:
+    if r.type == AWS_SAGEMAKER_ENDPOINT_CONFIGURATION:
         for v in _variants(r):
             name = v.get("variantName") or "?"
             serverless = v.get("serverlessConfig")
@@ -61,7 +64,7 @@ def check_endpoints(r: Resource, s: Settings) -> Iterator[str]:
                     f"endpoint configuration '{r.name}' variant '{name}' starts {count:g} instances but {env} allows "
                     f"at most {max_count:g} per variant."
                 )
-    elif r.type == SCALING_TARGET:
+    elif r.type == AWS_APPAUTOSCALING_TARGET:
         if get(r.props, "scalableDimension") != "sagemaker:variant:DesiredInstanceCount":
             return
         high = number(get(r.props, "maxCapacity"), 0) or 0
@@ -70,11 +73,11 @@ def check_endpoints(r: Resource, s: Settings) -> Iterator[str]:
                 f"autoscaling of {get(r.props, 'resourceId')} can reach {high:g} instances but {env} allows at most "
                 f"{max_count:g} per variant."
             )
-    elif r.type == VERTEX_POOL:
+    elif r.type == GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL:
         high = number(get(r.props, "dedicatedResources.maxReplicaCount"), 1) or 1
         if max_count is not None and high > max_count:
             yield f"Vertex AI pool '{r.name}' can reach {high:g} replicas but {env} allows at most {max_count:g} per variant."
-    elif r.type == CLOUD_RUN:
+    elif r.type == GCP_CLOUDRUNV2_SERVICE:
         cap = number(s.get("max_cloud_run_instances"))
         high = number(get(r.props, "template.scaling.maxInstanceCount"), CLOUD_RUN_DEFAULT_MAX) or 0
         if cap is not None and high > cap:
@@ -121,7 +124,12 @@ RULES = [
             "environment": {"type": "string", "description": "Environment name used in messages."},
         },
         check=check_endpoints,
-        types=(ENDPOINT_CONFIG, SCALING_TARGET, CLOUD_RUN, VERTEX_POOL),
+        types=(
+            AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+            AWS_APPAUTOSCALING_TARGET,
+            GCP_CLOUDRUNV2_SERVICE,
+            GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+        ),
         remediation="Lower the endpoint's concurrency or instance counts, or pick an allowed instance type.",
     )
 ]

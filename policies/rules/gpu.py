@@ -17,6 +17,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
+from components.base.types import (
+    AWS_AUTOSCALING_GROUP,
+    AWS_EC2_INSTANCE,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EKS_NODE_GROUP,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_COMPUTE_INSTANCE,
+    GCP_COMPUTE_INSTANCE_TEMPLATE,
+    GCP_COMPUTE_REGION_INSTANCE_TEMPLATE,
+    GCP_CONTAINER_CLUSTER,
+    GCP_CONTAINER_NODE_POOL,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+    K8S_CRON_JOB,
+    K8S_DEPLOYMENT,
+    K8S_HELM_RELEASE,
+    K8S_KARPENTER_NODE_POOL,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    K8S_RAY_CLUSTER,
+    K8S_RAY_JOB,
+)
 from components.catalog import VERTEX_ACCELERATORS, load_catalog
 from components.catalog.cost_model import quantity
 
@@ -24,25 +45,6 @@ from .base import Resource, Rule, Settings, display_name, get, items, key, listi
 
 UNKNOWN_GPU = "an unknown GPU"
 
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-AUTOSCALING_GROUP = "aws:autoscaling/group:Group"
-EC2_INSTANCE = "aws:ec2/instance:Instance"
-NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
-GKE_CLUSTER = "gcp:container/cluster:Cluster"
-GCE_INSTANCE = "gcp:compute/instance:Instance"
-GCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate"
-GCE_REGION_TEMPLATE = "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"
-CLOUD_RUN = "gcp:cloudrunv2/service:Service"
-VERTEX_POOL = "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-RAY_CLUSTER = "kubernetes:ray.io/v1:RayCluster"
-RAY_JOB = "kubernetes:ray.io/v1:RayJob"
-CRON_JOB = "kubernetes:batch/v1:CronJob"
-INFERENCE_SERVICE = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
 _VERTEX_GPUS = {enum: model for model, enum in VERTEX_ACCELERATORS.items()}  # Vertex's enum -> catalog model
 
 # EC2 families that carry GPUs (p*, g*, gr*), for types the catalog does not list.
@@ -431,7 +433,7 @@ def _pod_gpus(template: object) -> float | None:
 
 
 def _ray_groups(r: Resource) -> GpuCapacity | None:
-    spec = get(r.props, "spec.rayClusterSpec" if r.type == RAY_JOB else "spec", {})
+    spec = get(r.props, "spec.rayClusterSpec" if r.type == K8S_RAY_JOB else "spec", {})
     gpus = {}
     for group in items(get(spec, "workerGroupSpecs")):
         template = get(group, "template", {})
@@ -457,25 +459,25 @@ def _inference_service(r: Resource) -> GpuCapacity | None:
 
 
 READERS: dict[str, Callable[[Resource], GpuCapacity | None]] = {
-    NODE_GROUP: _node_group,
-    LAUNCH_TEMPLATE: _launch_template,
-    AUTOSCALING_GROUP: _autoscaling_group,
-    EC2_INSTANCE: _ec2_instance,
-    NODEPOOL: _nodepool,
-    DEPLOYMENT: _warm_deployment,
-    ENDPOINT_CONFIG: _endpoint_config,
-    GKE_NODE_POOL: _gke_node_pool,
-    GKE_CLUSTER: _gke_cluster,
-    GCE_INSTANCE: _gce_instance,
-    GCE_TEMPLATE: _gce_template,
-    GCE_REGION_TEMPLATE: _gce_template,
-    CLOUD_RUN: _cloud_run,
-    VERTEX_POOL: _vertex_pool,
-    HELM_RELEASE: _notebook_profiles,
-    RAY_CLUSTER: _ray_groups,
-    RAY_JOB: _ray_groups,
-    CRON_JOB: _cron_job,
-    INFERENCE_SERVICE: _inference_service,
+    AWS_EKS_NODE_GROUP: _node_group,
+    AWS_EC2_LAUNCH_TEMPLATE: _launch_template,
+    AWS_AUTOSCALING_GROUP: _autoscaling_group,
+    AWS_EC2_INSTANCE: _ec2_instance,
+    K8S_KARPENTER_NODE_POOL: _nodepool,
+    K8S_DEPLOYMENT: _warm_deployment,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION: _endpoint_config,
+    GCP_CONTAINER_NODE_POOL: _gke_node_pool,
+    GCP_CONTAINER_CLUSTER: _gke_cluster,
+    GCP_COMPUTE_INSTANCE: _gce_instance,
+    GCP_COMPUTE_INSTANCE_TEMPLATE: _gce_template,
+    GCP_COMPUTE_REGION_INSTANCE_TEMPLATE: _gce_template,
+    GCP_CLOUDRUNV2_SERVICE: _cloud_run,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL: _vertex_pool,
+    K8S_HELM_RELEASE: _notebook_profiles,
+    K8S_RAY_CLUSTER: _ray_groups,
+    K8S_RAY_JOB: _ray_groups,
+    K8S_CRON_JOB: _cron_job,
+    K8S_KSERVE_INFERENCE_SERVICE: _inference_service,
 }
 
 

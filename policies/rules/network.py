@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from .base import Resource, Rule, Settings, get, number
+from components.base.types import AWS_EC2_NAT_GATEWAY, GCP_COMPUTE_ROUTER_NAT
 
-NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
-CLOUD_NAT = "gcp:compute/routerNat:RouterNat"
+from .base import Resource, Rule, Settings, get, number
 
 
 def check_nat(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[str, str | None]]:
@@ -19,7 +18,8 @@ def check_nat(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[str,
     nats = [
         r
         for r in resources
-        if (r.type == NAT_GATEWAY and get(r.props, "connectivityType", "public") != "private") or r.type == CLOUD_NAT
+        if (r.type == AWS_EC2_NAT_GATEWAY and get(r.props, "connectivityType", "public") != "private")
+        or r.type == GCP_COMPUTE_ROUTER_NAT
     ]
     for r in nats[int(allowed) :]:
         yield (
@@ -42,7 +42,7 @@ RULES = [
             },
         },
         stack_check=check_nat,
-        types=(NAT_GATEWAY, CLOUD_NAT),
+        types=(AWS_EC2_NAT_GATEWAY, GCP_COMPUTE_ROUTER_NAT),
         remediation="Use one NAT gateway (nat: single) or a NAT instance (nat: instance) outside production.",
     )
 ]

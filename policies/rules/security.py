@@ -15,23 +15,31 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from .base import Resource, Rule, Settings, display_name, get, index_by_target, items, targeting, truthy
+from components.base.types import (
+    AWS_DYNAMODB_TABLE,
+    AWS_EBS_VOLUME,
+    AWS_EC2_INSTANCE,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EFS_FILE_SYSTEM,
+    AWS_EKS_CLUSTER,
+    AWS_ELASTICACHE_REPLICATION_GROUP,
+    AWS_RDS_CLUSTER,
+    AWS_RDS_INSTANCE,
+    AWS_S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_ACL,
+    AWS_S3_BUCKET_ACL_V2,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+    AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+    AWS_S3_BUCKET_V2,
+    AWS_SNS_TOPIC,
+    AWS_SQS_QUEUE,
+    GCP_SQL_DATABASE_INSTANCE,
+    GCP_STORAGE_BUCKET,
+    K8S_KARPENTER_EC2_NODE_CLASS,
+)
 
-RDS_INSTANCE = "aws:rds/instance:Instance"
-RDS_CLUSTER = "aws:rds/cluster:Cluster"
-EBS_VOLUME = "aws:ebs/volume:Volume"
-EC2_INSTANCE = "aws:ec2/instance:Instance"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-EC2_NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
-ELASTICACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
-DYNAMODB = "aws:dynamodb/table:Table"
-S3_ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-SNS_TOPIC = "aws:sns/topic:Topic"
-SQS_QUEUE = "aws:sqs/queue:Queue"
-EKS_CLUSTER = "aws:eks/cluster:Cluster"
-EFS = "aws:efs/fileSystem:FileSystem"
-GCS_BUCKET = "gcp:storage/bucket:Bucket"
-CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
+from .base import Resource, Rule, Settings, display_name, get, index_by_target, items, targeting, truthy
 
 
 def _unencrypted_devices(devices: list, encrypted_key: str = "encrypted") -> list[str]:
@@ -47,61 +55,59 @@ def check_encryption(r: Resource, s: Settings) -> Iterator[str]:
     cmk = bool(s.get("require_customer_managed_keys", False))
     p = r.props
     what = display_name(r)
-    if r.type in (RDS_INSTANCE, RDS_CLUSTER):
+    if r.type in (AWS_RDS_INSTANCE, AWS_RDS_CLUSTER):
         if not truthy(get(p, "storageEncrypted")):
             yield f"{what} stores data unencrypted (storageEncrypted is not true); required: encrypted storage."
         elif cmk and not get(p, "kmsKeyId"):
             yield f"{what} is encrypted with the AWS-managed key; required: a customer-managed KMS key (kmsKeyId)."
-    elif r.type in (EBS_VOLUME, EFS):
+    elif r.type in (AWS_EBS_VOLUME, AWS_EFS_FILE_SYSTEM):
         if not truthy(get(p, "encrypted")):
             yield f"{what} is not encrypted; required: encrypted = true."
-    elif r.type == EC2_INSTANCE:
+    elif r.type == AWS_EC2_INSTANCE:
         devices = [{"deviceName": "root", "ebs": get(p, "rootBlockDevice", {})}] + [
             {"deviceName": get(d, "deviceName"), "ebs": d} for d in items(get(p, "ebsBlockDevices"))
         ]
         bad = _unencrypted_devices(devices)
         if bad:
             yield f"{what} has unencrypted volumes ({', '.join(bad)}); required: encrypted = true on every volume."
-    elif r.type == LAUNCH_TEMPLATE:
+    elif r.type == AWS_EC2_LAUNCH_TEMPLATE:
         bad = _unencrypted_devices([d for d in items(get(p, "blockDeviceMappings")) if get(d, "ebs")])
         if bad:
             yield f"{what} launches unencrypted volumes ({', '.join(bad)}); required: ebs.encrypted = true."
-    elif r.type == EC2_NODE_CLASS:
+    elif r.type == K8S_KARPENTER_EC2_NODE_CLASS:
         bad = _unencrypted_devices(items(get(p, "spec.blockDeviceMappings")))
         if bad:
             yield f"{what} launches nodes with unencrypted volumes ({', '.join(bad)}); required: ebs.encrypted: true."
-    elif r.type == ELASTICACHE:
+    elif r.type == AWS_ELASTICACHE_REPLICATION_GROUP:
         if not truthy(get(p, "atRestEncryptionEnabled")):
             yield f"{what} keeps data unencrypted at rest; required: atRestEncryptionEnabled = true."
-    elif r.type == DYNAMODB and cmk:
+    elif r.type == AWS_DYNAMODB_TABLE and cmk:
         if not (truthy(get(p, "serverSideEncryption.enabled")) and get(p, "serverSideEncryption.kmsKeyArn")):
             yield f"{what} uses an AWS-owned key; required: serverSideEncryption with a customer-managed kmsKeyArn."
-    elif r.type == S3_ENCRYPTION and cmk:
+    elif r.type == AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION and cmk:
         for rule in items(get(p, "rules")):
             algo = get(rule, "applyServerSideEncryptionByDefault.sseAlgorithm")
             if algo not in ("aws:kms", "aws:kms:dsse") or not get(
                 rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId"
             ):
                 yield f"{what} encrypts with {algo}; required: aws:kms with a customer-managed key."
-    elif r.type == SNS_TOPIC:
+    elif r.type == AWS_SNS_TOPIC:
         if not get(p, "kmsMasterKeyId"):
             yield f"{what} is not encrypted (SNS does not encrypt by default); required: kmsMasterKeyId."
-    elif r.type == SQS_QUEUE:
+    elif r.type == AWS_SQS_QUEUE:
         if get(p, "sqsManagedSseEnabled") is False and not get(p, "kmsMasterKeyId"):
             yield f"{what} turns server-side encryption off; required: SQS-managed or KMS encryption."
-    elif r.type == EKS_CLUSTER:
+    elif r.type == AWS_EKS_CLUSTER:
         if not items(get(p, "encryptionConfig.resources")) and not get(p, "encryptionConfig.provider.keyArn"):
             yield f"{what} stores Kubernetes secrets without envelope encryption; required: encryptionConfig with a KMS key."
-    elif r.type == GCS_BUCKET and cmk and not get(p, "encryption.defaultKmsKeyName"):
+    elif r.type == GCP_STORAGE_BUCKET and cmk and not get(p, "encryption.defaultKmsKeyName"):
         yield f"{what} uses Google-managed keys; required: encryption.defaultKmsKeyName."
-    elif r.type == CLOUD_SQL and cmk and not get(p, "encryptionKeyName"):
+    elif r.type == GCP_SQL_DATABASE_INSTANCE and cmk and not get(p, "encryptionKeyName"):
         yield f"{what} uses Google-managed keys; required: encryptionKeyName."
 
 
-S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
-BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+S3_BUCKETS = (AWS_S3_BUCKET, AWS_S3_BUCKET_V2)
+BUCKET_ACLS = (AWS_S3_BUCKET_ACL, AWS_S3_BUCKET_ACL_V2)
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
 BLOCK_SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -111,10 +117,12 @@ def _targets(bucket: Resource, index: Mapping[str, list[Resource]]) -> list[Reso
 
 
 def check_public_access(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[str, str | None]]:
-    blocks = index_by_target([r for r in resources if r.type == PUBLIC_ACCESS_BLOCK], "bucket")
+    blocks = index_by_target([r for r in resources if r.type == AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK], "bucket")
     acls = index_by_target([r for r in resources if r.type in BUCKET_ACLS], "bucket")
     account_blocked = any(
-        all(truthy(get(r.props, k)) for k in BLOCK_SETTINGS) for r in resources if r.type == ACCOUNT_PUBLIC_ACCESS_BLOCK
+        all(truthy(get(r.props, k)) for k in BLOCK_SETTINGS)
+        for r in resources
+        if r.type == AWS_S3_ACCOUNT_PUBLIC_ACCESS_BLOCK
     )
     for r in resources:
         if r.type in S3_BUCKETS:
@@ -138,10 +146,10 @@ def check_public_access(resources: Sequence[Resource], s: Settings) -> Iterator[
                     f"S3 bucket '{r.name}' has the public ACL {get(r.props, 'acl')!r}; allowed: private ACLs only.",
                     r.urn,
                 )
-        elif r.type in (RDS_INSTANCE, RDS_CLUSTER) and truthy(get(r.props, "publiclyAccessible")):
+        elif r.type in (AWS_RDS_INSTANCE, AWS_RDS_CLUSTER) and truthy(get(r.props, "publiclyAccessible")):
             yield f"database '{r.name}' is publicly accessible; required: publiclyAccessible = false.", r.urn
         elif (
-            r.type == CLOUD_SQL
+            r.type == GCP_SQL_DATABASE_INSTANCE
             and truthy(get(r.props, "settings.ipConfiguration.ipv4Enabled"))
             and any(
                 get(n, "value") == "0.0.0.0/0"
@@ -152,18 +160,18 @@ def check_public_access(resources: Sequence[Resource], s: Settings) -> Iterator[
                 f"Cloud SQL instance '{r.name}' accepts connections from 0.0.0.0/0; required: private IP or named networks.",
                 r.urn,
             )
-        elif r.type == GCS_BUCKET and get(r.props, "publicAccessPrevention") != "enforced":
+        elif r.type == GCP_STORAGE_BUCKET and get(r.props, "publicAccessPrevention") != "enforced":
             found = get(r.props, "publicAccessPrevention") or "inherited"
             yield f"GCS bucket '{r.name}' has publicAccessPrevention {found!r}; required: 'enforced'.", r.urn
 
 
 def check_imdsv2(r: Resource, s: Settings) -> Iterator[str]:
-    if r.type in (EC2_INSTANCE, LAUNCH_TEMPLATE):
+    if r.type in (AWS_EC2_INSTANCE, AWS_EC2_LAUNCH_TEMPLATE):
         tokens = get(r.props, "metadataOptions.httpTokens")
         endpoint = get(r.props, "metadataOptions.httpEndpoint", "enabled")
         if endpoint != "disabled" and tokens != "required":
             yield f"{display_name(r)} allows IMDSv1 (metadataOptions.httpTokens is {tokens or 'unset'!r}); required: 'required'."
-    elif r.type == EC2_NODE_CLASS:
+    elif r.type == K8S_KARPENTER_EC2_NODE_CLASS:
         tokens = get(r.props, "spec.metadataOptions.httpTokens")
         if tokens is not None and tokens != "required":  # Karpenter defaults to required
             yield f"{display_name(r)} allows IMDSv1 (spec.metadataOptions.httpTokens is {tokens!r}); required: 'required'."
@@ -182,21 +190,21 @@ RULES = [
         },
         check=check_encryption,
         types=(
-            RDS_INSTANCE,
-            RDS_CLUSTER,
-            EBS_VOLUME,
-            EFS,
-            EC2_INSTANCE,
-            LAUNCH_TEMPLATE,
-            EC2_NODE_CLASS,
-            ELASTICACHE,
-            DYNAMODB,
-            S3_ENCRYPTION,
-            SNS_TOPIC,
-            SQS_QUEUE,
-            EKS_CLUSTER,
-            GCS_BUCKET,
-            CLOUD_SQL,
+            AWS_RDS_INSTANCE,
+            AWS_RDS_CLUSTER,
+            AWS_EBS_VOLUME,
+            AWS_EFS_FILE_SYSTEM,
+            AWS_EC2_INSTANCE,
+            AWS_EC2_LAUNCH_TEMPLATE,
+            K8S_KARPENTER_EC2_NODE_CLASS,
+            AWS_ELASTICACHE_REPLICATION_GROUP,
+            AWS_DYNAMODB_TABLE,
+            AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+            AWS_SNS_TOPIC,
+            AWS_SQS_QUEUE,
+            AWS_EKS_CLUSTER,
+            GCP_STORAGE_BUCKET,
+            GCP_SQL_DATABASE_INSTANCE,
         ),
         remediation="Turn encryption on (the components do by default).",
     ),
@@ -205,7 +213,14 @@ RULES = [
         description="No bucket or database is open to the public.",
         schema={},
         stack_check=check_public_access,
-        types=(*S3_BUCKETS, PUBLIC_ACCESS_BLOCK, ACCOUNT_PUBLIC_ACCESS_BLOCK, *BUCKET_ACLS, RDS_INSTANCE, GCS_BUCKET),
+        types=(
+            *S3_BUCKETS,
+            AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+            AWS_S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
+            *BUCKET_ACLS,
+            AWS_RDS_INSTANCE,
+            GCP_STORAGE_BUCKET,
+        ),
         remediation="Add a public access block to every bucket; keep databases private.",
     ),
     Rule(
@@ -213,7 +228,7 @@ RULES = [
         description="Instances require IMDSv2 session tokens for instance metadata.",
         schema={},
         check=check_imdsv2,
-        types=(EC2_INSTANCE, LAUNCH_TEMPLATE, EC2_NODE_CLASS),
+        types=(AWS_EC2_INSTANCE, AWS_EC2_LAUNCH_TEMPLATE, K8S_KARPENTER_EC2_NODE_CLASS),
         remediation="Set metadataOptions.httpTokens to 'required'.",
     ),
 ]

@@ -14,16 +14,23 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
 
+from components.base.types import (
+    AWS_ATHENA_WORKGROUP,
+    AWS_CLOUDWATCH_LOG_GROUP,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION,
+    AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION_V2,
+    AWS_S3_BUCKET_V2,
+    GCP_STORAGE_BUCKET,
+)
+
 from .base import Resource, Rule, Settings, get, index_by_target, items, number, targeting, truthy
 
-S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+S3_BUCKETS = (AWS_S3_BUCKET, AWS_S3_BUCKET_V2)
 S3_LIFECYCLES = (
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+    AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION,
+    AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION_V2,
 )
-GCS_BUCKET = "gcp:storage/bucket:Bucket"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ATHENA_WORKGROUP = "aws:athena/workgroup:Workgroup"
 
 
 def _exempt(r: Resource, s: Settings) -> bool:
@@ -74,7 +81,7 @@ def check_storage(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[
                     f"S3 bucket '{r.name}' aborts incomplete multipart uploads after {found}; required: within {max_abort:g} days.",
                     r.urn,
                 )
-        elif r.type == GCS_BUCKET and not _exempt(r, s):
+        elif r.type == GCP_STORAGE_BUCKET and not _exempt(r, s):
             rules = items(get(r.props, "lifecycleRules"))
             if not rules:
                 yield (
@@ -94,7 +101,7 @@ def check_storage(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[
                     f"GCS bucket '{r.name}' aborts incomplete multipart uploads after {found}; required: within {max_abort:g} days.",
                     r.urn,
                 )
-        elif r.type == LOG_GROUP:
+        elif r.type == AWS_CLOUDWATCH_LOG_GROUP:
             days = number(get(r.props, "retentionInDays"), 0) or 0
             if days == 0:
                 yield (
@@ -103,7 +110,7 @@ def check_storage(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[
                 )
             elif days > max_retention:
                 yield f"log group '{r.name}' keeps logs {days:g} days; allowed: at most {max_retention:g} days.", r.urn
-        elif r.type == ATHENA_WORKGROUP:
+        elif r.type == AWS_ATHENA_WORKGROUP:
             cutoff = number(get(r.props, "configuration.bytesScannedCutoffPerQuery"))
             enforced = truthy(get(r.props, "configuration.enforceWorkgroupConfiguration", True))
             if cutoff is None:
@@ -154,7 +161,7 @@ RULES = [
             },
         },
         stack_check=check_storage,
-        types=(*S3_BUCKETS, *S3_LIFECYCLES, GCS_BUCKET, LOG_GROUP, ATHENA_WORKGROUP),
+        types=(*S3_BUCKETS, *S3_LIFECYCLES, GCP_STORAGE_BUCKET, AWS_CLOUDWATCH_LOG_GROUP, AWS_ATHENA_WORKGROUP),
         remediation="Add lifecycle rules (DataLake does), set log retention, and give workgroups a scan cutoff.",
     )
 ]

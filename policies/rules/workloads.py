@@ -18,11 +18,18 @@ import math
 from collections.abc import Iterator, Sequence
 
 from components.base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
+from components.base.types import (
+    AWS_EKS_NODE_GROUP,
+    GCP_CONTAINER_NODE_POOL,
+    K8S_HELM_RELEASE,
+    K8S_KARPENTER_NODE_POOL,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    K8S_RAY_CLUSTER,
+    K8S_RAY_JOB,
+)
 
 from .base import Resource, Rule, Settings, get, items, key, number
-from .gpu import GKE_NODE_POOL, INFERENCE_SERVICE, NODE_GROUP, NODEPOOL, RAY_CLUSTER, RAY_JOB, gpu_capacity
-
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+from .gpu import gpu_capacity
 
 
 def check_notebook_culling(r: Resource, settings: Settings) -> Iterator[str]:
@@ -52,9 +59,9 @@ def check_notebook_culling(r: Resource, settings: Settings) -> Iterator[str]:
 
 
 def _pool_name(r: Resource) -> str | None:
-    if r.type == NODEPOOL:
+    if r.type == K8S_KARPENTER_NODE_POOL:
         labels = get(r.props, "spec.template.metadata.labels", {})
-    elif r.type == NODE_GROUP:
+    elif r.type == AWS_EKS_NODE_GROUP:
         labels = get(r.props, "labels", {})
     else:
         labels = get(r.props, "nodeConfig.labels", {})
@@ -67,7 +74,7 @@ def pool_gpu_limits(resources: Sequence[Resource]) -> dict[str, float]:
     """GPU ceiling of every GPU pool, by pool name (math.inf: unbounded)."""
     limits: dict[str, float] = {}
     for r in resources:
-        if r.type not in (NODEPOOL, NODE_GROUP, GKE_NODE_POOL):
+        if r.type not in (K8S_KARPENTER_NODE_POOL, AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL):
             continue
         name, cap = _pool_name(r), gpu_capacity(r)
         if name and cap is not None and cap.max_gpus is not None:
@@ -79,9 +86,9 @@ def check_ray_workers(resources: Sequence[Resource], settings: Settings) -> Iter
     limits = pool_gpu_limits(resources)
     min_allowed = number(settings.get("max_min_workers"), 0) or 0
     for r in resources:
-        if r.type not in (RAY_CLUSTER, RAY_JOB):
+        if r.type not in (K8S_RAY_CLUSTER, K8S_RAY_JOB):
             continue
-        spec = get(r.props, "spec.rayClusterSpec" if r.type == RAY_JOB else "spec", {})
+        spec = get(r.props, "spec.rayClusterSpec" if r.type == K8S_RAY_JOB else "spec", {})
         kind = r.type.rsplit(":", 1)[-1]
         for group in items(get(spec, "workerGroupSpecs")):
             name = get(group, "groupName")
@@ -133,7 +140,7 @@ def check_serving_scale_to_zero(r: Resource, settings: Settings) -> Iterator[str
 def check_serving_replicas(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[str, str | None]]:
     limits = pool_gpu_limits(resources)
     for r in resources:
-        if r.type != INFERENCE_SERVICE:
+        if r.type != K8S_KSERVE_INFERENCE_SERVICE:
             continue
         predictor, gpus = _predictor(r)
         pool = key(get(predictor, "nodeSelector"), POOL_LABEL)
@@ -174,7 +181,7 @@ RULES = [
             },
         },
         check=check_notebook_culling,
-        types=(HELM_RELEASE,),
+        types=(K8S_HELM_RELEASE,),
         remediation="Set notebooks.idle_culling: true and a notebooks.cull_timeout within the limit.",
     ),
     Rule(
@@ -189,7 +196,7 @@ RULES = [
             },
         },
         stack_check=check_ray_workers,
-        types=(RAY_CLUSTER, RAY_JOB, NODEPOOL, NODE_GROUP, GKE_NODE_POOL),
+        types=(K8S_RAY_CLUSTER, K8S_RAY_JOB, K8S_KARPENTER_NODE_POOL, AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL),
         remediation="Lower ray.worker_groups[].max_workers (or raise the pool's max_nodes), and min_workers to 0.",
     ),
     Rule(
@@ -209,7 +216,7 @@ RULES = [
             },
         },
         check=check_serving_scale_to_zero,
-        types=(INFERENCE_SERVICE,),
+        types=(K8S_KSERVE_INFERENCE_SERVICE,),
         remediation="Set serving.servers[].min_replicas: 0 (a cold start on the first request after idle), or "
         "raise max_min_replicas for this stack.",
     ),
@@ -218,7 +225,7 @@ RULES = [
         description="Checks whether every on-cluster model server has a maximum within its GPU pool's limit.",
         schema={},
         stack_check=check_serving_replicas,
-        types=(INFERENCE_SERVICE, NODEPOOL, NODE_GROUP, GKE_NODE_POOL),
+        types=(K8S_KSERVE_INFERENCE_SERVICE, K8S_KARPENTER_NODE_POOL, AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL),
         remediation="Lower serving.servers[].max_replicas (or raise the pool's max_nodes).",
     ),
 ]
