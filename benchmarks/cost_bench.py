@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from components.catalog.cost_model import CostContext, CostResource, estimate_all  # noqa: E402
+from components.base.resources import Resource  # noqa: E402
+from components.catalog.cost_model import CostContext, estimate_all  # noqa: E402
 from components.catalog.usage import load_usage  # noqa: E402
 from mlplatform import engine  # noqa: E402
 from mlplatform.cost import catalog_date, cost_of, money  # noqa: E402
@@ -44,15 +45,15 @@ def stack_figures(stacks: list[str]) -> None:
         )
 
 
-def records(n: int) -> list[CostResource]:
+def records(n: int) -> list[Resource]:
     """N records in the proportions of a large platform: a tenth priced through lookups, most plumbing."""
-    out: list[CostResource] = []
+    out: list[Resource] = []
     i = 0
     while len(out) < n:
         lt = f"lt-{i}"
         out += [
-            CostResource("aws:ec2/launchTemplate:LaunchTemplate", f"lt{i}", {"instanceType": "m5.large"}, id=lt),
-            CostResource(
+            Resource("aws:ec2/launchTemplate:LaunchTemplate", f"lt{i}", {"instanceType": "m5.large"}, id=lt),
+            Resource(
                 "aws:eks/nodeGroup:NodeGroup",
                 f"ng{i}",
                 {
@@ -63,7 +64,7 @@ def records(n: int) -> list[CostResource]:
                     "labels": {"mlplatform.io/gpu-pool": f"pool{i}"},
                 },
             ),
-            CostResource(
+            Resource(
                 "kubernetes:karpenter.sh/v1:NodePool",
                 f"np{i}",
                 {
@@ -86,12 +87,12 @@ def records(n: int) -> list[CostResource]:
                     },
                 },
             ),
-            CostResource("aws:s3/bucketV2:BucketV2", f"b{i}-raw", {}),
-            CostResource("aws:dynamodb/table:Table", f"t{i}", {"billingMode": "PAY_PER_REQUEST"}),
-            CostResource("aws:cloudwatch/metricAlarm:MetricAlarm", f"a{i}", {"period": 60}),
+            Resource("aws:s3/bucketV2:BucketV2", f"b{i}-raw", {}),
+            Resource("aws:dynamodb/table:Table", f"t{i}", {"billingMode": "PAY_PER_REQUEST"}),
+            Resource("aws:cloudwatch/metricAlarm:MetricAlarm", f"a{i}", {"period": 60}),
         ]
-        out += [CostResource("aws:iam/role:Role", f"role{i}-{k}", {}) for k in range(4)]
-        out += [CostResource("aws:ec2/securityGroup:SecurityGroup", f"sg{i}-{k}", {}) for k in range(4)]
+        out += [Resource("aws:iam/role:Role", f"role{i}-{k}", {}) for k in range(4)]
+        out += [Resource("aws:ec2/securityGroup:SecurityGroup", f"sg{i}-{k}", {}) for k in range(4)]
         i += 1
     return out[:n]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from components.catalog import load_catalog
-from components.catalog.cost_model import CostContext, CostResource, Estimate, estimate_all, money
+from components.catalog.cost_model import CostContext, Estimate, estimate_all, money
 from components.catalog.usage import UsageAssumptions, load_usage, usage_file
 
 from .plan import Plan, PlanResource, reveal
@@ -144,17 +144,13 @@ def plan_region(plan: Plan) -> str:
     return "us-east-1"
 
 
-def cost_resource(r: PlanResource) -> CostResource:
-    return CostResource(type=r.type, name=r.name, props=reveal(r.inputs), urn=r.urn, id=r.id)
-
-
 def cost_of(plan: Plan, usage: UsageAssumptions | None = None) -> CostReport:
     usage = usage or UsageAssumptions()
     region = plan_region(plan)
     custom = plan.custom_resources()
     ctx = CostContext(region=region, usage=usage)
     lines = []
-    for (_, est), r in zip(estimate_all([cost_resource(r) for r in custom], ctx), custom, strict=True):
+    for (_, est), r in zip(estimate_all([r.view() for r in custom], ctx), custom, strict=True):
         comp = plan.component_of(r)
         lines.append(ResourceCost(r, est, f"{comp.type} {comp.name}" if comp else "<stack>"))
     return CostReport(plan.project, plan.stack, region, lines, usage)

@@ -16,12 +16,12 @@ Example::
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.base.resources import PropertyPath, Resource, get
 from components.base.types import PULUMI_STACK
 
 REDACTED = "[secret]"
@@ -100,23 +100,10 @@ def contains_secret(value: Any) -> bool:
     return False
 
 
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def lookup(value: Any, path: str, default: Any = None) -> Any:
-    """Read ``a.b[0].c`` from nested dicts and lists (secrets revealed); ``default`` when absent."""
-    cur = reveal(value)
-    for name, index in _PATH_PART.findall(path):
-        if index:
-            i = int(index)
-            if not isinstance(cur, list) or i >= len(cur):
-                return default
-            cur = cur[i]
-        else:
-            if not isinstance(cur, dict) or name not in cur:
-                return default
-            cur = cur[name]
-    return cur
+def lookup(value: Any, path: PropertyPath, default: Any = None) -> Any:
+    """Read ``a.b[0].c`` from nested dicts and lists with secrets revealed (the path syntax of
+    :func:`components.base.resources.get`); ``default`` when absent or null."""
+    return get(reveal(value), path, default)
 
 
 @dataclass
@@ -137,12 +124,28 @@ class PlanResource:
     def __repr__(self) -> str:  # the full record is huge; failures should print something readable
         return f"PlanResource({self.type} {self.name!r})"
 
-    def input(self, path: str, default: Any = None) -> Any:
-        """An input by dotted path, secrets revealed: ``r.input("vpcConfig.endpointPublicAccess")``."""
+    def input(self, path: PropertyPath, default: Any = None) -> Any:
+        """An input by path, secrets revealed: ``r.input("vpcConfig.endpointPublicAccess")``."""
         return lookup(self.inputs, path, default)
 
-    def output(self, path: str, default: Any = None) -> Any:
+    def output(self, path: PropertyPath, default: Any = None) -> Any:
+        """An output by path, secrets revealed."""
         return lookup(self.outputs, path, default)
+
+    def view(self) -> Resource:
+        """This resource as the cost model and the rules read it: inputs with secrets revealed (values unknown
+        to the program stay :data:`UNKNOWN`)."""
+        return Resource(
+            type=self.type,
+            name=self.name,
+            props=reveal(self.inputs),
+            urn=self.urn,
+            id=self.id,
+            parent=self.parent,
+            provider=self.provider,
+            dependencies=tuple(self.dependencies),
+            property_dependencies=self.property_dependencies,
+        )
 
     @property
     def package(self) -> str:

@@ -9,6 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.tree import Tree
 
+from components.base.resources import get
 from components.base.types import (
     AWS_BUDGETS_BUDGET,
     AWS_EC2_NAT_GATEWAY,
@@ -25,7 +26,7 @@ from components.base.types import (
     PULUMI_STACK,
 )
 
-from .plan import Plan, PlanResource, Secret, redact
+from .plan import Plan, PlanResource, redact
 
 if TYPE_CHECKING:
     from components.catalog.refresh import RefreshResult
@@ -68,7 +69,7 @@ def key_settings(r: PlanResource) -> str:
     parts: list[str] = []
     if paths:
         for label, path in paths:
-            value = _lookup_raw(r.inputs, path)
+            value = get(r.inputs, path)  # a secret value stays wrapped, and is shown redacted
             if value is not None:
                 parts.append(f"{label}={_short(value)}")
     else:
@@ -81,17 +82,6 @@ def key_settings(r: PlanResource) -> str:
     if r.options.get("protect"):
         parts.append("protect")
     return " ".join(parts)
-
-
-def _lookup_raw(value: Any, path: str) -> Any:
-    cur = value
-    for part in path.split("."):
-        if isinstance(cur, Secret):
-            return cur
-        if not isinstance(cur, dict) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
 
 
 def plan_tree(plan: Plan) -> Tree:

@@ -21,7 +21,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .rules import RULES, Resource, Rule
+from components.base.resources import Resource
+
+from .rules import RULES, Rule
 
 PACK_NAME = "mlplatform-cost-guardrails"
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
@@ -42,8 +44,9 @@ def resource_view(args: ResourceValidationArgs) -> Resource:
         name=args.name,
         urn=args.urn,
         props=args.props,
-        provider=_provider_props(args.provider),
         parent=args.opts.parent if args.opts is not None else None,
+        provider=args.provider.urn if args.provider is not None else None,
+        provider_props=_provider_props(args.provider),
     )
 
 
@@ -69,8 +72,10 @@ def stack_view(r: PolicyResource) -> Resource:
         name=r.name,
         urn=r.urn,
         props=r.props,
-        provider=_provider_props(r.provider),
         parent=r.parent.urn if r.parent is not None else None,
+        provider=r.provider.urn if r.provider is not None else None,
+        provider_props=_provider_props(r.provider),
+        dependencies=tuple(d.urn for d in r.dependencies),
         property_dependencies=_DependencyUrns(r.property_dependencies),
     )
 

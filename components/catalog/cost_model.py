@@ -5,7 +5,7 @@
 - peak: everything at its maximum (node pools at their limits, autoscaling at max, serverless concurrency
   saturated). A pool with no upper bound has an *unbounded* peak: a finding, not a number.
 
-The model is pure: it reads a :class:`CostResource` (type, name, inputs as the provider receives them, in
+The model is pure: it reads a :class:`Resource` (type, name, inputs as the provider receives them, in
 camelCase) and a :class:`CostContext` (region, usage, the stack's other resources for lookups such as the
 launch template of a node group). The offline Plan and the policy pack both adapt their records to it.
 A type the model does not know is *not estimated* (never silently zero); types that cost nothing are listed
@@ -13,9 +13,9 @@ in FREE_TYPES.
 
 Example::
 
-    from components.catalog.cost_model import CostContext, CostResource, estimate
+    from components.catalog.cost_model import CostContext, Resource, estimate
 
-    e = estimate(CostResource("aws:ec2/natGateway:NatGateway", "nat", {}), CostContext(region="us-east-1"))
+    e = estimate(Resource("aws:ec2/natGateway:NatGateway", "nat", {}), CostContext(region="us-east-1"))
     e.idle   # 36.5: 730 h x $0.045 + the gateway's public IPv4 address is priced with its EIP
 """
 
@@ -29,6 +29,7 @@ from typing import Any
 
 from ..base.cloud import Cloud
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
+from ..base.resources import Resource, get, quantity, size_gib
 from ..base.types import (
     AWS_ALB_LOAD_BALANCER,
     AWS_APPAUTOSCALING_POLICY,
@@ -158,17 +159,6 @@ SECONDS_PER_MONTH = H * 3600
 
 
 @dataclass(frozen=True)
-class CostResource:
-    """One resource as the cost model sees it: type token, logical name, inputs (camelCase)."""
-
-    type: str
-    name: str
-    props: Mapping[str, Any]
-    urn: str = ""
-    id: str | None = None  # the provider id, when known (lets related resources be matched)
-
-
-@dataclass(frozen=True)
 class GpuCost:
     """How a GPU pool's expected cost compares: the same hours on demand, and a naive always-on baseline."""
 
@@ -216,10 +206,10 @@ def free(reason: str) -> Estimate:
 class CostContext:
     region: str
     usage: UsageAssumptions = field(default_factory=UsageAssumptions)
-    resources: list[CostResource] = field(default_factory=list)
-    _by_type: dict[str, list[CostResource]] = field(default_factory=dict, repr=False)
+    resources: list[Resource] = field(default_factory=list)
+    _by_type: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
-    _indexed: list[CostResource] | None = field(default=None, repr=False)
+    _indexed: list[Resource] | None = field(default=None, repr=False)
 
     def _index(self) -> None:
         # Rebuilt whenever `resources` is replaced (estimate_all assigns a new list), so lookups stay cheap.
@@ -229,12 +219,12 @@ class CostContext:
                 self._by_type.setdefault(r.type, []).append(r)
             self._indexed = self.resources
 
-    def find(self, type_: str, where: Callable[[CostResource], bool] | None = None) -> list[CostResource]:
+    def find(self, type_: str, where: Callable[[Resource], bool] | None = None) -> list[Resource]:
         """The stack's resources of a type, optionally filtered."""
         self._index()
         return [r for r in self._by_type.get(type_, ()) if where is None or where(r)]
 
-    def with_id(self, type_: str, rid: Any) -> list[CostResource]:
+    def with_id(self, type_: str, rid: Any) -> list[Resource]:
         """Resources of a type whose provider id is ``rid`` (a node group's launch template, ...)."""
         ids = self.memo(f"ids:{type_}", lambda: _group_by_id(self.find(type_)))
         return ids.get(rid, []) if isinstance(rid, str) else []
@@ -247,21 +237,12 @@ class CostContext:
         return self._memo[key]
 
 
-def _group_by_id(resources: list[CostResource]) -> dict[str, list[CostResource]]:
-    out: dict[str, list[CostResource]] = {}
+def _group_by_id(resources: list[Resource]) -> dict[str, list[Resource]]:
+    out: dict[str, list[Resource]] = {}
     for r in resources:
         if r.id:
             out.setdefault(r.id, []).append(r)
     return out
-
-
-def _get(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
-    cur: Any = props
-    for part in path.split("."):
-        if not isinstance(cur, Mapping) or part not in cur:
-            return default
-        cur = cur[part]
-    return cur
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -271,39 +252,13 @@ def _num(value: Any, default: float = 0.0) -> float:
         return default
 
 
-def quantity(value: Any) -> float | None:
-    """A Kubernetes quantity as a number of units: '8' -> 8, '500m' -> 0.5, '64Gi' -> 64 (GiB); None if not one."""
-    if value is None or isinstance(value, bool):
-        return None
-    match = re.match(r"^([0-9.]+)([A-Za-z]*)$", str(value).strip())
-    if not match:
-        return None
-    number, unit = match.group(1), match.group(2)
-    scale = {
-        "": 1,
-        "m": 0.001,
-        "Ki": 1 / 1024**2,
-        "Mi": 1 / 1024,
-        "Gi": 1,
-        "Ti": 1024,
-        "k": 1e-6,
-        "M": 1e-3,
-        "G": 1,
-        "T": 1000,
-    }
-    try:
-        return float(number) * scale.get(unit, 1)
-    except ValueError:
-        return None
-
-
 def money(x: float) -> str:
     return "unbounded" if math.isinf(x) else f"${x:,.2f}"
 
 
 # --- estimators, by type -----------------------------------------------------------------------------------
 
-Estimator = Callable[[CostResource, CostContext], Estimate]
+Estimator = Callable[[Resource, CostContext], Estimate]
 ESTIMATORS: dict[str, Estimator] = {}
 
 
@@ -329,14 +284,14 @@ def flat(monthly: float, explanation: str) -> Estimate:
 
 
 @estimator(AWS_EKS_CLUSTER)
-def _eks(r: CostResource, ctx: CostContext) -> Estimate:
-    extended = _get(r.props, "upgradePolicy.supportType") == "EXTENDED"
+def _eks(r: Resource, ctx: CostContext) -> Estimate:
+    extended = get(r.props, "upgradePolicy.supportType") == "EXTENDED"
     rate = aws_price("eks.extended_support_per_hour" if extended else "eks.control_plane_per_hour", ctx.region)
     return flat(rate * H, f"EKS control plane {'(extended support) ' if extended else ''}{H:.0f} h x ${rate}/h")
 
 
 @estimator(AWS_EC2_NAT_GATEWAY)
-def _nat(r: CostResource, ctx: CostContext) -> Estimate:
+def _nat(r: Resource, ctx: CostContext) -> Estimate:
     hourly = aws_price("vpc.nat_gateway_per_hour", ctx.region)
     base = hourly * H
     data = ctx.usage.nat_gb * aws_price("vpc.nat_gateway_per_gb", ctx.region)
@@ -349,13 +304,13 @@ def _nat(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_EC2_EIP)
-def _eip(r: CostResource, ctx: CostContext) -> Estimate:
+def _eip(r: Resource, ctx: CostContext) -> Estimate:
     rate = aws_price("vpc.public_ipv4_per_hour", ctx.region)
     return flat(rate * H, f"public IPv4 address {H:.0f} h x ${rate}/h")
 
 
 @estimator(AWS_EBS_VOLUME)
-def _ebs(r: CostResource, ctx: CostContext) -> Estimate:
+def _ebs(r: Resource, ctx: CostContext) -> Estimate:
     size = _num(r.props.get("size"), 0)
     kind = r.props.get("type") or "gp3"
     rate = aws_price("ebs.gp2_per_gb_month" if kind == "gp2" else "ebs.gp3_per_gb_month", ctx.region)
@@ -369,7 +324,7 @@ def _ec2_price(itype: str, region: str, spot: bool) -> float | None:
 def _volume_gb_from_template(ctx: CostContext, template_id: Any) -> float | None:
     for lt in ctx.with_id(AWS_EC2_LAUNCH_TEMPLATE, template_id):
         for bdm in lt.props.get("blockDeviceMappings") or []:
-            size = _get(bdm, "ebs.volumeSize")
+            size = get(bdm, "ebs.volumeSize")
             if size is not None:
                 return _num(size)
     return None
@@ -380,7 +335,7 @@ def _pool_name(labels: Mapping[str, Any] | None) -> str | None:
 
 
 @estimator(AWS_EKS_NODE_GROUP)
-def _node_group(r: CostResource, ctx: CostContext) -> Estimate:
+def _node_group(r: Resource, ctx: CostContext) -> Estimate:
     types = list(r.props.get("instanceTypes") or ["t3.medium"])
     spot = r.props.get("capacityType") == "SPOT"
     prices = [(t, _ec2_price(t, ctx.region, spot)) for t in types]
@@ -389,9 +344,9 @@ def _node_group(r: CostResource, ctx: CostContext) -> Estimate:
         return Estimate(0, 0, 0, f"instance types {types} not in the catalog for {ctx.region}", known=False)
     cheap_type, cheapest = min(known, key=lambda tp: tp[1])
     dear_type, dearest = max(known, key=lambda tp: tp[1])
-    volume = _volume_gb_from_template(ctx, _get(r.props, "launchTemplate.id")) or _num(r.props.get("diskSize"), 20)
+    volume = _volume_gb_from_template(ctx, get(r.props, "launchTemplate.id")) or _num(r.props.get("diskSize"), 20)
     disk = volume * aws_price("ebs.gp3_per_gb_month", ctx.region) / H  # per node-hour
-    low, want, high = (_num(_get(r.props, f"scalingConfig.{k}")) for k in ("minSize", "desiredSize", "maxSize"))
+    low, want, high = (_num(get(r.props, f"scalingConfig.{k}")) for k in ("minSize", "desiredSize", "maxSize"))
     pool = _pool_name(r.props.get("labels"))
     idle = low * H * (cheapest + disk)
     peak = high * H * (dearest + disk)
@@ -424,29 +379,29 @@ def _node_group(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 def _node_class_volume(ctx: CostContext, name: str | None) -> float:
-    for nc in ctx.find(K8S_KARPENTER_EC2_NODE_CLASS, lambda n: _get(n.props, "metadata.name") == name):
-        for bdm in _get(nc.props, "spec.blockDeviceMappings") or []:
-            size = quantity(_get(bdm, "ebs.volumeSize"))
+    for nc in ctx.find(K8S_KARPENTER_EC2_NODE_CLASS, lambda n: get(n.props, "metadata.name") == name):
+        for bdm in get(nc.props, "spec.blockDeviceMappings") or []:
+            size = size_gib(get(bdm, "ebs.volumeSize"))
             if size:
                 return size
     return 20.0
 
 
 @estimator(K8S_KARPENTER_NODE_POOL)
-def _node_pool(r: CostResource, ctx: CostContext) -> Estimate:
+def _node_pool(r: Resource, ctx: CostContext) -> Estimate:
     spec = r.props.get("spec") or {}
-    requirements = _get(spec, "template.spec.requirements") or []
+    requirements = get(spec, "template.spec.requirements") or []
     req = {q.get("key"): q for q in requirements}
-    types = list(_get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
-    capacity = list(_get(req.get("karpenter.sh/capacity-type") or {}, "values") or ["spot", "on-demand"])
-    labels = _get(spec, "template.metadata.labels") or {}
-    pool = _pool_name(labels) or _get(r.props, "metadata.name") or r.name
+    types = list(get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
+    capacity = list(get(req.get("karpenter.sh/capacity-type") or {}, "values") or ["spot", "on-demand"])
+    labels = get(spec, "template.metadata.labels") or {}
+    pool = _pool_name(labels) or get(r.props, "metadata.name") or r.name
     cat = load_catalog()
     shapes = [cat.machine_type("aws", t) for t in types]
     shapes = [m for m in shapes if m is not None and ctx.region in m.on_demand]
     if not shapes:
         return Estimate(0, 0, 0, f"NodePool {pool}: no instance types the catalog prices in {ctx.region}", known=False)
-    disk = _node_class_volume(ctx, _get(spec, "template.spec.nodeClassRef.name"))
+    disk = _node_class_volume(ctx, get(spec, "template.spec.nodeClassRef.name"))
     disk_hourly = disk * aws_price("ebs.gp3_per_gb_month", ctx.region) / H
     only_spot = capacity == ["spot"]
 
@@ -455,7 +410,7 @@ def _node_pool(r: CostResource, ctx: CostContext) -> Estimate:
 
     cheapest = min(node_price(m, only_spot) for m in shapes)
     limits = spec.get("limits") or {}
-    gpus, cpu, mem = (quantity(limits.get(k)) for k in (GPU_RESOURCE, "cpu", "memory"))
+    gpus, cpu, mem = quantity(limits.get(GPU_RESOURCE)), quantity(limits.get("cpu")), size_gib(limits.get("memory"))
     fallback = bool(labels.get(FALLBACK_FOR_LABEL))
     hours = ctx.usage.gpu_hours(labels.get(FALLBACK_FOR_LABEL) or pool)
     hours *= (
@@ -511,9 +466,9 @@ def _warm_nodes(ctx: CostContext, pool: str) -> float:
     def by_pool() -> dict[str, float]:
         out: dict[str, float] = {}
         for d in ctx.find(K8S_DEPLOYMENT):
-            target = (_get(d.props, "metadata.labels") or {}).get(WARM_FOR_LABEL)
+            target = (get(d.props, "metadata.labels") or {}).get(WARM_FOR_LABEL)
             if target:
-                out[target] = out.get(target, 0.0) + _num(_get(d.props, "spec.replicas"), 1)
+                out[target] = out.get(target, 0.0) + _num(get(d.props, "spec.replicas"), 1)
         return out
 
     return ctx.memo("warm-nodes", by_pool).get(pool, 0.0)
@@ -524,7 +479,7 @@ def _has_fallback(ctx: CostContext, pool: str) -> bool:
     backed = ctx.memo(
         "fallback-for",
         lambda: {
-            (_get(r.props, "spec.template.metadata.labels") or {}).get(FALLBACK_FOR_LABEL)
+            (get(r.props, "spec.template.metadata.labels") or {}).get(FALLBACK_FOR_LABEL)
             for r in ctx.find(K8S_KARPENTER_NODE_POOL)
         },
     )
@@ -532,19 +487,19 @@ def _has_fallback(ctx: CostContext, pool: str) -> bool:
 
 
 @estimator(AWS_EC2_INSTANCE)
-def _instance(r: CostResource, ctx: CostContext) -> Estimate:
+def _instance(r: Resource, ctx: CostContext) -> Estimate:
     itype = r.props.get("instanceType")
-    spot = _get(r.props, "instanceMarketOptions.marketType") == "spot"
+    spot = get(r.props, "instanceMarketOptions.marketType") == "spot"
     price = _ec2_price(str(itype), ctx.region, spot)
     if price is None:
         return Estimate(0, 0, 0, f"instance type {itype} not in the catalog for {ctx.region}", known=False)
-    disk = _num(_get(r.props, "rootBlockDevice.volumeSize"), 8) * aws_price("ebs.gp3_per_gb_month", ctx.region)
+    disk = _num(get(r.props, "rootBlockDevice.volumeSize"), 8) * aws_price("ebs.gp3_per_gb_month", ctx.region)
     return flat(price * H + disk, f"{itype} ({'spot' if spot else 'on-demand'}) {H:.0f} h + root volume")
 
 
 @estimator(AWS_AUTOSCALING_GROUP)
-def _asg(r: CostResource, ctx: CostContext) -> Estimate:
-    template = _get(r.props, "launchTemplate.id") or _get(
+def _asg(r: Resource, ctx: CostContext) -> Estimate:
+    template = get(r.props, "launchTemplate.id") or get(
         r.props, "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId"
     )
     lts = ctx.with_id(AWS_EC2_LAUNCH_TEMPLATE, template)
@@ -559,12 +514,12 @@ def _asg(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_EC2_LAUNCH_TEMPLATE)
-def _launch_template(r: CostResource, ctx: CostContext) -> Estimate:
+def _launch_template(r: Resource, ctx: CostContext) -> Estimate:
     return free("a template: its instances are priced with the node group or Auto Scaling group using it")
 
 
 @estimator(AWS_RDS_INSTANCE)
-def _rds(r: CostResource, ctx: CostContext) -> Estimate:
+def _rds(r: Resource, ctx: CostContext) -> Estimate:
     cls = str(r.props.get("instanceClass"))
     hourly = load_service_prices(Cloud.AWS).keyed("rds_postgres.instance_per_hour", cls, ctx.region)
     if hourly is None:
@@ -585,7 +540,7 @@ def _rds(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_ELASTICACHE_REPLICATION_GROUP)
-def _redis(r: CostResource, ctx: CostContext) -> Estimate:
+def _redis(r: Resource, ctx: CostContext) -> Estimate:
     node = str(r.props.get("nodeType"))
     hourly = load_service_prices(Cloud.AWS).keyed("elasticache_redis.node_per_hour", node, ctx.region)
     if hourly is None:
@@ -595,11 +550,11 @@ def _redis(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_DYNAMODB_TABLE)
-def _dynamodb(r: CostResource, ctx: CostContext) -> Estimate:
+def _dynamodb(r: Resource, ctx: CostContext) -> Estimate:
     u = ctx.usage
     gb = u.dynamodb_gb
     storage = gb * aws_price("dynamodb.storage_per_gb_month", ctx.region)
-    if _get(r.props, "pointInTimeRecovery.enabled"):
+    if get(r.props, "pointInTimeRecovery.enabled"):
         storage += gb * aws_price("dynamodb.pitr_per_gb_month", ctx.region)
     if r.props.get("billingMode") == "PROVISIONED":
         return Estimate(0, 0, 0, "provisioned-capacity tables are not modelled", known=False)
@@ -616,7 +571,7 @@ def _dynamodb(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_S3_BUCKET, AWS_S3_BUCKET_V2)
-def _s3(r: CostResource, ctx: CostContext) -> Estimate:
+def _s3(r: Resource, ctx: CostContext) -> Estimate:
     gb = ctx.usage.bucket_gb(r.name)
     storage = gb * aws_price("s3.standard_per_gb_month", ctx.region)
     requests = ctx.usage.s3_requests_per_month
@@ -637,16 +592,16 @@ def _sagemaker_price(itype: str, region: str) -> float | None:
 
 
 @estimator(AWS_SAGEMAKER_MONITORING_SCHEDULE)
-def _monitoring_schedule(r: CostResource, ctx: CostContext) -> Estimate:
+def _monitoring_schedule(r: Resource, ctx: CostContext) -> Estimate:
     """Model Monitor: runs per month x hours per run on the job definition's processing instance."""
-    expression = str(_get(r.props, "monitoringScheduleConfig.scheduleConfig.scheduleExpression") or "")
+    expression = str(get(r.props, "monitoringScheduleConfig.scheduleConfig.scheduleExpression") or "")
     runs = {"cron(0 * ? * * *)": H, "cron(0 0 ? * * *)": 365 / 12}.get(expression)
-    definition = str(_get(r.props, "monitoringScheduleConfig.monitoringJobDefinitionName") or "")
+    definition = str(get(r.props, "monitoringScheduleConfig.monitoringJobDefinitionName") or "")
     itype, count = None, 1.0
     for d in ctx.find(AWS_SAGEMAKER_DATA_QUALITY_JOB_DEFINITION):
         if d.props.get("name") == definition:
-            itype = _get(d.props, "jobResources.clusterConfig.instanceType")
-            count = _num(_get(d.props, "jobResources.clusterConfig.instanceCount"), 1)
+            itype = get(d.props, "jobResources.clusterConfig.instanceType")
+            count = _num(get(d.props, "jobResources.clusterConfig.instanceCount"), 1)
     price = _sagemaker_price(str(itype), ctx.region) if itype else None
     if runs is None or price is None:
         return Estimate(0, 0, 0, f"monitoring schedule {expression!r} on {itype} not priced", known=False)
@@ -661,7 +616,7 @@ def _monitoring_schedule(r: CostResource, ctx: CostContext) -> Estimate:
     )
 
 
-def _variant_range(ctx: CostContext, config: CostResource, variant: str, initial: float) -> tuple[float, float]:
+def _variant_range(ctx: CostContext, config: Resource, variant: str, initial: float) -> tuple[float, float]:
     endpoints = [
         e.props.get("name")
         for e in ctx.find(
@@ -677,7 +632,7 @@ def _variant_range(ctx: CostContext, config: CostResource, variant: str, initial
 
 
 @estimator(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION)
-def _sagemaker_config(r: CostResource, ctx: CostContext) -> Estimate:
+def _sagemaker_config(r: Resource, ctx: CostContext) -> Estimate:
     variants = list(r.props.get("productionVariants") or []) + list(r.props.get("shadowProductionVariants") or [])
     cat = load_catalog()
     rates = cat.sagemaker_serverless
@@ -732,12 +687,12 @@ def _sagemaker_config(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_CLOUDWATCH_DASHBOARD)
-def _dashboard(r: CostResource, ctx: CostContext) -> Estimate:
+def _dashboard(r: Resource, ctx: CostContext) -> Estimate:
     return flat(aws_price("cloudwatch.dashboard_per_month", ctx.region), "CloudWatch dashboard (free tier not applied)")
 
 
 @estimator(AWS_CLOUDWATCH_METRIC_ALARM)
-def _alarm(r: CostResource, ctx: CostContext) -> Estimate:
+def _alarm(r: Resource, ctx: CostContext) -> Estimate:
     high_res = _num(r.props.get("period"), 300) < 60
     rate = aws_price(
         "cloudwatch.high_resolution_alarm_per_month" if high_res else "cloudwatch.alarm_per_month", ctx.region
@@ -746,7 +701,7 @@ def _alarm(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_CLOUDWATCH_LOG_GROUP)
-def _log_group(r: CostResource, ctx: CostContext) -> Estimate:
+def _log_group(r: Resource, ctx: CostContext) -> Estimate:
     ingest = aws_price("cloudwatch.log_ingestion_per_gb", ctx.region)
     days = _num(r.props.get("retentionInDays"), 0)
     store = aws_price("cloudwatch.log_storage_per_gb_month", ctx.region)
@@ -767,21 +722,21 @@ def _log_group(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_KMS_KEY)
-def _kms(r: CostResource, ctx: CostContext) -> Estimate:
+def _kms(r: Resource, ctx: CostContext) -> Estimate:
     key = aws_price("kms.key_per_month", ctx.region)
     requests = ctx.usage.kms_requests_per_month / 10_000 * aws_price("kms.requests_per_ten_thousand", ctx.region)
     return Estimate(key, key + requests, key + requests, "KMS key $1/month; expected adds requests")
 
 
 @estimator(AWS_SECRETSMANAGER_SECRET)
-def _secret(r: CostResource, ctx: CostContext) -> Estimate:
+def _secret(r: Resource, ctx: CostContext) -> Estimate:
     return flat(aws_price("secrets_manager.secret_per_month", ctx.region), "Secrets Manager secret")
 
 
 @estimator(AWS_ATHENA_WORKGROUP)
-def _athena(r: CostResource, ctx: CostContext) -> Estimate:
+def _athena(r: Resource, ctx: CostContext) -> Estimate:
     tb = ctx.usage.athena_tb_scanned
-    cutoff = _num(_get(r.props, "configuration.bytesScannedCutoffPerQuery"), 0)
+    cutoff = _num(get(r.props, "configuration.bytesScannedCutoffPerQuery"), 0)
     return Estimate(
         0,
         tb * aws_price("athena.per_tb_scanned", ctx.region),
@@ -791,22 +746,22 @@ def _athena(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_SQS_QUEUE)
-def _sqs(r: CostResource, ctx: CostContext) -> Estimate:
+def _sqs(r: Resource, ctx: CostContext) -> Estimate:
     return free("SQS: a long-polling consumer stays inside the free million requests per month")
 
 
 @estimator(AWS_SNS_TOPIC)
-def _sns(r: CostResource, ctx: CostContext) -> Estimate:
+def _sns(r: Resource, ctx: CostContext) -> Estimate:
     return free("SNS: alert volume stays inside the free million publishes per month")
 
 
 @estimator(AWS_EKS_ADDON)
-def _addon(r: CostResource, ctx: CostContext) -> Estimate:
+def _addon(r: Resource, ctx: CostContext) -> Estimate:
     if r.props.get("addonName") != "amazon-cloudwatch-observability":
         return free("EKS add-ons cost nothing beyond the nodes they run on")
     per_node = aws_price("cloudwatch.container_insights_per_node_month", ctx.region)
     groups = ctx.find(AWS_EKS_NODE_GROUP, lambda g: _pool_name(g.props.get("labels")) is None)
-    nodes = sum(_num(_get(g.props, "scalingConfig.minSize")) for g in groups)
+    nodes = sum(_num(get(g.props, "scalingConfig.minSize")) for g in groups)
     pools = _gpu_pools(ctx)
     warm = sum(_warm_nodes(ctx, p) for p in pools)
     gpu_nodes = sum(max(ctx.usage.gpu_hours(p), _warm_nodes(ctx, p) * H) for p in pools) / H
@@ -822,8 +777,7 @@ def _addon(r: CostResource, ctx: CostContext) -> Estimate:
 
 def _gpu_pools(ctx: CostContext) -> list[str]:
     pools = {
-        (_get(r.props, "spec.template.metadata.labels") or {}).get(POOL_LABEL)
-        for r in ctx.find(K8S_KARPENTER_NODE_POOL)
+        (get(r.props, "spec.template.metadata.labels") or {}).get(POOL_LABEL) for r in ctx.find(K8S_KARPENTER_NODE_POOL)
     }
     pools |= {_pool_name(r.props.get("labels")) for r in ctx.find(AWS_EKS_NODE_GROUP)}
     return sorted(p for p in pools if p)
@@ -855,7 +809,7 @@ def _aws_load_balancer(kind: str, ctx: CostContext, public_ips: int, what: str) 
 
 
 @estimator(AWS_LB_LOAD_BALANCER, AWS_ALB_LOAD_BALANCER)
-def _elbv2(r: CostResource, ctx: CostContext) -> Estimate:
+def _elbv2(r: Resource, ctx: CostContext) -> Estimate:
     kind = {"network": "nlb", "gateway": "nlb"}.get(str(r.props.get("loadBalancerType") or "application"), "alb")
     internal = bool(r.props.get("internal"))
     zones = len(r.props.get("subnets") or r.props.get("subnetMappings") or []) or 2
@@ -863,7 +817,7 @@ def _elbv2(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(AWS_ELB_LOAD_BALANCER)
-def _classic_elb(r: CostResource, ctx: CostContext) -> Estimate:
+def _classic_elb(r: Resource, ctx: CostContext) -> Estimate:
     return _aws_load_balancer("clb", ctx, 0, "load balancer")
 
 
@@ -873,12 +827,12 @@ def _forwarding_rule(ctx: CostContext, what: str) -> Estimate:
 
 
 @estimator(K8S_SERVICE)
-def _k8s_service(r: CostResource, ctx: CostContext) -> Estimate:
-    if _get(r.props, "spec.type") != "LoadBalancer":
+def _k8s_service(r: Resource, ctx: CostContext) -> Estimate:
+    if get(r.props, "spec.type") != "LoadBalancer":
         return free("a cluster-internal Service costs nothing")
     if not is_aws_region(ctx.region):
         return _forwarding_rule(ctx, "Service type LoadBalancer")
-    annotations = _get(r.props, "metadata.annotations") or {}
+    annotations = get(r.props, "metadata.annotations") or {}
     lb_type = annotations.get("service.beta.kubernetes.io/aws-load-balancer-type")
     # The AWS Load Balancer Controller makes an NLB for `external`/`nlb`; the in-tree provider a Classic one.
     kind = "nlb" if lb_type in ("external", "nlb", "nlb-ip") else "clb"
@@ -887,20 +841,20 @@ def _k8s_service(r: CostResource, ctx: CostContext) -> Estimate:
     return _aws_load_balancer(kind, ctx, ips, "Service type LoadBalancer")
 
 
-def _ingress_class(r: CostResource) -> str | None:
-    return _get(r.props, "spec.ingressClassName") or (_get(r.props, "metadata.annotations") or {}).get(
+def _ingress_class(r: Resource) -> str | None:
+    return get(r.props, "spec.ingressClassName") or (get(r.props, "metadata.annotations") or {}).get(
         "kubernetes.io/ingress.class"
     )
 
 
-def _alb_group(r: CostResource) -> str | None:
-    return (_get(r.props, "metadata.annotations") or {}).get("alb.ingress.kubernetes.io/group.name")
+def _alb_group(r: Resource) -> str | None:
+    return (get(r.props, "metadata.annotations") or {}).get("alb.ingress.kubernetes.io/group.name")
 
 
 @estimator(K8S_INGRESS)
-def _k8s_ingress(r: CostResource, ctx: CostContext) -> Estimate:
+def _k8s_ingress(r: Resource, ctx: CostContext) -> Estimate:
     cls = _ingress_class(r)
-    annotations = _get(r.props, "metadata.annotations") or {}
+    annotations = get(r.props, "metadata.annotations") or {}
     if is_aws_region(ctx.region) and cls == "alb":
         group = _alb_group(r)
         if group:  # Ingresses of one group share an ALB: price it on the first of them only
@@ -918,7 +872,7 @@ def _k8s_ingress(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_CONTAINER_CLUSTER)
-def _gke(r: CostResource, ctx: CostContext) -> Estimate:
+def _gke(r: Resource, ctx: CostContext) -> Estimate:
     rate = gcp_price("gke.cluster_management_per_hour", ctx.region)
     return flat(
         rate * H,
@@ -951,7 +905,7 @@ def _gce_node_price(ctx: CostContext, node_config: Mapping[str, Any]) -> tuple[f
 
 
 @estimator(GCP_CONTAINER_NODE_POOL)
-def _gke_node_pool(r: CostResource, ctx: CostContext) -> Estimate:
+def _gke_node_pool(r: Resource, ctx: CostContext) -> Estimate:
     node_config = r.props.get("nodeConfig") or {}
     priced = _gce_node_price(ctx, node_config)
     if priced is None:
@@ -993,12 +947,12 @@ def _gke_node_pool(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_COMPUTE_INSTANCE)
-def _gce_instance(r: CostResource, ctx: CostContext) -> Estimate:
+def _gce_instance(r: Resource, ctx: CostContext) -> Estimate:
     node = {
         "machineType": r.props.get("machineType"),
-        "spot": _get(r.props, "scheduling.provisioningModel") == "SPOT",
+        "spot": get(r.props, "scheduling.provisioningModel") == "SPOT",
         "guestAccelerators": r.props.get("guestAccelerators"),
-        "diskSizeGb": _get(r.props, "bootDisk.initializeParams.size") or 10,
+        "diskSizeGb": get(r.props, "bootDisk.initializeParams.size") or 10,
     }
     priced = _gce_node_price(ctx, node)
     if priced is None:
@@ -1007,7 +961,7 @@ def _gce_instance(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_COMPUTE_ROUTER_NAT)
-def _cloud_nat(r: CostResource, ctx: CostContext) -> Estimate:
+def _cloud_nat(r: Resource, ctx: CostContext) -> Estimate:
     per_vm = gcp_price("cloud_nat.gateway_per_vm_hour", ctx.region)
     cap = gcp_price("cloud_nat.gateway_max_per_hour", ctx.region)
     data = ctx.usage.nat_gb * gcp_price("cloud_nat.per_gb", ctx.region)
@@ -1035,19 +989,19 @@ def _cloud_sql_hourly(tier: str, region: str) -> float | None:
 
 
 @estimator(GCP_SQL_DATABASE_INSTANCE)
-def _cloud_sql(r: CostResource, ctx: CostContext) -> Estimate:
-    tier = str(_get(r.props, "settings.tier"))
+def _cloud_sql(r: Resource, ctx: CostContext) -> Estimate:
+    tier = str(get(r.props, "settings.tier"))
     hourly = _cloud_sql_hourly(tier, ctx.region)
     if hourly is None:
         return Estimate(0, 0, 0, f"Cloud SQL tier {tier} not priced", known=False)
-    copies = 2 if _get(r.props, "settings.availabilityType") == "REGIONAL" else 1
-    disk = _num(_get(r.props, "settings.diskSize"), 10) * gcp_price("cloud_sql_postgres.ssd_per_gb_month", ctx.region)
+    copies = 2 if get(r.props, "settings.availabilityType") == "REGIONAL" else 1
+    disk = _num(get(r.props, "settings.diskSize"), 10) * gcp_price("cloud_sql_postgres.ssd_per_gb_month", ctx.region)
     total = copies * (hourly * H + disk)
     return flat(total, f"Cloud SQL {tier} x{copies} {H:.0f} h + SSD storage")
 
 
 @estimator(GCP_STORAGE_BUCKET)
-def _gcs(r: CostResource, ctx: CostContext) -> Estimate:
+def _gcs(r: Resource, ctx: CostContext) -> Estimate:
     gb = ctx.usage.bucket_gb(r.name)
     storage = gb * gcp_price("gcs.standard_per_gb_month", ctx.region)
     requests = ctx.usage.s3_requests_per_month
@@ -1058,13 +1012,13 @@ def _gcs(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_CLOUDRUNV2_SERVICE)
-def _cloud_run(r: CostResource, ctx: CostContext) -> Estimate:
+def _cloud_run(r: Resource, ctx: CostContext) -> Estimate:
     template = r.props.get("template") or {}
     scaling = template.get("scaling") or {}
     low, high = _num(scaling.get("minInstanceCount"), 0), _num(scaling.get("maxInstanceCount"), 100)
-    limits = _get((template.get("containers") or [{}])[0], "resources.limits") or {}
+    limits = get((template.get("containers") or [{}])[0], "resources.limits") or {}
     cpu = quantity(limits.get("cpu")) or 1.0
-    mem = quantity(limits.get("memory")) or 0.5
+    mem = size_gib(limits.get("memory")) or 0.5
     gpus = _num(limits.get(GPU_RESOURCE), 0)
     per_second = (
         cpu * gcp_price("cloud_run.vcpu_per_second", ctx.region)
@@ -1092,7 +1046,7 @@ def _cloud_run(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_REDIS_INSTANCE)
-def _memorystore(r: CostResource, ctx: CostContext) -> Estimate:
+def _memorystore(r: Resource, ctx: CostContext) -> Estimate:
     gb = _num(r.props.get("memorySizeGb"), 1)
     tier = "standard" if r.props.get("tier") == "STANDARD_HA" else "basic"
     rate = gcp_price(f"memorystore_redis.{tier}_per_gb_hour", ctx.region)
@@ -1100,18 +1054,18 @@ def _memorystore(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_KMS_CRYPTO_KEY)
-def _gcp_kms(r: CostResource, ctx: CostContext) -> Estimate:
+def _gcp_kms(r: Resource, ctx: CostContext) -> Estimate:
     return flat(gcp_price("cloud_kms.key_version_per_month", ctx.region), "Cloud KMS key version")
 
 
 @estimator(GCP_MONITORING_ALERT_POLICY)
-def _gcp_alert(r: CostResource, ctx: CostContext) -> Estimate:
+def _gcp_alert(r: Resource, ctx: CostContext) -> Estimate:
     n = len(r.props.get("conditions") or []) or 1
     return flat(n * gcp_price("cloud_monitoring.alert_condition_per_month", ctx.region), f"{n} alert condition(s)")
 
 
 @estimator(GCP_BIGQUERY_DATASET)
-def _bigquery(r: CostResource, ctx: CostContext) -> Estimate:
+def _bigquery(r: Resource, ctx: CostContext) -> Estimate:
     gb = ctx.usage.bucket_gb(r.name)
     storage = gb * gcp_price("bigquery.storage_per_gb_month", ctx.region)
     scans = ctx.usage.athena_tb_scanned * gcp_price("bigquery.per_tb_scanned", ctx.region)
@@ -1119,7 +1073,7 @@ def _bigquery(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_FIRESTORE_DATABASE)
-def _firestore(r: CostResource, ctx: CostContext) -> Estimate:
+def _firestore(r: Resource, ctx: CostContext) -> Estimate:
     u = ctx.usage
     storage = u.dynamodb_gb * gcp_price("firestore.storage_per_gb_month", ctx.region)
     ops = u.dynamodb_reads_per_month / 1e5 * gcp_price(
@@ -1129,7 +1083,7 @@ def _firestore(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL)
-def _vertex_pool(r: CostResource, ctx: CostContext) -> Estimate:
+def _vertex_pool(r: Resource, ctx: CostContext) -> Estimate:
     dedicated = r.props.get("dedicatedResources") or {}
     spec = dedicated.get("machineSpec") or {}
     cat = load_catalog()
@@ -1149,7 +1103,7 @@ def _vertex_pool(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(GCP_VERTEX_AI_ENDPOINT)
-def _vertex_endpoint(r: CostResource, ctx: CostContext) -> Estimate:
+def _vertex_endpoint(r: Resource, ctx: CostContext) -> Estimate:
     return free("a Vertex AI endpoint costs nothing until a model is deployed to it (priced with the deployment)")
 
 
@@ -1239,7 +1193,7 @@ FREE_TYPES = {
 # Gateway endpoints are free; interface endpoints are billed, and are not modelled.
 
 
-def estimate(r: CostResource, ctx: CostContext) -> Estimate:
+def estimate(r: Resource, ctx: CostContext) -> Estimate:
     """The monthly cost of one resource: known, free, or not estimated."""
     fn = ESTIMATORS.get(r.type)
     if fn is not None:
@@ -1253,7 +1207,7 @@ def estimate(r: CostResource, ctx: CostContext) -> Estimate:
     return NOT_ESTIMATED
 
 
-def estimate_all(resources: Iterable[CostResource], ctx: CostContext) -> list[tuple[CostResource, Estimate]]:
+def estimate_all(resources: Iterable[Resource], ctx: CostContext) -> list[tuple[Resource, Estimate]]:
     resources = list(resources)
     ctx.resources = resources
     return [(r, estimate(r, ctx)) for r in resources]

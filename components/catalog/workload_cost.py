@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.resources import Resource, get, quantity, size_gib
 from ..base.types import (
     AWS_EKS_NODE_GROUP,
     GCP_CONTAINER_NODE_POOL,
@@ -41,13 +42,11 @@ from ..base.types import (
 from .catalog import load_catalog
 from .cost_model import (
     CostContext,
-    CostResource,
     Estimate,
     GpuCost,
     H,
     _ec2_price,
     _gce_node_price,
-    _get,
     _node_class_volume,
     _num,
     _volume_gb_from_template,
@@ -56,7 +55,6 @@ from .cost_model import (
     free,
     gcp_price,
     is_aws_region,
-    quantity,
 )
 
 # cluster-autoscaler's scale-down-unneeded-time default; Karpenter pools say theirs (consolidateAfter).
@@ -126,21 +124,21 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
 
     def find() -> PoolNode | None:
         for np in ctx.find(K8S_KARPENTER_NODE_POOL):
-            labels = _get(np.props, "spec.template.metadata.labels") or {}
+            labels = get(np.props, "spec.template.metadata.labels") or {}
             if labels.get(POOL_LABEL) != pool or labels.get(FALLBACK_FOR_LABEL):
                 continue
-            req = {q.get("key"): q for q in _get(np.props, "spec.template.spec.requirements") or []}
-            types = list(_get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
-            capacity = list(_get(req.get("karpenter.sh/capacity-type") or {}, "values") or [])
-            scale_down = _duration_minutes(_get(np.props, "spec.disruption.consolidateAfter"), 0.5)
-            disk = _node_class_volume(ctx, _get(np.props, "spec.template.spec.nodeClassRef.name"))
+            req = {q.get("key"): q for q in get(np.props, "spec.template.spec.requirements") or []}
+            types = list(get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
+            capacity = list(get(req.get("karpenter.sh/capacity-type") or {}, "values") or [])
+            scale_down = _duration_minutes(get(np.props, "spec.disruption.consolidateAfter"), 0.5)
+            disk = _node_class_volume(ctx, get(np.props, "spec.template.spec.nodeClassRef.name"))
             return _aws_node(pool, types, capacity == ["spot"], ctx.region, scale_down, disk)
         for g in ctx.find(AWS_EKS_NODE_GROUP):
             labels = g.props.get("labels") or {}
             if labels.get(POOL_LABEL) == pool and not labels.get(FALLBACK_FOR_LABEL):
                 types = list(g.props.get("instanceTypes") or [])
                 spot = g.props.get("capacityType") == "SPOT"
-                disk = _volume_gb_from_template(ctx, _get(g.props, "launchTemplate.id")) or _num(
+                disk = _volume_gb_from_template(ctx, get(g.props, "launchTemplate.id")) or _num(
                     g.props.get("diskSize"), 20
                 )
                 return _aws_node(pool, types, spot, ctx.region, AUTOSCALER_SCALE_DOWN_MINUTES, disk)
@@ -230,11 +228,11 @@ def _work(node: PoolNode, hours: float, gpus: int) -> tuple[float, float]:
 # --- JupyterHub ---------------------------------------------------------------------------------------------
 
 
-def _notebooks(r: CostResource, ctx: CostContext) -> Estimate:
+def _notebooks(r: Resource, ctx: CostContext) -> Estimate:
     values = r.props.get("values") or {}
     single = values.get("singleuser") or {}
-    capacity = quantity(_get(single, "storage.capacity")) or 10.0
-    hub_db = quantity(_get(values, "hub.db.pvc.storage")) or 1.0
+    capacity = size_gib(get(single, "storage.capacity")) or 10.0
+    hub_db = size_gib(get(values, "hub.db.pvc.storage")) or 1.0
     users = ctx.usage.notebook_users
     idle = (users * capacity + hub_db) * _volume_price(ctx)
     cull = values.get("cull") or {}
@@ -284,7 +282,7 @@ def _notebooks(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(K8S_HELM_RELEASE)
-def _helm_release(r: CostResource, ctx: CostContext) -> Estimate:
+def _helm_release(r: Resource, ctx: CostContext) -> Estimate:
     chart = str(r.props.get("chart") or "").rsplit("/", 1)[-1]
     if chart == "jupyterhub":
         return _notebooks(r, ctx)
@@ -296,29 +294,29 @@ def _helm_release(r: CostResource, ctx: CostContext) -> Estimate:
 
 def _container_requests(template: Mapping[str, Any]) -> tuple[float, float]:
     cpu = mem = 0.0
-    for c in _get(template, "spec.containers") or []:
-        req = _get(c, "resources.requests") or _get(c, "resources.limits") or {}
+    for c in get(template, "spec.containers") or []:
+        req = get(c, "resources.requests") or get(c, "resources.limits") or {}
         cpu += quantity(req.get("cpu")) or 0.0
-        mem += quantity(req.get("memory")) or 0.0
+        mem += size_gib(req.get("memory")) or 0.0
     return cpu, mem
 
 
-def _ray_spec(r: CostResource, ctx: CostContext, spec: Mapping[str, Any], what: str, standing: bool) -> Estimate:
-    head = _get(spec, "headGroupSpec.template") or {}
+def _ray_spec(r: Resource, ctx: CostContext, spec: Mapping[str, Any], what: str, standing: bool) -> Estimate:
+    head = get(spec, "headGroupSpec.template") or {}
     cpu, mem = _container_requests(head)
-    autoscaler = _get(spec, "autoscalerOptions.resources.requests") or {}
+    autoscaler = get(spec, "autoscalerOptions.resources.requests") or {}
     if spec.get("enableInTreeAutoscaling"):
         cpu += quantity(autoscaler.get("cpu")) or 0.5
-        mem += quantity(autoscaler.get("memory")) or 0.5
-    on_system = (_get(head, "spec.nodeSelector") or {}).get(NODE_ROLE_LABEL) == SYSTEM_ROLE
+        mem += size_gib(autoscaler.get("memory")) or 0.5
+    on_system = (get(head, "spec.nodeSelector") or {}).get(NODE_ROLE_LABEL) == SYSTEM_ROLE
     share, share_text = _share_of_system_node(ctx, cpu, mem) if on_system and standing else (0.0, "")
     idle_workers = expected = od_expected = 0.0
     spot = True
     parts = []
     for group in spec.get("workerGroupSpecs") or []:
         template = group.get("template") or {}
-        pool = (_get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
-        limits = _get((_get(template, "spec.containers") or [{}])[0], "resources.limits") or {}
+        pool = (get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
+        limits = get((get(template, "spec.containers") or [{}])[0], "resources.limits") or {}
         gpus = int(_num(limits.get(GPU_RESOURCE)))
         name = str(group.get("groupName"))
         node = pool_node(ctx, pool) if pool else None
@@ -345,13 +343,13 @@ def _ray_spec(r: CostResource, ctx: CostContext, spec: Mapping[str, Any], what: 
 
 
 @estimator(K8S_RAY_CLUSTER)
-def _ray_cluster(r: CostResource, ctx: CostContext) -> Estimate:
+def _ray_cluster(r: Resource, ctx: CostContext) -> Estimate:
     return _ray_spec(r, ctx, r.props.get("spec") or {}, "RayCluster", standing=True)
 
 
 @estimator(K8S_RAY_JOB)
-def _ray_job(r: CostResource, ctx: CostContext) -> Estimate:
-    spec = _get(r.props, "spec.rayClusterSpec") or {}
+def _ray_job(r: Resource, ctx: CostContext) -> Estimate:
+    spec = get(r.props, "spec.rayClusterSpec") or {}
     return _ray_spec(r, ctx, spec, "RayJob (its cluster lives as long as the job)", standing=False)
 
 
@@ -359,16 +357,16 @@ def _ray_job(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(K8S_CRON_JOB)
-def _cron_job(r: CostResource, ctx: CostContext) -> Estimate:
+def _cron_job(r: Resource, ctx: CostContext) -> Estimate:
     from ..base.schedule import Cron, CronError
 
     spec = r.props.get("spec") or {}
-    job = _get(spec, "jobTemplate.spec") or {}
+    job = get(spec, "jobTemplate.spec") or {}
     template = job.get("template") or {}
-    pool = (_get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
-    container = (_get(template, "spec.containers") or [{}])[0]
-    gpus = int(_num((_get(container, "resources.limits") or {}).get(GPU_RESOURCE)))
-    name = str(_get(r.props, "metadata.name") or r.name)
+    pool = (get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
+    container = (get(template, "spec.containers") or [{}])[0]
+    gpus = int(_num((get(container, "resources.limits") or {}).get(GPU_RESOURCE)))
+    name = str(get(r.props, "metadata.name") or r.name)
     if not pool or not gpus:
         return free("a CPU job runs on nodes that are priced")
     node = pool_node(ctx, pool)
@@ -396,18 +394,18 @@ def _cron_job(r: CostResource, ctx: CostContext) -> Estimate:
 
 
 @estimator(K8S_KSERVE_INFERENCE_SERVICE)
-def _inference_service(r: CostResource, ctx: CostContext) -> Estimate:
-    predictor = _get(r.props, "spec.predictor") or {}
+def _inference_service(r: Resource, ctx: CostContext) -> Estimate:
+    predictor = get(r.props, "spec.predictor") or {}
     model = predictor.get("model") or {}
-    limits = _get(model, "resources.limits") or {}
-    requests = _get(model, "resources.requests") or {}
+    limits = get(model, "resources.limits") or {}
+    requests = get(model, "resources.requests") or {}
     gpus = int(_num(limits.get(GPU_RESOURCE)))
     pool = (predictor.get("nodeSelector") or {}).get(POOL_LABEL)
     low, high = int(_num(predictor.get("minReplicas"))), int(_num(predictor.get("maxReplicas"), 1))
-    name = str(_get(r.props, "metadata.name") or r.name)
+    name = str(get(r.props, "metadata.name") or r.name)
     busy = ctx.usage.model_server_busy_hours.get(name, ctx.usage.default_model_server_busy_hours)
     if not pool or not gpus:
-        cpu, mem = quantity(requests.get("cpu")) or 0.0, quantity(requests.get("memory")) or 0.0
+        cpu, mem = quantity(requests.get("cpu")) or 0.0, size_gib(requests.get("memory")) or 0.0
         share, text = _share_of_system_node(ctx, cpu * low, mem * low) if low else (0.0, "")
         return Estimate(
             0.0,

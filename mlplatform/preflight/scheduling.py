@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from components.base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
+from components.base.labels import GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, SYSTEM_ROLE
+from components.base.resources import cpu_millis, size_mib
 from components.base.types import (
     AWS_EKS_ADDON,
     AWS_EKS_NODE_GROUP,
@@ -33,9 +34,6 @@ from components.base.types import (
 
 from ..plan import PlanResource, reveal
 from .core import Context, Finding, Phase, rule
-
-GPU_TAINT = "nvidia.com/gpu"
-GPU_RESOURCE = "nvidia.com/gpu"
 
 # Requests of chart components the platform leaves at their chart defaults (values.yaml at the pinned
 # versions), per replica: (cpu millicores, memory MiB, replicas).
@@ -78,26 +76,12 @@ class Pod:
     gpus: int = 0
 
 
-def cpu_millis(q: Any) -> int:
-    s = str(q or "0")
-    return int(float(s[:-1])) if s.endswith("m") else int(float(s) * 1000)
-
-
-def mem_mib(q: Any) -> int:
-    s = str(q or "0")
-    units = {"Ki": 1 / 1024, "Mi": 1, "Gi": 1024, "K": 1 / 1000, "M": 1000**2 / 1024**2, "G": 1000**3 / 1024**2}
-    for suffix, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
-        if s.endswith(suffix):
-            return int(float(s[: -len(suffix)]) * factor)
-    return int(float(s) / 1024**2)
-
-
 def _requests(containers: list[dict[str, Any]]) -> tuple[int, int]:
     cpu = mem = 0
     for c in containers or []:
         req = (c.get("resources") or {}).get("requests") or {}
         cpu += cpu_millis(req.get("cpu"))
-        mem += mem_mib(req.get("memory"))
+        mem += size_mib(req.get("memory"))
     return cpu, mem
 
 
@@ -166,7 +150,7 @@ def _pods(ctx: Context) -> Iterator[Pod]:
         if not standing:
             spec = spec.get("rayClusterSpec") or {}
         autoscaler = ((spec.get("autoscalerOptions") or {}).get("resources") or {}).get("requests") or {}
-        sidecar = (cpu_millis(autoscaler.get("cpu") or "500m"), mem_mib(autoscaler.get("memory") or "512Mi"))
+        sidecar = (cpu_millis(autoscaler.get("cpu") or "500m"), size_mib(autoscaler.get("memory") or "512Mi"))
         if not spec.get("enableInTreeAutoscaling"):
             sidecar = (0, 0)
         head = (spec.get("headGroupSpec") or {}).get("template") or {}
@@ -185,7 +169,7 @@ def _pods(ctx: Context) -> Iterator[Pod]:
         replicas = int((spec.get("high-availability") or {}).get("replicas") or 1)
         for w in spec.get("workloads") or []:
             cpu = sum(cpu_millis((r.get("requests") or {}).get("cpu")) for r in w.get("resources") or [])
-            mem = sum(mem_mib((r.get("requests") or {}).get("memory")) for r in w.get("resources") or [])
+            mem = sum(size_mib((r.get("requests") or {}).get("memory")) for r in w.get("resources") or [])
             yield Pod(f"Knative {w.get('name')}", cpu, mem, replicas, dict(w.get("nodeSelector") or {}), [], ks.urn)
     for isvc in ctx.of_type(K8S_KSERVE_INFERENCE_SERVICE):
         predictor = (reveal(isvc.input("spec")) or {}).get("predictor") or {}
@@ -250,20 +234,20 @@ def _spawner_bytes_mib(value: Any) -> int:
 def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, int]]:
     if chart == "karpenter":
         req = ((values.get("controller") or {}).get("resources") or {}).get("requests") or {}
-        return [(cpu_millis(req.get("cpu")), mem_mib(req.get("memory")), int(values.get("replicas", 2)))]
+        return [(cpu_millis(req.get("cpu")), size_mib(req.get("memory")), int(values.get("replicas", 2)))]
     if chart == "cluster-autoscaler":
         req = (values.get("resources") or {}).get("requests") or {}
-        return [(cpu_millis(req.get("cpu")), mem_mib(req.get("memory")), 1)]
+        return [(cpu_millis(req.get("cpu")), size_mib(req.get("memory")), 1)]
     if chart == "kube-prometheus-stack":
         spec = (values.get("prometheus") or {}).get("prometheusSpec") or {}
         req = (spec.get("resources") or {}).get("requests") or {}
         am = (values.get("alertmanager") or {}).get("alertmanagerSpec") or {}
         am_req = (am.get("resources") or {}).get("requests") or {}
         pods = [
-            (cpu_millis(req.get("cpu")), mem_mib(req.get("memory")), 1),
+            (cpu_millis(req.get("cpu")), size_mib(req.get("memory")), 1),
             (
                 cpu_millis(am_req.get("cpu") or "50m"),
-                mem_mib(am_req.get("memory") or "64Mi"),
+                size_mib(am_req.get("memory") or "64Mi"),
                 int(am.get("replicas", 1)),
             ),
             *CHART_DEFAULTS["kube-prometheus-stack"],
@@ -275,23 +259,23 @@ def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, in
         hub = ((values.get("hub") or {}).get("resources") or {}).get("requests") or {}
         chp = (((values.get("proxy") or {}).get("chp") or {}).get("resources") or {}).get("requests") or {}
         return [
-            (cpu_millis(hub.get("cpu") or "200m"), mem_mib(hub.get("memory") or "512Mi"), 1),
-            (cpu_millis(chp.get("cpu") or "200m"), mem_mib(chp.get("memory") or "512Mi"), 1),
+            (cpu_millis(hub.get("cpu") or "200m"), size_mib(hub.get("memory") or "512Mi"), 1),
+            (cpu_millis(chp.get("cpu") or "200m"), size_mib(chp.get("memory") or "512Mi"), 1),
         ]
     if chart == "cert-manager":
 
         def req(part: dict[str, Any], default_replicas: int = 1) -> tuple[int, int, int]:
             r = (part.get("resources") or {}).get("requests") or {}
-            return cpu_millis(r.get("cpu")), mem_mib(r.get("memory")), int(part.get("replicaCount", default_replicas))
+            return cpu_millis(r.get("cpu")), size_mib(r.get("memory")), int(part.get("replicaCount", default_replicas))
 
         return [req(values), req(values.get("webhook") or {}), req(values.get("cainjector") or {})]
     if chart == "kserve-resources":
         controller = (values.get("kserve") or {}).get("controller") or {}
         r = (controller.get("resources") or {}).get("requests") or {}
-        return [(cpu_millis(r.get("cpu") or "100m"), mem_mib(r.get("memory") or "300Mi"), 1)]
+        return [(cpu_millis(r.get("cpu") or "100m"), size_mib(r.get("memory") or "300Mi"), 1)]
     if chart == "kuberay-operator":
         req = (values.get("resources") or {}).get("requests") or (values.get("resources") or {}).get("limits") or {}
-        return [(cpu_millis(req.get("cpu") or "100m"), mem_mib(req.get("memory") or "512Mi"), 1)]
+        return [(cpu_millis(req.get("cpu") or "100m"), size_mib(req.get("memory") or "512Mi"), 1)]
     return list(CHART_DEFAULTS.get(chart, []))
 
 
@@ -419,12 +403,12 @@ def schedulable(ctx: Context) -> Iterator[Finding]:
                 "its pods stay Pending.",
                 "Kubernetes schedules a pod only on a node whose labels match its nodeSelector",
             )
-        elif to_gpu and not to_system and not any(t.get("key") == GPU_TAINT for t in pod.tolerations):
+        elif to_gpu and not to_system and not any(t.get("key") == GPU_TAINT_KEY for t in pod.tolerations):
             yield Finding(
                 "workloads-schedulable",
                 Phase.FIRST_DEPLOY,
                 pod.urn,
-                f"{pod.what} selects GPU nodes but does not tolerate their {GPU_TAINT} taint: it stays Pending "
+                f"{pod.what} selects GPU nodes but does not tolerate their {GPU_TAINT_KEY} taint: it stays Pending "
                 "and no node is provisioned for it.",
                 "NoSchedule taints repel pods without a matching toleration; autoscalers do not scale for them",
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import budget, cost, endpoints, gpu, network, security, storage, tags, workloads
-from .base import Resource, Rule
+from .base import Rule
 
 RULES: list[Rule] = [
     *gpu.RULES,
@@ -18,4 +18,4 @@ RULES: list[Rule] = [
 ]
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
 
-__all__ = ["BY_NAME", "RULES", "Resource", "Rule"]
+__all__ = ["BY_NAME", "RULES", "Rule"]

@@ -1,4 +1,4 @@
-"""What every rule is made of: a view of a resource, the rule record, and small readers of provider inputs.
+"""What every rule is made of: the rule record and small readers of provider inputs.
 
 Rules are pure: a resource rule maps one :class:`Resource` and its settings to messages; a stack rule maps
 all of the stack's resources to (message, urn) pairs. ``policies/pack.py`` turns them into the Pulumi policy
@@ -12,23 +12,12 @@ some are unknown; the mapping the CLI hands the policy raises when a rule reads 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from components.base.resources import Resource, get
+
 Settings = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource as a rule sees it."""
-
-    type: str
-    name: str
-    urn: str
-    props: Mapping[str, Any]
-    provider: Mapping[str, Any] = field(default_factory=dict)  # the provider's inputs (region, default tags)
-    parent: str | None = None
-    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)  # property -> URNs
 
 
 ResourceCheck = Callable[[Resource, Settings], Iterable[str]]
@@ -58,32 +47,6 @@ class Rule:
 
 
 # --- readers ----------------------------------------------------------------------------------------------------
-
-
-def get(props: Any, path: str, default: Any = None) -> Any:
-    """``get(props, "scalingConfig.minSize")``; ``default`` when a step is missing or null."""
-    cur = props
-    for part in path.split("."):
-        if not isinstance(cur, Mapping):
-            return default
-        try:
-            cur = cur[part]
-        except KeyError:
-            return default
-        if cur is None:
-            return default
-    return cur
-
-
-def key(mapping: Any, name: str, default: Any = None) -> Any:
-    """One key that may contain dots (a label ``mlplatform.io/gpu-pool``, a resource ``nvidia.com/gpu``)."""
-    if not isinstance(mapping, Mapping):
-        return default
-    try:
-        value = mapping[name]
-    except KeyError:
-        return default
-    return default if value is None else value
 
 
 def number(value: Any, default: float | None = None) -> float | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from components.base.resources import Resource, get
 from components.base.types import AWS_BUDGETS_BUDGET, GCP_BILLING_BUDGET
 
-from .base import Resource, Rule, Settings, get, items, number
+from .base import Rule, Settings, items, number
 
 
 def _aws_problems(r: Resource, needed: float, forecast: bool) -> list[str]:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
-from components.catalog.cost_model import CostContext, CostResource, estimate_all, money
+from components.base.resources import Resource, get
+from components.catalog.cost_model import CostContext, estimate_all, money
 
-from .base import Resource, Rule, Settings, get, number
+from .base import Rule, Settings, number
 
 
 def _region(resources: Sequence[Resource], s: Settings) -> str:
     for r in resources:
-        region = get(r.provider, "region")
+        region = get(r.provider_props, "region")
         if region:
             return str(region)
     return str(s.get("region") or "us-east-1")
@@ -27,7 +29,9 @@ def _region(resources: Sequence[Resource], s: Settings) -> str:
 def check_ceiling(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[str, str | None]]:
     ceiling = number(s.get("max_monthly_usd"), 0) or 0
     idle_ceiling = number(s.get("max_idle_monthly_usd"))
-    records = [CostResource(r.type, r.name, r.props, urn=r.urn, id=get(r.props, "id")) for r in resources]
+    # A stack policy sees each resource's planned state, its provider id among the properties; the cost model
+    # matches related resources by it (a node group's launch template).
+    records = [replace(r, id=get(r.props, "id")) for r in resources]
     priced = estimate_all(records, CostContext(region=_region(resources, s)))
     unbounded = [(r, e) for r, e in priced if e.known and e.unbounded]
     for r, e in unbounded:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from components.base.resources import Resource, get
 from components.base.types import (
     AWS_APPAUTOSCALING_TARGET,
     AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
@@ -17,7 +18,7 @@ from components.base.types import (
     GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
 )
 
-from .base import Resource, Rule, Settings, get, items, listing, number
+from .base import Rule, Settings, items, listing, number
 
 CLOUD_RUN_DEFAULT_MAX = 100  # what Cloud Run allows when a service sets no maximum
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
+from components.base.resources import Resource, get, key, quantity
 from components.base.types import (
     AWS_AUTOSCALING_GROUP,
     AWS_EC2_INSTANCE,
@@ -39,9 +40,8 @@ from components.base.types import (
     K8S_RAY_JOB,
 )
 from components.catalog import VERTEX_ACCELERATORS, load_catalog
-from components.catalog.cost_model import quantity
 
-from .base import Resource, Rule, Settings, display_name, get, items, key, listing, number, truthy
+from .base import Rule, Settings, display_name, items, listing, number, truthy
 
 UNKNOWN_GPU = "an unknown GPU"
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from components.base.resources import Resource, get
 from components.base.types import AWS_EC2_NAT_GATEWAY, GCP_COMPUTE_ROUTER_NAT
 
-from .base import Resource, Rule, Settings, get, number
+from .base import Rule, Settings, number
 
 
 def check_nat(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[str, str | None]]:

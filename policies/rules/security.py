@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
+from components.base.resources import Resource, get
 from components.base.types import (
     AWS_DYNAMODB_TABLE,
     AWS_EBS_VOLUME,
@@ -39,7 +40,7 @@ from components.base.types import (
     K8S_KARPENTER_EC2_NODE_CLASS,
 )
 
-from .base import Resource, Rule, Settings, display_name, get, index_by_target, items, targeting, truthy
+from .base import Rule, Settings, display_name, index_by_target, items, targeting, truthy
 
 
 def _unencrypted_devices(devices: list, encrypted_key: str = "encrypted") -> list[str]:

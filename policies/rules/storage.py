@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
 
+from components.base.resources import Resource, get
 from components.base.types import (
     AWS_ATHENA_WORKGROUP,
     AWS_CLOUDWATCH_LOG_GROUP,
@@ -24,7 +25,7 @@ from components.base.types import (
     GCP_STORAGE_BUCKET,
 )
 
-from .base import Resource, Rule, Settings, get, index_by_target, items, number, targeting, truthy
+from .base import Rule, Settings, index_by_target, items, number, targeting, truthy
 
 S3_BUCKETS = (AWS_S3_BUCKET, AWS_S3_BUCKET_V2)
 S3_LIFECYCLES = (

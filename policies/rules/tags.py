@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from components.base.resources import Resource, get
 from components.catalog.taggable import tag_property
 
-from .base import Resource, Rule, Settings, display_name, get, items, listing
+from .base import Rule, Settings, display_name, items, listing
 
 
 def _as_dict(tags: Any) -> dict[str, Any]:
@@ -30,9 +31,9 @@ def tags_of(r: Resource) -> dict[str, Any] | None:
         return None
     own = _as_dict(get(r.props, path))
     if r.type.startswith("aws:"):
-        return {**_as_dict(get(r.provider, "defaultTags.tags")), **own}
+        return {**_as_dict(get(r.provider_props, "defaultTags.tags")), **own}
     if r.type.startswith("gcp:"):
-        return {**_as_dict(get(r.provider, "defaultLabels")), **own}
+        return {**_as_dict(get(r.provider_props, "defaultLabels")), **own}
     return own
 
 

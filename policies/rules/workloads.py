@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterator, Sequence
 
 from components.base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
+from components.base.resources import Resource, get, key
 from components.base.types import (
     AWS_EKS_NODE_GROUP,
     GCP_CONTAINER_NODE_POOL,
@@ -28,7 +29,7 @@ from components.base.types import (
     K8S_RAY_JOB,
 )
 
-from .base import Resource, Rule, Settings, get, items, key, number
+from .base import Rule, Settings, items, number
 from .gpu import gpu_capacity
 
 

@@ -7,13 +7,14 @@ from typing import Any
 from pulumi_policy import PolicyCustomTimeouts, PolicyProviderResource, PolicyResourceOptions, ResourceValidationArgs
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from components.base.resources import Resource
 from policies.pack import POLICIES, settings
-from policies.rules import BY_NAME, Resource
+from policies.rules import BY_NAME
 
 
 def res(type_: str, props: dict[str, Any], name: str = "r", provider: dict | None = None, **kw: Any) -> Resource:
     urn = f"urn:pulumi:dev::proj::{type_}::{name}"
-    return Resource(type_, name, urn, unknown_checking_proxy(props), provider or {}, **kw)
+    return Resource(type_, name, unknown_checking_proxy(props), urn, provider_props=provider or {}, **kw)
 
 
 def messages(rule: str, r: Resource, **config: Any) -> list[str]:

@@ -10,7 +10,8 @@ import math
 
 import pytest
 
-from components.catalog.cost_model import NOT_ESTIMATED, CostContext, CostResource, estimate, estimate_all
+from components.base.resources import Resource
+from components.catalog.cost_model import NOT_ESTIMATED, CostContext, estimate, estimate_all
 from components.catalog.usage import UsageAssumptions
 
 H = 730
@@ -18,7 +19,7 @@ H = 730
 
 def cost(type_: str, props: dict, *, region="us-east-1", usage=None, others=(), name="r", rid=None):
     """Estimate one resource in a stack made of it and ``others``."""
-    r = CostResource(type_, name, props, urn=f"urn:{name}", id=rid)
+    r = Resource(type_, name, props, urn=f"urn:{name}", id=rid)
     ctx = CostContext(region=region, usage=usage or UsageAssumptions())
     return dict((x.name, e) for x, e in estimate_all([r, *others], ctx))[name]
 
@@ -77,7 +78,7 @@ def test_system_node_group_from_min_desired_and_max():
 
 
 def test_node_group_disk_from_its_launch_template():
-    lt = CostResource(
+    lt = Resource(
         "aws:ec2/launchTemplate:LaunchTemplate",
         "lt",
         {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 100}}]},
@@ -142,7 +143,7 @@ def nodepool(name="inference", types=("g5.xlarge", "g5.2xlarge"), capacity=("spo
     return {"metadata": {"name": name}, "spec": spec}
 
 
-NODE_CLASS = CostResource(
+NODE_CLASS = Resource(
     "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
     "gpu",
     {"metadata": {"name": "gpu"}, "spec": {"blockDeviceMappings": [{"ebs": {"volumeSize": "100Gi"}}]}},
@@ -178,7 +179,7 @@ def test_karpenter_nodepool_without_limits_is_unbounded_not_a_number():
 
 
 def test_karpenter_warm_nodes_are_the_idle_cost():
-    warm = CostResource(
+    warm = Resource(
         "kubernetes:apps/v1:Deployment",
         "warm",
         {
@@ -194,7 +195,7 @@ def test_karpenter_warm_nodes_are_the_idle_cost():
 
 def test_spot_with_fallback_pair_shares_the_hours():
     usage = UsageAssumptions(gpu_node_hours={"inference": 100}, on_demand_fallback_fraction=0.1)
-    fallback = CostResource(
+    fallback = Resource(
         NODEPOOL,
         "inference-on-demand",
         nodepool(
@@ -209,7 +210,7 @@ def test_spot_with_fallback_pair_shares_the_hours():
         NODEPOOL,
         fallback.props,
         usage=usage,
-        others=[NODE_CLASS, CostResource(NODEPOOL, "inference", nodepool(limits={"nvidia.com/gpu": "4"}))],
+        others=[NODE_CLASS, Resource(NODEPOOL, "inference", nodepool(limits={"nvidia.com/gpu": "4"}))],
         name="inference-on-demand",
     )
     disk_hour = 100 * 0.08 / 730
@@ -219,7 +220,7 @@ def test_spot_with_fallback_pair_shares_the_hours():
 
 
 def test_auto_scaling_group_from_its_launch_template():
-    lt = CostResource("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"instanceType": "t3.large"}, id="lt-9")
+    lt = Resource("aws:ec2/launchTemplate:LaunchTemplate", "lt", {"instanceType": "t3.large"}, id="lt-9")
     e = cost(
         "aws:autoscaling/group:Group",
         {"minSize": 1, "desiredCapacity": 2, "maxSize": 3, "launchTemplate": {"id": "lt-9"}},
@@ -276,9 +277,7 @@ def test_sagemaker_serverless_costs_nothing_idle():
             {"variantName": "current", "serverlessConfig": {"memorySizeInMb": 2048, "maxConcurrency": 5}}
         ],
     }
-    endpoint = CostResource(
-        "aws:sagemaker/endpoint:Endpoint", "ep", {"name": "ranker", "endpointConfigName": "ranker-cfg"}
-    )
+    endpoint = Resource("aws:sagemaker/endpoint:Endpoint", "ep", {"name": "ranker", "endpointConfigName": "ranker-cfg"})
     usage = UsageAssumptions(endpoint_requests={"ranker": 1_000_000}, endpoint_duration_ms=200, endpoint_payload_kb=8)
     e = cost("aws:sagemaker/endpointConfiguration:EndpointConfiguration", config, usage=usage, others=[endpoint])
     compute = 1_000_000 * 0.2 * 2 * 0.00002  # requests x seconds x GB x $/GB-s = $8.00
@@ -296,8 +295,8 @@ def test_sagemaker_realtime_variants_follow_autoscaling():
             {"variantName": "candidate", "instanceType": "ml.g5.xlarge", "initialInstanceCount": 1},
         ],
     }
-    endpoint = CostResource("aws:sagemaker/endpoint:Endpoint", "ep", {"name": "ranker", "endpointConfigName": "cfg"})
-    target = CostResource(
+    endpoint = Resource("aws:sagemaker/endpoint:Endpoint", "ep", {"name": "ranker", "endpointConfigName": "cfg"})
+    target = Resource(
         "aws:appautoscaling/target:Target",
         "t",
         {"resourceId": "endpoint/ranker/variant/current", "minCapacity": 1, "maxCapacity": 6},
@@ -327,7 +326,7 @@ def test_cloudwatch_kms_secrets_athena():
 
 
 def test_container_insights_per_node():
-    system = CostResource("aws:eks/nodeGroup:NodeGroup", "system", {"scalingConfig": {"minSize": 3, "maxSize": 6}})
+    system = Resource("aws:eks/nodeGroup:NodeGroup", "system", {"scalingConfig": {"minSize": 3, "maxSize": 6}})
     e = cost("aws:eks/addon:Addon", {"addonName": "amazon-cloudwatch-observability"}, others=[system])
     assert e.idle == pytest.approx(3 * 3.00)
     assert cost("aws:eks/addon:Addon", {"addonName": "vpc-cni"}).free
@@ -347,11 +346,11 @@ def test_load_balancers_explicit_and_from_kubernetes():
         "spec": {"ingressClassName": "alb"},
         "metadata": {"annotations": {"alb.ingress.kubernetes.io/group.name": "g"}},
     }
-    first = CostResource("kubernetes:networking.k8s.io/v1:Ingress", "first", ingress, urn="urn:first")
+    first = Resource("kubernetes:networking.k8s.io/v1:Ingress", "first", ingress, urn="urn:first")
     shared = cost("kubernetes:networking.k8s.io/v1:Ingress", ingress, others=[], name="second")
     assert shared.idle == pytest.approx(730 * 0.0225)  # alone in its group: it pays for the ALB
     ctx = CostContext(region="us-east-1")
-    second = CostResource("kubernetes:networking.k8s.io/v1:Ingress", "second", ingress, urn="urn:second")
+    second = Resource("kubernetes:networking.k8s.io/v1:Ingress", "second", ingress, urn="urn:second")
     results = dict((r.name, e) for r, e in estimate_all([first, second], ctx))
     assert results["first"].idle == pytest.approx(730 * 0.0225) and results["second"].free
     assert cost("kubernetes:networking.k8s.io/v1:Ingress", {"spec": {"ingressClassName": "nginx"}}).free
@@ -431,16 +430,16 @@ def test_gce_instance_cloud_sql_gcs_cloud_run():
     ],
 )
 def test_known_free_types(type_):
-    e = estimate(CostResource(type_, "r", {}), CostContext(region="us-east-1"))
+    e = estimate(Resource(type_, "r", {}), CostContext(region="us-east-1"))
     assert e.known and e.free
 
 
 def test_an_unknown_type_is_not_estimated_never_zero():
-    e = estimate(CostResource("aws:redshift/cluster:Cluster", "r", {}), CostContext(region="us-east-1"))
+    e = estimate(Resource("aws:redshift/cluster:Cluster", "r", {}), CostContext(region="us-east-1"))
     assert e is NOT_ESTIMATED and not e.known
-    interface = CostResource("aws:ec2/vpcEndpoint:VpcEndpoint", "r", {"vpcEndpointType": "Interface"})
+    interface = Resource("aws:ec2/vpcEndpoint:VpcEndpoint", "r", {"vpcEndpointType": "Interface"})
     assert not estimate(interface, CostContext(region="us-east-1")).known
-    gateway = CostResource("aws:ec2/vpcEndpoint:VpcEndpoint", "r", {"vpcEndpointType": "Gateway"})
+    gateway = Resource("aws:ec2/vpcEndpoint:VpcEndpoint", "r", {"vpcEndpointType": "Gateway"})
     assert estimate(gateway, CostContext(region="us-east-1")).free
 
 
