@@ -179,7 +179,7 @@ def _cost_of(result: Plan, program_dir: Path, stack: str) -> costing.CostReport:
 
 
 def _report(stack: str, program: Path | None, usage: Path | None) -> costing.CostReport:
-    from components.catalog.usage import load_usage
+    from components.cost.usage import load_usage
 
     from . import cost as costing
 

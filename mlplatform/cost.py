@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from components.catalog import load_catalog
-from components.catalog.cost_model import CostContext, Estimate, estimate_all, money
-from components.catalog.usage import UsageAssumptions, load_usage, usage_file
+from components.cost.aws import CostContext, Estimate, estimate_all, money
+from components.cost.usage import UsageAssumptions, load_usage, usage_file
 
 from .plan import Plan, PlanResource, reveal
 

@@ -94,7 +94,7 @@ def test_readme_documents_every_component_arg(model):
 
 
 def test_readme_documents_every_usage_assumption():
-    from components.catalog.usage import UsageAssumptions
+    from components.cost.usage import UsageAssumptions
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("### Usage assumptions") :]

@@ -39,8 +39,8 @@ from typing import Any
 
 import yaml
 
+from ..cost.aws import is_aws_region
 from .catalog import DATA_DIR, load_catalog
-from .cost_model import is_aws_region
 
 # The Price List API is served from us-east-1 (and ap-south-1, eu-central-1), whatever region is priced.
 PRICING_API_REGION = "us-east-1"

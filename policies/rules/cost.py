@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from components.base.resources import Resource, get
-from components.catalog.cost_model import CostContext, estimate_all, money
+from components.cost.aws import CostContext, estimate_all, money
 
 from .base import Rule, Settings, number
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from components.base.resources import Resource, get
-from components.catalog.taggable import tag_property
+from components.cost.taggable import tag_property
 
 from .base import Rule, Settings, display_name, items, listing
 

@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from components.base.errors import ConfigError
-from components.catalog.usage import UsageAssumptions, load_usage
+from components.cost.usage import UsageAssumptions, load_usage
 from mlplatform.cli import app
 from mlplatform.cost import compare, cost_of, markdown
 from tests.conftest import ROOT, planned

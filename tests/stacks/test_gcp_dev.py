@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.catalog.usage import load_usage
+from components.cost.usage import load_usage
 from mlplatform.check import check, load_policy_config
 from mlplatform.cost import cost_of
 from tests.conftest import ROOT, planned

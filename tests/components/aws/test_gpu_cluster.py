@@ -10,8 +10,8 @@ import pytest
 from components.aws import GpuCluster, GpuClusterArgs
 from components.base.errors import ConfigError
 from components.catalog import load_catalog
-from components.catalog.taggable import tag_argument
 from components.config.cluster import ClusterSpec, GpuPoolSpec
+from components.cost.taggable import tag_argument
 from mlplatform import engine
 from mlplatform.plan import Plan, Secret
 from mlplatform.preflight import preflight

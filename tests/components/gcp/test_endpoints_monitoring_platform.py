@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.base.errors import ConfigError
-from components.catalog.taggable import tag_property
+from components.cost.taggable import tag_property
 from components.gcp import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 from components.gcp.endpoint import split_percent
 from mlplatform import engine

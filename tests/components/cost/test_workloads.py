@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.catalog.usage import UsageAssumptions, load_usage
+from components.cost.usage import UsageAssumptions, load_usage
 from mlplatform.cost import cost_of
 from tests.conftest import ROOT, plan_variant, planned
 

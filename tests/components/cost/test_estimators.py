@@ -11,8 +11,8 @@ import math
 import pytest
 
 from components.base.resources import Resource
-from components.catalog.cost_model import NOT_ESTIMATED, CostContext, estimate, estimate_all
-from components.catalog.usage import UsageAssumptions
+from components.cost.aws import NOT_ESTIMATED, CostContext, estimate, estimate_all
+from components.cost.usage import UsageAssumptions
 
 H = 730
 

@@ -39,8 +39,8 @@ from ..base.types import (
     K8S_RAY_CLUSTER,
     K8S_RAY_JOB,
 )
-from .catalog import load_catalog
-from .cost_model import (
+from ..catalog.catalog import load_catalog
+from .aws import (
     CostContext,
     Estimate,
     GpuCost,

@@ -151,7 +151,7 @@ from ..base.types import (
     K8S_SERVICE,
     PULUMI_DYNAMIC_RESOURCE,
 )
-from .catalog import HOURS_PER_MONTH, load_catalog, load_service_prices
+from ..catalog.catalog import HOURS_PER_MONTH, load_catalog, load_service_prices
 from .usage import UsageAssumptions
 
 H = HOURS_PER_MONTH
@@ -1214,4 +1214,4 @@ def estimate_all(resources: Iterable[Resource], ctx: CostContext) -> list[tuple[
 
 
 # Estimators of workloads on the cluster (notebooks, Ray, batch jobs) register themselves.
-from . import workload_cost  # noqa: E402, F401
+from . import workloads  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""The cost model: what a Plan's resources cost per month, idle, expected and at peak, from the catalog's prices."""
