@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from components.catalog import load_catalog
-from components.cost.aws import CostContext, Estimate, estimate_all, money
+from components.cost.estimate import CostContext, Estimate, money
+from components.cost.estimators import estimate_all
 from components.cost.usage import UsageAssumptions, load_usage, usage_file
 
 from .plan import Plan, PlanResource, reveal

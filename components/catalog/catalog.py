@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +31,14 @@ DATA_DIR = Path(__file__).parent / "data"
 
 # Hours in an average month (8,760 h / 12), the convention of AWS and GCP price calculators.
 HOURS_PER_MONTH = 730.0
+
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+
+
+def is_aws_region(region: str) -> bool:
+    """``us-east-1``, ``us-gov-west-1``: an AWS region's name (GCP's are ``us-central1``)."""
+    return bool(_AWS_REGION.match(region))
+
 
 # Vertex AI's accelerator enum for each catalog GPU model (Vertex names GPUs differently from GKE and GCE).
 VERTEX_ACCELERATORS = {

@@ -39,8 +39,7 @@ from typing import Any
 
 import yaml
 
-from ..cost.aws import is_aws_region
-from .catalog import DATA_DIR, load_catalog
+from .catalog import DATA_DIR, is_aws_region, load_catalog
 
 # The Price List API is served from us-east-1 (and ap-south-1, eu-central-1), whatever region is priced.
 PRICING_API_REGION = "us-east-1"

@@ -18,7 +18,7 @@ no peak beyond their volumes.
   launch, on demand, is reported as ``pool_peak`` (inside the pool's own peak line, not added again). A CPU
   server's warm replicas are a share of the system nodes (``node_share``).
 
-Registered in :data:`components.catalog.cost_model.ESTIMATORS` on import (``cost_model`` imports this module).
+Listed in :data:`components.cost.estimators.ESTIMATORS` from this module's ``ESTIMATORS``.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..base.resources import Resource, get, quantity, size_gib
+from ..base.schedule import Cron, CronError
 from ..base.types import (
     AWS_EKS_NODE_GROUP,
     GCP_CONTAINER_NODE_POOL,
@@ -39,23 +40,9 @@ from ..base.types import (
     K8S_RAY_CLUSTER,
     K8S_RAY_JOB,
 )
-from ..catalog.catalog import load_catalog
-from .aws import (
-    CostContext,
-    Estimate,
-    GpuCost,
-    H,
-    _ec2_price,
-    _gce_node_price,
-    _node_class_volume,
-    _num,
-    _volume_gb_from_template,
-    aws_price,
-    estimator,
-    free,
-    gcp_price,
-    is_aws_region,
-)
+from ..catalog.catalog import is_aws_region, load_catalog
+from .estimate import CostContext, Estimate, Estimator, GpuCost, H, free, num
+from .pricing import aws_price, ec2_hourly, gce_node_hourly, gcp_price, launch_template_volume_gb, node_class_volume_gb
 
 # cluster-autoscaler's scale-down-unneeded-time default; Karpenter pools say theirs (consolidateAfter).
 AUTOSCALER_SCALE_DOWN_MINUTES = 10.0
@@ -95,7 +82,7 @@ def _aws_node(
     disk = disk_gb * aws_price("ebs.gp3_per_gb_month", region) / H  # the node's root volume, per hour
     priced = []
     for t in types:
-        mt, price, od = cat.machine_type("aws", t), _ec2_price(t, region, spot), _ec2_price(t, region, False)
+        mt, price, od = cat.machine_type("aws", t), ec2_hourly(t, region, spot), ec2_hourly(t, region, False)
         if mt is not None and price is not None and od is not None:
             priced.append((price + disk, od + disk, mt))
     if not priced:
@@ -131,14 +118,14 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
             types = list(get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
             capacity = list(get(req.get("karpenter.sh/capacity-type") or {}, "values") or [])
             scale_down = _duration_minutes(get(np.props, "spec.disruption.consolidateAfter"), 0.5)
-            disk = _node_class_volume(ctx, get(np.props, "spec.template.spec.nodeClassRef.name"))
+            disk = node_class_volume_gb(ctx, get(np.props, "spec.template.spec.nodeClassRef.name"))
             return _aws_node(pool, types, capacity == ["spot"], ctx.region, scale_down, disk)
         for g in ctx.find(AWS_EKS_NODE_GROUP):
             labels = g.props.get("labels") or {}
             if labels.get(POOL_LABEL) == pool and not labels.get(FALLBACK_FOR_LABEL):
                 types = list(g.props.get("instanceTypes") or [])
                 spot = g.props.get("capacityType") == "SPOT"
-                disk = _volume_gb_from_template(ctx, get(g.props, "launchTemplate.id")) or _num(
+                disk = launch_template_volume_gb(ctx, get(g.props, "launchTemplate.id")) or num(
                     g.props.get("diskSize"), 20
                 )
                 return _aws_node(pool, types, spot, ctx.region, AUTOSCALER_SCALE_DOWN_MINUTES, disk)
@@ -147,12 +134,12 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
             labels = config.get("labels") or {}
             if labels.get(POOL_LABEL) != pool or labels.get(FALLBACK_FOR_LABEL):
                 continue
-            priced = _gce_node_price(ctx, config)
-            od = _gce_node_price(ctx, {**config, "spot": False, "preemptible": False})
+            priced = gce_node_hourly(ctx, config)
+            od = gce_node_hourly(ctx, {**config, "spot": False, "preemptible": False})
             mt = load_catalog().machine_type("gcp", str(config.get("machineType")))
             if priced is None or od is None or mt is None:
                 return None
-            gpus = sum(int(_num(a.get("count"), 1)) for a in config.get("guestAccelerators") or []) or mt.gpus or 1
+            gpus = sum(int(num(a.get("count"), 1)) for a in config.get("guestAccelerators") or []) or mt.gpus or 1
             spot = bool(config.get("spot") or config.get("preemptible"))
             return PoolNode(
                 pool,
@@ -183,7 +170,7 @@ def system_node(ctx: CostContext) -> tuple[str, float, int, float] | None:
                 continue
             spot = g.props.get("capacityType") == "SPOT"
             priced = [
-                (_ec2_price(t, ctx.region, spot), cat.machine_type("aws", t))
+                (ec2_hourly(t, ctx.region, spot), cat.machine_type("aws", t))
                 for t in g.props.get("instanceTypes") or []
             ]
             priced = [(p, m) for p, m in priced if p is not None and m is not None]
@@ -194,7 +181,7 @@ def system_node(ctx: CostContext) -> tuple[str, float, int, float] | None:
             config = g.props.get("nodeConfig") or {}
             if (config.get("labels") or {}).get(NODE_ROLE_LABEL) != SYSTEM_ROLE:
                 continue
-            priced = _gce_node_price(ctx, config)
+            priced = gce_node_hourly(ctx, config)
             mt = cat.machine_type("gcp", str(config.get("machineType")))
             if priced is not None and mt is not None:
                 return mt.name, priced[0], mt.vcpu, mt.memory_gib
@@ -238,18 +225,18 @@ def _notebooks(r: Resource, ctx: CostContext) -> Estimate:
     cull = values.get("cull") or {}
     culling = bool(cull.get("enabled", True))
     tail_hours = (
-        (_num(cull.get("timeout"), 3600) + _num(cull.get("every"), 600) / 2) / 3600
+        (num(cull.get("timeout"), 3600) + num(cull.get("every"), 600) / 2) / 3600
         if culling
         else ctx.usage.notebook_forgotten_hours
     )
-    if culling and _num(cull.get("maxAge")):
-        tail_hours = min(tail_hours, _num(cull.get("maxAge")) / 3600)
+    if culling and num(cull.get("maxAge")):
+        tail_hours = min(tail_hours, num(cull.get("maxAge")) / 3600)
     expected = od_expected = 0.0
     spot = True
     parts = []
     for profile in single.get("profileList") or []:
         override = profile.get("kubespawner_override") or {}
-        gpus = int(_num((override.get("extra_resource_limits") or {}).get(GPU_RESOURCE)))
+        gpus = int(num((override.get("extra_resource_limits") or {}).get(GPU_RESOURCE)))
         pool = (override.get("node_selector") or {}).get(POOL_LABEL)
         slug = str(profile.get("slug"))
         if not gpus or not pool:
@@ -274,14 +261,13 @@ def _notebooks(r: Resource, ctx: CostContext) -> Estimate:
         )
     explanation = (
         f"JupyterHub: {users:g} homes x {capacity:g} GB + {hub_db:g} GB hub database; "
-        + ("culled after " + f"{_num(cull.get('timeout'), 3600) / 3600:g} h idle" if culling else "NOT culled")
+        + ("culled after " + f"{num(cull.get('timeout'), 3600) / 3600:g} h idle" if culling else "NOT culled")
         + ("; " + "; ".join(parts) if parts else "")
     )
     gpu = GpuCost("notebooks", od_expected, 0.0, spot, expected=expected) if od_expected else None
     return Estimate(idle, idle + expected, idle, explanation, gpu=gpu)
 
 
-@estimator(K8S_HELM_RELEASE)
 def _helm_release(r: Resource, ctx: CostContext) -> Estimate:
     chart = str(r.props.get("chart") or "").rsplit("/", 1)[-1]
     if chart == "jupyterhub":
@@ -317,12 +303,12 @@ def _ray_spec(r: Resource, ctx: CostContext, spec: Mapping[str, Any], what: str,
         template = group.get("template") or {}
         pool = (get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
         limits = get((get(template, "spec.containers") or [{}])[0], "resources.limits") or {}
-        gpus = int(_num(limits.get(GPU_RESOURCE)))
+        gpus = int(num(limits.get(GPU_RESOURCE)))
         name = str(group.get("groupName"))
         node = pool_node(ctx, pool) if pool else None
         if node is None or not gpus:
             continue
-        warm = _num(group.get("minReplicas")) * H  # workers kept at the minimum run all month
+        warm = num(group.get("minReplicas")) * H  # workers kept at the minimum run all month
         hours = max(ctx.usage.ray_worker_hours.get(name, ctx.usage.default_ray_worker_hours), warm)
         cost, od = _work(node, hours, gpus)
         idle_workers += _work(node, warm, gpus)[0]
@@ -342,12 +328,10 @@ def _ray_spec(r: Resource, ctx: CostContext, spec: Mapping[str, Any], what: str,
     return Estimate(idle_workers, expected, idle_workers, explanation, gpu=gpu, node_share=share)
 
 
-@estimator(K8S_RAY_CLUSTER)
 def _ray_cluster(r: Resource, ctx: CostContext) -> Estimate:
     return _ray_spec(r, ctx, r.props.get("spec") or {}, "RayCluster", standing=True)
 
 
-@estimator(K8S_RAY_JOB)
 def _ray_job(r: Resource, ctx: CostContext) -> Estimate:
     spec = get(r.props, "spec.rayClusterSpec") or {}
     return _ray_spec(r, ctx, spec, "RayJob (its cluster lives as long as the job)", standing=False)
@@ -356,16 +340,13 @@ def _ray_job(r: Resource, ctx: CostContext) -> Estimate:
 # --- batch ----------------------------------------------------------------------------------------------------
 
 
-@estimator(K8S_CRON_JOB)
 def _cron_job(r: Resource, ctx: CostContext) -> Estimate:
-    from ..base.schedule import Cron, CronError
-
     spec = r.props.get("spec") or {}
     job = get(spec, "jobTemplate.spec") or {}
     template = job.get("template") or {}
     pool = (get(template, "spec.nodeSelector") or {}).get(POOL_LABEL)
     container = (get(template, "spec.containers") or [{}])[0]
-    gpus = int(_num((get(container, "resources.limits") or {}).get(GPU_RESOURCE)))
+    gpus = int(num((get(container, "resources.limits") or {}).get(GPU_RESOURCE)))
     name = str(get(r.props, "metadata.name") or r.name)
     if not pool or not gpus:
         return free("a CPU job runs on nodes that are priced")
@@ -376,7 +357,7 @@ def _cron_job(r: Resource, ctx: CostContext) -> Estimate:
         runs = 0.0 if spec.get("suspend") else Cron.parse(str(spec.get("schedule"))).runs_per_month()
     except CronError:
         return Estimate(0, 0, 0, f"CronJob {name}: schedule {spec.get('schedule')!r} not understood", known=False)
-    pods = _num(job.get("parallelism"), 1)
+    pods = num(job.get("parallelism"), 1)
     hours = runs * ctx.usage.batch_run_hours.get(name, ctx.usage.default_batch_run_hours) * pods
     cost, od = _work(node, hours + runs * node.scale_down_minutes / 60 * pods, gpus)
     return Estimate(
@@ -393,15 +374,14 @@ def _cron_job(r: Resource, ctx: CostContext) -> Estimate:
 # --- on-cluster model servers -------------------------------------------------------------------------------
 
 
-@estimator(K8S_KSERVE_INFERENCE_SERVICE)
 def _inference_service(r: Resource, ctx: CostContext) -> Estimate:
     predictor = get(r.props, "spec.predictor") or {}
     model = predictor.get("model") or {}
     limits = get(model, "resources.limits") or {}
     requests = get(model, "resources.requests") or {}
-    gpus = int(_num(limits.get(GPU_RESOURCE)))
+    gpus = int(num(limits.get(GPU_RESOURCE)))
     pool = (predictor.get("nodeSelector") or {}).get(POOL_LABEL)
-    low, high = int(_num(predictor.get("minReplicas"))), int(_num(predictor.get("maxReplicas"), 1))
+    low, high = int(num(predictor.get("minReplicas"))), int(num(predictor.get("maxReplicas"), 1))
     name = str(get(r.props, "metadata.name") or r.name)
     busy = ctx.usage.model_server_busy_hours.get(name, ctx.usage.default_model_server_busy_hours)
     if not pool or not gpus:
@@ -436,4 +416,10 @@ def _inference_service(r: Resource, ctx: CostContext) -> Estimate:
     )
 
 
-__all__ = ["PoolNode", "pool_node", "system_node"]
+ESTIMATORS: dict[str, Estimator] = {
+    K8S_HELM_RELEASE: _helm_release,
+    K8S_RAY_CLUSTER: _ray_cluster,
+    K8S_RAY_JOB: _ray_job,
+    K8S_CRON_JOB: _cron_job,
+    K8S_KSERVE_INFERENCE_SERVICE: _inference_service,
+}

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from components.base.resources import Resource, get
-from components.cost.aws import CostContext, estimate_all, money
+from components.cost.estimate import CostContext, money
+from components.cost.estimators import estimate_all
 
 from .base import Rule, Settings, number
 

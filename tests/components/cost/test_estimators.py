@@ -11,7 +11,9 @@ import math
 import pytest
 
 from components.base.resources import Resource
-from components.cost.aws import NOT_ESTIMATED, CostContext, estimate, estimate_all
+from components.cost import aws, gcp, kubernetes, workloads
+from components.cost.estimate import NOT_ESTIMATED, CostContext
+from components.cost.estimators import ESTIMATORS, FREE_TYPES, estimate, estimate_all
 from components.cost.usage import UsageAssumptions
 
 H = 730
@@ -446,3 +448,9 @@ def test_an_unknown_type_is_not_estimated_never_zero():
 def test_an_instance_type_the_catalog_lacks_is_not_estimated():
     e = cost("aws:ec2/instance:Instance", {"instanceType": "x2iedn.32xlarge"})
     assert not e.known and "x2iedn.32xlarge" in e.explanation
+
+
+def test_every_priced_type_has_one_estimator_listed_by_its_module():
+    tables = [aws.ESTIMATORS, gcp.ESTIMATORS, kubernetes.ESTIMATORS, workloads.ESTIMATORS]
+    assert sum(len(t) for t in tables) == len(ESTIMATORS)  # no type in two modules' tables
+    assert not set(ESTIMATORS) & FREE_TYPES  # a priced type is never also listed free
