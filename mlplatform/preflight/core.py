@@ -1,8 +1,9 @@
-"""The preflight's frame: findings, the report, the rule registry, and the deploy order of a Plan.
+"""The preflight's frame: findings, the report, what a rule is, and the deploy order of a Plan.
 
-A rule is a function ``(ctx) -> Iterable[Finding]`` registered with :func:`rule`; it reads the Plan through
-:class:`Context`, which knows what Pulumi would have created before a resource (its transitive dependencies:
-explicit ``depends_on``, inputs that are outputs of other resources, and its provider).
+A rule is a function ``(ctx) -> Iterable[Finding]`` made a :class:`Rule` with :func:`rule` and listed in
+:data:`mlplatform.preflight.registry.RULES`; it reads the Plan through :class:`Context`, which knows what Pulumi
+would have created before a resource (its transitive dependencies: explicit ``depends_on``, inputs that are
+outputs of other resources, and its provider).
 """
 
 from __future__ import annotations
@@ -74,24 +75,25 @@ class PreflightReport:
         }
 
 
+Check = Callable[["Context"], Iterable[Finding]]
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A preflight rule: its kebab-case name, what it checks ("Checks whether ..."), and the check."""
+
     name: str
     description: str
-    check: Callable[[Context], Iterable[Finding]]
+    check: Check
 
 
-RULES: dict[str, Rule] = {}
+def rule(name: str, description: str) -> Callable[[Check], Rule]:
+    """Make a check function a :class:`Rule` (the registry lists it; nothing is registered on import)."""
 
+    def make(fn: Check) -> Rule:
+        return Rule(name, description, fn)
 
-def rule(name: str, description: str) -> Callable[[Callable[[Context], Iterable[Finding]]], Any]:
-    """Register a preflight rule (kebab-case name; description "Checks whether ...")."""
-
-    def register(fn: Callable[[Context], Iterable[Finding]]) -> Callable[[Context], Iterable[Finding]]:
-        RULES[name] = Rule(name, description, fn)
-        return fn
-
-    return register
+    return make
 
 
 class Context:
@@ -152,21 +154,13 @@ class Context:
         return other.urn in self.created_before(r)
 
 
-def run_rules(plan: Plan, names: Iterable[str] | None = None) -> PreflightReport:
-    from . import rules  # noqa: F401  (registers every rule)
-
-    ctx = Context(plan)
-    chosen = list(names) if names is not None else list(RULES)
-    report = PreflightReport(project=plan.project, stack=plan.stack, rules=chosen)
-    for name in chosen:
-        report.findings.extend(RULES[name].check(ctx))
-    report.checked = dict(ctx.counts)
-    report.findings.sort(key=lambda f: (f.rule, f.urn))
-    return report
-
-
 def iter_k8s(ctx: Context) -> Iterator[PlanResource]:
     """Every Kubernetes object the Plan creates (custom resources of the kubernetes package)."""
     for r in ctx.custom:
         if r.package == "kubernetes":
             yield r
+
+
+def chart_name(release: PlanResource) -> str:
+    """A Helm release's chart name, without its repository."""
+    return str(release.input("chart") or "").rsplit("/", 1)[-1]

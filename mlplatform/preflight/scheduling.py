@@ -31,6 +31,7 @@ from components.base.types import (
     K8S_RAY_JOB,
     K8S_STATEFUL_SET,
 )
+from components.catalog import load_catalog
 
 from ..plan import PlanResource, reveal
 from .core import Context, Finding, Phase, rule
@@ -314,7 +315,6 @@ class GpuShape:
 
 def _gpu_shapes(ctx: Context) -> list[GpuShape]:
     """The node shapes each GPU node group, node pool or NodePool may launch, with their labels."""
-    from components.catalog import load_catalog
 
     cat = load_catalog()
     system = {g.urn for g in system_node_groups(ctx)}
@@ -353,7 +353,6 @@ def _fits(pod: Pod, shape: GpuShape) -> bool:
 def _system_capacity(ctx: Context) -> tuple[PlanResource, str, int, int, int, str] | None:
     """(group, instance type, nodes, allocatable cpu m, allocatable memory Mi, cloud) of the system nodes at
     creation: the group's smallest instance type, min_nodes of it."""
-    from components.catalog import load_catalog
 
     cat = load_catalog()
     for g in system_node_groups(ctx):
@@ -471,3 +470,32 @@ def schedulable(ctx: Context) -> Iterator[Finding]:
 
 
 __all__ = ["eks_allocatable", "gke_allocatable", "schedulable"]
+
+
+@rule(
+    "node-group-shapes",
+    "Checks whether each autoscaled managed node group has one node shape (cluster-autoscaler simulates a "
+    "group from a single template node).",
+)
+def node_group_shapes(ctx: Context) -> Iterator[Finding]:
+    cat = load_catalog()
+    for g in ctx.of_type(AWS_EKS_NODE_GROUP):
+        tags = reveal(g.input("tags")) or {}
+        if not any(k.startswith("k8s.io/cluster-autoscaler/") for k in tags):
+            continue
+        ctx.count("node-group-shapes")
+        shapes = set()
+        for t in reveal(g.input("instanceTypes")) or []:
+            m = cat.machine_type("aws", t)
+            if m is not None:
+                shapes.add((m.vcpu, m.memory_gib, m.gpus))
+        if len(shapes) > 1:
+            yield Finding(
+                "node-group-shapes",
+                Phase.FIRST_DEPLOY,
+                g.urn,
+                f"node group {g.name} mixes {len(shapes)} node shapes "
+                f"({', '.join(sorted(reveal(g.input('instanceTypes'))))}): cluster-autoscaler plans with one of "
+                "them and over- or under-provisions.",
+                "cluster-autoscaler FAQ: instance types in a node group must have the same CPU, memory and GPUs",
+            )
