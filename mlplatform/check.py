@@ -325,9 +325,15 @@ def _check(
     return report
 
 
-def _validate(report: CheckReport, policy: Policy, args: Any, report_violation: Any, urn: str | None) -> None:
+def _validate(
+    report: CheckReport,
+    policy: ResourceValidationPolicy | StackValidationPolicy,
+    args: Any,
+    report_violation: Any,
+    urn: str | None,
+) -> None:
     try:
-        _run(policy.validate(args, report_violation))  # type: ignore[attr-defined]
+        _run(policy.validate(args, report_violation))
     except UnknownValueError as exc:
         report.violations.append(
             Violation(

@@ -46,7 +46,7 @@ from pulumi.runtime.stack import run_in_stack
 from components.base.types import PULUMI_GET_RESOURCE, PULUMI_STACK
 
 from . import stackconfig
-from .mocks import MockEnv, PlatformMocks
+from .mocks import MockEnv, PlatformMocks, ResourceArgsWithUrn
 from .plan import UNKNOWN, Diagnostic, Plan, PlanResource, Secret, reveal
 from .stackconfig import EngineError
 
@@ -160,7 +160,8 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
 
         inputs = _plain_dict(request.object)
-        args = sdk_mocks.MockResourceArgs(
+        args = ResourceArgsWithUrn(
+            urn,
             typ=request.type,
             name=request.name,
             inputs=reveal(inputs),
@@ -168,8 +169,8 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             resource_id=request.importId,
             custom=request.custom or False,
         )
-        args.urn = urn  # type: ignore[attr-defined]  # our mocks derive deterministic ids from it
-        rid, state = self.mocks.new_resource(args)
+        new_id, state = self.mocks.new_resource(args)
+        rid = new_id or ""
         if not request.custom:
             rid, state = "", {}
         # Secretness flows from inputs to the outputs of the same name (a property holding a secret anywhere
@@ -184,7 +185,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         with self._lock:
             self.records.append(record)
             self.resources[urn] = sdk_mocks.MockMonitor.ResourceRegistration(urn, rid, reveal(state))
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=rid or "", object=_struct(state))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=_struct(state))
 
     def RegisterResourceOutputs(self, request):
         with self._lock:
@@ -198,7 +199,9 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         args = reveal(_plain_dict(request.args))
         result = self.mocks.call(sdk_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
         ret = result[0] if isinstance(result, tuple) else result
-        return resource_pb2.ResourceInvokeResponse(**{"return": _struct(ret or {})})
+        # "return" is a Python keyword: the field is set by name.
+        fields: dict[str, Any] = {"return": _struct(ret or {})}
+        return resource_pb2.ResourceInvokeResponse(**fields)
 
 
 def _options(request) -> dict[str, Any]:

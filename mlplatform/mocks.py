@@ -1240,16 +1240,24 @@ def invoke_result(token: str, args: dict[str, Any], env: MockEnv) -> dict[str, A
     return fn(args, env) if fn else dict(args)
 
 
+class ResourceArgsWithUrn(pulumi.runtime.MockResourceArgs):
+    """The SDK's mock arguments with the resource's URN (the SDK leaves it out), from which ids are derived."""
+
+    def __init__(self, urn: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.urn = urn
+
+
 class PlatformMocks(pulumi.runtime.Mocks):
     """``pulumi.runtime.Mocks`` answering from the tables above. Subclass to override single types."""
 
     def __init__(self, env: MockEnv):
         self.env = env
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):  # type: ignore[override]
-        # URN is not part of MockResourceArgs; the engine's monitor sets it before calling us.
-        urn = getattr(args, "urn", f"{args.typ}::{args.name}")
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        # URN is not part of MockResourceArgs; the engine's monitor passes ResourceArgsWithUrn.
+        urn = args.urn if isinstance(args, ResourceArgsWithUrn) else f"{args.typ}::{args.name}"
         return outputs_for(MockRequest(args.typ, args.name, dict(args.inputs or {}), self.env, urn))
 
-    def call(self, args: pulumi.runtime.MockCallArgs):  # type: ignore[override]
+    def call(self, args: pulumi.runtime.MockCallArgs):
         return invoke_result(args.token, dict(args.args or {}), self.env), []

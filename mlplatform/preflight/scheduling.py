@@ -265,11 +265,11 @@ def _release_pods(chart: str, values: dict[str, Any]) -> list[tuple[int, int, in
         ]
     if chart == "cert-manager":
 
-        def req(part: dict[str, Any], default_replicas: int = 1) -> tuple[int, int, int]:
+        def pods_of(part: dict[str, Any], default_replicas: int = 1) -> tuple[int, int, int]:
             r = (part.get("resources") or {}).get("requests") or {}
             return cpu_millis(r.get("cpu")), size_mib(r.get("memory")), int(part.get("replicaCount", default_replicas))
 
-        return [req(values), req(values.get("webhook") or {}), req(values.get("cainjector") or {})]
+        return [pods_of(values), pods_of(values.get("webhook") or {}), pods_of(values.get("cainjector") or {})]
     if chart == "kserve-resources":
         controller = (values.get("kserve") or {}).get("controller") or {}
         r = (controller.get("resources") or {}).get("requests") or {}
