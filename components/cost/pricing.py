@@ -16,18 +16,22 @@ from .estimate import CostContext, Estimate, H, flat, num
 
 
 def aws_price(path: str, region: str) -> float:
+    """An AWS service unit price from the catalog: ``aws_price("vpc.nat_gateway_per_hour", "us-east-1")``."""
     return load_service_prices(Cloud.AWS).price(path, region)
 
 
 def gcp_price(path: str, region: str) -> float:
+    """A Google Cloud service unit price from the catalog."""
     return load_service_prices(Cloud.GCP).price(path, region)
 
 
 def ec2_hourly(itype: str, region: str, spot: bool) -> float | None:
+    """An EC2 instance type's hourly price, spot or on demand; None if the catalog does not price it there."""
     return load_catalog().hourly_price("aws", region, itype, "spot" if spot else "on-demand")
 
 
 def launch_template_volume_gb(ctx: CostContext, template_id: Any) -> float | None:
+    """The root volume size (GB) of the stack's launch template with this id; None if it names none."""
     for lt in ctx.with_id(AWS_EC2_LAUNCH_TEMPLATE, template_id):
         for bdm in lt.props.get("blockDeviceMappings") or []:
             size = get(bdm, "ebs.volumeSize")
@@ -37,6 +41,7 @@ def launch_template_volume_gb(ctx: CostContext, template_id: Any) -> float | Non
 
 
 def node_class_volume_gb(ctx: CostContext, name: str | None) -> float:
+    """The root volume size (GiB) of the Karpenter EC2NodeClass ``name``. Default: 20, Karpenter's own."""
     for nc in ctx.find(K8S_KARPENTER_EC2_NODE_CLASS, lambda n: get(n.props, "metadata.name") == name):
         for bdm in get(nc.props, "spec.blockDeviceMappings") or []:
             size = size_gib(get(bdm, "ebs.volumeSize"))
@@ -46,6 +51,8 @@ def node_class_volume_gb(ctx: CostContext, name: str | None) -> float:
 
 
 def gce_node_hourly(ctx: CostContext, node_config: Mapping[str, Any]) -> tuple[float, str] | None:
+    """(hourly price, label) of a GCE node of this node config: machine (spot or not), attached GPUs and boot
+    disk; None if the machine type is not priced in the region."""
     cat = load_catalog()
     machine = str(node_config.get("machineType") or "e2-medium")
     spot = bool(node_config.get("spot") or node_config.get("preemptible"))
@@ -69,6 +76,8 @@ def gce_node_hourly(ctx: CostContext, node_config: Mapping[str, Any]) -> tuple[f
 
 
 def aws_load_balancer(kind: str, ctx: CostContext, public_ips: int, what: str) -> Estimate:
+    """An ALB, NLB (``kind`` alb or nlb: one capacity unit expected) or Classic load balancer (clb), with its
+    public IPv4 addresses; ``what`` asked for it."""
     hourly = aws_price(f"elb.{kind}_per_hour", ctx.region)
     idle = (hourly + public_ips * aws_price("vpc.public_ipv4_per_hour", ctx.region)) * H
     if kind == "clb":
