@@ -135,6 +135,10 @@ def test_no_module_imports_a_private_name_of_another():
     [
         ("components.base", ("components.catalog", "components.config", "components.cost", "mlplatform", "policies")),
         ("components.catalog", ("components.config", "components.cost", "mlplatform", "policies")),
+        (
+            "components.config",
+            ("components.cost", "components.aws", "components.gcp", "components.k8s", "mlplatform", "policies"),
+        ),
         ("components.cost", ("components.config", "components.aws", "components.gcp", "components.k8s", "mlplatform")),
         ("components", ("mlplatform", "policies")),
     ],
