@@ -26,6 +26,7 @@ from pydantic import SkipValidation
 from .base.cloud import Cloud
 from .base.types import MLPLATFORM_SERVING
 from .base.values import ComponentArgs, DnsLabel, duration_seconds
+from .config import defaults
 from .config.lake import LakeAccess, zone_roles
 from .config.platform import PlatformSpec
 from .config.serving import ModelServerSpec
@@ -92,7 +93,7 @@ class Serving(pulumi.ComponentResource):
             KServeArgs(
                 registries=sorted({registry_of(s.image or RUNTIME_IMAGES[s.runtime]) for s in servers}),
                 progress_deadline_seconds=duration_seconds(spec.serving.progress_deadline),
-                replicas=2 if spec.is_prod else 1,
+                replicas=defaults.service_replicas(spec.environment),
                 mlflow_tracking_uri=args.mlflow_tracking_uri if mlflow else None,
             ),
             opts=on_cluster,
@@ -122,7 +123,7 @@ class Serving(pulumi.ComponentResource):
             RequestLogSinkArgs(
                 namespace=args.namespace,
                 log_url=pulumi.Output.concat(args.lake.zone_urls[raw], LOG_PREFIX),
-                replicas=2 if args.spec.is_prod else 1,
+                replicas=defaults.service_replicas(args.spec.environment),
                 service_account=LOG_SINK_SA,
                 service_account_annotations=annotations,
                 env=self.identity.sdk_env(),

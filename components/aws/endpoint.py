@@ -335,7 +335,7 @@ class ModelEndpoint(pulumi.ComponentResource):
     ) -> None:
         a = spec.autoscaling
         for v in spec.variants:
-            low, high = v.min_count or v.initial_count, v.max_count or v.initial_count
+            low, high = v.count_range()
             if high <= low:
                 continue  # a fixed-size variant: nothing to scale
             target = aws.appautoscaling.Target(

@@ -32,6 +32,7 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.types import MLPLATFORM_AWS_FEATURE_STORE
 from ..base.values import ComponentArgs
+from ..config import defaults
 from ..config.environment import Environment
 from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
 from ..interfaces import Principal, check_principal
@@ -74,7 +75,7 @@ class FeatureStoreArgs(ComponentArgs):
         p = Problems()
         if self.features_zone not in self.lake.zones:
             p.add("features_zone", f"not a zone of the lake; zones: {', '.join(self.lake.zones)}", self.features_zone)
-        online = self.store.online_store or OnlineStore.DYNAMODB
+        online = self.store.online_store or defaults.online_store(Cloud.AWS)
         if online not in (OnlineStore.DYNAMODB, OnlineStore.REDIS):
             p.add("store.online_store", "not available on aws; allowed: dynamodb, redis", str(online))
         if self.store.offline_store not in (OfflineStore.FILE, OfflineStore.ATHENA):
@@ -116,7 +117,7 @@ class FeatureStore(pulumi.ComponentResource):
         self.config_secret = CONFIG_SECRET  # the Secret holding feature_store.yaml, on the cluster
         spec, lake, zone = args.store, args.lake, args.features_zone
         prod = args.environment is Environment.PROD
-        online = spec.online_store or OnlineStore.DYNAMODB
+        online = spec.online_store or defaults.online_store(Cloud.AWS)
         self.project = spec.project or name.replace("-", "_")
         account = aws.get_caller_identity().account_id
         keep = pulumi.ResourceOptions(parent=self, protect=prod)

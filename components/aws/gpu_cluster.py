@@ -44,6 +44,7 @@ from ..base.errors import Problems, spec_error
 from ..base.types import MLPLATFORM_AWS_GPU_CLUSTER
 from ..base.values import ComponentArgs
 from ..catalog import load_catalog
+from ..config import defaults
 from ..config.cluster import (
     ClusterSpec,
     Provisioner,
@@ -194,7 +195,7 @@ class GpuCluster(pulumi.ComponentResource):
         self.args = args
         spec = args.cluster
         prod = args.environment is Environment.PROD
-        version = spec.kubernetes_version or load_catalog().default_kubernetes_version
+        version = spec.kubernetes_version or defaults.kubernetes_version()
         public, cidrs = endpoint_access(spec)
         cluster_name = args.cluster_name or f"{name}-{pulumi.get_stack()}"
         tags = dict(args.tags)
@@ -228,7 +229,7 @@ class GpuCluster(pulumi.ComponentResource):
         logs = aws.cloudwatch.LogGroup(
             f"{name}-control-plane",
             name=f"/aws/eks/{cluster_name}/cluster",
-            retention_in_days=args.log_retention_days or (90 if prod else 7),
+            retention_in_days=args.log_retention_days or defaults.control_plane_log_retention_days(args.environment),
             tags=tags,
             opts=child,
         )
@@ -330,7 +331,7 @@ class GpuCluster(pulumi.ComponentResource):
             parent=self,
         )
         nodes = spec.system_nodes
-        capacity = nodes.capacity or (SystemCapacity.ON_DEMAND if prod else SystemCapacity.SPOT)
+        capacity = nodes.capacity or defaults.system_capacity(args.environment)
         system = aws.eks.NodeGroup(
             f"{name}-system",
             cluster_name=cluster.name,
@@ -339,7 +340,7 @@ class GpuCluster(pulumi.ComponentResource):
             subnet_ids=args.network.private_subnet_ids,
             ami_type="AL2023_x86_64_STANDARD",
             capacity_type="SPOT" if capacity is SystemCapacity.SPOT else "ON_DEMAND",
-            instance_types=nodes.instance_types or ["t3.large", "t3a.large", "m5.large"],
+            instance_types=nodes.instance_types or defaults.system_instance_types(Cloud.AWS),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=nodes.min_nodes, desired_size=nodes.min_nodes, max_size=nodes.max_nodes
             ),
@@ -418,7 +419,7 @@ class GpuCluster(pulumi.ComponentResource):
                     node_volume_gib=args.gpu_node_volume_gib,
                     imds_hop_limit=args.imds_hop_limit,
                     ami_alias=args.ami_alias,
-                    replicas=args.karpenter_replicas or (2 if prod else 1),
+                    replicas=args.karpenter_replicas or defaults.service_replicas(args.environment),
                     provider=self.provider,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster, system]),

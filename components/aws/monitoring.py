@@ -27,6 +27,7 @@ from pydantic import Field
 from ..base.cloud import Cloud
 from ..base.types import MLPLATFORM_AWS_MONITORING
 from ..base.values import ComponentArgs
+from ..config import defaults
 from ..config.environment import Environment
 from ..config.monitoring import BudgetSpec, MonitoringSpec
 from ..interfaces import StrInput
@@ -238,7 +239,8 @@ class Monitoring(pulumi.ComponentResource):
                 self.observability = ClusterObservability(
                     f"{name}-cluster",
                     ObservabilityArgs(
-                        retention_days=m.prometheus_retention_days or (15 if prod else 3),
+                        retention_days=m.prometheus_retention_days
+                        or defaults.prometheus_retention_days(args.environment),
                         production=prod,
                         storage_class=cluster.storage_class,
                         karpenter=cluster.karpenter,

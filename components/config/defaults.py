@@ -53,17 +53,19 @@ def availability_zones(environment: Environment) -> int:
     return 3 if environment is PROD else 2
 
 
-NAT: dict[Cloud, dict[Environment, NatStrategy]] = {
-    # dev: one t4g.nano NAT instance, a fifth of a NAT gateway's price; prod: a gateway per zone, no shared failure.
-    Cloud.AWS: {DEV: NatStrategy.INSTANCE, STAGING: NatStrategy.SINGLE, PROD: NatStrategy.PER_AZ},
-    # Cloud NAT is regional and billed per VM: one is enough everywhere.
-    Cloud.GCP: {DEV: NatStrategy.SINGLE, STAGING: NatStrategy.SINGLE, PROD: NatStrategy.SINGLE},
+# dev: one t4g.nano NAT instance, a fifth of a NAT gateway's price; prod: a gateway per zone, no shared failure.
+AWS_NAT: dict[Environment, NatStrategy] = {
+    DEV: NatStrategy.INSTANCE,
+    STAGING: NatStrategy.SINGLE,
+    PROD: NatStrategy.PER_AZ,
 }
+# Cloud NAT is regional and billed per VM: one is enough in every environment.
+CLOUD_NAT = NatStrategy.SINGLE
 
 
 def nat(cloud: Cloud, environment: Environment) -> NatStrategy:
-    """Internet egress of the private subnets (:data:`NAT`)."""
-    return NAT[cloud][environment]
+    """Internet egress of the private subnets: :data:`AWS_NAT` on AWS, :data:`CLOUD_NAT` on GCP."""
+    return AWS_NAT[environment] if cloud is Cloud.AWS else CLOUD_NAT
 
 
 # --- cluster -------------------------------------------------------------------------------------------------

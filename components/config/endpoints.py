@@ -43,7 +43,7 @@ class ServerlessSpec(StrictModel):
             elif self.gpu and self.memory_mb < 16384:
                 p.add("memory_mb", "a Cloud Run GPU instance needs at least 16384 MB", self.memory_mb)
             if self.concurrency_per_instance is None:
-                self.concurrency_per_instance = 1 if self.gpu else 4
+                self.concurrency_per_instance = self.instance_concurrency()
         else:
             if self.memory_mb not in range(1024, 6145, 1024):
                 p.add("memory_mb", "not allowed; allowed: 1024, 2048, 3072, 4096, 5120, 6144", self.memory_mb)
@@ -57,6 +57,13 @@ class ServerlessSpec(StrictModel):
             p.add("provisioned_concurrency", f"must be <= max_concurrency ({self.max_concurrency})", pc)
         p.raise_if_any()
         return self
+
+    def instance_concurrency(self) -> int:
+        """Requests one Cloud Run instance serves at once: concurrency_per_instance, else 1 with a GPU (a model on
+        the GPU serves one) and 4 without."""
+        if self.concurrency_per_instance is not None:
+            return self.concurrency_per_instance
+        return 1 if self.gpu else 4
 
 
 class VariantSpec(StrictModel):
@@ -85,6 +92,10 @@ class VariantSpec(StrictModel):
     """GCP serverless only: the existing Cloud Run revision serving this variant, for every variant but the last
     (the last is the revision this deployment creates; Cloud Run names it, see the endpoint's
     ``latest_revision`` output). Default: none."""
+
+    def count_range(self) -> tuple[int, int]:
+        """(min_count, max_count) with their default, initial_count."""
+        return self.min_count or self.initial_count, self.max_count or self.initial_count
 
 
 class AutoscalingSpec(StrictModel):
@@ -193,7 +204,7 @@ class EndpointSpec(StrictModel):
                         f"not a SageMaker instance type in the catalog; allowed: {', '.join(cat.sagemaker_instances)}",
                         v.instance_type,
                     )
-                lo, hi = v.min_count or v.initial_count, v.max_count or v.initial_count
+                lo, hi = v.count_range()
                 if lo > hi:
                     p.add(f"{path}.min_count", f"must be <= max_count ({hi})", lo)
                 if not lo <= v.initial_count <= hi:
@@ -272,7 +283,7 @@ class EndpointSpec(StrictModel):
                     f"not a machine type in the catalog; allowed: {', '.join(machines)}",
                     v.instance_type,
                 )
-            lo, hi = v.min_count or v.initial_count, v.max_count or v.initial_count
+            lo, hi = v.count_range()
             if lo > hi:
                 p.add(f"{where_}.min_count", f"must be <= max_count ({hi})", lo)
             if not lo <= v.initial_count <= hi:

@@ -177,7 +177,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         spec = args.endpoint
         sl = spec.serverless
         assert sl is not None
-        per_instance = sl.concurrency_per_instance or (1 if sl.gpu else 4)
+        per_instance = sl.instance_concurrency()
         warm = math.ceil((sl.provisioned_concurrency or 0) / per_instance)
         cpu = "4" if sl.gpu else ("1" if sl.memory_mb <= 4096 else "2" if sl.memory_mb <= 8192 else "4")
         limits = {"cpu": cpu, "memory": f"{sl.memory_mb}Mi"}
@@ -287,7 +287,7 @@ class ModelEndpoint(pulumi.ComponentResource):
             machine = cat.machine_type("gcp", v.instance_type or "")
             assert machine is not None  # validated by the spec
             accelerator = VERTEX_ACCELERATORS.get(machine.gpu) if machine.gpu else None
-            low, high = v.min_count or v.initial_count, v.max_count or v.initial_count
+            low, high = v.count_range()
             pool = gcp.vertex.AiDeploymentResourcePool(
                 f"{name}-{v.name}",
                 name=f"{self.endpoint_name}-{v.name}"[:63].rstrip("-"),

@@ -35,6 +35,7 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.types import MLPLATFORM_GCP_FEATURE_STORE
 from ..base.values import ComponentArgs, GcpLabels
+from ..config import defaults
 from ..config.environment import Environment
 from ..config.features import FeatureStoreSpec, OfflineStore, OnlineStore
 from ..interfaces import Principal, check_principal
@@ -78,7 +79,7 @@ class FeatureStoreArgs(ComponentArgs):
         p = Problems()
         if self.features_zone not in self.lake.zones:
             p.add("features_zone", f"not a zone of the lake; zones: {', '.join(self.lake.zones)}", self.features_zone)
-        online = self.store.online_store or OnlineStore.FIRESTORE
+        online = self.store.online_store or defaults.online_store(Cloud.GCP)
         if online not in (OnlineStore.FIRESTORE, OnlineStore.REDIS):
             p.add("store.online_store", "not available on gcp; allowed: firestore, redis", str(online))
         if self.store.offline_store not in (OfflineStore.FILE, OfflineStore.BIGQUERY):
@@ -118,7 +119,7 @@ class FeatureStore(pulumi.ComponentResource):
         self._dataset: pulumi.Output[str] | None = None
         spec, lake, zone = args.store, args.lake, args.features_zone
         prod = args.environment is Environment.PROD
-        online = spec.online_store or OnlineStore.FIRESTORE
+        online = spec.online_store or defaults.online_store(Cloud.GCP)
         self.project = spec.project or name.replace("-", "_")
         child = pulumi.ResourceOptions(parent=self)
         self.registry_path = pulumi.Output.concat(lake.zone_urls[zone], REGISTRY_PREFIX, "registry.pb")

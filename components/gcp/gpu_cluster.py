@@ -45,6 +45,7 @@ from ..base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_TAINT_KEY, NO
 from ..base.types import MLPLATFORM_GCP_GPU_CLUSTER
 from ..base.values import Cidr, ComponentArgs, GcpLabels, StrictModel
 from ..catalog import load_catalog
+from ..config import defaults
 from ..config.cluster import (
     Capacity,
     ClusterSpec,
@@ -118,7 +119,7 @@ class GpuClusterArgs(ComponentArgs):
 
     @property
     def is_zonal(self) -> bool:
-        return self.zonal if self.zonal is not None else self.environment is not Environment.PROD
+        return self.zonal if self.zonal is not None else defaults.gke_zonal(self.environment)
 
     @model_validator(mode="after")
     def _placement_and_reachability(self) -> GpuClusterArgs:
@@ -241,7 +242,7 @@ class GpuCluster(pulumi.ComponentResource):
         location = zones[0] if zonal else args.region
         public, _ = endpoint_access(spec)
         cluster_name = args.cluster_name or f"{name}-{pulumi.get_stack()}"[:40].rstrip("-")
-        version = spec.kubernetes_version or load_catalog().default_kubernetes_version
+        version = spec.kubernetes_version or defaults.kubernetes_version()
         labels = dict(args.labels)
         self.workload_pool = f"{args.project}.svc.id.goog"
         child = pulumi.ResourceOptions(parent=self)
@@ -270,7 +271,7 @@ class GpuCluster(pulumi.ComponentResource):
             description=f"mlplatform GPU cluster ({args.environment})",
             min_master_version=version,
             release_channel=gcp.container.ClusterReleaseChannelArgs(
-                channel=args.release_channel or ("STABLE" if prod else "REGULAR")
+                channel=args.release_channel or defaults.gke_release_channel(args.environment)
             ),
             network=args.network.network,
             subnetwork=args.network.subnetwork,
@@ -361,9 +362,8 @@ class GpuCluster(pulumi.ComponentResource):
                 total_min_node_count=system.min_nodes, total_max_node_count=system.max_nodes, location_policy="BALANCED"
             ),
             node_config=node_config(
-                (system.instance_types or ["e2-standard-4"])[0],
-                # Unset (a component used without the stack spec): spot outside prod, as the spec defaults.
-                (system.capacity or (SystemCapacity.ON_DEMAND if prod else SystemCapacity.SPOT)) is SystemCapacity.SPOT,
+                (system.instance_types or defaults.system_instance_types(Cloud.GCP))[0],
+                (system.capacity or defaults.system_capacity(args.environment)) is SystemCapacity.SPOT,
                 args.system_node_disk_gb,
                 {NODE_ROLE_LABEL: SYSTEM_ROLE},
             ),

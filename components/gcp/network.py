@@ -23,6 +23,7 @@ from ..base.cloud import Cloud
 from ..base.errors import spec_error
 from ..base.types import MLPLATFORM_GCP_NETWORK
 from ..base.values import ComponentArgs, GcpLabels, VpcCidr
+from ..config import defaults
 from ..config.network import ExistingGcpNetwork, NatStrategy
 
 PODS_RANGE = "pods"
@@ -50,7 +51,7 @@ class NetworkArgs(ComponentArgs):
     """Region of the subnetwork, router and NAT. Required."""
     cidr: VpcCidr = "10.0.0.0/16"
     """Range for nodes, services and pods (split as gke_ranges does), /16 to /20. Default: 10.0.0.0/16."""
-    nat: NatStrategy = NatStrategy.SINGLE
+    nat: NatStrategy = defaults.CLOUD_NAT
     """single (Cloud NAT for the subnetwork) or none (no internet egress from private nodes). Default: single."""
     private_services_access: bool = True
     """Reserve a range and peer it with Google's service producers (Cloud SQL and Memorystore private IPs).
