@@ -39,11 +39,11 @@ from .aws.load_balancer_controller import alb_annotations
 from .aws.monitoring import DashboardEndpoint, MonitoredCluster
 from .base.cloud import Cloud
 from .base.types import MLPLATFORM_PLATFORM
+from .config import defaults
 from .config.cluster import Provisioner
 from .config.endpoints import EndpointMode
 from .config.features import OnlineStore
 from .config.lake import zone_roles
-from .config.network import NatStrategy
 from .config.platform import PlatformSpec
 from .serving import Serving, ServingArgs
 from .toolchain import Toolchain, ToolchainArgs
@@ -87,8 +87,9 @@ class MlPlatform(pulumi.ComponentResource):
             NetworkArgs(
                 region=spec.region,
                 cidr=net.cidr,
-                availability_zones=net.availability_zones or 2,
-                nat=net.nat or NatStrategy.SINGLE,
+                environment=spec.environment,
+                availability_zones=net.availability_zones,
+                nat=net.nat,
                 cluster_name=cluster_name,
                 tags=self.tags,
                 existing=net.existing,
@@ -342,7 +343,7 @@ class MlPlatform(pulumi.ComponentResource):
                 project=project,
                 region=spec.region,
                 cidr=net.cidr,
-                nat=net.nat or NatStrategy.SINGLE,
+                nat=net.nat or defaults.nat(Cloud.GCP, spec.environment),
                 labels=labels,
                 existing=net.gcp_existing,
             ),

@@ -27,6 +27,7 @@ from .base.cloud import Cloud
 from .base.types import MLPLATFORM_SERVING
 from .base.values import ComponentArgs, DnsLabel, duration_seconds
 from .config import defaults
+from .config.defaults import resolved
 from .config.lake import LakeAccess, zone_roles
 from .config.platform import PlatformSpec
 from .config.serving import ModelServerSpec
@@ -83,7 +84,17 @@ class Serving(pulumi.ComponentResource):
         super().__init__(MLPLATFORM_SERVING, name, None, opts)
         self.args = args
         spec = args.spec
-        servers = spec.serving.servers
+        # The serving section as a stack resolves it, by the same functions (a copy: the caller's spec is unchanged).
+        self.serving_spec = spec.serving.model_copy(deep=True)
+        defaults.resolve_serving(
+            self.serving_spec,
+            spec.environment,
+            list(spec.data_lake.zones),
+            list(spec.cluster.gpu_pools),
+            spec.cloud,
+            spec.region,
+        )
+        servers = self.serving_spec.servers
         self.identity = IdentityContext.of(spec, args.lake, args.namespace, args.cluster_name, args.tags)
         self.zones = zone_roles(args.lake.zones)
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
@@ -179,11 +190,11 @@ class Serving(pulumi.ComponentResource):
                 gpu_model=str(pool.gpu) if pool else None,
                 gpus=server.gpus,
                 pool_taints=pool.extra_tolerations() if pool else [],
-                cpu=server.cpu or 1,
-                memory_gb=server.memory_gb or 2,
-                min_replicas=server.min_replicas or 0,
-                max_replicas=server.max_replicas or 1,
-                concurrency_target=server.concurrency_target or 8,
+                cpu=resolved(server.cpu),
+                memory_gb=resolved(server.memory_gb),
+                min_replicas=resolved(server.min_replicas),
+                max_replicas=resolved(server.max_replicas),
+                concurrency_target=resolved(server.concurrency_target),
                 timeout_seconds=duration_seconds(server.timeout),
                 keep_warm_seconds=duration_seconds(server.keep_warm),
                 canary_traffic_percent=server.canary_traffic_percent,
@@ -231,7 +242,7 @@ class Serving(pulumi.ComponentResource):
         args = self.args
         drift = server.drift
         assert drift is not None
-        raw, ref_zone = self.zones["raw"], drift.reference_zone or self.zones["features"]
+        raw, ref_zone = self.zones["raw"], resolved(drift.reference_zone)
         job = f"{server.name}-drift"
         ref_dir, _, _ = drift.reference.rpartition("/")
         annotations, depends = bind_identity(

@@ -29,10 +29,14 @@ from .base.cloud import Cloud
 from .base.errors import Problems
 from .base.types import MLPLATFORM_TOOLCHAIN
 from .base.values import ComponentArgs, DnsLabel, duration_seconds
+from .config import defaults
+from .config.batch import BatchJobSpec
 from .config.cluster import GpuPoolSpec
+from .config.defaults import resolved
 from .config.lake import LakeAccess
-from .config.notebooks import NotebookAuthType, NotebookProfileSpec
+from .config.notebooks import NotebookAuthType, NotebookProfileSpec, NotebooksSpec
 from .config.platform import PlatformSpec
+from .config.ray import RaySpec
 from .interfaces import AlertSink, Features, Lake, StrInput
 from .k8s.batch_inference import BatchInference, BatchInferenceArgs
 from .k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
@@ -97,14 +101,27 @@ def _pool(spec: PlatformSpec, name: str) -> GpuPoolSpec:
     return pool
 
 
+def resolved_sections(spec: PlatformSpec) -> tuple[NotebooksSpec, RaySpec, list[BatchJobSpec]]:
+    """The notebooks, ray and batch sections with every setting left unset resolved as a stack resolves it, by the
+    same functions (:mod:`components.config.defaults`); copies, so the caller's spec is never changed. A spec a stack
+    loaded is resolved already: its copies are equal to it."""
+    zones, pools, cloud, region = list(spec.data_lake.zones), list(spec.cluster.gpu_pools), spec.cloud, spec.region
+    notebooks, ray = spec.notebooks.model_copy(deep=True), spec.ray.model_copy(deep=True)
+    batch = [job.model_copy(deep=True) for job in spec.batch]
+    defaults.resolve_notebooks(notebooks, spec.environment, zones, pools, cloud, region)
+    defaults.resolve_ray(ray, zones, pools, cloud, region)
+    defaults.resolve_batch(batch, pools, cloud, region)
+    return notebooks, ray, batch
+
+
 def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookProfile:
-    """A spec profile resolved to what its pods ask for: the guarantee from the spec, the limit the node's share."""
-    cpu, memory = prof.cpu or 0.5, prof.memory_gb or 1.0
+    """A resolved spec profile as its pods ask for it: the guarantee from the spec, the limit the node's share."""
+    cpu, memory = resolved(prof.cpu), resolved(prof.memory_gb)
     if prof.gpu_pool is None:
         return NotebookProfile(
             slug=prof.name,
-            display_name=prof.display_name or prof.name,
-            image=prof.image or spec.notebooks.image,
+            display_name=resolved(prof.display_name),
+            image=resolved(prof.image),
             cpu_guarantee=cpu,
             cpu_limit=max(cpu, 2),
             memory_guarantee_gb=memory,
@@ -115,8 +132,8 @@ def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookP
     vcpu, node_memory = pool.node_share(spec.cloud, spec.region, prof.gpus)
     return NotebookProfile(
         slug=prof.name,
-        display_name=prof.display_name or prof.name,
-        image=prof.image or spec.notebooks.gpu_image,
+        display_name=resolved(prof.display_name),
+        image=resolved(prof.image),
         cpu_guarantee=cpu,
         cpu_limit=max(cpu, vcpu),
         memory_guarantee_gb=memory,
@@ -146,12 +163,13 @@ class Toolchain(pulumi.ComponentResource):
         super().__init__(MLPLATFORM_TOOLCHAIN, name, None, opts)
         self.args = args
         spec = args.spec
+        self.notebooks_spec, self.ray_spec, self.batch_specs = resolved_sections(spec)
         self.identity = IdentityContext.of(spec, args.lake, args.namespace, args.cluster_name, args.tags)
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.outputs: dict[str, Any] = {}
         self.notebooks = self._notebooks(name, on_cluster) if spec.notebooks.enabled else None
         self.ray_operator, self.ray = self._ray(name, on_cluster) if spec.ray.enabled else (None, None)
-        self.batch_jobs = [self._batch_job(name, job, on_cluster) for job in spec.batch]
+        self.batch_jobs = [self._batch_job(name, job, on_cluster) for job in self.batch_specs]
         if self.batch_jobs:
             self.outputs["batch_jobs"] = [job.cron_job_name for job in self.batch_jobs]
         self.register_outputs(self.outputs)
@@ -187,8 +205,8 @@ class Toolchain(pulumi.ComponentResource):
 
     def _notebooks(self, name: str, opts: pulumi.ResourceOptions) -> Notebooks:
         args, spec = self.args, self.args.spec
-        nb = spec.notebooks
-        write_zone = nb.write_zone or args.lake.zones[0]
+        nb = self.notebooks_spec
+        write_zone = resolved(nb.write_zone)
         annotations, depends = self._identity(
             f"{name}-notebooks-identity",
             NOTEBOOKS_SA,
@@ -218,7 +236,7 @@ class Toolchain(pulumi.ComponentResource):
             f"{name}-notebooks",
             NotebooksArgs(
                 namespace=args.namespace,
-                profiles=[notebook_profile(spec, p) for p in nb.profiles or []],
+                profiles=[notebook_profile(spec, p) for p in resolved(nb.profiles)],
                 storage_class=args.storage_class,
                 storage_gb=nb.storage_gb,
                 authenticator=authenticator,
@@ -227,7 +245,7 @@ class Toolchain(pulumi.ComponentResource):
                 admin_users=auth.admin_users,
                 cull=CullSettings(
                     enabled=nb.idle_culling,
-                    timeout_seconds=duration_seconds(nb.cull_timeout or "1h"),
+                    timeout_seconds=duration_seconds(resolved(nb.cull_timeout)),
                     every_seconds=duration_seconds(nb.cull_every),
                     max_age_seconds=duration_seconds(nb.max_age) if nb.max_age else 0,
                 ),
@@ -296,11 +314,11 @@ class Toolchain(pulumi.ComponentResource):
 
     def _ray(self, name: str, opts: pulumi.ResourceOptions) -> tuple[KubeRayOperator, RayCluster | None]:
         args, spec = self.args, self.args.spec
-        ray = spec.ray
+        ray = self.ray_spec
         operator = KubeRayOperator(f"{name}-kuberay", opts=opts)
         if not ray.cluster:
             return operator, None
-        write_zone = ray.write_zone or args.lake.zones[-1]
+        write_zone = resolved(ray.write_zone)
         annotations, depends = self._identity(
             f"{name}-ray-identity",
             RAY_SA,
@@ -310,7 +328,7 @@ class Toolchain(pulumi.ComponentResource):
             "Ray head and workers: read the lake, write ray/ (results, checkpoints, spilled objects)",
         )
         groups = []
-        for g in ray.worker_groups or []:
+        for g in resolved(ray.worker_groups):
             pool = _pool(spec, g.gpu_pool)
             groups.append(
                 RayWorkerGroup(
@@ -318,10 +336,10 @@ class Toolchain(pulumi.ComponentResource):
                     pool=pool.name,
                     gpu_model=str(pool.gpu),
                     gpus=g.gpus,
-                    cpu=g.cpu or 1,
-                    memory_gb=g.memory_gb or 4,
+                    cpu=resolved(g.cpu),
+                    memory_gb=resolved(g.memory_gb),
                     min_workers=g.min_workers,
-                    max_workers=g.max_workers or 1,
+                    max_workers=resolved(g.max_workers),
                     pool_taints=pool.extra_tolerations(),
                 )
             )
@@ -376,8 +394,8 @@ class Toolchain(pulumi.ComponentResource):
                 pool=pool.name,
                 gpu_model=str(pool.gpu),
                 gpus=job.gpus,
-                cpu=job.cpu or 1,
-                memory_gb=job.memory_gb or 4,
+                cpu=resolved(job.cpu),
+                memory_gb=resolved(job.memory_gb),
                 pool_taints=pool.extra_tolerations(),
                 parallelism=job.parallelism,
                 retries=job.retries,

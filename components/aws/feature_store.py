@@ -118,7 +118,7 @@ class FeatureStore(pulumi.ComponentResource):
         spec, lake, zone = args.store, args.lake, args.features_zone
         prod = args.environment is Environment.PROD
         online = spec.online_store or defaults.online_store(Cloud.AWS)
-        self.project = spec.project or name.replace("-", "_")
+        self.project = spec.project or defaults.feast_project(name)
         account = aws.get_caller_identity().account_id
         keep = pulumi.ResourceOptions(parent=self, protect=prod)
         tables_arn = f"arn:aws:dynamodb:{args.region}:{account}:table/{self.project}.*"

@@ -29,6 +29,7 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.types import MLPLATFORM_AWS_MLFLOW_TRACKING
 from ..base.values import ComponentArgs
+from ..config import defaults
 from ..config.environment import Environment
 from ..config.mlflow import MlflowSpec
 from ..k8s.mlflow_server import ADMIN_USERNAME, MlflowServer, MlflowServerArgs
@@ -60,7 +61,8 @@ class MlflowTrackingArgs(ComponentArgs):
     environment: Environment = Environment.DEV
     """prod: multi-AZ, deletion protection, final snapshot, Performance Insights, two replicas. Default: dev."""
     mlflow: MlflowSpec = MlflowSpec()
-    """Server and database settings (the stack spec's ``mlflow`` section). Default: see MlflowSpec."""
+    """Server and database settings (the stack spec's ``mlflow`` section); what it leaves unset takes the
+    environment's default, as in a stack (:mod:`components.config.defaults`). Default: see MlflowSpec."""
     artifacts_zone: str = "models"
     """Lake zone for artifacts (under ``mlflow/``). Default: models."""
     ingress_controller: pulumi.Resource | None = None
@@ -73,14 +75,24 @@ class MlflowTrackingArgs(ComponentArgs):
     tags: dict[str, str] = {}
     """Tags on every AWS resource. Default: none."""
 
+    @property
+    def database_class(self) -> str:
+        """mlflow.database.instance_class, else the environment's (:func:`defaults.mlflow_database_class`)."""
+        return self.mlflow.database.instance_class or defaults.mlflow_database_class(Cloud.AWS, self.environment)
+
+    @property
+    def backup_retention_days(self) -> int:
+        """mlflow.database.backup_retention_days, else the environment's (:func:`defaults.backup_retention_days`)."""
+        days = self.mlflow.database.backup_retention_days
+        return days if days is not None else defaults.backup_retention_days(self.environment)
+
     @model_validator(mode="after")
     def _check(self) -> MlflowTrackingArgs:
         p = Problems()
-        db = self.mlflow.database
         prod = self.environment is Environment.PROD
         if self.artifacts_zone not in self.lake.zones:
             p.add("artifacts_zone", f"not a zone of the lake; zones: {', '.join(self.lake.zones)}", self.artifacts_zone)
-        cls = db.instance_class or ("db.m7g.large" if prod else "db.t4g.micro")
+        cls = self.database_class
         if not _INSTANCE_CLASS.match(cls):
             p.add("mlflow.database.instance_class", "must be an RDS instance class such as db.t4g.micro", cls)
         elif prod and _BURSTABLE.match(cls):
@@ -97,7 +109,7 @@ class MlflowTrackingArgs(ComponentArgs):
                 "balancer (AwsLoadBalancerController)",
                 None,
             )
-        retention = db.backup_retention_days if db.backup_retention_days is not None else (7 if prod else 1)
+        retention = self.backup_retention_days
         if prod and retention < 7:
             p.add("mlflow.database.backup_retention_days", "must be >= 7 in prod", retention)
         p.raise_if_any()
@@ -166,13 +178,12 @@ class MlflowTracking(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        instance_class = db_spec.instance_class or ("db.m7g.large" if prod else "db.t4g.micro")
         database = aws.rds.Instance(
             f"{name}-db",
             engine="postgres",
             engine_version=major,
             auto_minor_version_upgrade=True,
-            instance_class=instance_class,
+            instance_class=args.database_class,
             allocated_storage=db_spec.storage_gb,
             max_allocated_storage=max(db_spec.storage_gb * 5, 100),
             storage_type="gp3",
@@ -187,9 +198,7 @@ class MlflowTracking(pulumi.ComponentResource):
             parameter_group_name=params.name,
             publicly_accessible=False,
             multi_az=prod,
-            backup_retention_period=db_spec.backup_retention_days
-            if db_spec.backup_retention_days is not None
-            else (7 if prod else 1),
+            backup_retention_period=args.backup_retention_days,
             copy_tags_to_snapshot=True,
             deletion_protection=prod,
             skip_final_snapshot=not prod,
@@ -238,7 +247,7 @@ class MlflowTracking(pulumi.ComponentResource):
                 admin_password=admin.result,
                 flask_secret_key=flask_key.result,
                 service_account=service_account,
-                replicas=spec.replicas or (2 if prod else 1),
+                replicas=spec.replicas or defaults.mlflow_replicas(args.environment),
                 ingress_host=spec.ingress_host,
                 ingress_class=spec.ingress_class or ("alb" if spec.ingress_host else None),
                 ingress_annotations=alb_annotations(

@@ -208,7 +208,10 @@ class Monitoring(pulumi.ComponentResource):
         )
 
         # --- the cluster ---
-        insights = bool(m.container_insights) and args.cluster is not None
+        insights = (
+            m.container_insights if m.container_insights is not None else defaults.container_insights(args.environment)
+        )
+        insights = insights and args.cluster is not None
         if args.cluster is not None:
             cluster = args.cluster
             if insights:

@@ -5,8 +5,8 @@ Example::
 
     from components.aws import Network, NetworkArgs
 
-    net = Network("ml", NetworkArgs(region="us-east-1", availability_zones=2, nat="single",
-                                    cluster_name="ml-dev", tags={"team": "ml"}))
+    net = Network("ml", NetworkArgs(region="us-east-1", environment="staging",  # 2 zones, one NAT gateway
+                                    cluster_name="ml-staging", tags={"team": "ml"}))
     pulumi.export("private_subnets", net.private_subnet_ids)
 """
 
@@ -24,6 +24,8 @@ from ..base.cloud import Cloud
 from ..base.errors import spec_error
 from ..base.types import MLPLATFORM_AWS_NETWORK
 from ..base.values import ComponentArgs, VpcCidr
+from ..config import defaults
+from ..config.environment import Environment
 from ..config.network import ExistingNetwork, NatStrategy
 
 # Tags the AWS Load Balancer Controller and Karpenter discover subnets and security groups by.
@@ -43,11 +45,14 @@ class NetworkArgs(ComponentArgs):
     """AWS region (its availability zones are looked up). Required."""
     cidr: VpcCidr = "10.0.0.0/16"
     """VPC range, /16 to /20. Default: 10.0.0.0/16."""
-    availability_zones: int = Field(default=2, ge=2, le=6)
-    """Zones to spread subnets over. Default: 2."""
-    nat: NatStrategy = NatStrategy.SINGLE
+    environment: Environment = Environment.DEV
+    """dev, staging or prod: picks the zone count and NAT left unset, as in a stack. Default: dev."""
+    availability_zones: int | None = Field(default=None, ge=2, le=6)
+    """Zones to spread subnets over. Default: 3 in prod, else 2 (:func:`defaults.availability_zones`)."""
+    nat: NatStrategy | None = None
     """instance (one t4g.nano NAT instance, for dev), single (one NAT gateway shared by all zones), per-az, or
-    none (no internet egress). Default: single."""
+    none (no internet egress). Default: instance in dev, single in staging, per-az in prod
+    (:data:`defaults.AWS_NAT`)."""
     nat_instance_type: str = "t4g.nano"
     """Instance type of the NAT instance (arm64). Default: t4g.nano."""
 
@@ -120,12 +125,12 @@ class Network(pulumi.ComponentResource):
 
     def _create(self, name: str, args: NetworkArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)
+        count = args.availability_zones or defaults.availability_zones(args.environment)
+        nat = args.nat or defaults.nat(Cloud.AWS, args.environment)
         zones = aws.get_availability_zones(state="available", region=args.region).names
-        if len(zones) < args.availability_zones:
-            raise ValueError(
-                f"{args.region} has {len(zones)} available zones; availability_zones is {args.availability_zones}"
-            )
-        zones = sorted(zones)[: args.availability_zones]
+        if len(zones) < count:
+            raise ValueError(f"{args.region} has {len(zones)} available zones; availability_zones is {count}")
+        zones = sorted(zones)[:count]
         self.availability_zones = zones
         private_ranges, public_ranges = subnet_ranges(args.cidr, len(zones))
 
@@ -177,8 +182,8 @@ class Network(pulumi.ComponentResource):
             public.append(pub)
             private.append(priv)
 
-        nat_count = {NatStrategy.SINGLE: 1, NatStrategy.PER_AZ: len(zones)}.get(args.nat, 0)
-        nat_instance = self._nat_instance(name, args, vpc, public[0]) if args.nat is NatStrategy.INSTANCE else None
+        nat_count = {NatStrategy.SINGLE: 1, NatStrategy.PER_AZ: len(zones)}.get(nat, 0)
+        nat_instance = self._nat_instance(name, args, vpc, public[0]) if nat is NatStrategy.INSTANCE else None
         nats = []
         for zone, pub in list(zip(zones, public, strict=True))[:nat_count]:
             suffix = zone.rsplit("-", 1)[1]

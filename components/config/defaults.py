@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 from ..base.cloud import Cloud
 from ..catalog import load_catalog
@@ -281,6 +282,14 @@ def drift_reference_zone(zones: Sequence[str]) -> str:
 
 
 # --- resolving a stack's sections (PlatformSpec, once, after validation) ----------------------------------------
+
+T = TypeVar("T")
+
+
+def resolved(value: T | None) -> T:
+    """A setting a ``resolve_*`` function has filled: never None from then on (this says so to the type checker)."""
+    assert value is not None, "read before its section was resolved"
+    return value
 
 
 def _pool(pools: Sequence[GpuPoolSpec], name: str) -> GpuPoolSpec:

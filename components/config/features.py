@@ -49,7 +49,8 @@ class FeatureStoreSpec(StrictModel):
     enabled: bool = True
     """Create the Feast feature store. Default: true."""
     project: str | None = Field(default=None, pattern=FEAST_NAME)
-    """Feast project name (letters, digits, underscores). Default: the cost tag ``project`` with - as _."""
+    """Feast project name (letters, digits, underscores). Default: the cost tag ``project`` with - as _ (a
+    FeatureStore built directly: its name)."""
     feature_views: list[Annotated[str, Field(pattern=FEAST_NAME)]] = []
     """Feature views whose DynamoDB online tables the platform creates ahead of ``feast apply`` (on-demand,
     point-in-time recovery, encrypted, protected in prod); others are created by Feast. Default: none."""

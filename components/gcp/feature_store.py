@@ -120,7 +120,7 @@ class FeatureStore(pulumi.ComponentResource):
         spec, lake, zone = args.store, args.lake, args.features_zone
         prod = args.environment is Environment.PROD
         online = spec.online_store or defaults.online_store(Cloud.GCP)
-        self.project = spec.project or name.replace("-", "_")
+        self.project = spec.project or defaults.feast_project(name)
         child = pulumi.ResourceOptions(parent=self)
         self.registry_path = pulumi.Output.concat(lake.zone_urls[zone], REGISTRY_PREFIX, "registry.pb")
 

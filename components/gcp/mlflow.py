@@ -33,6 +33,7 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.types import MLPLATFORM_GCP_MLFLOW_TRACKING
 from ..base.values import ComponentArgs, GcpLabels
+from ..config import defaults
 from ..config.environment import Environment
 from ..config.mlflow import MlflowSpec
 from ..k8s.mlflow_server import ADMIN_USERNAME, MlflowServer, MlflowServerArgs
@@ -64,11 +65,23 @@ class MlflowTrackingArgs(ComponentArgs):
     environment: Environment = Environment.DEV
     """prod: regional (HA) database, deletion protection, point-in-time recovery, two replicas. Default: dev."""
     mlflow: MlflowSpec = MlflowSpec()
-    """Server and database settings (the stack spec's ``mlflow`` section). Default: see MlflowSpec."""
+    """Server and database settings (the stack spec's ``mlflow`` section); what it leaves unset takes the
+    environment's default, as in a stack (:mod:`components.config.defaults`). Default: see MlflowSpec."""
     artifacts_zone: str = "models"
     """Lake zone for artifacts (under ``mlflow/``). Default: models."""
     labels: GcpLabels = {}
     """Labels on the database. Default: none."""
+
+    @property
+    def database_tier(self) -> str:
+        """mlflow.database.instance_class, else the environment's (:func:`defaults.mlflow_database_class`)."""
+        return self.mlflow.database.instance_class or defaults.mlflow_database_class(Cloud.GCP, self.environment)
+
+    @property
+    def backup_retention_days(self) -> int:
+        """mlflow.database.backup_retention_days, else the environment's (:func:`defaults.backup_retention_days`)."""
+        days = self.mlflow.database.backup_retention_days
+        return days if days is not None else defaults.backup_retention_days(self.environment)
 
     @model_validator(mode="after")
     def _check(self) -> MlflowTrackingArgs:
@@ -113,7 +126,7 @@ class MlflowTracking(pulumi.ComponentResource):
         password = random.RandomPassword(
             f"{name}-db-password", length=32, special=True, override_special="-_.~", opts=child
         )
-        backups = db_spec.backup_retention_days if db_spec.backup_retention_days is not None else (7 if prod else 1)
+        backups = args.backup_retention_days
         depends = [args.network.connection] if args.network.connection is not None else []
         instance = gcp.sql.DatabaseInstance(
             f"{name}-db",
@@ -121,7 +134,7 @@ class MlflowTracking(pulumi.ComponentResource):
             region=args.region,
             database_version=f"POSTGRES_{db_spec.engine_version}",
             settings=gcp.sql.DatabaseInstanceSettingsArgs(
-                tier=db_spec.instance_class or ("db-custom-2-7680" if prod else "db-f1-micro"),
+                tier=args.database_tier,
                 edition="ENTERPRISE",
                 availability_type="REGIONAL" if prod else "ZONAL",
                 disk_type="PD_SSD",
@@ -195,7 +208,7 @@ class MlflowTracking(pulumi.ComponentResource):
                 flask_secret_key=flask_key.result,
                 service_account=SERVICE_ACCOUNT,
                 service_account_annotations={iam.WORKLOAD_IDENTITY_ANNOTATION: account.email},
-                replicas=spec.replicas or (2 if prod else 1),
+                replicas=spec.replicas or defaults.mlflow_replicas(args.environment),
                 ingress_host=spec.ingress_host,
                 ingress_class=spec.ingress_class,
                 env={"GOOGLE_CLOUD_PROJECT": args.project},

@@ -37,6 +37,7 @@ from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
 from ..base.types import MLPLATFORM_K8S_MODEL_SERVER
 from ..base.values import ComponentArgs, DnsLabel
+from ..config import defaults
 from ..config.serving import ServingRuntime
 from ..interfaces import StrInput
 from .gpu import GPU_TOLERATION
@@ -95,8 +96,9 @@ class ModelServerArgs(ComponentArgs):
     """Replicas kept with no traffic (0 scales to zero). Default: 0."""
     max_replicas: int = Field(default=1, ge=1)
     """Upper bound. Default: 1."""
-    concurrency_target: int = Field(default=8, ge=1)
-    """In-flight requests per replica the autoscaler holds. Default: 8."""
+    concurrency_target: int | None = Field(default=None, ge=1)
+    """In-flight requests per replica the autoscaler holds. Default: the runtime's, as in a stack: 8 (triton),
+    32 (vllm), 4 (mlflow) (:data:`components.config.defaults.CONCURRENCY_TARGET`)."""
     timeout_seconds: int = Field(default=60, ge=1, le=3600)
     """Request timeout. Default: 60."""
     keep_warm_seconds: int = Field(default=300, ge=0, le=86400)
@@ -191,7 +193,7 @@ def inference_service_spec(args: ModelServerArgs, runtime_name: str, storage_uri
         "minReplicas": args.min_replicas,
         "maxReplicas": args.max_replicas,
         "scaleMetric": "concurrency",
-        "scaleTarget": args.concurrency_target,
+        "scaleTarget": args.concurrency_target or defaults.concurrency_target(args.runtime),
         "timeout": args.timeout_seconds,
         "serviceAccountName": args.service_account or args.server_name,
         "annotations": {

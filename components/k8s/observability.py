@@ -16,6 +16,8 @@ from pydantic import Field
 
 from ..base.types import MLPLATFORM_K8S_CLUSTER_OBSERVABILITY
 from ..base.values import ComponentArgs, DnsLabel
+from ..config import defaults
+from ..config.environment import Environment
 from .charts import DCGM_EXPORTER, KUBE_PROMETHEUS_STACK
 from .gpu import GPU_TOLERATION, NODE_ROLE_LABEL, ON_GPU_NODES, SYSTEM_ROLE
 from .helm import helm_release_args
@@ -24,8 +26,9 @@ from .helm import helm_release_args
 class ObservabilityArgs(ComponentArgs):
     namespace: DnsLabel = "monitoring"
     """Namespace for the stack (created here). Default: monitoring."""
-    retention_days: int = Field(default=3, ge=1, le=90)
-    """Prometheus retention. Default: 3."""
+    retention_days: int | None = Field(default=None, ge=1, le=90)
+    """Prometheus retention in days. Default: as in a stack, 15 with production, else 3
+    (:func:`components.config.defaults.prometheus_retention_days`)."""
     production: bool = False
     """Size for production: bigger Prometheus, persistent volume, two Alertmanagers. Default: false."""
     storage_class: str | None = None
@@ -120,13 +123,15 @@ def alertmanager_config(receiver: dict[str, Any] | None) -> dict[str, Any] | Non
 
 def prometheus_values(args: ObservabilityArgs) -> dict[str, Any]:
     on_system = {"nodeSelector": {NODE_ROLE_LABEL: SYSTEM_ROLE}}
+    # What a stack keeps: production sizing stands for prod; dev and staging keep the same.
+    environment = Environment.PROD if args.production else Environment.DEV
     resources = (
         {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"memory": "4Gi"}}
         if args.production
         else {"requests": {"cpu": "100m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
     )
     spec: dict[str, Any] = {
-        "retention": f"{args.retention_days}d",
+        "retention": f"{args.retention_days or defaults.prometheus_retention_days(environment)}d",
         "resources": resources,
         # Pick up ServiceMonitors and rules from every namespace, not only those labelled for this release.
         "serviceMonitorSelectorNilUsesHelmValues": False,

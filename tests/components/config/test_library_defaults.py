@@ -3,6 +3,7 @@ cloud and environment resolves for it (both ask components.config.defaults)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi_kubernetes as k8s
@@ -11,7 +12,13 @@ import yaml
 
 from components import aws, gcp
 from components.aws.monitoring import MonitoredCluster
-from components.config import PlatformSpec, parse_platform_spec
+from components.aws.placement import PrivateNetwork, WorkloadCluster
+from components.config import BatchJobSpec, NotebooksSpec, PlatformSpec, RaySpec, ServingSpec, parse_platform_spec
+from components.gcp.placement import GkeWorkloads, PrivateServices
+from components.k8s.model_server import ModelServer, ModelServerArgs
+from components.k8s.observability import ClusterObservability, ObservabilityArgs
+from components.serving import Serving, ServingArgs
+from components.toolchain import Toolchain, ToolchainArgs
 from mlplatform import engine
 from mlplatform.plan import Plan
 
@@ -24,6 +31,7 @@ AWS_NETWORK = {
 }
 GCP_ZONES = ["us-central1-a"]
 RELEASE = "kubernetes:helm.sh/v3:Release"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 
 def stack(cloud: str, environment: str, **sections: Any) -> PlatformSpec:
@@ -127,6 +135,18 @@ def test_online_store_is_the_stacks(cloud):
     assert feast["online_store"]["type"] == store
 
 
+def test_feast_project_is_named_as_the_stack_names_it():
+    # GIVEN a FeatureStore built directly with no project, named like a stack's project tag that needs fixing
+    def program():
+        lake = aws.DataLake("lake", aws.DataLakeArgs(region="us-east-1"))
+        aws.FeatureStore("2024-recsys", aws.FeatureStoreArgs(region="us-east-1", lake=lake))
+
+    plan = engine.run(program)
+    # THEN its Feast project is the name the stack derives from that tag: a valid Feast name
+    resolved = stack("aws", "dev", tags={**TAGS, "project": "2024-recsys"}).feature_store.project
+    assert plan.one("mlplatform:aws:FeatureStore").outputs["project"] == resolved == "p_2024_recsys"
+
+
 # --- monitoring ----------------------------------------------------------------------------------------------
 
 
@@ -158,3 +178,221 @@ def test_prometheus_retention_is_the_stacks(environment):
     assert days == stack("gcp", environment).monitoring.prometheus_retention_days
     releases = [r for r in plan.by_type(RELEASE) if r.input("name") == "kube-prometheus-stack"]
     assert [r.input("values.prometheus.prometheusSpec.retention") for r in releases] == [f"{days}d"] * 2
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_container_insights_are_the_stacks(environment):
+    def program():
+        aws.Monitoring(
+            "monitoring",
+            aws.MonitoringArgs(
+                region="us-east-1",
+                environment=environment,
+                budget={"monthly_limit_usd": 100},
+                cluster=MonitoredCluster(cluster_name="c", provider=k8s.Provider("eks")),
+            ),
+        )
+
+    addons = engine.run(program).by_type("aws:eks/addon:Addon")
+    insights = [a for a in addons if a.input("addonName") == "amazon-cloudwatch-observability"]
+    assert bool(insights) is stack("aws", environment).monitoring.container_insights
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_observability_retention_is_the_stacks(production):
+    plan = engine.run(lambda: ClusterObservability("obs", ObservabilityArgs(production=production)))
+    days = stack("aws", "prod" if production else "dev").monitoring.prometheus_retention_days
+    assert prometheus_retention(plan) == f"{days}d"
+
+
+# --- network -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_vpc_zones_and_nat_are_the_stacks(environment):
+    plan = engine.run(lambda: aws.Network("net", aws.NetworkArgs(region="us-east-1", environment=environment)))
+    network = stack("aws", environment).network
+    private = [s for s in plan.by_type("aws:ec2/subnet:Subnet") if "private" in s.name]
+    gateways, instances = plan.by_type("aws:ec2/natGateway:NatGateway"), plan.by_type("aws:ec2/instance:Instance")
+    assert len(private) == network.availability_zones
+    nat = {
+        "instance": (0, 1),
+        "single": (1, 0),
+        "per-az": (network.availability_zones, 0),
+    }[str(network.nat)]
+    assert (len(gateways), len(instances)) == nat
+
+
+# --- MLflow --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_mlflow_database_and_replicas_are_the_stacks(environment):
+    # GIVEN MlflowTracking built directly on each cloud, its database class, backups and replicas left unset
+    def program():
+        lake = aws.DataLake("lake", aws.DataLakeArgs(region="us-east-1"))
+        aws.MlflowTracking(
+            "mlflow",
+            aws.MlflowTrackingArgs(
+                region="us-east-1",
+                environment=environment,
+                lake=lake,
+                cluster=WorkloadCluster(cluster_name="c", provider=k8s.Provider("eks"), security_group_id="sg-1"),
+                network=PrivateNetwork(vpc_id="vpc-1", subnet_ids=["subnet-1", "subnet-2"]),
+            ),
+        )
+        gcs = gcp.DataLake("gcs", gcp.DataLakeArgs(project="ml-test-1234", region="us-central1"))
+        gcp.MlflowTracking(
+            "gke-mlflow",
+            gcp.MlflowTrackingArgs(
+                project="ml-test-1234",
+                region="us-central1",
+                environment=environment,
+                lake=gcs,
+                cluster=GkeWorkloads(provider=k8s.Provider("gke"), namespace="gke"),
+                network=PrivateServices(network="n"),
+            ),
+        )
+
+    plan = engine.run(program)
+    # THEN they are what a stack of the same environment resolves (staging: db.t4g.small, db-g1-small)
+    on_aws, on_gcp = stack("aws", environment).mlflow, stack("gcp", environment).mlflow
+    rds = plan.one("aws:rds/instance:Instance")
+    assert rds.input("instanceClass") == on_aws.database.instance_class
+    assert rds.input("backupRetentionPeriod") == on_aws.database.backup_retention_days
+    sql = plan.one("gcp:sql/databaseInstance:DatabaseInstance")
+    assert sql.input("settings.tier") == on_gcp.database.instance_class
+    backups = sql.input("settings.backupConfiguration.backupRetentionSettings.retainedBackups")
+    assert backups == on_gcp.database.backup_retention_days
+    replicas = {d.input("metadata.namespace"): d.input("spec.replicas") for d in plan.by_type(DEPLOYMENT)}
+    assert replicas == {"mlplatform": on_aws.replicas, "gke": on_gcp.replicas}
+
+
+# --- toolchain and serving: the whole component, library-built against stack-built --------------------------------
+
+ZONES = ["raw", "models", "curated", "features"]  # neither the curated nor the models zone where position implies it
+NOTEBOOKS = {
+    "dev": {"enabled": True},
+    "staging": {"enabled": True, "auth": {"type": "github", "client_id": "c", "allowed_users": ["alice"]}},
+    "prod": {"enabled": True, "auth": {"type": "github", "client_id": "c", "allowed_users": ["alice"]}},
+}
+HUB = {"ingress_host": "hub.example.com"}
+SECRET = "mlplatform:notebooksOauthClientSecret"  # the OAuth client secret of github sign-in
+CERTIFICATE = {"certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
+RAY = {"enabled": True}
+BATCH = [
+    {
+        "name": "nightly",
+        "schedule": "0 2 * * *",
+        "image": "ranker:1",
+        "command": ["python", "score.py"],
+        "gpu_pool": "inference",
+        "input_zone": "features",
+        "output_zone": "curated",
+        "output_prefix": "scores/",
+    }
+]
+SERVERS = [
+    {"name": "llm", "runtime": "vllm", "model_uri": "hf://org/llm", "gpu_pool": "inference"},
+    {
+        "name": "ranker",
+        "runtime": "triton",
+        "model_uri": "triton/",
+        "triton": {
+            "backend": "onnxruntime",
+            "inputs": [{"name": "x", "data_type": "FP32", "dims": [4]}],
+            "outputs": [{"name": "y", "data_type": "FP32", "dims": [1]}],
+        },
+    },
+    {
+        "name": "scorer",
+        "runtime": "mlflow",
+        "model_uri": "models:/scorer/1",
+        "request_logging": True,
+        "drift": {"reference": "scorer/reference.parquet"},
+    },
+]
+
+
+def notebooks(environment: str) -> dict[str, Any]:
+    section = {**NOTEBOOKS[environment]}
+    if environment != "dev":
+        section.update(HUB, **(CERTIFICATE if environment == "prod" else {}))
+    return section
+
+
+def resources(plan: Plan) -> dict[str, dict[str, Any]]:
+    """Every resource by URN, with its dependencies in a stable order (the engine records them as they resolve)."""
+    out = {}
+    for r in plan:
+        record = r.to_dict()
+        record["dependencies"] = sorted(record.get("dependencies", []))
+        record["property_dependencies"] = {k: sorted(v) for k, v in record.get("property_dependencies", {}).items()}
+        out[r.urn] = record
+    return out
+
+
+def composition(spec: PlatformSpec, build: Callable[..., Any]) -> Plan:
+    """The Plan of a composition built on ``spec`` with a lake of the spec's zones (secrets a sign-in needs set)."""
+
+    def program():
+        lake = aws.DataLake("lake", aws.DataLakeArgs(region="us-east-1", lake={"zones": ZONES}))
+        build(spec=spec, provider=k8s.Provider("k8s"), lake=lake, cluster_name="c")
+
+    return engine.run(
+        program,
+        config={"mlplatform:notebooksOauthClientSecret": "s"},
+        secrets=["mlplatform:notebooksOauthClientSecret"],
+    )
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_toolchain_built_on_unresolved_sections_is_the_stacks(environment):
+    # GIVEN the stack's spec, and the same spec whose notebooks, ray and batch sections a library user built
+    # directly, with nothing resolved (cull timeout, write zones, profiles, worker and pod sizes left unset)
+    sections = {"notebooks": notebooks(environment), "ray": RAY, "batch": BATCH}
+    spec = stack("aws", environment, data_lake={"zones": ZONES}, **sections)
+    unresolved = spec.model_copy(
+        update={
+            "notebooks": NotebooksSpec.model_validate(sections["notebooks"]),
+            "ray": RaySpec.model_validate(RAY),
+            "batch": [BatchJobSpec.model_validate(job) for job in BATCH],
+        }
+    )
+    assert unresolved.notebooks.cull_timeout is None and unresolved.ray.write_zone is None
+
+    def toolchain(**args: Any) -> Toolchain:
+        return Toolchain("tools", ToolchainArgs(storage_class="gp3", **args))
+
+    # WHEN both are built THEN every resource is the same
+    assert resources(composition(unresolved, toolchain)) == resources(composition(spec, toolchain))
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_serving_built_on_an_unresolved_section_is_the_stacks(environment):
+    spec = stack("aws", environment, data_lake={"zones": ZONES}, serving={"servers": SERVERS})
+    unresolved = spec.model_copy(update={"serving": ServingSpec.model_validate({"servers": SERVERS})})
+    assert unresolved.serving.servers[0].concurrency_target is None
+
+    def serving(**args: Any) -> Serving:
+        return Serving("serving", ServingArgs(**args))
+
+    assert resources(composition(unresolved, serving)) == resources(composition(spec, serving))
+
+
+@pytest.mark.parametrize("runtime", ["triton", "vllm", "mlflow"])
+def test_model_server_concurrency_target_is_the_stacks(runtime):
+    def program():
+        ModelServer(
+            "server",
+            ModelServerArgs(namespace="ml", runtime=runtime, storage_uri="s3://b/m/", pool="inference", gpu_model="L4"),
+        )
+
+    isvc = engine.run(program).one("kubernetes:serving.kserve.io/v1beta1:InferenceService")
+    server = {"name": "s", "runtime": runtime, "model_uri": "hf://org/m", "gpu_pool": "inference"}
+    if runtime == "triton":
+        server.update(model_uri="triton/", triton=SERVERS[1]["triton"])
+    if runtime == "mlflow":
+        server.update(model_uri="models:/s/1")
+    resolved = stack("aws", "dev", serving={"servers": [server]}).serving.servers[0]
+    assert isvc.input("spec.predictor.scaleTarget") == resolved.concurrency_target
