@@ -23,6 +23,8 @@ once with the stack file, the full key path, the value received and what is allo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import Field, model_validator
 
 from ..base.cloud import Cloud
@@ -100,8 +102,9 @@ class PlatformSpec(StrictModel):
         self._check_cloud(p)
         check_endpoint_access(p, self.cluster, self.is_prod)
         self._check_mlflow_ingress(p)
-        self._check_toolchain(p)
-        self._check_serving(p)
+        zones, pools = list(self.data_lake.zones), list(self.cluster.gpu_pools)
+        check_toolchain(p, self.notebooks, self.ray, self.batch, pools, zones, self.cloud, self.environment)
+        check_serving(p, self.serving, pools, zones, self.cloud, self.mlflow.enabled)
         dup = duplicates([e.name for e in self.endpoints])
         if dup:
             p.add(
@@ -147,165 +150,6 @@ class PlatformSpec(StrictModel):
             )
         if alb and m.certificate_arn and m.certificate_arn.split(":")[3] != self.region:
             p.add("mlflow.certificate_arn", f"must be in the stack's region ({self.region})", m.certificate_arn)
-
-    def _check_toolchain(self, p: Problems) -> None:
-        """Notebooks, Ray and batch jobs name GPU pools and lake zones of this stack, and fit them."""
-        pools = {pool.name: pool for pool in self.cluster.gpu_pools}
-        zones = list(self.data_lake.zones)
-
-        def pool_ref(path: str, name: str | None, gpus: int) -> GpuPoolSpec | None:
-            pool = pools.get(name or "")
-            if pool is None:
-                p.add(
-                    f"{path}.gpu_pool",
-                    f"not a GPU pool of cluster.gpu_pools; pools: {', '.join(pools) or 'none'}",
-                    name,
-                )
-            elif gpus > pool.gpus_per_node:
-                p.add(f"{path}.gpus", f"pool {name} has {pool.gpus_per_node} GPU(s) per node", gpus)
-            return pool
-
-        def zone_ref(path: str, zone: str | None) -> None:
-            if zone is not None and zone not in zones:
-                p.add(path, f"not a lake zone; zones: {', '.join(zones)}", zone)
-
-        nb = self.notebooks
-        if nb.enabled:
-            if nb.auth.type is not NotebookAuthType.DUMMY and nb.ingress_host is None:
-                p.add(
-                    "notebooks.ingress_host",
-                    f"required with auth.type {nb.auth.type}: the provider sends users back to "
-                    "<ingress_host>/hub/oauth_callback",
-                    None,
-                )
-            if nb.certificate_arn is not None and (self.cloud is Cloud.GCP or nb.ingress_host is None):
-                p.add("notebooks.certificate_arn", "only valid on aws with notebooks.ingress_host", nb.certificate_arn)
-            elif self.cloud is Cloud.AWS and nb.ingress_host and nb.certificate_arn is None:
-                if self.is_prod:
-                    p.add(
-                        "notebooks.certificate_arn",
-                        "required in prod with an Ingress: sign-in must not cross the network in clear text",
-                        None,
-                    )
-                elif nb.auth.type is NotebookAuthType.OIDC:
-                    p.add(
-                        "notebooks.certificate_arn",
-                        "required for oidc sign-in: providers call back over https only",
-                        None,
-                    )
-            if nb.auth.type is NotebookAuthType.DUMMY and self.environment is not Environment.DEV:
-                p.add(
-                    "notebooks.auth.type",
-                    "dummy lets anyone who has the shared password in under any name: dev only; use github or oidc",
-                    str(nb.auth.type),
-                )
-            for i, prof in enumerate(nb.profiles or []):
-                if prof.gpu_pool is not None:
-                    pool_ref(f"notebooks.profiles[{i}]", prof.gpu_pool, prof.gpus)
-                elif "gpus" in prof.model_fields_set:
-                    p.add(f"notebooks.profiles[{i}].gpus", "only valid with gpu_pool", prof.gpus)
-            for j, zone in enumerate(nb.read_zones or []):
-                zone_ref(f"notebooks.read_zones[{j}]", zone)
-            zone_ref("notebooks.write_zone", nb.write_zone)
-        ray = self.ray
-        if ray.enabled:
-            for i, group in enumerate(ray.worker_groups or []):
-                path = f"ray.worker_groups[{i}]"
-                pool = pool_ref(path, group.gpu_pool, group.gpus)
-                if pool is None or group.max_workers is None:
-                    continue
-                limit = pool.max_nodes * pool.gpus_per_node
-                if group.max_workers * group.gpus > limit:
-                    p.add(
-                        f"{path}.max_workers",
-                        f"{group.max_workers} workers x {group.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
-                        f"({limit}: max_nodes x gpus_per_node)",
-                        group.max_workers,
-                    )
-                if group.min_workers > group.max_workers:
-                    p.add(f"{path}.min_workers", f"must be <= max_workers ({group.max_workers})", group.min_workers)
-            for j, zone in enumerate(ray.read_zones or []):
-                zone_ref(f"ray.read_zones[{j}]", zone)
-            zone_ref("ray.write_zone", ray.write_zone)
-        for i, job in enumerate(self.batch):
-            pool_ref(f"batch[{i}]", job.gpu_pool, job.gpus)
-            zone_ref(f"batch[{i}].input_zone", job.input_zone)
-            zone_ref(f"batch[{i}].output_zone", job.output_zone)
-        dup = duplicates([job.name for job in self.batch])
-        if dup:
-            p.add("batch", f"job names must be unique; repeated: {', '.join(dup)}", [job.name for job in self.batch])
-
-    def _check_serving(self, p: Problems) -> None:
-        """Model servers name GPU pools, lake zones and model sources this stack has, and fit their pools."""
-        from ..model_uri import ModelSource, ModelUriError, parse_model_uri
-
-        pools = {pool.name: pool for pool in self.cluster.gpu_pools}
-        zones = list(self.data_lake.zones)
-        for i, server in enumerate(self.serving.servers):
-            path = f"serving.servers[{i}]"
-            try:
-                source = parse_model_uri(server.model_uri)
-            except ModelUriError as exc:
-                p.add(f"{path}.model_uri", str(exc), server.model_uri)
-                source = None
-            if source is not None:
-                own = {Cloud.AWS: ModelSource.S3, Cloud.GCP: ModelSource.GCS}[self.cloud]
-                if source.kind in (ModelSource.S3, ModelSource.GCS) and source.kind is not own:
-                    p.add(f"{path}.model_uri", f"not an object store of {self.cloud}", server.model_uri)
-                if source.kind is ModelSource.MLFLOW and not self.mlflow.enabled:
-                    p.add(f"{path}.model_uri", "a models:/ URI needs mlflow.enabled", server.model_uri)
-                if source.kind is ModelSource.HUGGING_FACE and server.runtime is not ServingRuntime.VLLM:
-                    p.add(f"{path}.model_uri", "hf:// models are served by the vllm runtime", server.model_uri)
-                if source.kind is ModelSource.LAKE and not source.lake_prefix:
-                    p.add(
-                        f"{path}.model_uri", "a lake model lives under a prefix, such as ranker/v14/", server.model_uri
-                    )
-                lake_file = source.kind is ModelSource.LAKE and not server.model_uri.endswith("/")
-                if server.runtime is ServingRuntime.TRITON and lake_file:
-                    p.add(
-                        f"{path}.model_uri",
-                        "a Triton model repository is a prefix ending with /, such as triton/",
-                        server.model_uri,
-                    )
-            if server.runtime is ServingRuntime.TRITON and server.triton is None:
-                p.add(f"{path}.triton", "required for the triton runtime: the model's inputs and outputs", None)
-            if server.runtime is not ServingRuntime.TRITON and server.triton is not None:
-                p.add(f"{path}.triton", "only valid with runtime: triton", "set")
-            if server.triton is not None and server.triton.dynamic_batching and not server.triton.max_batch_size:
-                p.add(f"{path}.triton.dynamic_batching", "needs max_batch_size > 0", True)
-            if server.runtime is ServingRuntime.VLLM and server.gpu_pool is None:
-                p.add(f"{path}.gpu_pool", "required for vllm: it serves on GPUs only", None)
-            if server.gpu_pool is None and "gpus" in server.model_fields_set:
-                p.add(f"{path}.gpus", "only valid with gpu_pool", server.gpus)
-            pool = pools.get(server.gpu_pool or "")
-            if server.gpu_pool is not None and pool is None:
-                p.add(
-                    f"{path}.gpu_pool",
-                    f"not a GPU pool of cluster.gpu_pools; pools: {', '.join(pools) or 'none'}",
-                    server.gpu_pool,
-                )
-            if pool is not None:
-                limit = pool.max_nodes * pool.gpus_per_node
-                if server.gpus > pool.gpus_per_node:
-                    p.add(f"{path}.gpus", f"pool {pool.name} has {pool.gpus_per_node} GPU(s) per node", server.gpus)
-                elif server.max_replicas is not None and server.max_replicas * server.gpus > limit:
-                    p.add(
-                        f"{path}.max_replicas",
-                        f"{server.max_replicas} replicas x {server.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
-                        f"({limit}: max_nodes x gpus_per_node)",
-                        server.max_replicas,
-                    )
-            lo, hi = server.min_replicas, server.max_replicas
-            if lo is not None and hi is not None and lo > hi:
-                p.add(f"{path}.min_replicas", f"must be <= max_replicas ({hi})", lo)
-            if server.drift is not None:
-                if not server.request_logging:
-                    p.add(f"{path}.drift", "needs request_logging: the report reads the logged requests", "set")
-                zone = server.drift.reference_zone
-                if zone is not None and zone not in zones:
-                    p.add(f"{path}.drift.reference_zone", f"not a lake zone; zones: {', '.join(zones)}", zone)
-            if "raw" not in zones and server.request_logging:
-                p.add(f"{path}.request_logging", "logs go to the raw zone, which this lake does not have", True)
 
     def pool(self, name: str | None) -> GpuPoolSpec | None:
         """The GPU pool of that name (None for none or an unknown name; validation reports unknown names)."""
@@ -354,3 +198,181 @@ class PlatformSpec(StrictModel):
         defaults.resolve_ray(self.ray, zones, pools, cloud, region)
         defaults.resolve_batch(self.batch, pools, cloud, region)
         defaults.resolve_serving(self.serving, env, zones, pools, cloud, region)
+
+
+def check_toolchain(
+    p: Problems,
+    notebooks: NotebooksSpec,
+    ray: RaySpec,
+    batch: Sequence[BatchJobSpec],
+    pools: Sequence[GpuPoolSpec],
+    zones: Sequence[str],
+    cloud: Cloud,
+    environment: Environment,
+    pools_key: str = "cluster.gpu_pools",
+) -> None:
+    """Add to ``p`` where notebooks, Ray and batch jobs name GPU pools (``pools``, found at ``pools_key``) or lake
+    zones that do not exist, or do not fit them; the stack spec and ToolchainArgs check it the same way."""
+    known = {pool.name: pool for pool in pools}
+
+    def pool_ref(path: str, name: str | None, gpus: int) -> GpuPoolSpec | None:
+        pool = known.get(name or "")
+        if pool is None:
+            p.add(
+                f"{path}.gpu_pool",
+                f"not a GPU pool of {pools_key}; pools: {', '.join(known) or 'none'}",
+                name,
+            )
+        elif gpus > pool.gpus_per_node:
+            p.add(f"{path}.gpus", f"pool {name} has {pool.gpus_per_node} GPU(s) per node", gpus)
+        return pool
+
+    def zone_ref(path: str, zone: str | None) -> None:
+        if zone is not None and zone not in zones:
+            p.add(path, f"not a lake zone; zones: {', '.join(zones)}", zone)
+
+    nb = notebooks
+    if nb.enabled:
+        if nb.auth.type is not NotebookAuthType.DUMMY and nb.ingress_host is None:
+            p.add(
+                "notebooks.ingress_host",
+                f"required with auth.type {nb.auth.type}: the provider sends users back to "
+                "<ingress_host>/hub/oauth_callback",
+                None,
+            )
+        if nb.certificate_arn is not None and (cloud is Cloud.GCP or nb.ingress_host is None):
+            p.add("notebooks.certificate_arn", "only valid on aws with notebooks.ingress_host", nb.certificate_arn)
+        elif cloud is Cloud.AWS and nb.ingress_host and nb.certificate_arn is None:
+            if environment is Environment.PROD:
+                p.add(
+                    "notebooks.certificate_arn",
+                    "required in prod with an Ingress: sign-in must not cross the network in clear text",
+                    None,
+                )
+            elif nb.auth.type is NotebookAuthType.OIDC:
+                p.add(
+                    "notebooks.certificate_arn",
+                    "required for oidc sign-in: providers call back over https only",
+                    None,
+                )
+        if nb.auth.type is NotebookAuthType.DUMMY and environment is not Environment.DEV:
+            p.add(
+                "notebooks.auth.type",
+                "dummy lets anyone who has the shared password in under any name: dev only; use github or oidc",
+                str(nb.auth.type),
+            )
+        for i, prof in enumerate(nb.profiles or []):
+            if prof.gpu_pool is not None:
+                pool_ref(f"notebooks.profiles[{i}]", prof.gpu_pool, prof.gpus)
+            elif "gpus" in prof.model_fields_set:
+                p.add(f"notebooks.profiles[{i}].gpus", "only valid with gpu_pool", prof.gpus)
+        for j, zone in enumerate(nb.read_zones or []):
+            zone_ref(f"notebooks.read_zones[{j}]", zone)
+        zone_ref("notebooks.write_zone", nb.write_zone)
+    ray = ray
+    if ray.enabled:
+        for i, group in enumerate(ray.worker_groups or []):
+            path = f"ray.worker_groups[{i}]"
+            pool = pool_ref(path, group.gpu_pool, group.gpus)
+            if pool is None or group.max_workers is None:
+                continue
+            limit = pool.max_nodes * pool.gpus_per_node
+            if group.max_workers * group.gpus > limit:
+                p.add(
+                    f"{path}.max_workers",
+                    f"{group.max_workers} workers x {group.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
+                    f"({limit}: max_nodes x gpus_per_node)",
+                    group.max_workers,
+                )
+            if group.min_workers > group.max_workers:
+                p.add(f"{path}.min_workers", f"must be <= max_workers ({group.max_workers})", group.min_workers)
+        for j, zone in enumerate(ray.read_zones or []):
+            zone_ref(f"ray.read_zones[{j}]", zone)
+        zone_ref("ray.write_zone", ray.write_zone)
+    for i, job in enumerate(batch):
+        pool_ref(f"batch[{i}]", job.gpu_pool, job.gpus)
+        zone_ref(f"batch[{i}].input_zone", job.input_zone)
+        zone_ref(f"batch[{i}].output_zone", job.output_zone)
+    dup = duplicates([job.name for job in batch])
+    if dup:
+        p.add("batch", f"job names must be unique; repeated: {', '.join(dup)}", [job.name for job in batch])
+
+
+def check_serving(
+    p: Problems,
+    serving: ServingSpec,
+    pools: Sequence[GpuPoolSpec],
+    zones: Sequence[str],
+    cloud: Cloud,
+    mlflow: bool,
+    pools_key: str = "cluster.gpu_pools",
+) -> None:
+    """Add to ``p`` where model servers name GPU pools (at ``pools_key``), lake zones or model sources that do not
+    exist (``mlflow``: whether MLflow runs), or do not fit their pools; the stack spec and ServingArgs check it the
+    same way."""
+    from ..model_uri import ModelSource, ModelUriError, parse_model_uri
+
+    known = {pool.name: pool for pool in pools}
+    for i, server in enumerate(serving.servers):
+        path = f"serving.servers[{i}]"
+        try:
+            source = parse_model_uri(server.model_uri)
+        except ModelUriError as exc:
+            p.add(f"{path}.model_uri", str(exc), server.model_uri)
+            source = None
+        if source is not None:
+            own = {Cloud.AWS: ModelSource.S3, Cloud.GCP: ModelSource.GCS}[cloud]
+            if source.kind in (ModelSource.S3, ModelSource.GCS) and source.kind is not own:
+                p.add(f"{path}.model_uri", f"not an object store of {cloud}", server.model_uri)
+            if source.kind is ModelSource.MLFLOW and not mlflow:
+                p.add(f"{path}.model_uri", "a models:/ URI needs mlflow.enabled", server.model_uri)
+            if source.kind is ModelSource.HUGGING_FACE and server.runtime is not ServingRuntime.VLLM:
+                p.add(f"{path}.model_uri", "hf:// models are served by the vllm runtime", server.model_uri)
+            if source.kind is ModelSource.LAKE and not source.lake_prefix:
+                p.add(f"{path}.model_uri", "a lake model lives under a prefix, such as ranker/v14/", server.model_uri)
+            lake_file = source.kind is ModelSource.LAKE and not server.model_uri.endswith("/")
+            if server.runtime is ServingRuntime.TRITON and lake_file:
+                p.add(
+                    f"{path}.model_uri",
+                    "a Triton model repository is a prefix ending with /, such as triton/",
+                    server.model_uri,
+                )
+        if server.runtime is ServingRuntime.TRITON and server.triton is None:
+            p.add(f"{path}.triton", "required for the triton runtime: the model's inputs and outputs", None)
+        if server.runtime is not ServingRuntime.TRITON and server.triton is not None:
+            p.add(f"{path}.triton", "only valid with runtime: triton", "set")
+        if server.triton is not None and server.triton.dynamic_batching and not server.triton.max_batch_size:
+            p.add(f"{path}.triton.dynamic_batching", "needs max_batch_size > 0", True)
+        if server.runtime is ServingRuntime.VLLM and server.gpu_pool is None:
+            p.add(f"{path}.gpu_pool", "required for vllm: it serves on GPUs only", None)
+        if server.gpu_pool is None and "gpus" in server.model_fields_set:
+            p.add(f"{path}.gpus", "only valid with gpu_pool", server.gpus)
+        pool = known.get(server.gpu_pool or "")
+        if server.gpu_pool is not None and pool is None:
+            p.add(
+                f"{path}.gpu_pool",
+                f"not a GPU pool of {pools_key}; pools: {', '.join(known) or 'none'}",
+                server.gpu_pool,
+            )
+        if pool is not None:
+            limit = pool.max_nodes * pool.gpus_per_node
+            if server.gpus > pool.gpus_per_node:
+                p.add(f"{path}.gpus", f"pool {pool.name} has {pool.gpus_per_node} GPU(s) per node", server.gpus)
+            elif server.max_replicas is not None and server.max_replicas * server.gpus > limit:
+                p.add(
+                    f"{path}.max_replicas",
+                    f"{server.max_replicas} replicas x {server.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
+                    f"({limit}: max_nodes x gpus_per_node)",
+                    server.max_replicas,
+                )
+        lo, hi = server.min_replicas, server.max_replicas
+        if lo is not None and hi is not None and lo > hi:
+            p.add(f"{path}.min_replicas", f"must be <= max_replicas ({hi})", lo)
+        if server.drift is not None:
+            if not server.request_logging:
+                p.add(f"{path}.drift", "needs request_logging: the report reads the logged requests", "set")
+            zone = server.drift.reference_zone
+            if zone is not None and zone not in zones:
+                p.add(f"{path}.drift.reference_zone", f"not a lake zone; zones: {', '.join(zones)}", zone)
+        if "raw" not in zones and server.request_logging:
+            p.add(f"{path}.request_logging", "logs go to the raw zone, which this lake does not have", True)
