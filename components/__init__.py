@@ -21,11 +21,14 @@ _EXPORTS = {
     "NetworkArgs": ".aws",
     "ConfigError": ".base.errors",
     "Problem": ".base.errors",
-    "MlPlatform": ".platform",
+    "IdentityContext": ".compositions",
+    "MlPlatform": ".compositions",
     "KServe": ".k8s.kserve",
     "ModelServer": ".k8s.model_server",
-    "Serving": ".serving",
-    "Toolchain": ".toolchain",
+    "Serving": ".compositions",
+    "ServingArgs": ".compositions",
+    "Toolchain": ".compositions",
+    "ToolchainArgs": ".compositions",
     "PlatformSpec": ".config",
     "load_platform_spec": ".config",
     "parse_platform_spec": ".config",
@@ -34,12 +37,10 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
     from .base.errors import ConfigError, Problem
+    from .compositions import IdentityContext, MlPlatform, Serving, ServingArgs, Toolchain, ToolchainArgs
     from .config import PlatformSpec, load_platform_spec, parse_platform_spec
     from .k8s.kserve import KServe
     from .k8s.model_server import ModelServer
-    from .platform import MlPlatform
-    from .serving import Serving
-    from .toolchain import Toolchain
 
 
 def __getattr__(name: str) -> Any:
@@ -56,6 +57,7 @@ __all__ = [
     "ConfigError",
     "GpuCluster",
     "GpuClusterArgs",
+    "IdentityContext",
     "KServe",
     "MlPlatform",
     "ModelServer",
@@ -64,7 +66,9 @@ __all__ = [
     "PlatformSpec",
     "Problem",
     "Serving",
+    "ServingArgs",
     "Toolchain",
+    "ToolchainArgs",
     "load_platform_spec",
     "parse_platform_spec",
 ]

@@ -115,16 +115,11 @@ class Features(Protocol):
 @runtime_checkable
 class Cluster(Protocol):
     """A Kubernetes cluster as what runs on it sees it (:class:`components.aws.GpuCluster`,
-    :class:`components.gcp.GpuCluster`)."""
+    :class:`components.gcp.GpuCluster`, or any object with these attributes)."""
 
     @property
     def cluster_name(self) -> pulumi.Output[str]:
         """The cluster's name (EKS Pod Identity associations name it)."""
-        ...
-
-    @property
-    def cluster_endpoint(self) -> pulumi.Output[str]:
-        """The API server's URL."""
         ...
 
     @property

@@ -140,6 +140,10 @@ def test_no_module_imports_a_private_name_of_another():
             ("components.cost", "components.aws", "components.gcp", "components.k8s", "mlplatform", "policies"),
         ),
         ("components.cost", ("components.config", "components.aws", "components.gcp", "components.k8s", "mlplatform")),
+        ("components.interfaces", ("components.aws", "components.gcp", "components.k8s", "components.compositions")),
+        ("components.aws", ("components.gcp", "components.compositions")),
+        ("components.gcp", ("components.aws", "components.compositions")),
+        ("components.k8s", ("components.aws", "components.gcp", "components.compositions")),
         ("components", ("mlplatform", "policies")),
     ],
 )

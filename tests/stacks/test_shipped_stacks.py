@@ -13,6 +13,7 @@ from tests.components.aws.test_gpu_cluster import (
     assert_taggable_aws_resources_carry_the_cost_tags,
 )
 from tests.components.aws.test_iam_lint import assert_every_policy_document_passes_the_linter
+from tests.components.compositions.test_serving import assert_serving_custom_resources_validate_against_the_pinned_apis
 from tests.components.gcp.test_endpoints_monitoring_platform import (
     assert_labelable_gcp_resources_carry_the_cost_labels,
 )
@@ -26,7 +27,6 @@ from tests.components.k8s.test_notebooks import (
     assert_values_validate_against_the_charts_schema,
 )
 from tests.components.k8s.test_ray import assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes
-from tests.components.test_serving import assert_serving_custom_resources_validate_against_the_pinned_apis
 from tests.conftest import AWS_STACKS, GCP_STACKS, STACKS, planned, stack_document
 
 

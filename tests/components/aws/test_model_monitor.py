@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
+from tests.components.compositions.test_toolchain import bucket, s3_access
 from tests.components.config.documents import ROOT_KEY, invalid
-from tests.components.test_toolchain import bucket, s3_access
 from tests.fixtures import SERVERLESS_RANKER, aws_config, aws_prod
 
 DEFINITION = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"

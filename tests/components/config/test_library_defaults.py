@@ -4,6 +4,7 @@ cloud and environment resolves for it (both ask components.config.defaults)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pulumi_kubernetes as k8s
@@ -13,12 +14,11 @@ import yaml
 from components import aws, gcp
 from components.aws.monitoring import MonitoredCluster
 from components.aws.placement import PrivateNetwork, WorkloadCluster
+from components.compositions import IdentityContext, Serving, ServingArgs, Toolchain, ToolchainArgs
 from components.config import BatchJobSpec, NotebooksSpec, PlatformSpec, RaySpec, ServingSpec, parse_platform_spec
 from components.gcp.placement import GkeWorkloads, PrivateServices
 from components.k8s.model_server import ModelServer, ModelServerArgs
 from components.k8s.observability import ClusterObservability, ObservabilityArgs
-from components.serving import Serving, ServingArgs
-from components.toolchain import Toolchain, ToolchainArgs
 from mlplatform import engine
 from mlplatform.plan import Plan
 
@@ -332,12 +332,21 @@ def resources(plan: Plan) -> dict[str, dict[str, Any]]:
     return out
 
 
-def composition(spec: PlatformSpec, build: Callable[..., Any]) -> Plan:
-    """The Plan of a composition built on ``spec`` with a lake of the spec's zones (secrets a sign-in needs set)."""
+def composition(spec: PlatformSpec, build: Callable[..., Any], **sections: Any) -> Plan:
+    """The Plan of a composition built on ``sections`` with the spec's environment and GPU pools, on a lake of the
+    spec's zones (secrets a sign-in needs set)."""
 
     def program():
         lake = aws.DataLake("lake", aws.DataLakeArgs(region="us-east-1", lake={"zones": ZONES}))
-        build(spec=spec, provider=k8s.Provider("k8s"), lake=lake, cluster_name="c")
+        identity = IdentityContext(cloud="aws", region="us-east-1", lake=lake, cluster_name="c")
+        cluster = SimpleNamespace(cluster_name="c", provider=k8s.Provider("k8s"), storage_class="gp3")
+        build(
+            identity=identity,
+            cluster=cluster,
+            environment=spec.environment,
+            gpu_pools=spec.cluster.gpu_pools,
+            **sections,
+        )
 
     return engine.run(
         program,
@@ -348,36 +357,36 @@ def composition(spec: PlatformSpec, build: Callable[..., Any]) -> Plan:
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_toolchain_built_on_unresolved_sections_is_the_stacks(environment):
-    # GIVEN the stack's spec, and the same spec whose notebooks, ray and batch sections a library user built
-    # directly, with nothing resolved (cull timeout, write zones, profiles, worker and pod sizes left unset)
+    # GIVEN the stack's resolved notebooks, ray and batch sections, and the same sections as a library user builds
+    # them directly, with nothing resolved (cull timeout, write zones, profiles, worker and pod sizes left unset)
     sections = {"notebooks": notebooks(environment), "ray": RAY, "batch": BATCH}
     spec = stack("aws", environment, data_lake={"zones": ZONES}, **sections)
-    unresolved = spec.model_copy(
-        update={
-            "notebooks": NotebooksSpec.model_validate(sections["notebooks"]),
-            "ray": RaySpec.model_validate(RAY),
-            "batch": [BatchJobSpec.model_validate(job) for job in BATCH],
-        }
-    )
-    assert unresolved.notebooks.cull_timeout is None and unresolved.ray.write_zone is None
+    unresolved = {
+        "notebooks": NotebooksSpec.model_validate(sections["notebooks"]),
+        "ray": RaySpec.model_validate(RAY),
+        "batch": [BatchJobSpec.model_validate(job) for job in BATCH],
+    }
+    assert unresolved["notebooks"].cull_timeout is None and unresolved["ray"].write_zone is None
 
     def toolchain(**args: Any) -> Toolchain:
-        return Toolchain("tools", ToolchainArgs(storage_class="gp3", **args))
+        return Toolchain("tools", ToolchainArgs(**args))
 
     # WHEN both are built THEN every resource is the same
-    assert resources(composition(unresolved, toolchain)) == resources(composition(spec, toolchain))
+    stacks = composition(spec, toolchain, notebooks=spec.notebooks, ray=spec.ray, batch=spec.batch)
+    assert resources(composition(spec, toolchain, **unresolved)) == resources(stacks)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_serving_built_on_an_unresolved_section_is_the_stacks(environment):
     spec = stack("aws", environment, data_lake={"zones": ZONES}, serving={"servers": SERVERS})
-    unresolved = spec.model_copy(update={"serving": ServingSpec.model_validate({"servers": SERVERS})})
-    assert unresolved.serving.servers[0].concurrency_target is None
+    unresolved = ServingSpec.model_validate({"servers": SERVERS})
+    assert unresolved.servers[0].concurrency_target is None
 
     def serving(**args: Any) -> Serving:
-        return Serving("serving", ServingArgs(**args))
+        return Serving("serving", ServingArgs(mlflow_tracking_uri="http://mlflow", **args))
 
-    assert resources(composition(unresolved, serving)) == resources(composition(spec, serving))
+    stacks = composition(spec, serving, serving=spec.serving)
+    assert resources(composition(spec, serving, serving=unresolved)) == resources(stacks)
 
 
 @pytest.mark.parametrize("runtime", ["triton", "vllm", "mlflow"])

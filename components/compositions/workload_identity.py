@@ -4,44 +4,75 @@ servers give each of their workloads (an EKS Pod Identity role or a GKE Workload
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import pulumi
+from pydantic import model_validator
 
-from .base.cloud import Cloud
-from .base.errors import ConfigError, Problem
-from .config.lake import LakeAccess, zone_roles
-from .config.platform import PlatformSpec
-from .interfaces import Features, Lake, StrInput
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.values import ComponentArgs, DnsLabel
+from ..config.lake import LakeAccess, zone_roles
+from ..config.platform import PlatformSpec
+from ..interfaces import Features, Lake, StrInput
 
 
-@dataclass
-class IdentityContext:
-    """What every identity of a stack shares: the cloud, the lake, the namespace, where the cluster is."""
+class IdentityContext(ComponentArgs):
+    """What every workload identity of a stack shares: the cloud and its region or project, the lake they are
+    granted, the namespace of their service accounts, the EKS cluster their Pod Identity associations name.
+
+    Example::
+
+        IdentityContext(cloud="aws", region="us-east-1", lake=lake, cluster_name=cluster.cluster_name)
+    """
 
     cloud: Cloud
+    """aws or gcp. Required."""
     region: str
+    """The cloud region (the SDKs' AWS_REGION on AWS). Required."""
     lake: Lake
-    namespace: str
-    cluster_name: StrInput | None = None  # EKS: Pod Identity associations name the cluster
+    """The data lake the identities are granted (on the same cloud). Required."""
+    namespace: DnsLabel = "mlplatform"
+    """Namespace of the workloads' service accounts (must exist). Default: mlplatform."""
+    cluster_name: StrInput | None = None
+    """EKS cluster name: Pod Identity associations name it. Required on AWS; not valid on GCP."""
     gcp_project: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
+    """GCP project of the service accounts. Required on GCP; not valid on AWS."""
+    tags: dict[str, str] = {}
+    """Tags (AWS) or labels (GCP) of the identities. Default: none."""
 
-    def __post_init__(self) -> None:
-        if self.cloud is Cloud.AWS and self.cluster_name is None:
-            raise ConfigError(
-                [Problem("cluster_name", "required on aws (Pod Identity associations name the cluster)", None)],
-                source="IdentityContext",
-                root="",
-            )
+    @model_validator(mode="after")
+    def _check(self) -> IdentityContext:
+        p = Problems()
+        if self.lake.cloud is not self.cloud:
+            p.add("lake", f"must be a data lake on {self.cloud}", str(self.lake.cloud))
+        if self.cloud is Cloud.AWS:
+            if self.cluster_name is None:
+                p.add("cluster_name", "required on aws (Pod Identity associations name the cluster)", None)
+            if self.gcp_project is not None:
+                p.add("gcp_project", "only valid when cloud is gcp", self.gcp_project)
+        else:
+            if not self.gcp_project:
+                p.add("gcp_project", "required on gcp (the workloads' service accounts live in it)", None)
+            if self.cluster_name is not None:
+                p.add("cluster_name", "only valid when cloud is aws (GKE needs no cluster name)", "set")
+        p.raise_if_any()
+        return self
 
     @classmethod
     def of(
         cls, spec: PlatformSpec, lake: Lake, namespace: str, cluster_name: StrInput | None, tags: dict[str, str]
     ) -> IdentityContext:
         """The context of a stack's workloads, from its spec."""
-        return cls(spec.cloud, spec.region, lake, namespace, cluster_name, spec.gcp_project, tags)
+        return cls(
+            cloud=spec.cloud,
+            region=spec.region,
+            lake=lake,
+            namespace=namespace,
+            cluster_name=cluster_name,
+            gcp_project=spec.gcp_project,
+            tags=tags,
+        )
 
     def sdk_env(self) -> dict[str, str]:
         """What the workloads' cloud SDKs need besides the identity: the region (AWS) or the project (GCP)."""
@@ -112,7 +143,7 @@ def _build_identity(
 ) -> ServiceAccountIdentity:
     """The cloud's own identity component: the one thing here that differs by cloud."""
     if ctx.cloud is Cloud.AWS:
-        from .aws.workload_role import WorkloadRole, WorkloadRoleArgs
+        from ..aws.workload_role import WorkloadRole, WorkloadRoleArgs
 
         assert ctx.cluster_name is not None  # IdentityContext requires it on AWS
 
@@ -132,7 +163,7 @@ def _build_identity(
             ),
             opts=opts,
         )
-    from .gcp.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+    from ..gcp.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
     return WorkloadIdentity(
         name,

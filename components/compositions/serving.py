@@ -11,8 +11,13 @@
 
 Example (what :class:`components.MlPlatform` does)::
 
-    Serving("ml-serving", ServingArgs(spec=spec, provider=cluster.provider, lake=lake,
-            cluster_name=cluster.cluster_name, mlflow_tracking_uri=mlflow.tracking_uri))
+    identity = IdentityContext(cloud="aws", region="us-east-1", lake=lake, cluster_name=cluster.cluster_name)
+    Serving("ml-serving", ServingArgs(identity=identity, cluster=cluster, environment="dev",
+            serving={"servers": [{"name": "ranker", "runtime": "triton", ...}]}, gpu_pools=spec.cluster.gpu_pools,
+            mlflow_tracking_uri=mlflow.tracking_uri))
+
+The section is the stack spec's own (:mod:`components.config.serving`): settings left unset resolve as a stack
+resolves them, and every name it gives (a GPU pool, a lake zone, a model source) is checked as the stack checks it.
 """
 
 from __future__ import annotations
@@ -20,24 +25,26 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
-from pydantic import SkipValidation
+from pydantic import model_validator
 
-from .base.cloud import Cloud
-from .base.types import MLPLATFORM_SERVING
-from .base.values import ComponentArgs, DnsLabel, duration_seconds
-from .config import defaults
-from .config.defaults import resolved
-from .config.lake import LakeAccess, zone_roles
-from .config.platform import PlatformSpec
-from .config.serving import ModelServerSpec
-from .interfaces import AlertSink, Lake, StrInput
-from .k8s.drift_monitor import DriftMonitor, DriftMonitorArgs
-from .k8s.kserve import KServe, KServeArgs
-from .k8s.model_server import RUNTIME_IMAGES, ModelServer, ModelServerArgs
-from .k8s.request_log import RequestLogSink, RequestLogSinkArgs
-from .k8s.triton import render_config
-from .model_uri import ModelSource, parse_model_uri
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.types import MLPLATFORM_SERVING
+from ..base.values import ComponentArgs, duration_seconds
+from ..config import defaults
+from ..config.cluster import GpuPoolSpec
+from ..config.defaults import resolved
+from ..config.environment import Environment
+from ..config.lake import LakeAccess, zone_roles
+from ..config.platform import check_serving
+from ..config.serving import ModelServerSpec, ServingSpec
+from ..interfaces import AlertSink, Cluster, StrInput
+from ..k8s.drift_monitor import DriftMonitor, DriftMonitorArgs
+from ..k8s.kserve import KServe, KServeArgs
+from ..k8s.model_server import RUNTIME_IMAGES, ModelServer, ModelServerArgs
+from ..k8s.request_log import RequestLogSink, RequestLogSinkArgs
+from ..k8s.triton import render_config
+from ..model_uri import ModelSource, parse_model_uri
 from .workload_identity import IdentityContext, bind_identity
 
 LOG_PREFIX = "serving-logs/"
@@ -46,23 +53,32 @@ LOG_SINK_SA = "request-log-sink"
 
 
 class ServingArgs(ComponentArgs):
-    # Validated once, by load_platform_spec (with its cloud and region): never again out of that context.
-    spec: SkipValidation[PlatformSpec]
-    """The stack spec: its serving section, GPU pools and lake zones. Required."""
-    provider: k8s.Provider
-    """Kubernetes provider of the cluster. Required."""
-    lake: Lake
-    """The stack's DataLake (AWS or GCP). Required."""
-    namespace: DnsLabel = "mlplatform"
-    """Namespace of the servers (must exist). Default: mlplatform."""
-    cluster_name: StrInput | None = None
-    """EKS cluster name, for Pod Identity (AWS). Required on AWS."""
+    identity: IdentityContext
+    """Where the servers' cloud identities live: the cloud, its region or project, the lake their models and logs
+    are in, the namespace they run in, the EKS cluster. Required."""
+    cluster: Cluster
+    """The cluster they run on (its Kubernetes provider). Required."""
+    environment: Environment = Environment.DEV
+    """dev, staging or prod: the defaults of settings left unset (replicas) and the platform services' replicas.
+    Default: dev."""
+    serving: ServingSpec = ServingSpec()
+    """The model servers (the stack spec's ``serving`` section). Default: none."""
+    gpu_pools: list[GpuPoolSpec] = []
+    """The cluster's GPU pools, which servers name (the stack spec's ``cluster.gpu_pools``). Default: none."""
     mlflow_tracking_uri: StrInput | None = None
-    """MLflow's URL, for models:/ URIs. Default: none."""
+    """MLflow's URL, for models:/ URIs. Default: none (no models:/ URIs)."""
     alerts: AlertSink | None = None
     """The cluster's :class:`ClusterObservability`: drift reports add their alert rules to it. Default: none."""
-    tags: dict[str, str] = {}
-    """Tags (AWS) or labels (GCP). Default: none."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ServingArgs:
+        p = Problems()
+        identity = self.identity
+        mlflow = self.mlflow_tracking_uri is not None
+        zones = identity.lake.zones
+        check_serving(p, self.serving, self.gpu_pools, zones, identity.cloud, mlflow, pools_key="gpu_pools")
+        p.raise_if_any()
+        return self
 
 
 def registry_of(image: str) -> str:
@@ -83,28 +99,27 @@ class Serving(pulumi.ComponentResource):
         args = args if isinstance(args, ServingArgs) else ServingArgs(**args)
         super().__init__(MLPLATFORM_SERVING, name, None, opts)
         self.args = args
-        spec = args.spec
-        # The serving section as a stack resolves it, by the same functions (a copy: the caller's spec is unchanged).
-        self.serving_spec = spec.serving.model_copy(deep=True)
+        self.identity = identity = args.identity
+        # The serving section as a stack resolves it, by the same functions (a copy: the caller's is unchanged).
+        self.serving_spec = args.serving.model_copy(deep=True)
         defaults.resolve_serving(
             self.serving_spec,
-            spec.environment,
-            list(spec.data_lake.zones),
-            list(spec.cluster.gpu_pools),
-            spec.cloud,
-            spec.region,
+            args.environment,
+            list(identity.lake.zones),
+            list(args.gpu_pools),
+            identity.cloud,
+            identity.region,
         )
         servers = self.serving_spec.servers
-        self.identity = IdentityContext.of(spec, args.lake, args.namespace, args.cluster_name, args.tags)
-        self.zones = zone_roles(args.lake.zones)
-        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.zones = zone_roles(identity.lake.zones)
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
         mlflow = any(parse_model_uri(s.model_uri).kind is ModelSource.MLFLOW for s in servers)
         self.kserve = KServe(
             f"{name}-kserve",
             KServeArgs(
                 registries=sorted({registry_of(s.image or RUNTIME_IMAGES[s.runtime]) for s in servers}),
-                progress_deadline_seconds=duration_seconds(spec.serving.progress_deadline),
-                replicas=defaults.service_replicas(spec.environment),
+                progress_deadline_seconds=duration_seconds(args.serving.progress_deadline),
+                replicas=defaults.service_replicas(args.environment),
                 mlflow_tracking_uri=args.mlflow_tracking_uri if mlflow else None,
             ),
             opts=on_cluster,
@@ -132,9 +147,9 @@ class Serving(pulumi.ComponentResource):
         return RequestLogSink(
             f"{name}-log-sink",
             RequestLogSinkArgs(
-                namespace=args.namespace,
-                log_url=pulumi.Output.concat(args.lake.zone_urls[raw], LOG_PREFIX),
-                replicas=defaults.service_replicas(args.spec.environment),
+                namespace=self.identity.namespace,
+                log_url=pulumi.Output.concat(self.identity.lake.zone_urls[raw], LOG_PREFIX),
+                replicas=defaults.service_replicas(args.environment),
                 service_account=LOG_SINK_SA,
                 service_account_annotations=annotations,
                 env=self.identity.sdk_env(),
@@ -143,7 +158,7 @@ class Serving(pulumi.ComponentResource):
         )
 
     def _server(self, name: str, server: ModelServerSpec, opts: pulumi.ResourceOptions) -> ModelServer:
-        args, spec = self.args, self.args.spec
+        args, identity = self.args, self.identity
         source = parse_model_uri(server.model_uri)
         models = self.zones["models"]
         read: list[LakeAccess] = []
@@ -151,7 +166,7 @@ class Serving(pulumi.ComponentResource):
         storage_uri: Any = server.model_uri
         if source.kind is ModelSource.LAKE:
             read = [LakeAccess(zone=models, prefix=source.lake_prefix)]
-            storage_uri = pulumi.Output.concat(args.lake.zone_urls[models], server.model_uri)
+            storage_uri = pulumi.Output.concat(identity.lake.zone_urls[models], server.model_uri)
         elif source.kind in (ModelSource.S3, ModelSource.GCS):
             external = [server.model_uri]
         annotations, depends = bind_identity(
@@ -164,22 +179,22 @@ class Serving(pulumi.ComponentResource):
             description=f"Model server {server.name}: read its model ({server.model_uri})",
             parent=self,
         )
-        if spec.cloud is Cloud.AWS:
+        if identity.cloud is Cloud.AWS:
             # KServe's storage initializer takes its S3 settings from the service account's annotations; the
             # credentials come from Pod Identity.
             annotations = {
                 **annotations,
-                "serving.kserve.io/s3-region": spec.region,
-                "serving.kserve.io/s3-endpoint": f"s3.{spec.region}.amazonaws.com",
+                "serving.kserve.io/s3-region": identity.region,
+                "serving.kserve.io/s3-endpoint": f"s3.{identity.region}.amazonaws.com",
                 "serving.kserve.io/s3-usehttps": "1",
             }
         if server.triton is not None and source.kind is ModelSource.LAKE:
             depends = [*depends, self._triton_config(name, server, models)]
-        pool = spec.pool(server.gpu_pool)
+        pool = next((p for p in args.gpu_pools if p.name == server.gpu_pool), None)
         return ModelServer(
             f"{name}-{server.name}",
             ModelServerArgs(
-                namespace=args.namespace,
+                namespace=self.identity.namespace,
                 server_name=server.name,
                 runtime=server.runtime,
                 storage_uri=storage_uri,
@@ -200,7 +215,7 @@ class Serving(pulumi.ComponentResource):
                 canary_traffic_percent=server.canary_traffic_percent,
                 service_account=server.name,
                 service_account_annotations=annotations,
-                logger_url=f"http://{LOG_SINK_SA}.{args.namespace}.svc.cluster.local"
+                logger_url=f"http://{LOG_SINK_SA}.{identity.namespace}.svc.cluster.local"
                 if server.request_logging
                 else None,
                 kserve=self.kserve.ready,
@@ -211,11 +226,11 @@ class Serving(pulumi.ComponentResource):
     def _triton_config(self, name: str, server: ModelServerSpec, zone: str) -> pulumi.Resource:
         """config.pbtxt in the lake's model repository, next to the versions training writes."""
         assert server.triton is not None
-        lake = self.args.lake
+        lake = self.identity.lake
         key = pulumi.Output.concat(lake.zone_prefixes[zone], server.model_uri, server.name, "/config.pbtxt")
         content = render_config(server.name, server.triton, gpu=server.gpu_pool is not None)
         child = pulumi.ResourceOptions(parent=self)
-        if self.args.spec.cloud is Cloud.AWS:
+        if self.identity.cloud is Cloud.AWS:
             import pulumi_aws as aws
 
             return aws.s3.BucketObjectv2(
@@ -224,7 +239,7 @@ class Serving(pulumi.ComponentResource):
                 key=key,
                 content=content,
                 content_type="text/plain",
-                tags=self.args.tags,
+                tags=self.identity.tags,
                 opts=child,
             )
         import pulumi_gcp as gcp
@@ -264,13 +279,13 @@ class Serving(pulumi.ComponentResource):
         return DriftMonitor(
             f"{name}-{job}",
             DriftMonitorArgs(
-                namespace=args.namespace,
+                namespace=self.identity.namespace,
                 server=server.name,
                 job_name=job,
                 schedule=drift.schedule,
-                log_url=pulumi.Output.concat(args.lake.zone_urls[raw], LOG_PREFIX, server.name, "/"),
-                reference_url=pulumi.Output.concat(args.lake.zone_urls[ref_zone], drift.reference),
-                report_url=pulumi.Output.concat(args.lake.zone_urls[raw], REPORT_PREFIX, server.name, "/"),
+                log_url=pulumi.Output.concat(self.identity.lake.zone_urls[raw], LOG_PREFIX, server.name, "/"),
+                reference_url=pulumi.Output.concat(self.identity.lake.zone_urls[ref_zone], drift.reference),
+                report_url=pulumi.Output.concat(self.identity.lake.zone_urls[raw], REPORT_PREFIX, server.name, "/"),
                 window_hours=duration_seconds(drift.window) / 3600,
                 drift_share=drift.drift_share,
                 min_rows=drift.min_rows,

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .aws import (
+from ..aws import (
     AwsLoadBalancerController,
     AwsLoadBalancerControllerArgs,
     ClusterNetwork,
@@ -35,18 +35,20 @@ from .aws import (
     PrivateNetwork,
     WorkloadCluster,
 )
-from .aws.load_balancer_controller import alb_annotations
-from .aws.monitoring import DashboardEndpoint, MonitoredCluster
-from .base.cloud import Cloud
-from .base.types import MLPLATFORM_PLATFORM
-from .config import defaults
-from .config.cluster import Provisioner
-from .config.endpoints import EndpointMode
-from .config.features import OnlineStore
-from .config.lake import zone_roles
-from .config.platform import PlatformSpec
+from ..aws.load_balancer_controller import alb_annotations
+from ..aws.monitoring import DashboardEndpoint, MonitoredCluster
+from ..base.cloud import Cloud
+from ..base.types import MLPLATFORM_PLATFORM
+from ..config import defaults
+from ..config.cluster import Provisioner
+from ..config.endpoints import EndpointMode
+from ..config.features import OnlineStore
+from ..config.lake import zone_roles
+from ..config.platform import PlatformSpec
+from ..interfaces import StrInput
 from .serving import Serving, ServingArgs
 from .toolchain import Toolchain, ToolchainArgs
+from .workload_identity import IdentityContext
 
 PLATFORM_NAMESPACE = "mlplatform"
 
@@ -254,12 +256,14 @@ class MlPlatform(pulumi.ComponentResource):
             endpoint_invoke_urls={e.name: ep.invoke_url for e, ep in zip(endpoints, self.endpoints, strict=True)},
         )
         nb = spec.notebooks
+        # One identity context for every workload identity of the stack (notebooks, Ray, jobs, servers).
+        identity = IdentityContext.of(spec, self.lake, PLATFORM_NAMESPACE, self.cluster.cluster_name, self.tags)
         self._build_toolchain(
             name,
             spec,
+            identity,
             # ElastiCache answers on a private address in the VPC.
             redis=(net.cidr, 6379),
-            cluster_name=self.cluster.cluster_name,
             hub_ingress_class="alb" if hub_alb else None,
             hub_ingress_annotations=alb_annotations(
                 str(spec.mlflow.ingress_scheme), nb.certificate_arn, "/hub/health", self.tags, group=alb_group
@@ -267,9 +271,8 @@ class MlPlatform(pulumi.ComponentResource):
             if hub_alb
             else {},
             ingress_controller=controller.release if controller else None,
-            tags=self.tags,
         )
-        self._build_serving(name, spec, cluster_name=self.cluster.cluster_name, tags=self.tags)
+        self._build_serving(name, spec, identity)
         self.outputs.update(
             vpc_id=self.network.vpc_id,
             cluster_name=self.cluster.cluster_name,
@@ -279,9 +282,18 @@ class MlPlatform(pulumi.ComponentResource):
             gpu_pools=self.cluster.gpu_pool_names,
         )
 
-    def _build_toolchain(self, name: str, spec: PlatformSpec, redis: tuple[Any, int] | None, **cloud: Any) -> None:
+    def _build_toolchain(
+        self,
+        name: str,
+        spec: PlatformSpec,
+        identity: IdentityContext,
+        redis: tuple[StrInput, int] | None,
+        hub_ingress_class: str | None = None,
+        hub_ingress_annotations: dict[str, Any] | None = None,
+        ingress_controller: pulumi.Resource | None = None,
+    ) -> None:
         """Notebooks, Ray and batch jobs, when the spec asks for any, after the namespace exists. ``redis``:
-        (CIDR, port) where a Redis online store answers; ``cloud``: the cloud's own ToolchainArgs."""
+        (CIDR, port) where a Redis online store answers; the hub's Ingress settings on AWS."""
         if not (spec.notebooks.enabled or spec.ray.enabled or spec.batch):
             return
         store = getattr(self, "feature_store", None)
@@ -292,37 +304,39 @@ class MlPlatform(pulumi.ComponentResource):
         self.toolchain = Toolchain(
             f"{name}-tools",
             ToolchainArgs(
-                spec=spec,
-                provider=self.cluster.provider,
-                storage_class=self.cluster.storage_class,
-                lake=self.lake,
-                namespace=PLATFORM_NAMESPACE,
+                identity=identity,
+                cluster=self.cluster,
+                environment=spec.environment,
+                notebooks=spec.notebooks,
+                ray=spec.ray,
+                batch=spec.batch,
+                gpu_pools=spec.cluster.gpu_pools,
                 feature_store=store,
-                feast_config_secret=store.config_secret if store is not None else None,
                 mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
                 private_egress=egress,
+                hub_ingress_class=hub_ingress_class,
+                hub_ingress_annotations=hub_ingress_annotations or {},
+                ingress_controller=ingress_controller,
                 alerts=self.monitoring.observability,
-                **cloud,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
         self.outputs.update(self.toolchain.outputs)
 
-    def _build_serving(self, name: str, spec: PlatformSpec, **cloud: Any) -> None:
-        """KServe and the model servers, when the spec has any, after the namespace exists; ``cloud``: the
-        cloud's own ServingArgs."""
+    def _build_serving(self, name: str, spec: PlatformSpec, identity: IdentityContext) -> None:
+        """KServe and the model servers, when the spec has any, after the namespace exists."""
         if not spec.serving.servers:
             return
         self.serving = Serving(
             f"{name}-serving",
             ServingArgs(
-                spec=spec,
-                provider=self.cluster.provider,
-                lake=self.lake,
-                namespace=PLATFORM_NAMESPACE,
+                identity=identity,
+                cluster=self.cluster,
+                environment=spec.environment,
+                serving=spec.serving,
+                gpu_pools=spec.cluster.gpu_pools,
                 mlflow_tracking_uri=self.mlflow.tracking_uri if spec.mlflow.enabled else None,
                 alerts=self.monitoring.observability,
-                **cloud,
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
         )
@@ -330,7 +344,7 @@ class MlPlatform(pulumi.ComponentResource):
 
     def _build_gcp(self, name: str, spec: PlatformSpec) -> None:
         """The same platform on GKE, GCS/BigQuery, Firestore or Memorystore, Cloud SQL and Cloud Run/Vertex AI."""
-        from . import gcp
+        from .. import gcp
 
         child = pulumi.ResourceOptions(parent=self)
         project = spec.gcp_project or ""
@@ -473,8 +487,9 @@ class MlPlatform(pulumi.ComponentResource):
         ]
         services = self.network.private_services_cidr
         # Memorystore answers on an address of the private services range (6378 with TLS).
-        self._build_toolchain(name, spec, redis=(services, 6378) if services is not None else None, tags=labels)
-        self._build_serving(name, spec, tags=labels)
+        identity = IdentityContext.of(spec, self.lake, PLATFORM_NAMESPACE, None, labels)
+        self._build_toolchain(name, spec, identity, redis=(services, 6378) if services is not None else None)
+        self._build_serving(name, spec, identity)
         self.outputs.update(
             notification_channels=self.monitoring.notification_channels,
             dashboard_id=self.monitoring.dashboard_id,

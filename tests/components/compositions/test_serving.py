@@ -11,22 +11,28 @@ reads and writes exactly its prefixes; and every spec mistake names its key, val
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
+import pulumi_kubernetes as k8s
 import pytest
 from google.protobuf import text_format
 from tritonclient.grpc import model_config_pb2
 
+from components import gcp
+from components.base.errors import ConfigError
+from components.compositions import IdentityContext, ServingArgs
 from components.config.loader import parse_platform_spec
 from components.config.serving import TritonModelSpec
 from components.k8s.kserve import KServeArgs, knative_serving_spec, mlflow_storage_container
 from components.k8s.model_server import ModelServerArgs, inference_service_spec, serving_runtime_spec
 from components.k8s.triton import render_config, repository_layout
+from mlplatform import engine
 from mlplatform.plan import Plan, reveal
+from tests.components.compositions.test_toolchain import bucket, s3_access
 from tests.components.config.documents import ROOT_KEY, invalid
-from tests.components.test_toolchain import bucket, s3_access
 from tests.fixtures import (
     L4_POOL,
     TRITON_RANKER,
@@ -375,3 +381,32 @@ def test_defaults_scale_to_zero_outside_prod_and_keep_one_warm_in_prod():
     assert (dev.min_replicas, dev.max_replicas, dev.concurrency_target, dev.cpu, dev.memory_gb) == (0, 2, 8, 2, 8)
     prod = parse_platform_spec(aws_prod_config()).serving.servers[0]
     assert (prod.min_replicas, prod.concurrency_target) == (1, 32)
+
+
+# --- serving built directly ---------------------------------------------------------------------------------
+
+
+def test_serving_args_take_the_section_and_check_it_as_the_stack_does():
+    errors: list[ConfigError] = []
+
+    def program():
+        lake = gcp.DataLake("lake", gcp.DataLakeArgs(project="ml-test-1234", region="us-central1"))
+        identity = IdentityContext(cloud="gcp", region="us-central1", lake=lake, gcp_project="ml-test-1234")
+        cluster = SimpleNamespace(cluster_name="c", provider=k8s.Provider("k8s"), storage_class="standard-rwo")
+        servers = [
+            {"name": "ranker", "runtime": "mlflow", "model_uri": "models:/ranker/1"},
+            {"name": "chat", "runtime": "vllm", "model_uri": "s3://models/chat/", "gpu_pool": "inference"},
+        ]
+        with pytest.raises(ConfigError) as info:
+            ServingArgs(identity=identity, cluster=cluster, serving={"servers": servers})
+        errors.append(info.value)
+
+    engine.run(program)
+    assert errors[0].paths() == [
+        "args.serving.servers[0].model_uri",
+        "args.serving.servers[1].model_uri",
+        "args.serving.servers[1].gpu_pool",
+    ]
+    message = str(errors[0])
+    assert "a models:/ URI needs mlflow.enabled" in message and "not an object store of gcp" in message
+    assert "not a GPU pool of gpu_pools; pools: none (got 'inference')" in message

@@ -13,8 +13,13 @@ spec names and nothing else.
 
 Example (what :class:`components.MlPlatform` does)::
 
-    Toolchain("ml-tools", ToolchainArgs(spec=spec, provider=cluster.provider, storage_class=cluster.storage_class,
-              lake=lake, cluster_name=cluster.cluster_name, mlflow_tracking_uri=mlflow.tracking_uri))
+    identity = IdentityContext(cloud="aws", region="us-east-1", lake=lake, cluster_name=cluster.cluster_name)
+    Toolchain("ml-tools", ToolchainArgs(identity=identity, cluster=cluster, environment="dev",
+              notebooks={"enabled": True}, ray={"enabled": True}, gpu_pools=spec.cluster.gpu_pools,
+              mlflow_tracking_uri=mlflow.tracking_uri))
+
+The sections are the stack spec's own (:mod:`components.config`): settings left unset resolve as a stack resolves
+them, and every name they give (a GPU pool, a lake zone) is checked as the stack checks it.
 """
 
 from __future__ import annotations
@@ -22,25 +27,25 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
-from pydantic import SkipValidation, model_validator
+from pydantic import model_validator
 
-from .base.cloud import Cloud
-from .base.errors import Problems
-from .base.types import MLPLATFORM_TOOLCHAIN
-from .base.values import ComponentArgs, DnsLabel, duration_seconds
-from .config import defaults
-from .config.batch import BatchJobSpec
-from .config.cluster import GpuPoolSpec
-from .config.defaults import resolved
-from .config.lake import LakeAccess
-from .config.notebooks import NotebookAuthType, NotebookProfileSpec, NotebooksSpec
-from .config.platform import PlatformSpec
-from .config.ray import RaySpec
-from .interfaces import AlertSink, Features, Lake, StrInput
-from .k8s.batch_inference import BatchInference, BatchInferenceArgs
-from .k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
-from .k8s.ray import CLIENT_PORT, DASHBOARD_PORT, KubeRayOperator, RayCluster, RayClusterArgs, RayWorkerGroup
+from ..base.cloud import Cloud
+from ..base.errors import Problems
+from ..base.types import MLPLATFORM_TOOLCHAIN
+from ..base.values import ComponentArgs, duration_seconds
+from ..config import defaults
+from ..config.batch import BatchJobSpec
+from ..config.cluster import GpuPoolSpec
+from ..config.defaults import resolved
+from ..config.environment import Environment
+from ..config.lake import LakeAccess
+from ..config.notebooks import NotebookAuthType, NotebookProfileSpec, NotebooksSpec
+from ..config.platform import check_toolchain
+from ..config.ray import RaySpec
+from ..interfaces import AlertSink, Cluster, Features, StrInput
+from ..k8s.batch_inference import BatchInference, BatchInferenceArgs
+from ..k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
+from ..k8s.ray import CLIENT_PORT, DASHBOARD_PORT, KubeRayOperator, RayCluster, RayClusterArgs, RayWorkerGroup
 from .workload_identity import IdentityContext, bind_identity
 
 NOTEBOOKS_SA = "jupyter-user"
@@ -52,23 +57,25 @@ MLFLOW_PORT = 5000
 
 
 class ToolchainArgs(ComponentArgs):
-    # Validated once, by load_platform_spec (with its cloud and region): never again out of that context.
-    spec: SkipValidation[PlatformSpec]
-    """The stack spec: its notebooks, ray and batch sections, GPU pools and lake zones. Required."""
-    provider: k8s.Provider
-    """Kubernetes provider of the cluster. Required."""
-    storage_class: str
-    """The cluster's encrypted StorageClass (home volumes). Required."""
-    lake: Lake
-    """The stack's DataLake (AWS or GCP). Required."""
-    namespace: DnsLabel = "mlplatform"
-    """Namespace of the platform's workloads (must exist). Default: mlplatform."""
-    cluster_name: StrInput | None = None
-    """EKS cluster name, for Pod Identity (AWS). Required on AWS."""
+    identity: IdentityContext
+    """Where the workloads' cloud identities live: the cloud, its region or project, the lake they are granted, the
+    namespace they run in, the EKS cluster. Required."""
+    cluster: Cluster
+    """The cluster they run on: its Kubernetes provider, and its StorageClass for home volumes. Required."""
+    environment: Environment = Environment.DEV
+    """dev, staging or prod: the defaults of settings left unset (cull timeout, maximum age) and the hub's
+    production settings. Default: dev."""
+    notebooks: NotebooksSpec = NotebooksSpec()
+    """JupyterHub (the stack spec's ``notebooks`` section). Default: off."""
+    ray: RaySpec = RaySpec()
+    """KubeRay and a RayCluster (the stack spec's ``ray`` section). Default: off."""
+    batch: list[BatchJobSpec] = []
+    """Scheduled batch inference jobs (the stack spec's ``batch`` section). Default: none."""
+    gpu_pools: list[GpuPoolSpec] = []
+    """The cluster's GPU pools, which profiles, worker groups and jobs name (the stack spec's
+    ``cluster.gpu_pools``). Default: none."""
     feature_store: Features | None = None
     """The stack's FeatureStore: its config Secret is mounted and its online store readable. Default: none."""
-    feast_config_secret: str | None = None
-    """Secret holding feature_store.yaml in the namespace. Default: none."""
     mlflow_tracking_uri: StrInput | None = None
     """MLflow's URL, preset as MLFLOW_TRACKING_URI. Default: none (MLflow off)."""
     mlflow_pod_labels: dict[str, str] = {"app.kubernetes.io/name": "mlflow"}
@@ -83,38 +90,47 @@ class ToolchainArgs(ComponentArgs):
     """The Ingress controller's release, which the hub waits for. Default: none."""
     alerts: AlertSink | None = None
     """The cluster's :class:`ClusterObservability`: batch jobs add their failure rules to it. Default: none."""
-    tags: dict[str, str] = {}
-    """Tags (AWS) or labels (GCP). Default: none."""
 
     @model_validator(mode="after")
     def _check(self) -> ToolchainArgs:
         p = Problems()
-        if self.spec.cloud is Cloud.AWS and self.cluster_name is None:
-            p.add("cluster_name", "required on aws (Pod Identity associations name the cluster)", None)
+        identity = self.identity
+        check_toolchain(
+            p,
+            self.notebooks,
+            self.ray,
+            self.batch,
+            self.gpu_pools,
+            identity.lake.zones,
+            identity.cloud,
+            self.environment,
+            pools_key="gpu_pools",
+        )
         p.raise_if_any()
         return self
 
 
-def _pool(spec: PlatformSpec, name: str) -> GpuPoolSpec:
-    pool = spec.pool(name)
-    assert pool is not None, name  # the spec validated every pool name
+def _pool(pools: list[GpuPoolSpec], name: str) -> GpuPoolSpec:
+    pool = next((pool for pool in pools if pool.name == name), None)
+    assert pool is not None, name  # the args validated every pool name
     return pool
 
 
-def resolved_sections(spec: PlatformSpec) -> tuple[NotebooksSpec, RaySpec, list[BatchJobSpec]]:
+def resolved_sections(args: ToolchainArgs) -> tuple[NotebooksSpec, RaySpec, list[BatchJobSpec]]:
     """The notebooks, ray and batch sections with every setting left unset resolved as a stack resolves it, by the
-    same functions (:mod:`components.config.defaults`); copies, so the caller's spec is never changed. A spec a stack
-    loaded is resolved already: its copies are equal to it."""
-    zones, pools, cloud, region = list(spec.data_lake.zones), list(spec.cluster.gpu_pools), spec.cloud, spec.region
-    notebooks, ray = spec.notebooks.model_copy(deep=True), spec.ray.model_copy(deep=True)
-    batch = [job.model_copy(deep=True) for job in spec.batch]
-    defaults.resolve_notebooks(notebooks, spec.environment, zones, pools, cloud, region)
+    same functions (:mod:`components.config.defaults`); copies, so the caller's sections are never changed. Sections
+    a stack loaded are resolved already: their copies are equal to them."""
+    zones, pools = list(args.identity.lake.zones), list(args.gpu_pools)
+    cloud, region = args.identity.cloud, args.identity.region
+    notebooks, ray = args.notebooks.model_copy(deep=True), args.ray.model_copy(deep=True)
+    batch = [job.model_copy(deep=True) for job in args.batch]
+    defaults.resolve_notebooks(notebooks, args.environment, zones, pools, cloud, region)
     defaults.resolve_ray(ray, zones, pools, cloud, region)
     defaults.resolve_batch(batch, pools, cloud, region)
     return notebooks, ray, batch
 
 
-def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookProfile:
+def notebook_profile(args: ToolchainArgs, prof: NotebookProfileSpec) -> NotebookProfile:
     """A resolved spec profile as its pods ask for it: the guarantee from the spec, the limit the node's share."""
     cpu, memory = resolved(prof.cpu), resolved(prof.memory_gb)
     if prof.gpu_pool is None:
@@ -128,8 +144,8 @@ def notebook_profile(spec: PlatformSpec, prof: NotebookProfileSpec) -> NotebookP
             memory_limit_gb=max(memory, 4),
             default=prof.default,
         )
-    pool = _pool(spec, prof.gpu_pool)
-    vcpu, node_memory = pool.node_share(spec.cloud, spec.region, prof.gpus)
+    pool = _pool(args.gpu_pools, prof.gpu_pool)
+    vcpu, node_memory = pool.node_share(args.identity.cloud, args.identity.region, prof.gpus)
     return NotebookProfile(
         slug=prof.name,
         display_name=resolved(prof.display_name),
@@ -162,13 +178,12 @@ class Toolchain(pulumi.ComponentResource):
         args = args if isinstance(args, ToolchainArgs) else ToolchainArgs(**args)
         super().__init__(MLPLATFORM_TOOLCHAIN, name, None, opts)
         self.args = args
-        spec = args.spec
-        self.notebooks_spec, self.ray_spec, self.batch_specs = resolved_sections(spec)
-        self.identity = IdentityContext.of(spec, args.lake, args.namespace, args.cluster_name, args.tags)
-        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.notebooks_spec, self.ray_spec, self.batch_specs = resolved_sections(args)
+        self.identity = args.identity
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=args.cluster.provider)
         self.outputs: dict[str, Any] = {}
-        self.notebooks = self._notebooks(name, on_cluster) if spec.notebooks.enabled else None
-        self.ray_operator, self.ray = self._ray(name, on_cluster) if spec.ray.enabled else (None, None)
+        self.notebooks = self._notebooks(name, on_cluster) if args.notebooks.enabled else None
+        self.ray_operator, self.ray = self._ray(name, on_cluster) if args.ray.enabled else (None, None)
         self.batch_jobs = [self._batch_job(name, job, on_cluster) for job in self.batch_specs]
         if self.batch_jobs:
             self.outputs["batch_jobs"] = [job.cron_job_name for job in self.batch_jobs]
@@ -192,6 +207,10 @@ class Toolchain(pulumi.ComponentResource):
             feature_store=store,
         )
 
+    def _feast_config_secret(self) -> str | None:
+        store = self.args.feature_store
+        return store.config_secret if store is not None else None
+
     def _env(self) -> dict[str, Any]:
         env: dict[str, Any] = {}
         if self.args.mlflow_tracking_uri is not None:
@@ -199,12 +218,12 @@ class Toolchain(pulumi.ComponentResource):
         return {**env, **self.identity.sdk_env()}
 
     def _reads(self, zones: list[str] | None) -> list[LakeAccess]:
-        return [LakeAccess(zone=z) for z in (zones or self.args.lake.zones)]
+        return [LakeAccess(zone=z) for z in (zones or self.identity.lake.zones)]
 
     # --- notebooks ------------------------------------------------------------------------------------------
 
     def _notebooks(self, name: str, opts: pulumi.ResourceOptions) -> Notebooks:
-        args, spec = self.args, self.args.spec
+        args = self.args
         nb = self.notebooks_spec
         write_zone = resolved(nb.write_zone)
         annotations, depends = self._identity(
@@ -223,7 +242,7 @@ class Toolchain(pulumi.ComponentResource):
                     "ports": [{"port": MLFLOW_PORT, "protocol": "TCP"}],
                 }
             )
-        if spec.ray.enabled and spec.ray.cluster:
+        if args.ray.enabled and args.ray.cluster:
             egress.append(
                 {
                     "to": [{"podSelector": {"matchLabels": {"ray.io/node-type": "head"}}}],
@@ -235,9 +254,9 @@ class Toolchain(pulumi.ComponentResource):
         notebooks = Notebooks(
             f"{name}-notebooks",
             NotebooksArgs(
-                namespace=args.namespace,
-                profiles=[notebook_profile(spec, p) for p in resolved(nb.profiles)],
-                storage_class=args.storage_class,
+                namespace=self.identity.namespace,
+                profiles=[notebook_profile(args, p) for p in resolved(nb.profiles)],
+                storage_class=args.cluster.storage_class,
                 storage_gb=nb.storage_gb,
                 authenticator=authenticator,
                 auth_config=auth_config,
@@ -252,15 +271,15 @@ class Toolchain(pulumi.ComponentResource):
                 service_account=NOTEBOOKS_SA,
                 service_account_annotations=annotations,
                 env=self._env(),
-                feast_config_secret=args.feast_config_secret,
+                feast_config_secret=self._feast_config_secret(),
                 egress=egress,
-                metadata_server=spec.cloud is Cloud.GCP,
+                metadata_server=self.identity.cloud is Cloud.GCP,
                 ingress_host=nb.ingress_host,
                 ingress_class=args.hub_ingress_class,
                 ingress_annotations=args.hub_ingress_annotations,
                 ingress_controller=args.ingress_controller,
                 ingress_tls=nb.certificate_arn is not None,
-                production=spec.is_prod,
+                production=args.environment is Environment.PROD,
             ),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
         )
@@ -276,7 +295,7 @@ class Toolchain(pulumi.ComponentResource):
             return Authenticator.SHARED_PASSWORD, {}
         secret = pulumi.Config("mlplatform").get_secret(auth.client_secret_key)
         if secret is None:
-            from .base.errors import ConfigError, Problem
+            from ..base.errors import ConfigError, Problem
 
             raise ConfigError(
                 [
@@ -313,7 +332,7 @@ class Toolchain(pulumi.ComponentResource):
     # --- Ray ------------------------------------------------------------------------------------------------
 
     def _ray(self, name: str, opts: pulumi.ResourceOptions) -> tuple[KubeRayOperator, RayCluster | None]:
-        args, spec = self.args, self.args.spec
+        args = self.args
         ray = self.ray_spec
         operator = KubeRayOperator(f"{name}-kuberay", opts=opts)
         if not ray.cluster:
@@ -329,7 +348,7 @@ class Toolchain(pulumi.ComponentResource):
         )
         groups = []
         for g in resolved(ray.worker_groups):
-            pool = _pool(spec, g.gpu_pool)
+            pool = _pool(args.gpu_pools, g.gpu_pool)
             groups.append(
                 RayWorkerGroup(
                     name=g.name,
@@ -344,12 +363,14 @@ class Toolchain(pulumi.ComponentResource):
                 )
             )
         spill = (
-            pulumi.Output.concat(args.lake.zone_urls[write_zone], RAY_PREFIX, "spill") if ray.spill_to_lake else None
+            pulumi.Output.concat(self.identity.lake.zone_urls[write_zone], RAY_PREFIX, "spill")
+            if ray.spill_to_lake
+            else None
         )
         cluster = RayCluster(
             f"{name}-ray",
             RayClusterArgs(
-                namespace=args.namespace,
+                namespace=self.identity.namespace,
                 cluster_name=RAY_CLUSTER,
                 operator=operator.release,
                 worker_groups=groups,
@@ -361,7 +382,7 @@ class Toolchain(pulumi.ComponentResource):
                 service_account_annotations=annotations,
                 spill_url=spill,
                 env=self._env(),
-                feast_config_secret=args.feast_config_secret,
+                feast_config_secret=self._feast_config_secret(),
             ),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
         )
@@ -370,9 +391,9 @@ class Toolchain(pulumi.ComponentResource):
 
     # --- batch ----------------------------------------------------------------------------------------------
 
-    def _batch_job(self, name: str, job, opts: pulumi.ResourceOptions) -> BatchInference:
-        args, spec = self.args, self.args.spec
-        pool = _pool(spec, job.gpu_pool)
+    def _batch_job(self, name: str, job: BatchJobSpec, opts: pulumi.ResourceOptions) -> BatchInference:
+        args, lake = self.args, self.identity.lake
+        pool = _pool(args.gpu_pools, job.gpu_pool)
         annotations, depends = self._identity(
             f"{name}-batch-{job.name}-identity",
             job.name,
@@ -386,7 +407,7 @@ class Toolchain(pulumi.ComponentResource):
         return BatchInference(
             f"{name}-batch-{job.name}",
             BatchInferenceArgs(
-                namespace=args.namespace,
+                namespace=self.identity.namespace,
                 job_name=job.name,
                 schedule=job.schedule,
                 image=job.image,
@@ -400,8 +421,8 @@ class Toolchain(pulumi.ComponentResource):
                 parallelism=job.parallelism,
                 retries=job.retries,
                 deadline_seconds=duration_seconds(job.deadline),
-                input_url=pulumi.Output.concat(args.lake.zone_urls[job.input_zone], job.input_prefix),
-                output_url=pulumi.Output.concat(args.lake.zone_urls[job.output_zone], job.output_prefix),
+                input_url=pulumi.Output.concat(lake.zone_urls[job.input_zone], job.input_prefix),
+                output_url=pulumi.Output.concat(lake.zone_urls[job.output_zone], job.output_prefix),
                 model_uri=job.model_uri,
                 env=env,
                 service_account=job.name,

@@ -8,13 +8,19 @@ spot reclaims without spending retries, stops at its deadline and alerts when it
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import kubernetes_validate
+import pulumi_kubernetes as k8s
 import pytest
 
+from components import aws
 from components.base.errors import ConfigError
+from components.compositions import IdentityContext, ToolchainArgs
 from components.config.loader import parse_platform_spec
+from mlplatform import engine
 from mlplatform.plan import Plan, reveal
 from tests.components.config.documents import ROOT_KEY, invalid, set_key
 from tests.fixtures import aws_config, aws_dev, aws_dev_config, aws_smallest, gcp_dev, plan_platform
@@ -282,3 +288,72 @@ def test_ray_without_a_standing_cluster_installs_only_the_operator():
     assert plan.by_type("mlplatform:k8s:KubeRayOperator") and not plan.by_type("kubernetes:ray.io/v1:RayCluster")
     with pytest.raises(ConfigError):
         parse_platform_spec(aws_config("dev", ray={"enabled": True, "version": "latest"}))
+
+
+# --- the toolchain built directly ---------------------------------------------------------------------------
+
+
+def _toolchain_args(build: Callable[[IdentityContext, SimpleNamespace], Any]) -> Any:
+    """What ``build`` returns, given an identity context on an AWS lake and a cluster, under the mocks."""
+    result: dict[str, Any] = {}
+
+    def program():
+        lake = aws.DataLake("lake", aws.DataLakeArgs(region="us-east-1"))
+        identity = IdentityContext(cloud="aws", region="us-east-1", lake=lake, cluster_name="c")
+        cluster = SimpleNamespace(cluster_name="c", provider=k8s.Provider("k8s"), storage_class="gp3")
+        result["value"] = build(identity, cluster)
+
+    engine.run(program)
+    return result["value"]
+
+
+def test_toolchain_args_take_the_sections_and_check_their_names_as_the_stack_does():
+    def build(identity, cluster):
+        with pytest.raises(ConfigError) as info:
+            ToolchainArgs(
+                identity=identity,
+                cluster=cluster,
+                notebooks={"enabled": True, "profiles": [{"name": "gpu", "gpu_pool": "training"}]},
+                batch=[
+                    {
+                        "name": "scores",
+                        "schedule": "0 2 * * *",
+                        "image": "i",
+                        "command": ["x"],
+                        "gpu_pool": "inference",
+                        "input_zone": "gold",
+                        "output_zone": "curated",
+                        "output_prefix": "scores/",
+                    }
+                ],
+                gpu_pools=[{"name": "inference", "gpu": "L4", "max_nodes": 2}],
+            )
+        return info.value
+
+    error = _toolchain_args(build)
+    assert error.paths() == ["args.notebooks.profiles[0].gpu_pool", "args.batch[0].input_zone"]
+    assert "not a GPU pool of gpu_pools; pools: inference (got 'training')" in str(error)
+    assert "not a lake zone; zones: raw, curated, features, models (got 'gold')" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("context", "paths", "fragment"),
+    [
+        ({"cloud": "aws", "region": "us-east-1"}, ["args.cluster_name"], "required on aws"),
+        ({"cloud": "gcp", "region": "us-central1", "gcp_project": "p-123456"}, ["args.lake"], "on gcp (got 'aws')"),
+        (
+            {"cloud": "aws", "region": "us-east-1", "cluster_name": "c", "gcp_project": "p-123456"},
+            ["args.gcp_project"],
+            "only valid when cloud is gcp",
+        ),
+    ],
+)
+def test_raises_when_the_identity_context_does_not_fit_its_cloud(context, paths, fragment):
+    def build(_identity, _cluster):
+        lake = aws.DataLake("other", aws.DataLakeArgs(region="us-east-1"))
+        with pytest.raises(ConfigError) as info:
+            IdentityContext(lake=lake, **context)
+        return info.value
+
+    error = _toolchain_args(build)
+    assert error.paths() == paths and fragment in str(error)
