@@ -18,9 +18,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..base.cloud import Cloud
 from ..base.labels import FALLBACK_FOR_LABEL
 from ..base.types import MLPLATFORM_AWS_MANAGED_GPU_NODE_GROUPS
-from ..catalog import load_catalog
+from ..catalog import Offering
 from ..config.cluster import Capacity, GpuPoolSpec
 from ..interfaces import StrListInput
 from ..k8s.charts import CLUSTER_AUTOSCALER, CLUSTER_AUTOSCALER_IMAGE_TAGS
@@ -69,15 +70,15 @@ def shape_groups(pool: GpuPoolSpec, region: str) -> list[tuple[str, list[str], i
     first; the pool's max_nodes is split between them so the pool's ceiling still holds, and its min_nodes stay
     on the cheapest.
     """
-    cat = load_catalog()
+    offers = pool.node_shapes(Cloud.AWS, region)
     if not pool.instance_types:
-        cheapest = cat.gpu_offerings("aws", region, pool.gpu, pool.gpus_per_node)[0]
+        cheapest = min(offers, key=lambda o: (o.on_demand_usd_hour, o.machine_type))
         return [("", [cheapest.machine_type], pool.min_nodes, pool.max_nodes)]
-    by_shape: dict[tuple, list[str]] = {}
-    for t in pool.instance_types:
-        m = cat.machine_type("aws", t)
-        by_shape.setdefault((m.vcpu, m.memory_gib, m.gpus) if m else (t,), []).append(t)
-    shapes = sorted(by_shape.values(), key=lambda ts: min(cat.hourly_price("aws", region, t) or 0 for t in ts))
+    by_shape: dict[tuple, list[Offering]] = {}
+    for o in offers:
+        by_shape.setdefault((o.vcpu, o.memory_gib, o.gpus), []).append(o)
+    groups = sorted(by_shape.values(), key=lambda group: min(o.on_demand_usd_hour for o in group))
+    shapes = [[o.machine_type for o in group] for group in groups]
     if len(shapes) == 1:
         return [("", shapes[0], pool.min_nodes, pool.max_nodes)]
     base, extra = divmod(pool.max_nodes, len(shapes))

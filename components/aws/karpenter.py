@@ -23,9 +23,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ..base.cloud import Cloud
 from ..base.labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
 from ..base.types import MLPLATFORM_AWS_KARPENTER_PROVISIONER
-from ..catalog import load_catalog
 from ..config.cluster import Capacity, GpuPoolSpec
 from ..k8s.charts import KARPENTER, PAUSE_IMAGE
 from ..k8s.gpu import GPU_MODEL_LABEL, GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
@@ -61,14 +61,12 @@ class KarpenterSettings:
 
 def node_pool_specs(s: KarpenterSettings) -> list[tuple[str, dict[str, Any]]]:
     """(NodePool name, spec) for every pool; a spot-with-fallback pool yields a spot and an on-demand pool."""
-    cat = load_catalog()
     out = []
     for pool in s.pools:
-        offers = cat.gpu_offerings("aws", s.region, pool.gpu, pool.gpus_per_node)
-        types = pool.instance_types or [o.machine_type for o in offers]
-        shapes = [cat.machine_type("aws", t) for t in types]
-        max_vcpu = max(m.vcpu for m in shapes if m)
-        max_mem = max(m.memory_gib for m in shapes if m)
+        shapes = pool.node_shapes(Cloud.AWS, s.region)
+        types = [o.machine_type for o in shapes]
+        max_vcpu = max(o.vcpu for o in shapes)
+        max_mem = max(o.memory_gib for o in shapes)
         capacities = {
             Capacity.SPOT: [("spot", pool.name, SPOT_WEIGHT)],
             Capacity.ON_DEMAND: [("on-demand", pool.name, SPOT_WEIGHT)],

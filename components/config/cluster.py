@@ -116,19 +116,25 @@ class GpuPoolSpec(StrictModel):
         """The pool's own taints as tolerations (every GPU pod tolerates the nvidia.com/gpu taint anyway)."""
         return [{"key": t.key, "operator": "Equal", "value": t.value, "effect": str(t.effect)} for t in self.taints]
 
-    def smallest_node(self, cloud: Cloud | str, region: str) -> Offering | None:
-        """The smallest node shape the pool may launch, which a pod sized for the pool must fit: among its
-        instance types on AWS (Karpenter picks any that fits), the one machine type its GKE node pool uses."""
-        cloud = Cloud(cloud)
+    def node_shapes(self, cloud: Cloud | str, region: str) -> list[Offering]:
+        """The node shapes the pool may launch, with their vCPUs, memory, GPUs and prices from the catalog: its
+        instance_types in the order given, else every type that carries gpus_per_node x gpu in the region, cheapest
+        first for the pool's capacity. Karpenter launches any of them; a GKE node pool uses the first. Every
+        component reads a pool's shapes here (and the catalog nowhere else for them)."""
         purchase = "on-demand" if self.capacity is Capacity.ON_DEMAND else "spot"
         offers = load_catalog().gpu_offerings(cloud, region, self.gpu, self.gpus_per_node, purchase)
-        if self.instance_types:
-            offers = [o for o in offers if o.machine_type in self.instance_types]
-            if cloud is Cloud.GCP:
-                offers = [o for o in offers if o.machine_type == self.instance_types[0]]
-        elif cloud is Cloud.GCP:
-            offers = offers[:1]  # the GKE pool takes the cheapest shape (gcp.gpu_cluster.gpu_pool_plans)
-        return min(offers, key=lambda o: (o.vcpu, o.memory_gib)) if offers else None
+        if not self.instance_types:
+            return offers
+        by_type = {o.machine_type: o for o in offers}
+        return [by_type[t] for t in self.instance_types if t in by_type]
+
+    def smallest_node(self, cloud: Cloud | str, region: str) -> Offering | None:
+        """The smallest node shape the pool may launch, which a pod sized for the pool must fit: among its
+        shapes on AWS (Karpenter picks any that fits), the one machine type its GKE node pool uses."""
+        shapes = self.node_shapes(cloud, region)
+        if Cloud(cloud) is Cloud.GCP:
+            shapes = shapes[:1]
+        return min(shapes, key=lambda o: (o.vcpu, o.memory_gib)) if shapes else None
 
     def node_share(self, cloud: Cloud | str, region: str, gpus: int) -> tuple[float, float]:
         """(vCPUs, GiB) of the pool's smallest node that a workload with ``gpus`` of its GPUs may take."""

@@ -200,6 +200,39 @@ class PlatformSpec(StrictModel):
         defaults.resolve_serving(self.serving, env, zones, pools, cloud, region)
 
 
+def check_pool_ref(
+    p: Problems,
+    path: str,
+    pools: Sequence[GpuPoolSpec],
+    name: str | None,
+    gpus: int,
+    *,
+    pools_key: str = "cluster.gpu_pools",
+    count: int | None = None,
+    count_key: str = "",
+) -> GpuPoolSpec | None:
+    """Add to ``p`` what a workload at ``path`` gets wrong about the GPU pool it names: no such pool (``pools``,
+    found at ``pools_key``), more GPUs than one of its nodes has, or ``count`` of it (``count_key``: max_workers,
+    max_replicas) past the pool's GPU limit. Returns the pool when it exists. Notebooks, Ray, batch jobs and model
+    servers all refer to pools through this one check."""
+    known = {pool.name: pool for pool in pools}
+    pool = known.get(name or "")
+    if pool is None:
+        p.add(f"{path}.gpu_pool", f"not a GPU pool of {pools_key}; pools: {', '.join(known) or 'none'}", name)
+        return None
+    limit = pool.max_nodes * pool.gpus_per_node
+    if gpus > pool.gpus_per_node:
+        p.add(f"{path}.gpus", f"pool {pool.name} has {pool.gpus_per_node} GPU(s) per node", gpus)
+    elif count is not None and count * gpus > limit:
+        p.add(
+            f"{path}.{count_key}",
+            f"{count} {count_key.removeprefix('max_')} x {gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
+            f"({limit}: max_nodes x gpus_per_node)",
+            count,
+        )
+    return pool
+
+
 def check_toolchain(
     p: Problems,
     notebooks: NotebooksSpec,
@@ -213,19 +246,6 @@ def check_toolchain(
 ) -> None:
     """Add to ``p`` where notebooks, Ray and batch jobs name GPU pools (``pools``, found at ``pools_key``) or lake
     zones that do not exist, or do not fit them; the stack spec and ToolchainArgs check it the same way."""
-    known = {pool.name: pool for pool in pools}
-
-    def pool_ref(path: str, name: str | None, gpus: int) -> GpuPoolSpec | None:
-        pool = known.get(name or "")
-        if pool is None:
-            p.add(
-                f"{path}.gpu_pool",
-                f"not a GPU pool of {pools_key}; pools: {', '.join(known) or 'none'}",
-                name,
-            )
-        elif gpus > pool.gpus_per_node:
-            p.add(f"{path}.gpus", f"pool {name} has {pool.gpus_per_node} GPU(s) per node", gpus)
-        return pool
 
     def zone_ref(path: str, zone: str | None) -> None:
         if zone is not None and zone not in zones:
@@ -263,7 +283,7 @@ def check_toolchain(
             )
         for i, prof in enumerate(nb.profiles or []):
             if prof.gpu_pool is not None:
-                pool_ref(f"notebooks.profiles[{i}]", prof.gpu_pool, prof.gpus)
+                check_pool_ref(p, f"notebooks.profiles[{i}]", pools, prof.gpu_pool, prof.gpus, pools_key=pools_key)
             elif "gpus" in prof.model_fields_set:
                 p.add(f"notebooks.profiles[{i}].gpus", "only valid with gpu_pool", prof.gpus)
         for j, zone in enumerate(nb.read_zones or []):
@@ -273,24 +293,23 @@ def check_toolchain(
     if ray.enabled:
         for i, group in enumerate(ray.worker_groups or []):
             path = f"ray.worker_groups[{i}]"
-            pool = pool_ref(path, group.gpu_pool, group.gpus)
-            if pool is None or group.max_workers is None:
-                continue
-            limit = pool.max_nodes * pool.gpus_per_node
-            if group.max_workers * group.gpus > limit:
-                p.add(
-                    f"{path}.max_workers",
-                    f"{group.max_workers} workers x {group.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
-                    f"({limit}: max_nodes x gpus_per_node)",
-                    group.max_workers,
-                )
-            if group.min_workers > group.max_workers:
+            pool = check_pool_ref(
+                p,
+                path,
+                pools,
+                group.gpu_pool,
+                group.gpus,
+                pools_key=pools_key,
+                count=group.max_workers,
+                count_key="max_workers",
+            )
+            if pool is not None and group.max_workers is not None and group.min_workers > group.max_workers:
                 p.add(f"{path}.min_workers", f"must be <= max_workers ({group.max_workers})", group.min_workers)
         for j, zone in enumerate(ray.read_zones or []):
             zone_ref(f"ray.read_zones[{j}]", zone)
         zone_ref("ray.write_zone", ray.write_zone)
     for i, job in enumerate(batch):
-        pool_ref(f"batch[{i}]", job.gpu_pool, job.gpus)
+        check_pool_ref(p, f"batch[{i}]", pools, job.gpu_pool, job.gpus, pools_key=pools_key)
         zone_ref(f"batch[{i}].input_zone", job.input_zone)
         zone_ref(f"batch[{i}].output_zone", job.output_zone)
     dup = duplicates([job.name for job in batch])
@@ -312,7 +331,6 @@ def check_serving(
     same way."""
     from ..model_uri import ModelSource, ModelUriError, parse_model_uri
 
-    known = {pool.name: pool for pool in pools}
     for i, server in enumerate(serving.servers):
         path = f"serving.servers[{i}]"
         try:
@@ -347,24 +365,17 @@ def check_serving(
             p.add(f"{path}.gpu_pool", "required for vllm: it serves on GPUs only", None)
         if server.gpu_pool is None and "gpus" in server.model_fields_set:
             p.add(f"{path}.gpus", "only valid with gpu_pool", server.gpus)
-        pool = known.get(server.gpu_pool or "")
-        if server.gpu_pool is not None and pool is None:
-            p.add(
-                f"{path}.gpu_pool",
-                f"not a GPU pool of {pools_key}; pools: {', '.join(known) or 'none'}",
+        if server.gpu_pool is not None:
+            check_pool_ref(
+                p,
+                path,
+                pools,
                 server.gpu_pool,
+                server.gpus,
+                pools_key=pools_key,
+                count=server.max_replicas,
+                count_key="max_replicas",
             )
-        if pool is not None:
-            limit = pool.max_nodes * pool.gpus_per_node
-            if server.gpus > pool.gpus_per_node:
-                p.add(f"{path}.gpus", f"pool {pool.name} has {pool.gpus_per_node} GPU(s) per node", server.gpus)
-            elif server.max_replicas is not None and server.max_replicas * server.gpus > limit:
-                p.add(
-                    f"{path}.max_replicas",
-                    f"{server.max_replicas} replicas x {server.gpus} GPU(s) exceed pool {pool.name}'s GPU limit "
-                    f"({limit}: max_nodes x gpus_per_node)",
-                    server.max_replicas,
-                )
         lo, hi = server.min_replicas, server.max_replicas
         if lo is not None and hi is not None and lo > hi:
             p.add(f"{path}.min_replicas", f"must be <= max_replicas ({hi})", lo)

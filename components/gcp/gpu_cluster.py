@@ -170,16 +170,9 @@ def kubeconfig_json(name: str, endpoint: str, ca_data: str) -> str:
 
 def gpu_pool_plans(region: str, pools: list[GpuPoolSpec]) -> list[dict[str, Any]]:
     """One entry per GKE node pool: name, machine type, accelerator, spot, labels, taints, scaling."""
-    cat = load_catalog()
     plans = []
     for pool in pools:
-        purchase = "on-demand" if pool.capacity is Capacity.ON_DEMAND else "spot"
-        offers = cat.gpu_offerings("gcp", region, pool.gpu, pool.gpus_per_node, purchase)
-        chosen = (
-            next((o for o in offers if o.machine_type == pool.instance_types[0]), offers[0])
-            if pool.instance_types
-            else offers[0]
-        )
+        chosen = pool.node_shapes(Cloud.GCP, region)[0]  # a node pool has one machine type
         variants = {
             Capacity.SPOT: [(pool.name, True, pool.min_nodes)],
             Capacity.ON_DEMAND: [(pool.name, False, pool.min_nodes)],

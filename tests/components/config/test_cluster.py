@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from components.aws.gpu_node_groups import shape_groups
+from components.aws.karpenter import KarpenterSettings, node_pool_specs
+from components.base.cloud import Cloud
+from components.config import GpuPoolSpec
+from components.gcp.gpu_cluster import gpu_pool_plans
 from tests.components.config.documents import Mutation, add_pool, assert_reported, set_key
 
 # (id, mutation of the dev document, exact key path reported, a fragment of the message)
@@ -103,3 +108,47 @@ BAD: list[tuple[str, Mutation, str, str]] = [
 @pytest.mark.parametrize(("mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
 def test_raises_with_key_path_value_and_allowed(dev_doc, mutate, path, fragment):
     assert_reported(dev_doc, mutate, path, fragment)
+
+
+# --- a pool's node shapes: read from the catalog in one place, the same for every component ------------------------
+
+
+def test_node_shapes_are_the_types_given_in_order_else_every_offering_cheapest_first():
+    listed = GpuPoolSpec(name="p", gpu="L4", max_nodes=2, instance_types=["g6.2xlarge", "g6.xlarge"])
+    assert [o.machine_type for o in listed.node_shapes(Cloud.AWS, "us-east-1")] == ["g6.2xlarge", "g6.xlarge"]
+    spot = GpuPoolSpec(name="p", gpu="L4", max_nodes=2)
+    shapes = spot.node_shapes(Cloud.AWS, "us-east-1")
+    assert len(shapes) > 1 and all(o.gpu == "L4" and o.gpus == 1 for o in shapes)
+    assert [o.usd_hour("spot") for o in shapes] == sorted(o.usd_hour("spot") for o in shapes)
+
+
+def test_the_shapes_components_launch_are_the_pools_shapes():
+    # GIVEN a pool with several shapes WHEN each provisioner reads it THEN they take their types from node_shapes
+    pool = GpuPoolSpec(name="p", gpu="L4", max_nodes=3, instance_types=["g6.xlarge", "g6.2xlarge", "g6.4xlarge"])
+    shapes = pool.node_shapes(Cloud.AWS, "us-east-1")
+    settings = KarpenterSettings(
+        cluster_name="c",
+        cluster_arn="arn:aws:eks:us-east-1:123456789012:cluster/c",
+        region="us-east-1",
+        account_id="123456789012",
+        pools=[pool],
+        subnet_selector_terms=[],
+        tags={},
+        node_volume_gib=100,
+        imds_hop_limit=1,
+        ami_alias="al2023@latest",
+        replicas=1,
+        provider=None,  # type: ignore[arg-type]  # node_pool_specs reads no provider
+    )
+    (_, nodepool), *_ = node_pool_specs(settings)
+    requirement = nodepool["template"]["spec"]["requirements"][0]
+    assert requirement["values"] == sorted(o.machine_type for o in shapes)
+    assert nodepool["limits"]["cpu"] == str(3 * max(o.vcpu for o in shapes))
+    groups = shape_groups(pool, "us-east-1")
+    assert sorted(t for _, types, _, _ in groups for t in types) == sorted(o.machine_type for o in shapes)
+    # a GKE node pool has one machine type: the first shape, which is also the one workloads are sized for
+    gke = GpuPoolSpec(name="g", gpu="L4", max_nodes=2)
+    (plan,) = gpu_pool_plans("us-central1", [gke])
+    first = gke.node_shapes(Cloud.GCP, "us-central1")[0]
+    smallest = gke.smallest_node(Cloud.GCP, "us-central1")
+    assert smallest is not None and plan["machine_type"] == first.machine_type == smallest.machine_type

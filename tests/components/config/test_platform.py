@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from components.base.errors import Problems
+from components.config import GpuPoolSpec
+from components.config.platform import check_pool_ref
 from tests.components.config.documents import ROOT_KEY, Mutation, assert_reported, invalid, set_key
 
 # (id, mutation of the dev document, exact key path reported, a fragment of the message)
@@ -75,3 +78,24 @@ def test_gcp_rejects_aws_only_settings(dev_doc):
     error = invalid(dev_doc)
     assert set(error.paths()) == {f"{ROOT_KEY}.network.nat", f"{ROOT_KEY}.cluster.provisioner"}
     assert "allowed: single (Cloud NAT), none" in str(error)
+
+
+# --- one check for every workload that names a GPU pool ------------------------------------------------------------
+
+
+def test_a_pool_reference_is_checked_once_for_name_gpus_and_limit():
+    pools = [GpuPoolSpec(name="inference", gpu="L4", max_nodes=2)]  # 2 GPUs at most
+    p = Problems()
+    assert check_pool_ref(p, "ray.worker_groups[0]", pools, "inference", 1, count=2, count_key="max_workers")
+    assert check_pool_ref(p, "batch[0]", pools, "h100s", 1) is None
+    check_pool_ref(p, "notebooks.profiles[1]", pools, "inference", 2)
+    check_pool_ref(p, "serving.servers[0]", pools, "inference", 1, count=3, count_key="max_replicas")
+    assert p.items == [
+        ("batch[0].gpu_pool", "not a GPU pool of cluster.gpu_pools; pools: inference", "h100s"),
+        ("notebooks.profiles[1].gpus", "pool inference has 1 GPU(s) per node", 2),
+        (
+            "serving.servers[0].max_replicas",
+            "3 replicas x 1 GPU(s) exceed pool inference's GPU limit (2: max_nodes x gpus_per_node)",
+            3,
+        ),
+    ]
