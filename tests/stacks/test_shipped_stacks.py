@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.config import Environment, parse_platform_spec
 from tests.components.aws.test_gpu_cluster import (
     assert_nodepools_carry_their_pools_gpus,
     assert_taggable_aws_resources_carry_the_cost_tags,
@@ -92,3 +93,11 @@ def test_every_notebook_profile_spawns_a_valid_pod_on_its_nodes(stack, offline_k
 @pytest.mark.parametrize("stack", stacks_serving_models())
 def test_every_serving_custom_resource_validates_against_the_pinned_apis(stack):
     assert_serving_custom_resources_validate_against_the_pinned_apis(planned(stack))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_shipped_stack_validates(stack):
+    # GIVEN a shipped stack file WHEN its document is parsed THEN it validates
+    spec = parse_platform_spec(stack_document(stack), f"stacks/Pulumi.{stack}.yaml")
+    assert spec.environment == Environment(stack.removeprefix("gcp-"))
+    assert spec.cluster.gpu_pools, "every shipped stack has GPU pools"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from components.config import Capacity, NatStrategy, parse_platform_spec
-from tests.conftest import stack_document
+from tests.fixtures import aws_prod_config
 
 
-def test_dev_defaults_are_cheap(dev_doc):
-    spec = parse_platform_spec(dev_doc)
+def test_dev_defaults_are_cheap(dev_config):
+    spec = parse_platform_spec(dev_config)
     assert spec.network.nat is NatStrategy.INSTANCE
     assert spec.network.availability_zones == 2
     assert spec.cluster.endpoint_public_access is True
@@ -18,7 +18,7 @@ def test_dev_defaults_are_cheap(dev_doc):
 
 
 def test_prod_defaults_are_resilient():
-    spec = parse_platform_spec(stack_document("prod"))
+    spec = parse_platform_spec(aws_prod_config())
     assert spec.network.nat is NatStrategy.PER_AZ
     assert spec.network.availability_zones == 3
     # Public, but only to the deployer's and admins' egress: the same deploy creates in-cluster resources.

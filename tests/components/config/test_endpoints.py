@@ -72,5 +72,5 @@ BAD: list[tuple[str, Mutation, str, str]] = [
 
 
 @pytest.mark.parametrize(("mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_raises_with_key_path_value_and_allowed(dev_doc, mutate, path, fragment):
-    assert_reported(dev_doc, mutate, path, fragment)
+def test_raises_with_key_path_value_and_allowed(dev_config, mutate, path, fragment):
+    assert_reported(dev_config, mutate, path, fragment)

@@ -21,10 +21,19 @@ from components.k8s.model_server import ModelServer, ModelServerArgs
 from components.k8s.observability import ClusterObservability, ObservabilityArgs
 from mlplatform import engine
 from mlplatform.plan import Plan
+from tests.fixtures import (
+    DEPLOYER_CIDR,
+    GCP_BILLING_ACCOUNT,
+    GCP_PROJECT,
+    L4_POOL,
+    TAGS,
+    aws_config,
+    gcp_config,
+    with_sections,
+)
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
-EGRESS = ["203.0.113.0/24"]  # the deployer's: prod allows no API endpoint open to everyone
-TAGS = {"team": "ml", "project": "defaults", "cost_center": "cc-1"}
+EGRESS = [DEPLOYER_CIDR]  # prod refuses an API endpoint open to everyone
 AWS_NETWORK = {
     "vpc_id": "vpc-0123456789abcdef0",
     "private_subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
@@ -35,22 +44,13 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 
 def stack(cloud: str, environment: str, **sections: Any) -> PlatformSpec:
-    """A minimal stack of ``cloud`` and ``environment`` with ``sections``, validated and resolved."""
-    doc: dict[str, Any] = {
-        "cloud": cloud,
-        "environment": environment,
-        "tags": TAGS,
-        "budget": {"monthly_limit_usd": 500},
-        "cluster": {"gpu_pools": [{"name": "inference", "gpu": "L4", "max_nodes": 4}]},
-    }
+    """The smallest stack of ``cloud`` and ``environment`` (tests/fixtures.py) with an L4 pool and ``sections``,
+    validated and resolved."""
     if cloud == "aws":
-        doc["region"] = "us-east-1"
+        doc = aws_config(environment, cluster={"gpu_pools": [L4_POOL]})
     else:
-        doc.update(region="us-central1", gcp_project="ml-test-1234", gcp_billing_account="01A2B3-C4D5E6-F7A8B9")
-        doc["cluster"]["zones"] = GCP_ZONES
-    if environment == "prod":
-        doc["cluster"]["public_access_cidrs"] = EGRESS
-    return parse_platform_spec({**doc, **sections})
+        doc = gcp_config(environment, cluster={"gpu_pools": [L4_POOL], "zones": GCP_ZONES})
+    return parse_platform_spec(with_sections(doc, **sections))
 
 
 def cluster_args(environment: str, **fields: Any) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def test_gke_system_nodes_and_version_are_the_stacks(environment):
         gcp.GpuCluster(
             "gpu",
             gcp.GpuClusterArgs(
-                project="ml-test-1234",
+                project=GCP_PROJECT,
                 region="us-central1",
                 network=gcp.GkeNetwork(network="n", subnetwork="s"),
                 environment=environment,
@@ -112,7 +112,7 @@ def test_gke_system_nodes_and_version_are_the_stacks(environment):
 
 
 def test_cloud_nat_is_the_stacks():
-    assert gcp.NetworkArgs(project="ml-test-1234", region="us-central1").nat is stack("gcp", "dev").network.nat
+    assert gcp.NetworkArgs(project=GCP_PROJECT, region="us-central1").nat is stack("gcp", "dev").network.nat
 
 
 # --- feature store -------------------------------------------------------------------------------------------
@@ -125,8 +125,8 @@ def test_online_store_is_the_stacks(cloud):
             lake = aws.DataLake("lake", aws.DataLakeArgs(region="us-east-1"))
             aws.FeatureStore("features", aws.FeatureStoreArgs(region="us-east-1", lake=lake))
         else:
-            lake = gcp.DataLake("lake", gcp.DataLakeArgs(project="ml-test-1234", region="us-central1"))
-            gcp.FeatureStore("features", gcp.FeatureStoreArgs(project="ml-test-1234", region="us-central1", lake=lake))
+            lake = gcp.DataLake("lake", gcp.DataLakeArgs(project=GCP_PROJECT, region="us-central1"))
+            gcp.FeatureStore("features", gcp.FeatureStoreArgs(project=GCP_PROJECT, region="us-central1", lake=lake))
 
     plan = engine.run(program)
     feast = yaml.safe_load(str(plan.one(f"mlplatform:{cloud}:FeatureStore").outputs["feature_store_yaml"]))
@@ -165,8 +165,8 @@ def test_prometheus_retention_is_the_stacks(environment):
         gcp.Monitoring(
             "gke-monitoring",
             gcp.MonitoringArgs(
-                project="ml-test-1234",
-                billing_account="01A2B3-C4D5E6-F7A8B9",
+                project=GCP_PROJECT,
+                billing_account=GCP_BILLING_ACCOUNT,
                 environment=environment,
                 budget={"monthly_limit_usd": 100},
                 cluster=gcp.MonitoredGkeCluster(cluster_name="c", provider=k8s.Provider("gke")),
@@ -241,11 +241,11 @@ def test_mlflow_database_and_replicas_are_the_stacks(environment):
                 network=PrivateNetwork(vpc_id="vpc-1", subnet_ids=["subnet-1", "subnet-2"]),
             ),
         )
-        gcs = gcp.DataLake("gcs", gcp.DataLakeArgs(project="ml-test-1234", region="us-central1"))
+        gcs = gcp.DataLake("gcs", gcp.DataLakeArgs(project=GCP_PROJECT, region="us-central1"))
         gcp.MlflowTracking(
             "gke-mlflow",
             gcp.MlflowTrackingArgs(
-                project="ml-test-1234",
+                project=GCP_PROJECT,
                 region="us-central1",
                 environment=environment,
                 lake=gcs,

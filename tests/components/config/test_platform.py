@@ -20,19 +20,19 @@ BAD: list[tuple[str, Mutation, str, str]] = [
 
 
 @pytest.mark.parametrize(("mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_raises_with_key_path_value_and_allowed(dev_doc, mutate, path, fragment):
-    assert_reported(dev_doc, mutate, path, fragment)
+def test_raises_with_key_path_value_and_allowed(dev_config, mutate, path, fragment):
+    assert_reported(dev_config, mutate, path, fragment)
 
 
-def test_reports_every_problem_at_once(dev_doc):
+def test_reports_every_problem_at_once(dev_config):
     # GIVEN mistakes in four different sections
-    dev_doc["network"]["cidr"] = "nonsense"
-    dev_doc["cluster"]["gpu_pools"][0]["gpu"] = "T5"
-    dev_doc["cluster"]["gpu_pools"][1]["min_nodes"] = 7
-    dev_doc["feature_store"]["online_store"] = "firestore"
-    dev_doc["budget"]["monthly_limit_usd"] = 0
+    dev_config["network"] = {"cidr": "nonsense"}
+    dev_config["cluster"]["gpu_pools"][0]["gpu"] = "T5"
+    dev_config["cluster"]["gpu_pools"][1]["min_nodes"] = 7
+    dev_config["feature_store"]["online_store"] = "firestore"
+    dev_config["budget"]["monthly_limit_usd"] = 0
     # WHEN parsed THEN all are reported in one error
-    error = invalid(dev_doc)
+    error = invalid(dev_config)
     assert {
         f"{ROOT_KEY}.network.cidr",
         f"{ROOT_KEY}.cluster.gpu_pools[0].gpu",
@@ -43,39 +43,39 @@ def test_reports_every_problem_at_once(dev_doc):
     assert "5 invalid settings" in str(error)
 
 
-def test_message_shows_the_value_received(dev_doc):
-    dev_doc["cluster"]["gpu_pools"][0]["gpu"] = "T5"
-    assert "(got 'T5')" in str(invalid(dev_doc))
+def test_message_shows_the_value_received(dev_config):
+    dev_config["cluster"]["gpu_pools"][0]["gpu"] = "T5"
+    assert "(got 'T5')" in str(invalid(dev_config))
 
 
-def test_gcp_requires_project_and_label_safe_tags(dev_doc):
-    dev_doc.update(cloud="gcp", region="us-central1")
-    dev_doc["tags"]["team"] = "ML Platform"
-    dev_doc["feature_store"] = {}
-    dev_doc["cluster"]["gpu_pools"] = [{"name": "inference", "gpu": "L4", "max_nodes": 2}]
-    dev_doc["endpoints"] = []
-    dev_doc["cluster"]["admin_principals"] = ["group:ml-admins@example.com"]
-    error = invalid(dev_doc)
+def test_gcp_requires_project_and_label_safe_tags(dev_config):
+    dev_config.update(cloud="gcp", region="us-central1")
+    dev_config["tags"]["team"] = "ML Platform"
+    dev_config["feature_store"] = {}
+    dev_config["cluster"]["gpu_pools"] = [{"name": "inference", "gpu": "L4", "max_nodes": 2}]
+    dev_config["endpoints"] = []
+    dev_config["cluster"]["admin_principals"] = ["group:ml-admins@example.com"]
+    error = invalid(dev_config)
     assert f"{ROOT_KEY}.gcp_project" in error.paths()
     assert f"{ROOT_KEY}.gcp_billing_account" in error.paths()
     assert f"{ROOT_KEY}.tags.team" in error.paths()
 
 
-def test_gcp_rejects_aws_only_settings(dev_doc):
-    dev_doc.update(
+def test_gcp_rejects_aws_only_settings(dev_config):
+    dev_config.update(
         cloud="gcp", region="us-central1", gcp_project="ml-dev-123", gcp_billing_account="01A2B3-C4D5E6-F7A8B9"
     )
-    dev_doc["feature_store"] = {}
-    dev_doc["cluster"]["gpu_pools"] = [{"name": "inference", "gpu": "L4", "max_nodes": 2}]
-    dev_doc["cluster"]["zones"] = ["us-central1-a"]
-    dev_doc["endpoints"] = []
-    error = invalid(dev_doc)  # the AWS role ARN of the AWS dev stack
+    dev_config["feature_store"] = {}
+    dev_config["cluster"]["gpu_pools"] = [{"name": "inference", "gpu": "L4", "max_nodes": 2}]
+    dev_config["cluster"]["zones"] = ["us-central1-a"]
+    dev_config["endpoints"] = []
+    error = invalid(dev_config)  # the AWS role ARN of the AWS dev stack
     assert error.paths() == [f"{ROOT_KEY}.cluster.admin_principals[0]"]
     assert "IAM member such as user:alice@example.com" in str(error)
-    dev_doc["cluster"]["admin_principals"] = []
-    dev_doc["network"] = {"nat": "per-az"}
-    dev_doc["cluster"]["provisioner"] = "managed-node-groups"
-    error = invalid(dev_doc)
+    dev_config["cluster"]["admin_principals"] = []
+    dev_config["network"] = {"nat": "per-az"}
+    dev_config["cluster"]["provisioner"] = "managed-node-groups"
+    error = invalid(dev_config)
     assert set(error.paths()) == {f"{ROOT_KEY}.network.nat", f"{ROOT_KEY}.cluster.provisioner"}
     assert "allowed: single (Cloud NAT), none" in str(error)
 

@@ -15,11 +15,11 @@ BAD: list[tuple[str, Mutation, str, str]] = [
 
 
 @pytest.mark.parametrize(("mutate", "path", "fragment"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
-def test_raises_with_key_path_value_and_allowed(dev_doc, mutate, path, fragment):
-    assert_reported(dev_doc, mutate, path, fragment)
+def test_raises_with_key_path_value_and_allowed(dev_config, mutate, path, fragment):
+    assert_reported(dev_config, mutate, path, fragment)
 
 
-def test_tag_set_carries_cost_tags(dev_doc):
-    tags = parse_platform_spec(dev_doc).tag_set("dev")
+def test_tag_set_carries_cost_tags(dev_config):
+    tags = parse_platform_spec(dev_config).tag_set("dev")
     assert tags["team"] == "ml-platform" and tags["project"] == "recsys" and tags["cost-center"] == "cc-4521"
     assert tags["environment"] == "dev" and tags["managed-by"] == "pulumi"
