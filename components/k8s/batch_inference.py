@@ -24,6 +24,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 import pulumi
@@ -77,13 +78,13 @@ class BatchInferenceArgs(ComponentArgs):
     """Lake URL written, as OUTPUT_URL. Required."""
     model_uri: str | None = None
     """MODEL_URI for the job (e.g. models:/ranker/Production). Default: none."""
-    env: dict[str, Any] = {}
+    env: Mapping[str, StrInput] = {}
     """Extra environment; values may be outputs. Default: none."""
     feast_config_secret: str | None = None
     """Secret with feature_store.yaml, mounted at /etc/feast. Default: none."""
     service_account: DnsLabel | None = None
     """Service account of the pods, bound to the job's cloud role. Default: the component name."""
-    service_account_annotations: dict[str, Any] = {}
+    service_account_annotations: Mapping[str, StrInput] = {}
     """Annotations on it (GKE Workload Identity). Default: none."""
     suspend: bool = False
     """Keep the schedule, start no runs. Default: false."""

@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 import pulumi
@@ -68,9 +69,9 @@ class DriftMonitorArgs(ComponentArgs):
     service_account: DnsLabel | None = None
     """Service account, bound to the identity that reads the logs and reference and writes reports. Default: the
     job name."""
-    service_account_annotations: dict[str, Any] = {}
+    service_account_annotations: Mapping[str, StrInput] = {}
     """Annotations on it (GKE Workload Identity). Default: none."""
-    env: dict[str, Any] = {}
+    env: Mapping[str, StrInput] = {}
     """Extra environment (AWS_REGION). Default: none."""
     image: str | None = None
     """An image with the requirements installed. Default: Python 3.11, installing them at start."""

@@ -9,6 +9,7 @@ database URI and the auth configuration reach the pod through a Secret, never th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -46,7 +47,7 @@ class MlflowServerArgs(ComponentArgs):
     Default: mlflow."""
     service_account: DnsLabel = "mlflow"
     """Service account bound to the cloud role that may write the artifact prefix. Default: mlflow."""
-    service_account_annotations: dict[str, Any] = {}
+    service_account_annotations: Mapping[str, StrInput] = {}
     """Annotations on the service account, values may be Pulumi inputs (e.g. GKE Workload Identity's
     ``iam.gke.io/gcp-service-account``). Default: none."""
     replicas: int = Field(default=1, ge=1, le=10)

@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -78,7 +79,7 @@ class ModelServerArgs(ComponentArgs):
     """Runtime image. Default: the pinned image of the runtime."""
     args: list[str] = []
     """Extra runtime arguments. Default: none."""
-    env: dict[str, Any] = {}
+    env: Mapping[str, StrInput] = {}
     """Environment of the model container. Default: none."""
     pool: DnsLabel | None = None
     """GPU pool the replicas run on. Default: none (CPU, on the system nodes)."""
@@ -107,7 +108,7 @@ class ModelServerArgs(ComponentArgs):
     """Share of traffic the latest revision gets while the previous one keeps the rest. Default: none."""
     service_account: DnsLabel | None = None
     """Service account of the replicas (and the storage initializer). Default: the server name."""
-    service_account_annotations: dict[str, Any] = {}
+    service_account_annotations: Mapping[str, StrInput] = {}
     """Annotations on it: the cloud identity, KServe's S3 settings. Default: none."""
     logger_url: str | None = None
     """Where KServe's agent posts request and response CloudEvents. Default: none (no request logging)."""

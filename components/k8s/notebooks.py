@@ -29,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +42,7 @@ from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..base.types import MLPLATFORM_K8S_NOTEBOOKS
 from ..base.values import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates
+from ..interfaces import StrInput
 from .charts import JUPYTERHUB
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
 from .gpu import GPU_TOLERATION
@@ -146,9 +148,9 @@ class NotebooksArgs(ComponentArgs):
     """Idle culling. Default: on, 1 h."""
     service_account: DnsLabel = SERVICE_ACCOUNT
     """Service account of the user servers, bound to the cloud role that reads the lake. Default: jupyter-user."""
-    service_account_annotations: dict[str, Any] = {}
+    service_account_annotations: Mapping[str, StrInput] = {}
     """Annotations on it (GKE Workload Identity's ``iam.gke.io/gcp-service-account``). Default: none."""
-    env: dict[str, Any] = {}
+    env: Mapping[str, StrInput] = {}
     """Environment of every user server (MLFLOW_TRACKING_URI, AWS_REGION, ...); values may be outputs.
     Default: none."""
     feast_config_secret: str | None = None

@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -97,11 +98,11 @@ class RayClusterArgs(ComponentArgs):
     """Idle time before the autoscaler removes a worker. Default: 300."""
     service_account: DnsLabel = SERVICE_ACCOUNT
     """Service account of head and workers, bound to the cloud role that reads the lake. Default: ray."""
-    service_account_annotations: dict[str, Any] = {}
+    service_account_annotations: Mapping[str, StrInput] = {}
     """Annotations on it (GKE Workload Identity). Default: none."""
     spill_url: StrInput | None = None
     """Lake URL objects spill to (``s3://bucket/ray/spill``). Default: the node's disk."""
-    env: dict[str, Any] = {}
+    env: Mapping[str, StrInput] = {}
     """Environment of every Ray container (MLFLOW_TRACKING_URI, AWS_REGION, ...). Default: none."""
     secret_env: dict[str, tuple[str, str]] = {}
     """Environment from Secrets, variable -> (secret name, key), e.g. MLflow credentials

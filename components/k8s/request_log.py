@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any, cast
 
@@ -49,9 +50,9 @@ class RequestLogSinkArgs(ComponentArgs):
     """Replicas (2 in production). Default: 1."""
     service_account: DnsLabel = SINK_NAME
     """Service account, bound to the cloud identity that writes the prefix. Default: request-log-sink."""
-    service_account_annotations: dict[str, Any] = {}
+    service_account_annotations: Mapping[str, StrInput] = {}
     """Annotations on it (GKE Workload Identity). Default: none."""
-    env: dict[str, Any] = {}
+    env: Mapping[str, StrInput] = {}
     """Extra environment (AWS_REGION). Default: none."""
     flush_seconds: int = Field(default=60, ge=5, le=3600)
     """Longest an event waits in memory before it is written. Default: 60."""

@@ -3,10 +3,13 @@ the service account a workload runs as, and the CronJob envelope of the platform
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from ..interfaces import StrInput
 
 
 def cpu_quantity(cpu: float) -> str:
@@ -26,7 +29,7 @@ def service_account(
     name: str,
     namespace: str,
     labels: dict[str, str],
-    annotations: dict[str, Any] | None,
+    annotations: Mapping[str, StrInput] | None,
     parent: pulumi.Resource,
 ) -> k8s.core.v1.ServiceAccount:
     """The Kubernetes service account a workload runs as; ``annotations`` bind it to a cloud identity (GKE

@@ -14,6 +14,7 @@ from components.base.errors import ConfigError
 from components.gcp.workload_identity import WorkloadIdentityArgs
 from components.interfaces import Features, Lake
 from components.k8s.batch_inference import BatchInferenceArgs
+from components.k8s.model_server import ModelServerArgs
 from mlplatform import engine
 
 
@@ -93,8 +94,12 @@ def test_raises_when_a_workload_identity_is_given_the_other_clouds_lake():
             ),
             "args.alerts",
         ),
+        (
+            lambda: ModelServerArgs(namespace="ml", runtime="mlflow", storage_uri="s3://b/m/", env={"WORKERS": 2}),
+            "args.env.WORKERS",
+        ),
     ],
-    ids=["provider", "cluster_name", "alerts"],
+    ids=["provider", "cluster_name", "alerts", "env"],
 )
 def test_raises_when_a_seam_gets_something_else(build, path):
     with pytest.raises(ConfigError) as info:
