@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components import MlPlatform, load_platform_spec
+from mlplatform.components import MlPlatform, load_platform_spec
 
 platform = MlPlatform("mlplatform", load_platform_spec())
 for key, value in platform.outputs.items():

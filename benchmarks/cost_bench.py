@@ -25,11 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from components.base.resources import Resource  # noqa: E402
-from components.cost.estimate import CostContext  # noqa: E402
-from components.cost.estimators import estimate_all  # noqa: E402
-from components.cost.usage import load_usage  # noqa: E402
 from mlplatform import engine  # noqa: E402
+from mlplatform.components.base.resources import Resource  # noqa: E402
+from mlplatform.components.cost.estimate import CostContext  # noqa: E402
+from mlplatform.components.cost.estimators import estimate_all  # noqa: E402
+from mlplatform.components.cost.usage import load_usage  # noqa: E402
 from mlplatform.cost import catalog_date, cost_of, money  # noqa: E402
 
 

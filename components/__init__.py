@@ -2,9 +2,9 @@
 
 Import what you need into any Pulumi Python program::
 
-    from components import GpuCluster, MlPlatform, load_platform_spec
+    from mlplatform.components import GpuCluster, MlPlatform, load_platform_spec
 
-Names load on first use, so ``components.catalog`` (the GPU catalog and cost model, which the policy pack
+Names load on first use, so ``mlplatform.components.catalog`` (the GPU catalog and cost model, which the policy pack
 imports) does not pull in every provider SDK.
 """
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'components' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value

@@ -8,8 +8,8 @@ all fit), never through ``Any``. Grants have one signature on both clouds, for o
     lake.grant_write(principal, "models", "mlflow/")  # read, write and delete under a prefix
     features.grant_read(principal)                    # the online store
 
-The principal comes from the cloud's own identity: ``components.aws.iam.principal(role)`` or
-``components.gcp.iam.principal(account)``.
+The principal comes from the cloud's own identity: ``mlplatform.components.aws.iam.principal(role)`` or
+``mlplatform.components.gcp.iam.principal(account)``.
 
 Values that exist only at deploy time are Pulumi Outputs: :data:`StrInput` is a string now or later.
 """
@@ -39,8 +39,8 @@ StrListInput: TypeAlias = Sequence[StrInput] | pulumi.Output[list[str]]
 class Principal:
     """Who a grant is for, on either cloud (one value for every kind of identity, like CDK's IGrantable).
 
-    Build it from the cloud's own identity: ``components.aws.iam.principal(role)``,
-    ``components.gcp.iam.principal(account)``.
+    Build it from the cloud's own identity: ``mlplatform.components.aws.iam.principal(role)``,
+    ``mlplatform.components.gcp.iam.principal(account)``.
     """
 
     cloud: Cloud
@@ -54,7 +54,8 @@ class Principal:
 
 @runtime_checkable
 class Lake(Protocol):
-    """A data lake as its consumers see it (:class:`components.aws.DataLake`, :class:`components.gcp.DataLake`).
+    """A data lake as its consumers see it (:class:`mlplatform.components.aws.DataLake`,
+    :class:`mlplatform.components.gcp.DataLake`).
 
     A zone is a bucket, or a prefix of a shared bucket: an object of ``zone`` lives in ``bucket_names[zone]``
     under the key ``zone_prefixes[zone] + key``, at ``zone_urls[zone] + key``.
@@ -98,8 +99,8 @@ class Lake(Protocol):
 
 @runtime_checkable
 class Features(Protocol):
-    """A feature store as the workloads that read features see it (:class:`components.aws.FeatureStore`,
-    :class:`components.gcp.FeatureStore`)."""
+    """A feature store as the workloads that read features see it (:class:`mlplatform.components.aws.FeatureStore`,
+    :class:`mlplatform.components.gcp.FeatureStore`)."""
 
     @property
     def config_secret(self) -> str:
@@ -114,8 +115,8 @@ class Features(Protocol):
 
 @runtime_checkable
 class Cluster(Protocol):
-    """A Kubernetes cluster as what runs on it sees it (:class:`components.aws.GpuCluster`,
-    :class:`components.gcp.GpuCluster`, or any object with these attributes)."""
+    """A Kubernetes cluster as what runs on it sees it (:class:`mlplatform.components.aws.GpuCluster`,
+    :class:`mlplatform.components.gcp.GpuCluster`, or any object with these attributes)."""
 
     @property
     def cluster_name(self) -> pulumi.Output[str]:
@@ -135,7 +136,7 @@ class Cluster(Protocol):
 
 @runtime_checkable
 class AlertSink(Protocol):
-    """Where in-cluster alert rules go (:class:`components.k8s.ClusterObservability`): PrometheusRules in
+    """Where in-cluster alert rules go (:class:`mlplatform.components.k8s.ClusterObservability`): PrometheusRules in
     ``namespace`` reach the stack's alert topic or channels through Alertmanager."""
 
     @property

@@ -1,6 +1,6 @@
 """Run the policy pack over a Plan offline, as the Pulumi CLI would run it during `pulumi preview`.
 
-The pack's own policy objects (``policies.pack.POLICIES``) are evaluated in-process:
+The pack's own policy objects (``mlplatform.policies.pack.POLICIES``) are evaluated in-process:
 
 - configuration as the CLI resolves it: each policy's settings start from its schema's defaults, then the
   config file's ``all`` (an enforcement level) and per-policy entry (a level, or an object with
@@ -285,7 +285,7 @@ def _check(
     config_path: str | None,
 ) -> CheckReport:
     if policies is None:
-        from policies.pack import DEFAULT_ENFORCEMENT, POLICIES
+        from mlplatform.policies.pack import DEFAULT_ENFORCEMENT, POLICIES
 
         policies, pack_level = POLICIES, DEFAULT_ENFORCEMENT
     else:
@@ -382,7 +382,7 @@ def _stack_resources(plan: Plan, providers: _Providers) -> list[PolicyResource]:
 
 def sarif(report: CheckReport, policies: Sequence[Policy], artifact: str) -> dict[str, Any]:
     """SARIF 2.1.0 for code scanning: one rule per policy, one result per violation, located at ``artifact``."""
-    from policies.pack import PACK_NAME
+    from mlplatform.policies.pack import PACK_NAME
 
     def level_of(name: str) -> str:
         lvl = report.policies[name].level if name in report.policies else EnforcementLevel.ADVISORY

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from components.base.errors import ConfigError
+from mlplatform.components.base.errors import ConfigError
 
 from . import engine, stackconfig
 
@@ -179,7 +179,7 @@ def _cost_of(result: Plan, program_dir: Path, stack: str) -> costing.CostReport:
 
 
 def _report(stack: str, program: Path | None, usage: Path | None) -> costing.CostReport:
-    from components.cost.usage import load_usage
+    from mlplatform.components.cost.usage import load_usage
 
     from . import cost as costing
 
@@ -310,7 +310,7 @@ def check_command(
     if fmt is CheckFormat.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     elif fmt is CheckFormat.sarif:
-        from policies.pack import POLICIES
+        from mlplatform.policies.pack import POLICIES
 
         artifact = _stack_file(program_dir, stack)
         sys.stdout.write(json.dumps(checking.sarif(report, POLICIES, artifact), indent=2) + "\n")
@@ -381,7 +381,7 @@ def catalog_refresh(
         err().print("error: catalog refresh needs boto3: pip install 'mlplatform[refresh]'", markup=False)
         raise typer.Exit(2) from None
 
-    from components.catalog.refresh import PRICING_API_REGION, RefreshError, refresh_aws
+    from mlplatform.components.catalog.refresh import PRICING_API_REGION, RefreshError, refresh_aws
 
     session = boto3.Session()
     if session.get_credentials() is None:

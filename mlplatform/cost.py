@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.catalog import load_catalog
-from components.cost.estimate import CostContext, Estimate, money
-from components.cost.estimators import estimate_all
-from components.cost.usage import UsageAssumptions, load_usage, usage_file
+from mlplatform.components.catalog import load_catalog
+from mlplatform.components.cost.estimate import CostContext, Estimate, money
+from mlplatform.components.cost.estimators import estimate_all
+from mlplatform.components.cost.usage import UsageAssumptions, load_usage, usage_file
 
 from .plan import Plan, PlanResource, reveal
 
@@ -124,7 +124,7 @@ class CostReport:
 
 def catalog_date() -> str:
     """The as-of date of the oldest price table the estimate uses (dates of non-price data are left out)."""
-    from components.catalog import load_service_prices
+    from mlplatform.components.catalog import load_service_prices
 
     prices = [s.as_of for k, s in load_catalog().sources.items() if k.startswith(("aws.", "gcp."))]
     prices += [load_service_prices(c).source.as_of for c in ("aws", "gcp")]

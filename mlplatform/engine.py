@@ -43,7 +43,7 @@ from pulumi.runtime import rpc, rpc_manager, settings
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 
-from components.base.types import PULUMI_GET_RESOURCE, PULUMI_STACK
+from mlplatform.components.base.types import PULUMI_GET_RESOURCE, PULUMI_STACK
 
 from . import stackconfig
 from .mocks import MockEnv, PlatformMocks, ResourceArgsWithUrn
@@ -271,7 +271,7 @@ def run(
     :param secrets: configuration keys to treat as secret.
     :param mocks: replace the table-driven :class:`~mlplatform.mocks.PlatformMocks`.
     :raises EngineError: the project or stack file is missing or unreadable.
-    :raises Exception: whatever the program raised (e.g. :class:`components.errors.ConfigError`).
+    :raises Exception: whatever the program raised (e.g. :class:`mlplatform.components.base.errors.ConfigError`).
     """
     secret_keys = set(secrets)
     program_dir: Path | None = None

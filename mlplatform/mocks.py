@@ -26,7 +26,7 @@ from typing import Any
 
 import pulumi
 
-from components.base.types import (
+from mlplatform.components.base.types import (
     AWS_APPAUTOSCALING_POLICY,
     AWS_APPAUTOSCALING_TARGET,
     AWS_ATHENA_WORKGROUP,

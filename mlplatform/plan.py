@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.base.resources import PropertyPath, Resource, get
-from components.base.types import PULUMI_STACK
+from mlplatform.components.base.resources import PropertyPath, Resource, get
+from mlplatform.components.base.types import PULUMI_STACK
 
 REDACTED = "[secret]"
 
@@ -102,7 +102,7 @@ def contains_secret(value: Any) -> bool:
 
 def lookup(value: Any, path: PropertyPath, default: Any = None) -> Any:
     """Read ``a.b[0].c`` from nested dicts and lists with secrets revealed (the path syntax of
-    :func:`components.base.resources.get`); ``default`` when absent or null."""
+    :func:`mlplatform.components.base.resources.get`); ``default`` when absent or null."""
     return get(reveal(value), path, default)
 
 

@@ -9,8 +9,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.tree import Tree
 
-from components.base.resources import get
-from components.base.types import (
+from mlplatform.components.base.resources import get
+from mlplatform.components.base.types import (
     AWS_BUDGETS_BUDGET,
     AWS_EC2_NAT_GATEWAY,
     AWS_EC2_SUBNET,
@@ -29,7 +29,7 @@ from components.base.types import (
 from .plan import Plan, PlanResource, redact
 
 if TYPE_CHECKING:
-    from components.catalog.refresh import RefreshResult
+    from mlplatform.components.catalog.refresh import RefreshResult
 
 # Inputs worth showing per type, as dotted paths; the value is shown as `label=value`.
 KEY_SETTINGS: dict[str, list[tuple[str, str]]] = {

@@ -21,7 +21,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from components.base.resources import Resource
+from mlplatform.components.base.resources import Resource
 
 from .rules import RULES, Rule
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import gcp
-from components.aws import (
+from mlplatform.components import gcp
+from mlplatform.components.aws import (
     DataLakeArgs,
     FeatureStoreArgs,
     GpuClusterArgs,
@@ -14,18 +14,18 @@ from components.aws import (
     MonitoringArgs,
     NetworkArgs,
 )
-from components.aws.model_monitor import ModelMonitorArgs
-from components.aws.workload_role import WorkloadRoleArgs
-from components.config.loader import describe_fields
-from components.config.platform import PlatformSpec
-from components.gcp.workload_identity import WorkloadIdentityArgs
-from components.k8s.batch_inference import BatchInferenceArgs
-from components.k8s.drift_monitor import DriftMonitorArgs
-from components.k8s.kserve import KServeArgs
-from components.k8s.model_server import ModelServerArgs
-from components.k8s.notebooks import NotebooksArgs
-from components.k8s.ray import RayClusterArgs
-from components.k8s.request_log import RequestLogSinkArgs
+from mlplatform.components.aws.model_monitor import ModelMonitorArgs
+from mlplatform.components.aws.workload_role import WorkloadRoleArgs
+from mlplatform.components.config.loader import describe_fields
+from mlplatform.components.config.platform import PlatformSpec
+from mlplatform.components.gcp.workload_identity import WorkloadIdentityArgs
+from mlplatform.components.k8s.batch_inference import BatchInferenceArgs
+from mlplatform.components.k8s.drift_monitor import DriftMonitorArgs
+from mlplatform.components.k8s.kserve import KServeArgs
+from mlplatform.components.k8s.model_server import ModelServerArgs
+from mlplatform.components.k8s.notebooks import NotebooksArgs
+from mlplatform.components.k8s.ray import RayClusterArgs
+from mlplatform.components.k8s.request_log import RequestLogSinkArgs
 from tests.conftest import ROOT
 
 
@@ -79,11 +79,11 @@ SPEC_SECTIONS = (
         RequestLogSinkArgs,
         DriftMonitorArgs,
     ],
-    ids=lambda m: f"{m.__module__.split('.')[1]}.{m.__name__}",
+    ids=lambda m: f"{m.__module__.split('.')[2]}.{m.__name__}",
 )
 def test_readme_documents_every_component_arg(model):
     readme = (ROOT / "README.md").read_text()
-    cloud = model.__module__.split(".")[1]  # components.aws.network -> aws
+    cloud = model.__module__.split(".")[2]  # mlplatform.components.aws.network -> aws
     start = readme.index(f"(`mlplatform:{cloud}:{model.__name__.removesuffix('Args')}`)")
     end = readme.find("\n### ", start)
     section = readme[start : end if end != -1 else None]
@@ -94,7 +94,7 @@ def test_readme_documents_every_component_arg(model):
 
 
 def test_readme_documents_every_usage_assumption():
-    from components.cost.usage import UsageAssumptions
+    from mlplatform.components.cost.usage import UsageAssumptions
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("### Usage assumptions") :]
@@ -103,7 +103,7 @@ def test_readme_documents_every_usage_assumption():
 
 
 def test_readme_documents_every_policy_and_setting():
-    from policies.rules import RULES
+    from mlplatform.policies.rules import RULES
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Policy pack") : readme.index("## Stack configuration reference")]

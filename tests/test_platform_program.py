@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.base.errors import ConfigError
 from mlplatform import engine
+from mlplatform.components.base.errors import ConfigError
 from mlplatform.mocks import MockEnv, PlatformMocks
 from tests.conftest import ROOT, STACKS
 

@@ -17,11 +17,17 @@ from tests.conftest import ROOT
 PACKAGES = ("components", "mlplatform", "policies")
 
 
+def _through_symlink(path: Path) -> bool:
+    return any(parent.is_symlink() for parent in path.relative_to(ROOT).parents if parent != Path("."))
+
+
 def _modules() -> dict[str, Path]:
     out: dict[str, Path] = {}
     for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
+        for path in sorted(p for p in (ROOT / package).rglob("*.py") if not _through_symlink(p)):
             parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if package != "mlplatform":  # installed as mlplatform.components and mlplatform.policies (the symlinks)
+                parts.insert(0, "mlplatform")
             if parts[-1] == "__init__":
                 parts.pop()
             out[".".join(parts)] = path
@@ -112,8 +118,13 @@ def _cycles() -> list[list[str]]:
 
 
 def test_the_source_tree_is_read():
-    assert {"components.base.types", "components.base.resources", "mlplatform.plan", "policies.pack"} <= set(MODULES)
-    assert "components.base.resources" in GRAPH["components.cost.estimate"]
+    assert {
+        "mlplatform.components.base.types",
+        "mlplatform.components.base.resources",
+        "mlplatform.plan",
+        "mlplatform.policies.pack",
+    } <= set(MODULES)
+    assert "mlplatform.components.base.resources" in GRAPH["mlplatform.components.cost.estimate"]
 
 
 def test_no_import_cycle():
@@ -130,37 +141,66 @@ def test_no_module_imports_a_private_name_of_another():
     assert found == []
 
 
+C = "mlplatform.components"
+POLICIES = "mlplatform.policies"
+# mlplatform's own modules (engine, CLI, preflight): the package minus the two folders mapped into it.
+ENGINE = "mlplatform (engine, CLI, preflight)"
+
+
+def _in(module: str, layer: str) -> bool:
+    if layer == ENGINE:
+        return module.startswith("mlplatform") and not _in(module, C) and not _in(module, POLICIES)
+    return module == layer or module.startswith(f"{layer}.")
+
+
 @pytest.mark.parametrize(
     ("layer", "forbidden"),
     [
-        ("components.base", ("components.catalog", "components.config", "components.cost", "mlplatform", "policies")),
-        ("components.catalog", ("components.config", "components.cost", "mlplatform", "policies")),
-        (
-            "components.config",
-            ("components.cost", "components.aws", "components.gcp", "components.k8s", "mlplatform", "policies"),
-        ),
-        ("components.cost", ("components.config", "components.aws", "components.gcp", "components.k8s", "mlplatform")),
-        ("components.interfaces", ("components.aws", "components.gcp", "components.k8s", "components.compositions")),
-        ("components.aws", ("components.gcp", "components.compositions")),
-        ("components.gcp", ("components.aws", "components.compositions")),
-        ("components.k8s", ("components.aws", "components.gcp", "components.compositions")),
-        ("components", ("mlplatform", "policies")),
+        (f"{C}.base", (f"{C}.catalog", f"{C}.config", f"{C}.cost", ENGINE, POLICIES)),
+        (f"{C}.catalog", (f"{C}.config", f"{C}.cost", ENGINE, POLICIES)),
+        (f"{C}.config", (f"{C}.cost", f"{C}.aws", f"{C}.gcp", f"{C}.k8s", ENGINE, POLICIES)),
+        (f"{C}.cost", (f"{C}.config", f"{C}.aws", f"{C}.gcp", f"{C}.k8s", ENGINE)),
+        (f"{C}.interfaces", (f"{C}.aws", f"{C}.gcp", f"{C}.k8s", f"{C}.compositions")),
+        (f"{C}.aws", (f"{C}.gcp", f"{C}.compositions")),
+        (f"{C}.gcp", (f"{C}.aws", f"{C}.compositions")),
+        (f"{C}.k8s", (f"{C}.aws", f"{C}.gcp", f"{C}.compositions")),
+        (C, (ENGINE, POLICIES)),
     ],
 )
 def test_imports_point_down_the_layers(layer, forbidden):
     upward = [
         f"{m} imports {t}"
         for m, targets in GRAPH.items()
-        if m == layer or m.startswith(f"{layer}.")
+        if _in(m, layer)
         for t in targets
-        if any(t == f or t.startswith(f"{f}.") for f in forbidden)
+        if any(_in(t, f) for f in forbidden)
     ]
     assert upward == []
 
 
+def test_the_source_tree_imports_itself_through_the_one_namespace():
+    """``components`` and ``policies`` install as ``mlplatform.components`` and ``mlplatform.policies``: a bare
+    ``import components`` would load a second copy in this checkout and fail in an installed wheel, or pick up a
+    consumer project's own ``components/`` folder."""
+    bare = [
+        f"{m}: {name}"
+        for m, path in MODULES.items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        for name in (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and not node.level
+            else []
+        )
+        if name.split(".")[0] in ("components", "policies")
+    ]
+    assert bare == []
+
+
 def test_the_plan_reader_and_type_tokens_load_no_provider_sdk():
-    for module in ("components.base.types", "components.base.resources"):
+    for module in ("mlplatform.components.base.types", "mlplatform.components.base.resources"):
         tree = ast.parse(MODULES[module].read_text())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert not {i for i in imported if i.startswith(("pulumi", "components.", "mlplatform", "policies"))}, module
+        assert not {i for i in imported if i.startswith(("pulumi", "mlplatform"))}, module

@@ -3,7 +3,7 @@ with a Glue database per zone, an Athena workgroup, and least-privilege grant he
 
 Example::
 
-    from components.aws import DataLake, DataLakeArgs
+    from mlplatform.components.aws import DataLake, DataLakeArgs
 
     lake = DataLake("lake", DataLakeArgs(region="us-east-1", environment="dev", tags={"team": "ml"}))
     lake.grant_read(iam.principal(training_role), "curated")

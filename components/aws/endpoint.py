@@ -12,7 +12,7 @@
 - CloudWatch alarms per variant (model latency p99, 5XX errors; saturated concurrency on serverless, which is
   when SageMaker throttles) routed to the platform's alert topic;
 - with ``monitor`` (real-time, data capture on): a Model Monitor data-quality schedule over the captured
-  requests against a baseline in the lake (:class:`components.aws.model_monitor.ModelMonitor`).
+  requests against a baseline in the lake (:class:`mlplatform.components.aws.model_monitor.ModelMonitor`).
 
 Example::
 

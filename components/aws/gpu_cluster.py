@@ -16,8 +16,8 @@ What it stands up:
 
 Example::
 
-    from components.aws import GpuCluster, GpuClusterArgs
-    from components.config import ClusterSpec, GpuPoolSpec
+    from mlplatform.components.aws import GpuCluster, GpuClusterArgs
+    from mlplatform.components.config import ClusterSpec, GpuPoolSpec
 
     cluster = GpuCluster("ml", GpuClusterArgs(
         region="us-east-1",
@@ -70,7 +70,7 @@ _AMI_ALIAS = re.compile(r"^al2023@(latest|v\d{8})$")
 
 
 class ClusterNetwork(ComponentArgs):
-    """Where the cluster runs. Values may be Pulumi outputs (from :class:`components.aws.Network`)."""
+    """Where the cluster runs. Values may be Pulumi outputs (from :class:`mlplatform.components.aws.Network`)."""
 
     vpc_id: StrInput
     """VPC id. Required."""

@@ -6,7 +6,7 @@ spot cannot be had. To scale a group up from zero the autoscaler must know what 
 before one exists: its labels, taints and GPU count are tagged on the Auto Scaling group as
 ``k8s.io/cluster-autoscaler/node-template/...``.
 
-Used by :class:`components.aws.GpuCluster` with ``provisioner: managed-node-groups``.
+Used by :class:`mlplatform.components.aws.GpuCluster` with ``provisioner: managed-node-groups``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Karpenter has no minimum node count (its static-capacity `replicas` is alpha and
 (hostname anti-affinity), pinned to the pool. They request no GPU, so GPU pods share those nodes, and a node
 holding one is never empty, so consolidation leaves it; a reclaimed spot node is replaced for the pod.
 
-Used by :class:`components.aws.GpuCluster`; not usually built directly.
+Used by :class:`mlplatform.components.aws.GpuCluster`; not usually built directly.
 """
 
 from __future__ import annotations

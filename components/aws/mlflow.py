@@ -6,7 +6,7 @@
   final snapshot, Performance Insights, ``protect``;
 - artifact store: ``s3://<models zone>/mlflow/``, written only by the role bound to MLflow's service account
   (EKS Pod Identity) through ``DataLake.grant_write``;
-- the server: :class:`components.k8s.MlflowServer` (artifact proxying, allowed hosts, basic auth).
+- the server: :class:`mlplatform.components.k8s.MlflowServer` (artifact proxying, allowed hosts, basic auth).
 
 Example::
 
@@ -62,7 +62,7 @@ class MlflowTrackingArgs(ComponentArgs):
     """prod: multi-AZ, deletion protection, final snapshot, Performance Insights, two replicas. Default: dev."""
     mlflow: MlflowSpec = MlflowSpec()
     """Server and database settings (the stack spec's ``mlflow`` section); what it leaves unset takes the
-    environment's default, as in a stack (:mod:`components.config.defaults`). Default: see MlflowSpec."""
+    environment's default, as in a stack (:mod:`mlplatform.components.config.defaults`). Default: see MlflowSpec."""
     artifacts_zone: str = "models"
     """Lake zone for artifacts (under ``mlflow/``). Default: models."""
     ingress_controller: pulumi.Resource | None = None

@@ -9,7 +9,7 @@
   100% and forecast 100% (configurable), and a Cost Anomaly Detection monitor for the stack's tag with an
   immediate subscription to the topic;
 - on the cluster: Container Insights (optional, the EKS add-on, through Pod Identity), and Prometheus with the
-  DCGM exporter and GPU alert rules (:class:`components.k8s.ClusterObservability`), whose Alertmanager
+  DCGM exporter and GPU alert rules (:class:`mlplatform.components.k8s.ClusterObservability`), whose Alertmanager
   publishes to the alert topic (SNS receiver, SigV4 with a Pod Identity role allowed only that topic and key).
 """
 
@@ -40,7 +40,7 @@ CLOUDWATCH_AGENT_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 # Services that publish to the alert topic, and so must be able to use its key.
 ALERTMANAGER_SA = "alertmanager"
 OBSERVABILITY_NAMESPACE = ObservabilityArgs.model_fields["namespace"].default
-# EventBridge relays SageMaker Model Monitor findings (components.aws.model_monitor).
+# EventBridge relays SageMaker Model Monitor findings (mlplatform.components.aws.model_monitor).
 PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com", "events.amazonaws.com")
 
 

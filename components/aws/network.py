@@ -3,7 +3,7 @@ S3 gateway endpoint; or an existing VPC passed through untouched.
 
 Example::
 
-    from components.aws import Network, NetworkArgs
+    from mlplatform.components.aws import Network, NetworkArgs
 
     net = Network("ml", NetworkArgs(region="us-east-1", environment="staging",  # 2 zones, one NAT gateway
                                     cluster_name="ml-staging", tags={"team": "ml"}))

@@ -5,12 +5,13 @@ same thing everywhere and ``"1G"`` of memory is the same number of bytes in a co
 finding. Properties are read as the provider receives them (camelCase: ``scalingConfig.minSize``).
 
 Free of any provider SDK: the offline engine's ``PlanResource`` and the Pulumi policy SDK's resources are adapted
-to :class:`Resource` where they are read (``PlanResource.view()``, ``policies.pack``). Secrets and values unknown
+to :class:`Resource` where they are read (``PlanResource.view()``, ``mlplatform.policies.pack``). Secrets and values
+unknown
 during a preview are the Plan's business (``mlplatform.plan``): this module reads whatever mappings it is given.
 
 Example::
 
-    from components.base.resources import Resource, get, size_gib
+    from mlplatform.components.base.resources import Resource, get, size_gib
 
     r = Resource("aws:eks/nodeGroup:NodeGroup", "gpu", props={"scalingConfig": {"maxSize": 4}})
     r.get("scalingConfig.maxSize")                          # 4

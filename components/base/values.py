@@ -3,7 +3,7 @@
 ``StrictModel`` forbids unknown keys and turns validation failures into :class:`ConfigError` when a model is
 constructed directly (``GpuPoolSpec(name="x", gpu="T5", max_nodes=1)``), naming the model and the field.
 Cloud-dependent checks read ``cloud`` from the validation context (:func:`context_cloud`), which the stack loader
-and component args provide; region-dependent ones use :func:`components.config.context.where`.
+and component args provide; region-dependent ones use :func:`mlplatform.components.config.context.where`.
 """
 
 from __future__ import annotations

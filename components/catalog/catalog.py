@@ -6,7 +6,7 @@ components, the cost model and the policy pack ask: which instance types carry N
 
 Example::
 
-    from components.catalog import load_catalog
+    from mlplatform.components.catalog import load_catalog
 
     cat = load_catalog()
     best = cat.gpu_offerings("aws", "us-east-1", "L4", gpus_per_node=1, purchase="spot")[0]

@@ -16,7 +16,7 @@ from the region today. Service prices (``aws_services.yaml``: NAT, EBS, RDS, ...
 The clients are passed in, so tests drive this with botocore's Stubber and the CLI with real credentials::
 
     import boto3
-    from components.catalog.refresh import refresh_aws
+    from mlplatform.components.catalog.refresh import refresh_aws
 
     result = refresh_aws(
         pricing=boto3.client("pricing", region_name="us-east-1"),

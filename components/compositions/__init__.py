@@ -5,8 +5,9 @@
 - :class:`Serving` (:mod:`.serving`): KServe, the model servers, request logs and drift reports;
 - :class:`IdentityContext` and ``bind_identity`` (:mod:`.workload_identity`): one cloud identity per workload.
 
-They sit above the cloud components (``components.aws``, ``components.gcp``, ``components.k8s``) and take each
-section of the stack spec (:mod:`components.config`) they use, not the whole spec, except the root.
+They sit above the cloud components (``mlplatform.components.aws``, ``mlplatform.components.gcp``,
+``mlplatform.components.k8s``) and take each
+section of the stack spec (:mod:`mlplatform.components.config`) they use, not the whole spec, except the root.
 """
 
 from .platform import PLATFORM_NAMESPACE, MlPlatform

@@ -2,7 +2,7 @@
 
 Example (the whole root program)::
 
-    from components import MlPlatform, load_platform_spec
+    from mlplatform.components import MlPlatform, load_platform_spec
 
     platform = MlPlatform("mlplatform", load_platform_spec())
 """

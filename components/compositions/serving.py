@@ -1,12 +1,13 @@
 """Serving: the stack's on-cluster model servers, for AWS and GCP alike (the spec's ``serving`` section).
 
-- KServe in Knative mode with its dependencies (:class:`components.k8s.KServe`), installed once;
-- per server, a :class:`components.k8s.ModelServer` with its own cloud identity: it reads the model's lake
+- KServe in Knative mode with its dependencies (:class:`mlplatform.components.k8s.KServe`), installed once;
+- per server, a :class:`mlplatform.components.k8s.ModelServer` with its own cloud identity: it reads the model's lake
   prefix (or the external s3:// / gs:// artifact) and nothing else; ``models:/`` models come through MLflow;
 - for a Triton server, its config.pbtxt written into the model repository in the lake
   (``<model_uri><name>/config.pbtxt``), where training writes the versions;
-- with ``request_logging``, one :class:`components.k8s.RequestLogSink` for the stack, writing the raw zone's
-  ``serving-logs/`` prefix; with ``drift``, a :class:`components.k8s.DriftMonitor` per server reading its logs and
+- with ``request_logging``, one :class:`mlplatform.components.k8s.RequestLogSink` for the stack, writing the raw zone's
+  ``serving-logs/`` prefix; with ``drift``, a :class:`mlplatform.components.k8s.DriftMonitor` per server reading its
+  logs and
   the reference, writing ``drift-reports/<server>/``, alerting through the cluster's Prometheus.
 
 Example (what :class:`components.MlPlatform` does)::
@@ -16,7 +17,8 @@ Example (what :class:`components.MlPlatform` does)::
             serving={"servers": [{"name": "ranker", "runtime": "triton", ...}]}, gpu_pools=spec.cluster.gpu_pools,
             mlflow_tracking_uri=mlflow.tracking_uri))
 
-The section is the stack spec's own (:mod:`components.config.serving`): settings left unset resolve as a stack
+The section is the stack spec's own (:mod:`mlplatform.components.config.serving`): settings left unset resolve as a
+stack
 resolves them, and every name it gives (a GPU pool, a lake zone, a model source) is checked as the stack checks it.
 """
 

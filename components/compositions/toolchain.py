@@ -1,14 +1,15 @@
 """Toolchain: what a data scientist opens first, on the platform's cluster, for AWS and GCP alike.
 
-- ``notebooks``: JupyterHub (:class:`components.k8s.Notebooks`) with a profile per GPU pool, idle culling, home
+- ``notebooks``: JupyterHub (:class:`mlplatform.components.k8s.Notebooks`) with a profile per GPU pool, idle culling,
+home
   volumes, MLflow and Feast preset, and the lake through the hub's own cloud identity;
 - ``ray``: the KubeRay operator and a RayCluster whose worker groups scale from zero on the GPU pools, spilling
-  to the lake (:mod:`components.k8s.ray`);
-- ``batch``: scheduled batch inference jobs (:class:`components.k8s.BatchInference`), each with a role that
+  to the lake (:mod:`mlplatform.components.k8s.ray`);
+- ``batch``: scheduled batch inference jobs (:class:`mlplatform.components.k8s.BatchInference`), each with a role that
   reads its input prefix and writes its output prefix.
 
-Each workload gets its own identity (an EKS Pod Identity role, :class:`components.aws.WorkloadRole`, or a
-GKE Workload Identity service account, :class:`components.gcp.WorkloadIdentity`) with the lake grants its
+Each workload gets its own identity (an EKS Pod Identity role, :class:`mlplatform.components.aws.WorkloadRole`, or a
+GKE Workload Identity service account, :class:`mlplatform.components.gcp.WorkloadIdentity`) with the lake grants its
 spec names and nothing else.
 
 Example (what :class:`components.MlPlatform` does)::
@@ -18,7 +19,8 @@ Example (what :class:`components.MlPlatform` does)::
               notebooks={"enabled": True}, ray={"enabled": True}, gpu_pools=spec.cluster.gpu_pools,
               mlflow_tracking_uri=mlflow.tracking_uri))
 
-The sections are the stack spec's own (:mod:`components.config`): settings left unset resolve as a stack resolves
+The sections are the stack spec's own (:mod:`mlplatform.components.config`): settings left unset resolve as a stack
+resolves
 them, and every name they give (a GPU pool, a lake zone) is checked as the stack checks it.
 """
 
@@ -118,7 +120,8 @@ def _pool(pools: list[GpuPoolSpec], name: str) -> GpuPoolSpec:
 
 def resolved_sections(args: ToolchainArgs) -> tuple[NotebooksSpec, RaySpec, list[BatchJobSpec]]:
     """The notebooks, ray and batch sections with every setting left unset resolved as a stack resolves it, by the
-    same functions (:mod:`components.config.defaults`); copies, so the caller's sections are never changed. Sections
+    same functions (:mod:`mlplatform.components.config.defaults`); copies, so the caller's sections are never changed.
+    Sections
     a stack loaded are resolved already: their copies are equal to them."""
     zones, pools = list(args.identity.lake.zones), list(args.gpu_pools)
     cloud, region = args.identity.cloud, args.identity.region

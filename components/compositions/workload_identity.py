@@ -82,8 +82,8 @@ class IdentityContext(ComponentArgs):
 
 
 class ServiceAccountIdentity(Protocol):
-    """A workload identity as its pods see it (:class:`components.aws.workload_role.WorkloadRole`,
-    :class:`components.gcp.workload_identity.WorkloadIdentity`)."""
+    """A workload identity as its pods see it (:class:`mlplatform.components.aws.workload_role.WorkloadRole`,
+    :class:`mlplatform.components.gcp.workload_identity.WorkloadIdentity`)."""
 
     @property
     def annotations(self) -> Mapping[str, pulumi.Output[str]]:

@@ -12,7 +12,7 @@ across sections, every environment default, and the loader.
 
 Example::
 
-    from components.config import load_platform_spec
+    from mlplatform.components.config import load_platform_spec
 
     spec = load_platform_spec()
     spec.mlflow.database.instance_class   # resolved: db.t4g.micro in dev on AWS unless the stack says otherwise

@@ -1,11 +1,11 @@
 """Every default that depends on the stack (its environment, cloud, lake zones or GPU pools), in one place.
 
-A stack's :class:`~components.config.platform.PlatformSpec` fills every setting left unset through the
+A stack's :class:`~mlplatform.components.config.platform.PlatformSpec` fills every setting left unset through the
 ``resolve_*`` functions at the end of this module, once, after validation. A component built directly, with a
 setting left unset, asks the same function here for it, so a library user gets exactly the value a stack of the
 same environment gets::
 
-    from components.config import defaults
+    from mlplatform.components.config import defaults
 
     defaults.mlflow_database_class(Cloud.AWS, Environment.STAGING)   # "db.t4g.small", for stack and library alike
 

@@ -13,12 +13,14 @@ A stack file holds one structured object::
           gpu_pools:
             - {name: inference, gpu: L4, max_nodes: 4}
 
-Each section is validated by its own model (:mod:`components.config.network`, ...); :class:`PlatformSpec` then checks
+Each section is validated by its own model (:mod:`mlplatform.components.config.network`, ...); :class:`PlatformSpec`
+then checks
 what reads several sections (a GPU pool a notebook profile names, a zone a batch job writes, settings of the other
-cloud), and fills every setting left unset from :mod:`components.config.defaults`, once.
-:func:`components.config.load_platform_spec` reads it. Unknown keys are errors, and every problem is reported at
+cloud), and fills every setting left unset from :mod:`mlplatform.components.config.defaults`, once.
+:func:`mlplatform.components.config.load_platform_spec` reads it. Unknown keys are errors, and every problem is
+reported at
 once with the stack file, the full key path, the value received and what is allowed
-(:class:`components.base.errors.ConfigError`).
+(:class:`mlplatform.components.base.errors.ConfigError`).
 """
 
 from __future__ import annotations
@@ -186,7 +188,7 @@ class PlatformSpec(StrictModel):
                 p.add("network.nat", "not available on gcp; allowed: single (Cloud NAT), none", str(self.network.nat))
 
     def _apply_defaults(self) -> None:
-        """Every setting left unset gets the stack's default, from :mod:`components.config.defaults`."""
+        """Every setting left unset gets the stack's default, from :mod:`mlplatform.components.config.defaults`."""
         cloud, region, env = self.cloud, self.region, self.environment
         zones, pools = list(self.data_lake.zones), list(self.cluster.gpu_pools)
         defaults.resolve_network(self.network, cloud, env)

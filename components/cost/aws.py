@@ -2,16 +2,16 @@
 CloudWatch, load balancers and the rest, per resource and month (idle, expected, peak).
 
 - idle: everything at its minimum, no traffic (data at rest still costs);
-- expected: the usage assumptions (:class:`~components.cost.usage.UsageAssumptions`);
+- expected: the usage assumptions (:class:`~mlplatform.components.cost.usage.UsageAssumptions`);
 - peak: everything at its maximum (node pools at their limits, autoscaling at max, serverless concurrency
   saturated). A pool with no upper bound has an *unbounded* peak: a finding, not a number.
 
 Example::
 
-    from components.base.resources import Resource
-    from components.base.types import AWS_EC2_NAT_GATEWAY
-    from components.cost.estimate import CostContext
-    from components.cost.estimators import estimate
+    from mlplatform.components.base.resources import Resource
+    from mlplatform.components.base.types import AWS_EC2_NAT_GATEWAY
+    from mlplatform.components.cost.estimate import CostContext
+    from mlplatform.components.cost.estimators import estimate
 
     e = estimate(Resource(AWS_EC2_NAT_GATEWAY, "nat"), CostContext(region="us-east-1"))
     e.idle   # 36.5: 730 h x $0.045 + the gateway's public IPv4 address is priced with its EIP

@@ -1,9 +1,9 @@
 """What the cost model's estimators share: the estimate of one resource, the stack it is read in, and money.
 
-An estimator is a pure function of a :class:`~components.base.resources.Resource` (type, name, inputs as the
+An estimator is a pure function of a :class:`~mlplatform.components.base.resources.Resource` (type, name, inputs as the
 provider receives them, in camelCase) and a :class:`CostContext` (region, usage, the stack's other resources for
 lookups such as the launch template of a node group), returning an :class:`Estimate`: idle, expected and peak
-monthly USD with an explanation. :mod:`components.cost.estimators` keeps the table of which estimator prices
+monthly USD with an explanation. :mod:`mlplatform.components.cost.estimators` keeps the table of which estimator prices
 which type.
 """
 

@@ -18,7 +18,7 @@ no peak beyond their volumes.
   launch, on demand, is reported as ``pool_peak`` (inside the pool's own peak line, not added again). A CPU
   server's warm replicas are a share of the system nodes (``node_share``).
 
-Listed in :data:`components.cost.estimators.ESTIMATORS` from this module's ``ESTIMATORS``.
+Listed in :data:`mlplatform.components.cost.estimators.ESTIMATORS` from this module's ``ESTIMATORS``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ never destroyed with their contents.
 
 Example::
 
-    from components.gcp import DataLake, DataLakeArgs
+    from mlplatform.components.gcp import DataLake, DataLakeArgs
 
     lake = DataLake("lake", DataLakeArgs(project="ml-dev-123", region="us-central1"))
     lake.grant_read(iam.principal(trainer), "curated")

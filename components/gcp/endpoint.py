@@ -13,7 +13,7 @@ revisions) or a Vertex AI endpoint with dedicated replicas (real-time).
   and, per variant, a deployment resource pool of dedicated replicas (machine type and GPU from the catalog,
   autoscaled between the variant's min and max on utilisation); each variant's model is uploaded and
   deployed onto its pool with the variant's traffic share (``traffic_weights``) by
-  :class:`~components.gcp.vertex_deployment.VertexModelDeployment`;
+  :class:`~mlplatform.components.gcp.vertex_deployment.VertexModelDeployment`;
 - every endpoint runs as its own service account that may read only the models zone;
 - Cloud Monitoring alert policies for latency p99 and server errors, to the platform's notification channels.
 

@@ -11,11 +11,11 @@ Firestore in Datastore mode or Memorystore Redis online store.
   Datastore access limited to its database by an IAM condition, BigQuery data editing on its dataset and
   job running in the project;
 - ``feature_store.yaml`` rendered from the real outputs, as an output and a Secret in the platform namespace;
-  the optional feature server runs from it (``components.k8s.feast_server``).
+  the optional feature server runs from it (``mlplatform.components.k8s.feast_server``).
 
 Example::
 
-    from components.gcp import FeatureStore, FeatureStoreArgs
+    from mlplatform.components.gcp import FeatureStore, FeatureStoreArgs
 
     store = FeatureStore("features", FeatureStoreArgs(project="ml-dev-123", region="us-central1", lake=lake,
                                                       store={"offline_store": "bigquery"}))

@@ -19,7 +19,7 @@ pool, spot by default and scaling from zero.
 
 Example::
 
-    from components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs
+    from mlplatform.components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs
 
     cluster = GpuCluster("ml", GpuClusterArgs(
         project="ml-dev-123", region="us-central1",

@@ -11,7 +11,7 @@ zone, the server on GKE through the same Kubernetes component as on AWS.
 
 Example::
 
-    from components.gcp import MlflowTracking, MlflowTrackingArgs
+    from mlplatform.components.gcp import MlflowTracking, MlflowTrackingArgs
 
     mlflow = MlflowTracking("mlflow", MlflowTrackingArgs(
         project="ml-dev-123", region="us-central1", lake=lake,
@@ -66,7 +66,7 @@ class MlflowTrackingArgs(ComponentArgs):
     """prod: regional (HA) database, deletion protection, point-in-time recovery, two replicas. Default: dev."""
     mlflow: MlflowSpec = MlflowSpec()
     """Server and database settings (the stack spec's ``mlflow`` section); what it leaves unset takes the
-    environment's default, as in a stack (:mod:`components.config.defaults`). Default: see MlflowSpec."""
+    environment's default, as in a stack (:mod:`mlplatform.components.config.defaults`). Default: see MlflowSpec."""
     artifacts_zone: str = "models"
     """Lake zone for artifacts (under ``mlflow/``). Default: models."""
     labels: GcpLabels = {}

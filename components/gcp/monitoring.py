@@ -1,5 +1,5 @@
 """Monitoring (GCP): notification channels, an alert on idle GPUs, a dashboard, a billing budget, and the
-in-cluster Prometheus from ``components.k8s.observability``.
+in-cluster Prometheus from ``mlplatform.components.k8s.observability``.
 
 - notification channels: an email channel per ``alert_emails``, a webhook per ``alert_https_endpoints``;
   endpoint alert policies (created by each ModelEndpoint) and the budget notify them;
@@ -11,7 +11,7 @@ in-cluster Prometheus from ``components.k8s.observability``.
 
 Example::
 
-    from components.gcp import Monitoring, MonitoringArgs
+    from mlplatform.components.gcp import Monitoring, MonitoringArgs
 
     Monitoring("monitoring", MonitoringArgs(project="ml-dev-123", billing_account="01A2B3-C4D5E6-F7A8B9",
                                             budget={"monthly_limit_usd": 500},

@@ -4,7 +4,7 @@ Memorystore; or an existing network passed through untouched.
 
 Example::
 
-    from components.gcp import Network, NetworkArgs
+    from mlplatform.components.gcp import Network, NetworkArgs
 
     net = Network("ml", NetworkArgs(project="ml-dev-123", region="us-central1", cidr="10.60.0.0/16"))
     pulumi.export("subnetwork", net.subnetwork_self_link)

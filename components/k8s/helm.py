@@ -1,7 +1,7 @@
 """Helm on the platform's clusters: a chart pinned by repository and version, and the arguments of the
 ``helm.v3.Release`` that installs it (atomic, cleaned up on failure), for OCI and https repositories alike.
 
-The pins themselves live in :mod:`components.k8s.charts`.
+The pins themselves live in :mod:`mlplatform.components.k8s.charts`.
 
 Example::
 

@@ -158,7 +158,7 @@ def kserve_values(args: KServeArgs) -> dict[str, Any]:
 
 def mlflow_download_script() -> str:
     """The storage initializer's program for models:/ URIs (tests run this same text against MLflow)."""
-    return resources.files("components.k8s").joinpath("scripts/mlflow_download.py").read_text()
+    return resources.files("mlplatform.components.k8s").joinpath("scripts/mlflow_download.py").read_text()
 
 
 def mlflow_storage_container(tracking_uri: str) -> dict[str, Any]:

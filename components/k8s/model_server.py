@@ -99,7 +99,7 @@ class ModelServerArgs(ComponentArgs):
     """Upper bound. Default: 1."""
     concurrency_target: int | None = Field(default=None, ge=1)
     """In-flight requests per replica the autoscaler holds. Default: the runtime's, as in a stack: 8 (triton),
-    32 (vllm), 4 (mlflow) (:data:`components.config.defaults.CONCURRENCY_TARGET`)."""
+    32 (vllm), 4 (mlflow) (:data:`mlplatform.components.config.defaults.CONCURRENCY_TARGET`)."""
     timeout_seconds: int = Field(default=60, ge=1, le=3600)
     """Request timeout. Default: 60."""
     keep_warm_seconds: int = Field(default=300, ge=0, le=86400)

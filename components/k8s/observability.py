@@ -28,7 +28,7 @@ class ObservabilityArgs(ComponentArgs):
     """Namespace for the stack (created here). Default: monitoring."""
     retention_days: int | None = Field(default=None, ge=1, le=90)
     """Prometheus retention in days. Default: as in a stack, 15 with production, else 3
-    (:func:`components.config.defaults.prometheus_retention_days`)."""
+    (:func:`mlplatform.components.config.defaults.prometheus_retention_days`)."""
     production: bool = False
     """Size for production: bigger Prometheus, persistent volume, two Alertmanagers. Default: false."""
     storage_class: str | None = None

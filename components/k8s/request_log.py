@@ -37,7 +37,7 @@ PORT = 8080
 
 def script_files(*names: str) -> dict[str, str]:
     """The workload scripts ``names`` (and the lake I/O they import), as ConfigMap data."""
-    scripts = resources.files("components.k8s").joinpath("scripts")
+    scripts = resources.files("mlplatform.components.k8s").joinpath("scripts")
     return {name: scripts.joinpath(name).read_text() for name in ("lake_io.py", *names)}
 
 

@@ -5,7 +5,7 @@ Plan it offline with `mlplatform plan --program examples/ab-test-endpoint --stac
 
 import pulumi
 
-from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
+from mlplatform.components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 
 image = pulumi.Config().require("image")
 # Artifacts come from the training pipeline's registry bucket: they exist before this stack does.

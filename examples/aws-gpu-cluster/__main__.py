@@ -7,8 +7,8 @@ falls back to on-demand capacity when spot is short. Plan it offline with
 
 import pulumi
 
-from components.aws import ClusterNetwork, GpuCluster, GpuClusterArgs
-from components.config import ClusterSpec, GpuPoolSpec
+from mlplatform.components.aws import ClusterNetwork, GpuCluster, GpuClusterArgs
+from mlplatform.components.config import ClusterSpec, GpuPoolSpec
 
 config = pulumi.Config()
 cluster = GpuCluster(

@@ -8,7 +8,7 @@ Plan it offline with `mlplatform plan --program examples/feature-store --stack d
 
 import pulumi
 
-from components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArgs
+from mlplatform.components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArgs
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

@@ -10,7 +10,7 @@ Plan it offline with `mlplatform plan --program examples/gcp-platform --stack de
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.gcp import (
+from mlplatform.components.gcp import (
     DataLake,
     DataLakeArgs,
     FeatureStore,

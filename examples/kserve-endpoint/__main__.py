@@ -15,13 +15,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws import DataLake, DataLakeArgs
-from components.aws.gpu_cluster import kubeconfig_json
-from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from components.config import LakeAccess, TritonModelSpec
-from components.k8s.kserve import KServe, KServeArgs
-from components.k8s.model_server import ModelServer, ModelServerArgs
-from components.k8s.triton import render_config
+from mlplatform.components.aws import DataLake, DataLakeArgs
+from mlplatform.components.aws.gpu_cluster import kubeconfig_json
+from mlplatform.components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
+from mlplatform.components.config import LakeAccess, TritonModelSpec
+from mlplatform.components.k8s.kserve import KServe, KServeArgs
+from mlplatform.components.k8s.model_server import ModelServer, ModelServerArgs
+from mlplatform.components.k8s.triton import render_config
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

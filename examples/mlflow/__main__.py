@@ -10,8 +10,15 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs, PrivateNetwork, WorkloadCluster
-from components.aws.gpu_cluster import kubeconfig_json
+from mlplatform.components.aws import (
+    DataLake,
+    DataLakeArgs,
+    MlflowTracking,
+    MlflowTrackingArgs,
+    PrivateNetwork,
+    WorkloadCluster,
+)
+from mlplatform.components.aws.gpu_cluster import kubeconfig_json
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

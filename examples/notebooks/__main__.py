@@ -13,12 +13,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws import DataLake, DataLakeArgs
-from components.aws.gpu_cluster import kubeconfig_json
-from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from components.config import LakeAccess
-from components.config.notebooks import NOTEBOOK_GPU_IMAGE, NOTEBOOK_IMAGE
-from components.k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
+from mlplatform.components.aws import DataLake, DataLakeArgs
+from mlplatform.components.aws.gpu_cluster import kubeconfig_json
+from mlplatform.components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
+from mlplatform.components.config import LakeAccess
+from mlplatform.components.config.notebooks import NOTEBOOK_GPU_IMAGE, NOTEBOOK_IMAGE
+from mlplatform.components.k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

@@ -14,11 +14,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws import DataLake, DataLakeArgs
-from components.aws.gpu_cluster import kubeconfig_json
-from components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from components.config import LakeAccess
-from components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
+from mlplatform.components.aws import DataLake, DataLakeArgs
+from mlplatform.components.aws.gpu_cluster import kubeconfig_json
+from mlplatform.components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
+from mlplatform.components.config import LakeAccess
+from mlplatform.components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

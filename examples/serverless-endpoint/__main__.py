@@ -7,7 +7,7 @@ Plan it offline with `mlplatform plan --program examples/serverless-endpoint --s
 
 import pulumi
 
-from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
+from mlplatform.components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")

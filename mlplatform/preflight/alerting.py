@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from components.base.types import (
+from mlplatform.components.base.types import (
     AWS_EKS_POD_IDENTITY_ASSOCIATION,
     AWS_KMS_KEY,
     AWS_SNS_TOPIC,

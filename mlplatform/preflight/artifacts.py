@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components.base.types import (
+from mlplatform.components.base.types import (
     AWS_S3_BUCKET,
     AWS_S3_BUCKET_OBJECT,
     AWS_S3_BUCKET_OBJECT_V2,

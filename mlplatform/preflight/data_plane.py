@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from components.base.types import (
+from mlplatform.components.base.types import (
     AWS_IAM_ROLE,
     AWS_IAM_ROLE_POLICY,
     AWS_S3_BUCKET_POLICY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.base.types import GCP_CONTAINER_CLUSTER, K8S_CLUSTER_ROLE_BINDING
+from mlplatform.components.base.types import GCP_CONTAINER_CLUSTER, K8S_CLUSTER_ROLE_BINDING
 
 from ..plan import reveal
 from .core import Context, Finding, Phase, rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.base.types import (
+from mlplatform.components.base.types import (
     AWS_EC2_LAUNCH_TEMPLATE,
     AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
     AWS_SAGEMAKER_MODEL,

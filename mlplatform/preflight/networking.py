@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.base.types import (
+from mlplatform.components.base.types import (
     AWS_EKS_CLUSTER,
     GCP_CONTAINER_CLUSTER,
     K8S_HELM_RELEASE,

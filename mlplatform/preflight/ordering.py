@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from components.base.types import (
+from mlplatform.components.base.types import (
     AWS_EKS_ADDON,
     AWS_EKS_NODE_GROUP,
     AWS_IAM_ROLE,

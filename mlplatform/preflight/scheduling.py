@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from components.base.labels import GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, SYSTEM_ROLE
-from components.base.resources import cpu_millis, size_mib
-from components.base.types import (
+from mlplatform.components.base.labels import GPU_RESOURCE, GPU_TAINT_KEY, NODE_ROLE_LABEL, SYSTEM_ROLE
+from mlplatform.components.base.resources import cpu_millis, size_mib
+from mlplatform.components.base.types import (
     AWS_EKS_ADDON,
     AWS_EKS_NODE_GROUP,
     GCP_CONTAINER_NODE_POOL,
@@ -31,7 +31,7 @@ from components.base.types import (
     K8S_RAY_JOB,
     K8S_STATEFUL_SET,
 )
-from components.catalog import load_catalog
+from mlplatform.components.catalog import load_catalog
 
 from ..plan import PlanResource, reveal
 from .core import Context, Finding, Phase, rule

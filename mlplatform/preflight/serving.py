@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.base.types import K8S_KNATIVE_SERVING, K8S_KSERVE_INFERENCE_SERVICE, K8S_KSERVE_SERVING_RUNTIME
-from components.base.values import duration_seconds
+from mlplatform.components.base.types import (
+    K8S_KNATIVE_SERVING,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    K8S_KSERVE_SERVING_RUNTIME,
+)
+from mlplatform.components.base.values import duration_seconds
 
 from ..plan import reveal
 from .core import Context, Finding, Phase, rule

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.base.resources import Resource, get
+from mlplatform.components.base.resources import Resource, get
 
 Settings = Mapping[str, Any]
 

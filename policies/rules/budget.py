@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from components.base.resources import Resource, get
-from components.base.types import AWS_BUDGETS_BUDGET, GCP_BILLING_BUDGET
+from mlplatform.components.base.resources import Resource, get
+from mlplatform.components.base.types import AWS_BUDGETS_BUDGET, GCP_BILLING_BUDGET
 
 from .base import Rule, Settings, items, number
 

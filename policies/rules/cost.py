@@ -12,9 +12,9 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from components.base.resources import Resource, get
-from components.cost.estimate import CostContext, money
-from components.cost.estimators import estimate_all
+from mlplatform.components.base.resources import Resource, get
+from mlplatform.components.cost.estimate import CostContext, money
+from mlplatform.components.cost.estimators import estimate_all
 
 from .base import Rule, Settings, number
 

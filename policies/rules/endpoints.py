@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from components.base.resources import Resource, get
-from components.base.types import (
+from mlplatform.components.base.resources import Resource, get
+from mlplatform.components.base.types import (
     AWS_APPAUTOSCALING_TARGET,
     AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
     GCP_CLOUDRUNV2_SERVICE,

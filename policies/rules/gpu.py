@@ -16,9 +16,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.base.labels import FALLBACK_FOR_LABEL, GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
-from components.base.resources import Resource, get, key, quantity
-from components.base.types import (
+from mlplatform.components.base.labels import (
+    FALLBACK_FOR_LABEL,
+    GPU_MODEL_LABEL,
+    GPU_RESOURCE,
+    POOL_LABEL,
+    WARM_FOR_LABEL,
+)
+from mlplatform.components.base.resources import Resource, get, key, quantity
+from mlplatform.components.base.types import (
     AWS_AUTOSCALING_GROUP,
     AWS_EC2_INSTANCE,
     AWS_EC2_LAUNCH_TEMPLATE,
@@ -39,7 +45,7 @@ from components.base.types import (
     K8S_RAY_CLUSTER,
     K8S_RAY_JOB,
 )
-from components.catalog import VERTEX_ACCELERATORS, load_catalog
+from mlplatform.components.catalog import VERTEX_ACCELERATORS, load_catalog
 
 from .base import Rule, Settings, display_name, items, listing, number, truthy
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from components.base.resources import Resource, get
-from components.base.types import AWS_EC2_NAT_GATEWAY, GCP_COMPUTE_ROUTER_NAT
+from mlplatform.components.base.resources import Resource, get
+from mlplatform.components.base.types import AWS_EC2_NAT_GATEWAY, GCP_COMPUTE_ROUTER_NAT
 
 from .base import Rule, Settings, number
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from components.base.resources import Resource, get
-from components.base.types import (
+from mlplatform.components.base.resources import Resource, get
+from mlplatform.components.base.types import (
     AWS_DYNAMODB_TABLE,
     AWS_EBS_VOLUME,
     AWS_EC2_INSTANCE,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
 
-from components.base.resources import Resource, get
-from components.base.types import (
+from mlplatform.components.base.resources import Resource, get
+from mlplatform.components.base.types import (
     AWS_ATHENA_WORKGROUP,
     AWS_CLOUDWATCH_LOG_GROUP,
     AWS_S3_BUCKET,

@@ -1,6 +1,6 @@
 """required-cost-tags: every taggable resource carries the cost tags (labels on GCP).
 
-Which types take tags, and where, comes from :func:`components.cost.taggable.tag_property` (read from the
+Which types take tags, and where, comes from :func:`mlplatform.components.cost.taggable.tag_property` (read from the
 provider SDKs, with the nested cases: a GKE node pool's VM labels, a Cloud SQL instance's user labels, a
 Karpenter EC2NodeClass's instance tags), so a taggable resource without the tags is a finding and an IAM
 attachment is not. Tags set by the provider's ``defaultTags`` (AWS) or ``defaultLabels`` (GCP) count.
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from components.base.resources import Resource, get
-from components.cost.taggable import tag_property
+from mlplatform.components.base.resources import Resource, get
+from mlplatform.components.cost.taggable import tag_property
 
 from .base import Rule, Settings, display_name, items, listing
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 
-from components.base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
-from components.base.resources import Resource, get, key
-from components.base.types import (
+from mlplatform.components.base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
+from mlplatform.components.base.resources import Resource, get, key
+from mlplatform.components.base.types import (
     AWS_EKS_NODE_GROUP,
     GCP_CONTAINER_NODE_POOL,
     K8S_HELM_RELEASE,

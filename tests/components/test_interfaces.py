@@ -7,15 +7,15 @@ import inspect
 
 import pytest
 
-from components import aws, gcp
-from components.aws.monitoring import MonitoredCluster
-from components.aws.workload_role import WorkloadRoleArgs
-from components.base.errors import ConfigError
-from components.gcp.workload_identity import WorkloadIdentityArgs
-from components.interfaces import Features, Lake
-from components.k8s.batch_inference import BatchInferenceArgs
-from components.k8s.model_server import ModelServerArgs
 from mlplatform import engine
+from mlplatform.components import aws, gcp
+from mlplatform.components.aws.monitoring import MonitoredCluster
+from mlplatform.components.aws.workload_role import WorkloadRoleArgs
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.gcp.workload_identity import WorkloadIdentityArgs
+from mlplatform.components.interfaces import Features, Lake
+from mlplatform.components.k8s.batch_inference import BatchInferenceArgs
+from mlplatform.components.k8s.model_server import ModelServerArgs
 
 
 def _lakes() -> tuple[aws.DataLake, gcp.DataLake]:

@@ -1,7 +1,7 @@
 """The idle culler the dev hub runs, with the dev stack's settings, against a JupyterHub API stand-in.
 
 GIVEN the dev stack's jupyterhub values (cull after 1 h idle, every 5 min, at most 12 h) turned into the culler
-service the chart starts (the chart's flag mapping: components.k8s.notebooks.culler_command)
+service the chart starts (the chart's flag mapping: mlplatform.components.k8s.notebooks.culler_command)
 WHEN the real jupyterhub-idle-culler (1.4, as the chart's hub image runs it) polls a stand-in of the hub's REST
 API (JupyterHub 5.4's user model and pagination) on 127.0.0.1 with three users' servers
 THEN it stops the server idle for two hours and the one running for thirteen hours despite activity, and leaves
@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from components.k8s.notebooks import culler_command
+from mlplatform.components.k8s.notebooks import culler_command
 from mlplatform.plan import reveal
 from tests.conftest import planned
 from tests.integration.waits import wait_until

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from components.config.serving import ServingRuntime
-from components.k8s.kserve import mlflow_storage_container
-from components.k8s.model_server import READY_PATHS, ModelServerArgs, serving_runtime_spec
+from mlplatform.components.config.serving import ServingRuntime
+from mlplatform.components.k8s.kserve import mlflow_storage_container
+from mlplatform.components.k8s.model_server import READY_PATHS, ModelServerArgs, serving_runtime_spec
 from tests.conftest import planned
 from tests.integration.mlflow_server import MLFLOW_KEY, run_mlflow
 from tests.integration.postgres import free_port

@@ -59,7 +59,7 @@ def struct(value: dict) -> struct_pb2.Struct:
 def configure(stub, config: dict) -> None:
     """What the CLI sends for --policy-pack-config: per policy, a level and its settings (defaults filled)."""
     from mlplatform.check import resolve_config
-    from policies.pack import POLICIES
+    from mlplatform.policies.pack import POLICIES
 
     resolved = resolve_config(POLICIES, config)
     request = analyzer_pb2.ConfigureAnalyzerRequest()

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 import requests
 
-from components.k8s.drift_monitor import DRIFT_EXIT_CODE
+from mlplatform.components.k8s.drift_monitor import DRIFT_EXIT_CODE
 from tests.integration.postgres import free_port
 from tests.integration.waits import wait_for_http
 

@@ -99,7 +99,7 @@ def test_preflight_exits_1_and_names_resource_rule_and_behaviour_on_a_finding(tm
     (tmp_path / "Pulumi.yaml").write_text("name: firstdeploy\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (tmp_path / "__main__.py").write_text(
-        "from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs\n"
+        "from mlplatform.components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs\n"
         "lake = DataLake('lake', DataLakeArgs(region='us-east-1'))\n"
         "ModelEndpoint('m', ModelEndpointArgs(region='us-east-1', lake=lake, endpoint={'name': 'm', 'variants': [\n"
         "    {'name': 'v', 'image': '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cpu-py312',\n"

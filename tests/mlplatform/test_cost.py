@@ -14,9 +14,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from components.base.errors import ConfigError
-from components.cost.usage import UsageAssumptions, load_usage
 from mlplatform.cli import app
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.cost.usage import UsageAssumptions, load_usage
 from mlplatform.cost import compare, cost_of, markdown
 from tests.conftest import ROOT, planned
 

@@ -7,9 +7,9 @@ from typing import Any
 from pulumi_policy import PolicyCustomTimeouts, PolicyProviderResource, PolicyResourceOptions, ResourceValidationArgs
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from components.base.resources import Resource
-from policies.pack import POLICIES, settings
-from policies.rules import BY_NAME
+from mlplatform.components.base.resources import Resource
+from mlplatform.policies.pack import POLICIES, settings
+from mlplatform.policies.rules import BY_NAME
 
 
 def res(type_: str, props: dict[str, Any], name: str = "r", provider: dict | None = None, **kw: Any) -> Resource:

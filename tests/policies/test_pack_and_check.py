@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from mlplatform import engine
 from mlplatform.check import PolicyConfigError, check, load_policy_config, resolve_config, sarif
 from mlplatform.cli import app
-from policies.pack import PACK_NAME, POLICIES
-from policies.rules import RULES
+from mlplatform.policies.pack import PACK_NAME, POLICIES
+from mlplatform.policies.rules import RULES
 from tests.conftest import ROOT, STACKS, planned
 
 POLICY_DIR = ROOT / "policies"

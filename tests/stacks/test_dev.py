@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.catalog import load_catalog
+from mlplatform.components.catalog import load_catalog
 from tests.components.aws.test_gpu_cluster import NODEPOOL, requirement
 from tests.conftest import planned
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.cost.usage import load_usage
 from mlplatform.check import check, load_policy_config
+from mlplatform.components.cost.usage import load_usage
 from mlplatform.cost import cost_of
 from tests.conftest import ROOT, planned
 

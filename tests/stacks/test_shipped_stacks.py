@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import Environment, parse_platform_spec
+from mlplatform.components.config import Environment, parse_platform_spec
 from tests.components.aws.test_gpu_cluster import (
     assert_nodepools_carry_their_pools_gpus,
     assert_taggable_aws_resources_carry_the_cost_tags,

@@ -7,11 +7,11 @@ import json
 import pulumi_aws as aws
 import pytest
 
-from components.aws import DataLake, DataLakeArgs, iam
-from components.base.cloud import Cloud
-from components.base.errors import ConfigError
-from components.interfaces import Principal
 from mlplatform import engine
+from mlplatform.components.aws import DataLake, DataLakeArgs, iam
+from mlplatform.components.base.cloud import Cloud
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.interfaces import Principal
 from mlplatform.plan import Plan
 from tests.fixtures import aws_prod, aws_smallest
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
-from components.base.errors import ConfigError
 from mlplatform import engine
+from mlplatform.components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
+from mlplatform.components.base.errors import ConfigError
 from mlplatform.preflight import preflight
 from tests.fixtures import SERVERLESS_RANKER, aws_config, aws_dev, aws_prod, plan_platform
 

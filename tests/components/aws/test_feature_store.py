@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArgs
-from components.base.errors import ConfigError
 from mlplatform import engine
+from mlplatform.components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArgs
+from mlplatform.components.base.errors import ConfigError
 from mlplatform.plan import Secret, reveal
 from tests.fixtures import aws_config, aws_dev, aws_prod, aws_staging, plan_platform
 

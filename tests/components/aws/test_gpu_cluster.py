@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from components.aws import GpuCluster, GpuClusterArgs
-from components.base.errors import ConfigError
-from components.catalog import load_catalog
-from components.config.cluster import ClusterSpec, GpuPoolSpec
-from components.cost.taggable import tag_argument
 from mlplatform import engine
+from mlplatform.components.aws import GpuCluster, GpuClusterArgs
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.catalog import load_catalog
+from mlplatform.components.config.cluster import ClusterSpec, GpuPoolSpec
+from mlplatform.components.cost.taggable import tag_argument
 from mlplatform.plan import Plan, Secret
 from mlplatform.preflight import preflight
 from tests.conftest import cost_tags

@@ -8,10 +8,10 @@ import json
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs
-from components.aws.placement import PrivateNetwork, WorkloadCluster
-from components.base.errors import ConfigError
 from mlplatform import engine
+from mlplatform.components.aws import DataLake, DataLakeArgs, MlflowTracking, MlflowTrackingArgs
+from mlplatform.components.aws.placement import PrivateNetwork, WorkloadCluster
+from mlplatform.components.base.errors import ConfigError
 from mlplatform.plan import Secret, reveal
 from mlplatform.preflight import preflight
 from tests.fixtures import aws_dev, aws_prod, aws_prod_config, aws_smallest, aws_staging, changed, plan_platform

@@ -6,10 +6,10 @@ import ipaddress
 
 import pytest
 
-from components.aws import Network, NetworkArgs
-from components.aws.network import subnet_ranges
-from components.base.errors import ConfigError
 from mlplatform import engine
+from mlplatform.components.aws import Network, NetworkArgs
+from mlplatform.components.aws.network import subnet_ranges
+from mlplatform.components.base.errors import ConfigError
 from tests.fixtures import aws_prod, aws_smallest, aws_staging
 
 NAT = "aws:ec2/natGateway:NatGateway"

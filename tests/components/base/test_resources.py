@@ -7,8 +7,8 @@ import math
 import pytest
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from components.base.labels import POOL_LABEL
-from components.base.resources import (
+from mlplatform.components.base.labels import POOL_LABEL
+from mlplatform.components.base.resources import (
     Resource,
     cpu_millis,
     get,
@@ -19,7 +19,7 @@ from components.base.resources import (
     size_gib,
     size_mib,
 )
-from components.base.types import AWS_EKS_NODE_GROUP
+from mlplatform.components.base.types import AWS_EKS_NODE_GROUP
 
 PROPS = {
     "scalingConfig": {"minSize": 0, "maxSize": 4, "desiredSize": None},

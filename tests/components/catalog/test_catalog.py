@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from components.base.cloud import Cloud
-from components.catalog import Purchase, load_catalog
-from components.config.cluster import GpuModelName
+from mlplatform.components.base.cloud import Cloud
+from mlplatform.components.catalog import Purchase, load_catalog
+from mlplatform.components.config.cluster import GpuModelName
 
 cat = load_catalog()
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

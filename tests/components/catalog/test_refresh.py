@@ -17,10 +17,10 @@ import yaml
 from botocore.stub import Stubber
 from typer.testing import CliRunner
 
-from components.catalog import load_catalog
-from components.catalog.catalog import DATA_DIR
-from components.catalog.refresh import RefreshError, refresh_aws
 from mlplatform.cli import app
+from mlplatform.components.catalog import load_catalog
+from mlplatform.components.catalog.catalog import DATA_DIR
+from mlplatform.components.catalog.refresh import RefreshError, refresh_aws
 
 TODAY = dt.date(2026, 11, 28)
 UNTIL = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)

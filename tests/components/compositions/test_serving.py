@@ -21,15 +21,15 @@ import pytest
 from google.protobuf import text_format
 from tritonclient.grpc import model_config_pb2
 
-from components import gcp
-from components.base.errors import ConfigError
-from components.compositions import IdentityContext, ServingArgs
-from components.config.loader import parse_platform_spec
-from components.config.serving import TritonModelSpec
-from components.k8s.kserve import KServeArgs, knative_serving_spec, mlflow_storage_container
-from components.k8s.model_server import ModelServerArgs, inference_service_spec, serving_runtime_spec
-from components.k8s.triton import render_config, repository_layout
 from mlplatform import engine
+from mlplatform.components import gcp
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.compositions import IdentityContext, ServingArgs
+from mlplatform.components.config.loader import parse_platform_spec
+from mlplatform.components.config.serving import TritonModelSpec
+from mlplatform.components.k8s.kserve import KServeArgs, knative_serving_spec, mlflow_storage_container
+from mlplatform.components.k8s.model_server import ModelServerArgs, inference_service_spec, serving_runtime_spec
+from mlplatform.components.k8s.triton import render_config, repository_layout
 from mlplatform.plan import Plan, reveal
 from tests.components.compositions.test_toolchain import bucket, s3_access
 from tests.components.config.documents import ROOT_KEY, invalid

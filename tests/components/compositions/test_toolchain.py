@@ -16,11 +16,11 @@ import kubernetes_validate
 import pulumi_kubernetes as k8s
 import pytest
 
-from components import aws
-from components.base.errors import ConfigError
-from components.compositions import IdentityContext, ToolchainArgs
-from components.config.loader import parse_platform_spec
 from mlplatform import engine
+from mlplatform.components import aws
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.compositions import IdentityContext, ToolchainArgs
+from mlplatform.components.config.loader import parse_platform_spec
 from mlplatform.plan import Plan, reveal
 from tests.components.config.documents import ROOT_KEY, invalid, set_key
 from tests.fixtures import aws_config, aws_dev, aws_dev_config, aws_smallest, gcp_dev, plan_platform

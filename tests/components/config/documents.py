@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.base.errors import ConfigError
-from components.config import parse_platform_spec
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.config import parse_platform_spec
 
 SOURCE = "stacks/Pulumi.dev.yaml"
 ROOT_KEY = "mlplatform:platform"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws.gpu_node_groups import shape_groups
-from components.aws.karpenter import KarpenterSettings, node_pool_specs
-from components.base.cloud import Cloud
-from components.config import GpuPoolSpec
-from components.gcp.gpu_cluster import gpu_pool_plans
+from mlplatform.components.aws.gpu_node_groups import shape_groups
+from mlplatform.components.aws.karpenter import KarpenterSettings, node_pool_specs
+from mlplatform.components.base.cloud import Cloud
+from mlplatform.components.config import GpuPoolSpec
+from mlplatform.components.gcp.gpu_cluster import gpu_pool_plans
 from tests.components.config.documents import Mutation, add_pool, assert_reported, set_key
 
 # (id, mutation of the dev document, exact key path reported, a fragment of the message)

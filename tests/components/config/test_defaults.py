@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.config import Capacity, NatStrategy, parse_platform_spec
+from mlplatform.components.config import Capacity, NatStrategy, parse_platform_spec
 from tests.fixtures import aws_prod_config
 
 

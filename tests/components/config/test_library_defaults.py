@@ -1,5 +1,5 @@
 """One owner per default: a component built directly, with a setting left unset, gets the value a stack of the same
-cloud and environment resolves for it (both ask components.config.defaults)."""
+cloud and environment resolves for it (both ask mlplatform.components.config.defaults)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,22 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from components import aws, gcp
-from components.aws.monitoring import MonitoredCluster
-from components.aws.placement import PrivateNetwork, WorkloadCluster
-from components.compositions import IdentityContext, Serving, ServingArgs, Toolchain, ToolchainArgs
-from components.config import BatchJobSpec, NotebooksSpec, PlatformSpec, RaySpec, ServingSpec, parse_platform_spec
-from components.gcp.placement import GkeWorkloads, PrivateServices
-from components.k8s.model_server import ModelServer, ModelServerArgs
-from components.k8s.observability import ClusterObservability, ObservabilityArgs
 from mlplatform import engine
+from mlplatform.components import aws, gcp
+from mlplatform.components.aws.monitoring import MonitoredCluster
+from mlplatform.components.aws.placement import PrivateNetwork, WorkloadCluster
+from mlplatform.components.compositions import IdentityContext, Serving, ServingArgs, Toolchain, ToolchainArgs
+from mlplatform.components.config import (
+    BatchJobSpec,
+    NotebooksSpec,
+    PlatformSpec,
+    RaySpec,
+    ServingSpec,
+    parse_platform_spec,
+)
+from mlplatform.components.gcp.placement import GkeWorkloads, PrivateServices
+from mlplatform.components.k8s.model_server import ModelServer, ModelServerArgs
+from mlplatform.components.k8s.observability import ClusterObservability, ObservabilityArgs
 from mlplatform.plan import Plan
 from tests.fixtures import (
     DEPLOYER_CIDR,

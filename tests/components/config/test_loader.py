@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.base.errors import ConfigError
-from components.config import PlatformSpec, describe_fields, parse_platform_spec
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.config import PlatformSpec, describe_fields, parse_platform_spec
 from tests.components.config.documents import ROOT_KEY, SOURCE, invalid
 from tests.fixtures import aws_dev_config
 

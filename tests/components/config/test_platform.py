@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.base.errors import Problems
-from components.config import GpuPoolSpec
-from components.config.platform import check_pool_ref
+from mlplatform.components.base.errors import Problems
+from mlplatform.components.config import GpuPoolSpec
+from mlplatform.components.config.platform import check_pool_ref
 from tests.components.config.documents import ROOT_KEY, Mutation, assert_reported, invalid, set_key
 
 # (id, mutation of the dev document, exact key path reported, a fragment of the message)

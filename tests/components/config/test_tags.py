@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import parse_platform_spec
+from mlplatform.components.config import parse_platform_spec
 from tests.components.config.documents import Mutation, assert_reported, delete_key, set_key
 
 # (id, mutation of the dev document, exact key path reported, a fragment of the message)

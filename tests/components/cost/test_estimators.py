@@ -10,11 +10,11 @@ import math
 
 import pytest
 
-from components.base.resources import Resource
-from components.cost import aws, gcp, kubernetes, workloads
-from components.cost.estimate import NOT_ESTIMATED, CostContext
-from components.cost.estimators import ESTIMATORS, FREE_TYPES, estimate, estimate_all
-from components.cost.usage import UsageAssumptions
+from mlplatform.components.base.resources import Resource
+from mlplatform.components.cost import aws, gcp, kubernetes, workloads
+from mlplatform.components.cost.estimate import NOT_ESTIMATED, CostContext
+from mlplatform.components.cost.estimators import ESTIMATORS, FREE_TYPES, estimate, estimate_all
+from mlplatform.components.cost.usage import UsageAssumptions
 
 H = 730
 

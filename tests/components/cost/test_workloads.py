@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.cost.usage import UsageAssumptions, load_usage
+from mlplatform.components.cost.usage import UsageAssumptions, load_usage
 from mlplatform.cost import cost_of
 from tests.conftest import ROOT, plan_variant, planned
 
@@ -92,7 +92,7 @@ def test_gcp_notebooks_are_priced_on_the_gke_pools():
 
 
 def _dearest_l4_on_demand(region: str) -> float:
-    from components.catalog import load_catalog
+    from mlplatform.components.catalog import load_catalog
 
     offers = load_catalog().gpu_offerings("aws", region, "L4", 1, "on-demand")
     return max(o.on_demand_usd_hour for o in offers)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from components.base.cloud import Cloud
-from components.base.errors import ConfigError
-from components.gcp import DataLake, DataLakeArgs
-from components.interfaces import Principal
 from mlplatform import engine
+from mlplatform.components.base.cloud import Cloud
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.gcp import DataLake, DataLakeArgs
+from mlplatform.components.interfaces import Principal
 from mlplatform.plan import Secret, reveal
 from tests.fixtures import gcp_dev, gcp_prod
 
@@ -181,7 +181,7 @@ def test_prod_redis_online_store_is_private_tls_auth_and_feast_loads_it(tmp_path
 
 
 def test_feature_store_rejects_aws_stores():
-    from components.gcp import FeatureStore, FeatureStoreArgs
+    from mlplatform.components.gcp import FeatureStore, FeatureStoreArgs
 
     def program():
         lake = DataLake("lake", DataLakeArgs(project="ml-dev-123", region="us-central1"))

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from components.base.errors import ConfigError
-from components.cost.taggable import tag_property
-from components.gcp import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
-from components.gcp.endpoint import split_percent
 from mlplatform import engine
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.cost.taggable import tag_property
+from mlplatform.components.gcp import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
+from mlplatform.components.gcp.endpoint import split_percent
 from mlplatform.plan import Plan
 from tests.conftest import cost_tags
 from tests.fixtures import gcp_dev, gcp_prod

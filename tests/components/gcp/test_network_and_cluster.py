@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.base.errors import ConfigError
-from components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
-from components.gcp.network import gke_ranges
 from mlplatform import engine
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
+from mlplatform.components.gcp.network import gke_ranges
 from tests.fixtures import changed, gcp_dev, gcp_dev_config, gcp_prod, plan_platform
 
 NODEPOOL = "gcp:container/nodePool:NodePool"

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from components.gcp.vertex_deployment import VertexApi, deploy_all, undeploy_all
+from mlplatform.components.gcp.vertex_deployment import VertexApi, deploy_all, undeploy_all
 from mlplatform.preflight import preflight
 from tests.fixtures import gcp_prod
 

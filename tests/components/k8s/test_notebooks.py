@@ -20,8 +20,8 @@ import kubernetes_validate
 import pytest
 from traitlets.config import Config
 
-from components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
-from components.k8s.notebooks import culler_command
+from mlplatform.components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
+from mlplatform.components.k8s.notebooks import culler_command
 from mlplatform.plan import Plan, Secret, reveal
 from tests.conftest import cluster_version
 from tests.fixtures import aws_config, aws_dev, changed, gcp_dev, plan_platform
@@ -223,7 +223,7 @@ def test_oauth_sign_in_loads_into_the_real_authenticator(kind, caplog):
 
 
 def test_a_missing_oauth_secret_is_a_config_error_naming_the_key():
-    from components.base.errors import ConfigError
+    from mlplatform.components.base.errors import ConfigError
 
     notebooks = {
         "enabled": True,

@@ -17,9 +17,9 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
-from components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
 from mlplatform import engine
+from mlplatform.components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
+from mlplatform.components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
 from mlplatform.plan import Plan, PlanResource, reveal
 from tests.conftest import cluster_version
 from tests.fixtures import aws_dev, gcp_dev
