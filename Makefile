@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 
-.PHONY: plan test lint typecheck unit bench bench-cli clean
+.PHONY: plan test lint typecheck unit docs bench bench-cli clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ unit: $(VENV)/.test
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# docs/reference/ and the README's cost and region tables, regenerated from the code (tests/test_docs.py fails
+# when the committed ones are stale).
+docs: $(VENV)/.runtime
+	$(BIN)/python -m mlplatform.docgen
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/plan_bench.py
