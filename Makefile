@@ -1,5 +1,5 @@
 # Two entry points on a fresh machine with Python 3.11 and make:
-#   make plan   the offline plan (and, as they land, cost and policy check) of the dev stack
+#   make plan   the offline plan, monthly cost, policy check and preflight of the dev stack (STACK=name for another)
 #   make test   lint, static type check against the provider SDKs, and the whole test suite
 # Each creates .venv when missing and reinstalls when pyproject.toml, requirements.txt or constraints.txt
 # changed. constraints.txt pins the exact versions the test suite was verified with.

@@ -1,4 +1,4 @@
-"""The ``mlplatform`` command line: offline plan (and, as they land, cost, check, verify, graph).
+"""The ``mlplatform`` command line: plan, cost, check and preflight a stack offline; refresh the catalog.
 
 Exit codes: 0 success; 1 the program failed or a check found mandatory violations; 2 bad input (unknown
 stack, missing file, invalid configuration), printed as one clear message without a traceback.
