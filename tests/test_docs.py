@@ -349,3 +349,15 @@ def test_links_in_the_docs_resolve():
             ):
                 broken.append((path.name, target))
     assert not broken, f"links that point nowhere (file, link): {broken}"
+
+
+def test_paths_in_the_docs_exist():
+    # `stacks/Pulumi.mine.yaml` and `policies/config/NAME.json` are the reader's own files, not the repository's.
+    named = r"`((?:components|mlplatform|policies|tests|stacks|examples|benchmarks|docs)/[\w./-]*)`"
+    missing = [
+        (path.name, named_path)
+        for path in DOCS
+        for named_path in sorted(set(re.findall(named, _read(path))))
+        if not re.search(r"\bmine\b|NAME", named_path) and not (ROOT / named_path.rstrip("/")).exists()
+    ]
+    assert not missing, f"docs name paths that do not exist: {missing}"
