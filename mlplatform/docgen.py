@@ -554,6 +554,17 @@ def _commands(group: Any, prefix: str) -> Iterable[tuple[str, Any]]:
             yield path, command
 
 
+def exit_codes(root: Any) -> str:
+    """The exit codes as ``mlplatform --help`` lists them (its epilog), else as the CLI module's docstring does."""
+    from . import cli
+
+    if getattr(root, "epilog", None):
+        return f"```\n{inspect.cleandoc(root.epilog)}\n```"
+    paragraphs = inspect.cleandoc(cli.__doc__ or "").split("\n\n")
+    found = next((p for p in paragraphs if p.startswith("Exit codes")), "")
+    return " ".join(found.split())
+
+
 def cli_reference() -> str:
     import typer
 
@@ -564,8 +575,10 @@ def cli_reference() -> str:
         HEADER.format(cmd=REGENERATE),
         "# CLI reference\n\n",
         f"{first_paragraph(root.help)}\n\n",
-        "Generated from the command definitions that `mlplatform COMMAND --help` prints. Exit codes and the "
-        "command line's behaviour are described in [the CLI guide](../cli.md).\n\n",
+        "Generated from the command definitions that `mlplatform COMMAND --help` prints. What each command is "
+        "for: [the CLI guide](../cli.md).\n\n",
+        "## Exit codes\n\n",
+        f"{exit_codes(root)}\n\n",
     ]
     for path, command in _commands(root, "mlplatform"):
         out.append(f"## `{path}`\n\n")
