@@ -381,6 +381,10 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def _is_structured(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
+
+
 def resolved_defaults() -> dict[str, str]:
     """Per key path the value each environment resolves when the stack leaves it unset (on a minimal stack of
     each cloud), where the declared default is none: ``dev: 2 · staging: 2 · prod: 3``."""
@@ -410,8 +414,8 @@ def resolved_defaults() -> dict[str, str]:
     for path, by_run in values.items():
         if path in derived or path in given:
             continue
-        if all(v is None for v in by_run.values()) or any(isinstance(v, dict) for v in by_run.values()):
-            continue
+        if all(v is None for v in by_run.values()) or any(_is_structured(v) for v in by_run.values()):
+            continue  # unset everywhere, or a section or list of items: their own keys have the rows
         per_cloud = {}
         for cloud in _MINIMAL:
             envs = {env: show(v) for (c, env), v in by_run.items() if c == cloud}
