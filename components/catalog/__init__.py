@@ -2,6 +2,7 @@
 
 from .catalog import (
     HOURS_PER_MONTH,
+    PRICE_MAX_AGE_MONTHS,
     VERTEX_ACCELERATORS,
     Accelerator,
     Catalog,
@@ -12,12 +13,17 @@ from .catalog import (
     PriceSource,
     Purchase,
     ServicePrices,
+    Shape,
     load_catalog,
     load_service_prices,
+    price_sources,
+    prices_as_of,
+    stale_prices_warning,
 )
 
 __all__ = [
     "HOURS_PER_MONTH",
+    "PRICE_MAX_AGE_MONTHS",
     "VERTEX_ACCELERATORS",
     "Accelerator",
     "Catalog",
@@ -28,6 +34,10 @@ __all__ = [
     "PriceSource",
     "Purchase",
     "ServicePrices",
+    "Shape",
     "load_catalog",
     "load_service_prices",
+    "price_sources",
+    "prices_as_of",
+    "stale_prices_warning",
 ]

@@ -19,6 +19,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,42 @@ class Offering:
         if Purchase(purchase) is Purchase.SPOT and self.spot_usd_hour is not None:
             return self.spot_usd_hour
         return self.on_demand_usd_hour
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A node shape the catalog prices in a region (``catalog show``): its GPUs, size and hourly prices.
+
+    ``service`` is ``ec2``, ``sagemaker`` (an ``ml.`` hosting type) or ``gce``; ``accelerator_type`` names a GPU
+    attached to a GCP N1 machine (the shape is then the machine plus the accelerator).
+    """
+
+    cloud: Cloud
+    service: str
+    region: str
+    shape: str
+    gpu: str | None
+    gpus: int
+    vcpu: int
+    memory_gib: float
+    on_demand_usd_hour: float
+    spot_usd_hour: float | None
+    accelerator_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cloud": str(self.cloud),
+            "service": self.service,
+            "region": self.region,
+            "shape": self.shape,
+            "gpu": self.gpu,
+            "gpus": self.gpus,
+            "vcpu": self.vcpu,
+            "memory_gib": self.memory_gib,
+            "on_demand_usd_hour": self.on_demand_usd_hour,
+            "spot_usd_hour": self.spot_usd_hour,
+            "accelerator_type": self.accelerator_type,
+        }
 
 
 @dataclass(frozen=True)
@@ -285,6 +322,62 @@ class Catalog:
                     counts.update(acc.max_vcpus_by_count)
         return sorted(counts)
 
+    def shapes(self, cloud: Cloud | str, region: str | None = None, gpu: str | None = None) -> list[Shape]:
+        """Every shape the catalog prices on ``cloud``, per region, optionally only in ``region`` and only with
+        GPU model ``gpu`` (``"none"``: CPU shapes only); by region, then GPU, then on-demand price."""
+        cloud = Cloud(cloud)
+        tables: list[tuple[str, Mapping[str, MachineType]]] = (
+            [("ec2", self.aws_instances), ("sagemaker", self.sagemaker_instances)]
+            if cloud is Cloud.AWS
+            else [("gce", self.gcp_machines)]
+        )
+        found: list[Shape] = []
+        for service, table in tables:
+            for mt in table.values():
+                for r, price in mt.on_demand.items():
+                    found.append(
+                        Shape(
+                            cloud, service, r, mt.name, mt.gpu, mt.gpus, mt.vcpu, mt.memory_gib, price, mt.spot.get(r)
+                        )
+                    )
+        if cloud is Cloud.GCP:
+            for acc in self.gcp_accelerators.values():
+                for r in acc.on_demand:
+                    for count in acc.max_vcpus_by_count:
+                        for o in self._attached_offerings(r, acc.gpu, count):
+                            if o.accelerator_type != acc.name:
+                                continue
+                            found.append(
+                                Shape(
+                                    cloud,
+                                    "gce",
+                                    r,
+                                    f"{o.machine_type} + {count} x {acc.name}",
+                                    acc.gpu,
+                                    count,
+                                    o.vcpu,
+                                    o.memory_gib,
+                                    o.on_demand_usd_hour,
+                                    o.spot_usd_hour,
+                                    acc.name,
+                                )
+                            )
+        if region is not None:
+            found = [s for s in found if s.region == region]
+        if gpu is not None:
+            found = [s for s in found if (s.gpu or "none") == gpu]
+        order = list(self.gpus)
+        return sorted(
+            set(found),
+            key=lambda s: (
+                s.region,
+                order.index(s.gpu) if s.gpu in order else -1,
+                s.gpus,
+                s.on_demand_usd_hour,
+                s.shape,
+            ),
+        )
+
     def gpu_models_in(self, cloud: Cloud | str, region: str) -> list[str]:
         """GPU models offered in a region, in catalog order."""
         return [g for g in self.gpus if self.gpu_counts(cloud, region, g)]
@@ -434,3 +527,51 @@ def load_service_prices(cloud: Cloud | str, data_dir: Path | None = None) -> Ser
     table = {k: v for k, v in doc.items() if k not in ("source", "as_of")}
     home = "us-east-1" if cloud is Cloud.AWS else "us-central1"
     return ServicePrices(cloud=cloud, table=table, source=_source(doc), home_region=home)
+
+
+# --- how old the prices are ----------------------------------------------------------------------------------
+
+PRICE_MAX_AGE_MONTHS = 6
+"""Prices older than this many months are reported as stale (cloud list prices move a few times a year)."""
+
+
+def price_sources(data_dir: Path | None = None) -> dict[str, PriceSource]:
+    """Every price table the cost model reads, by name (``aws.ec2.on_demand``, ``gcp.services``, ...), with its
+    source and as-of date; the non-price tables (GPU models, Kubernetes versions) are left out."""
+    out = {k: s for k, s in load_catalog(data_dir).sources.items() if k.startswith(("aws.", "gcp."))}
+    for cloud in Cloud:
+        out[f"{cloud}.services"] = load_service_prices(cloud, data_dir).source
+    return out
+
+
+def prices_as_of(data_dir: Path | None = None) -> str:
+    """The as-of date (ISO) of the oldest price table: the date every estimate can claim."""
+    return min(s.as_of for s in price_sources(data_dir).values())
+
+
+def _months_later(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):  # the same day of the month, or the month's last day
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def stale_prices_warning(
+    today: date | None = None, data_dir: Path | None = None, max_age_months: int = PRICE_MAX_AGE_MONTHS
+) -> str | None:
+    """A one-line warning when the oldest price table is older than ``max_age_months`` (default: 6) on
+    ``today`` (default: the system date); None while the prices are recent enough."""
+    today = today or date.today()
+    as_of = prices_as_of(data_dir)
+    if _months_later(date.fromisoformat(as_of), max_age_months) >= today:
+        return None
+    age = (today - date.fromisoformat(as_of)).days
+    return (
+        f"catalog prices are from {as_of} ({age} days old, over {max_age_months} months): estimates may be off; "
+        "refresh with `mlplatform catalog refresh --cloud aws` (GCP: edit components/catalog/data/gcp_*.yaml), "
+        "see `mlplatform catalog show`"
+    )
