@@ -120,6 +120,19 @@ def load_policy_config(path: Path) -> dict[str, Any]:
     return doc
 
 
+def with_settings(config: Mapping[str, Any], policy: str, **settings: Any) -> dict[str, Any]:
+    """``config`` with ``settings`` added to ``policy``'s entry where the entry does not set them (its level, and
+    any setting it gives, are kept)."""
+    entry = config.get(policy)
+    if isinstance(entry, str):
+        entry = {"enforcementLevel": entry}
+    elif not isinstance(entry, Mapping):
+        entry = {} if entry is None else entry
+    if not isinstance(entry, Mapping):
+        return dict(config)  # resolve_config reports the bad entry
+    return {**config, policy: {**settings, **entry}}
+
+
 def _schema(policy: Policy) -> dict[str, Any]:
     props = dict(policy.config_schema.properties) if policy.config_schema else {}
     required = list(policy.config_schema.required or []) if policy.config_schema else []
@@ -358,6 +371,10 @@ def _stack_resources(plan: Plan, providers: _Providers) -> list[PolicyResource]:
     out: dict[str, PolicyResource] = {}
     for r in plan:
         props = {**_wire(r.inputs), **_wire(r.outputs)} if r.custom else _wire(r.outputs)
+        if r.custom and r.id is not None:
+            # A provider's state carries the resource's id (the Terraform-bridged providers' `id`); the mocks'
+            # outputs do not, so it is added here as the real engine would pass it.
+            props.setdefault("id", _wire(r.id))
         out[r.urn] = PolicyResource(
             r.type,
             unknown_checking_proxy(props),

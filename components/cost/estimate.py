@@ -50,8 +50,9 @@ class Estimate:
     # Monthly cost of shared nodes (the system nodes) this workload's requests hold: already in those nodes'
     # line, so reported for attribution and never added to totals.
     node_share: float = 0.0
-    # Monthly cost of this workload at its maximum on the dearest capacity its GPU pool may launch: inside the
-    # pool's own peak line, so reported and never added to totals.
+    # Monthly cost of this workload at its maximum on the dearest type its GPU pool may launch, on demand: an
+    # upper bound for the one workload, reported and never added to totals (the pool's own peak line prices the
+    # pool at its limits on its own capacity type, spot for a spot pool, so it may be the lower figure).
     pool_peak: float = 0.0
 
     @property

@@ -15,7 +15,8 @@ no peak beyond their volumes.
 - Batch: runs per month from the schedule x hours per run x pods, at the pool's price.
 - Model servers (KServe InferenceServices): idle at ``minReplicas`` (zero when they scale to zero), expected
   adds ``model_server_busy_hours`` of one replica; their peak, ``maxReplicas`` on the dearest type the pool may
-  launch, on demand, is reported as ``pool_peak`` (inside the pool's own peak line, not added again). A CPU
+  launch, on demand, is reported as ``pool_peak``: an upper bound for the one workload, never added (the pool's own
+  peak line prices every node the pool may launch, on the pool's capacity type, so it may be lower). A CPU
   server's warm replicas are a share of the system nodes (``node_share``).
 
 Listed in :data:`mlplatform.components.cost.estimators.ESTIMATORS` from this module's ``ESTIMATORS``.
@@ -410,7 +411,8 @@ def _inference_service(r: Resource, ctx: CostContext) -> Estimate:
         f"InferenceService {name}: {low} replica(s) x {gpus} GPU always on "
         f"({'$0 idle: scales to zero' if not low else f'${idle:,.2f} idle'}) + {busy:g} busy replica-h on "
         f"{node.machine_type}{' spot' if node.spot else ''}; at its maximum {high} replica(s) on "
-        f"{node.dearest_type} on demand: ${peak:,.2f}/month, within pool {pool}'s peak",
+        f"{node.dearest_type} on demand: ${peak:,.2f}/month (an upper bound, not added: pool {pool}'s own line "
+        "prices the pool at its limits on its own capacity type)",
         gpu=GpuCost(f"serving {name}", od, 0.0, node.spot),
         pool_peak=peak,
     )

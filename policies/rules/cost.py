@@ -4,6 +4,10 @@ Peak is everything at its maximum: node groups at max size, NodePools at their l
 type they allow, endpoints at their autoscaling maximum. Capacity without an upper bound makes the peak
 unbounded, which fails the policy whatever the ceiling. Optionally the idle cost (everything at its minimum,
 no traffic) has a ceiling too. The region comes from the resources' provider (the stack's default region).
+
+The stack is priced as ``mlplatform cost`` prices it, through the same estimators with the same usage assumptions
+(the ``usage`` setting: ``mlplatform check`` fills it from the stack's ``stacks/usage.<stack>.yaml``), so both
+print the same peak. Stored data (buckets, tables, logs) is priced at its assumed size at peak too.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from mlplatform.components.base.errors import ConfigError
 from mlplatform.components.base.resources import Resource, get
 from mlplatform.components.cost.estimate import CostContext, money
 from mlplatform.components.cost.estimators import estimate_all
+from mlplatform.components.cost.usage import UsageAssumptions
 
 from .base import Rule, Settings, number
 
@@ -33,7 +39,12 @@ def check_ceiling(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[
     # A stack policy sees each resource's planned state, its provider id among the properties; the cost model
     # matches related resources by it (a node group's launch template).
     records = [replace(r, id=get(r.props, "id")) for r in resources]
-    priced = estimate_all(records, CostContext(region=_region(resources, s)))
+    try:
+        usage = UsageAssumptions(**dict(s.get("usage") or {}))
+    except ConfigError as exc:
+        yield f"the usage setting must be valid usage assumptions: got {exc}", None
+        return
+    priced = estimate_all(records, CostContext(region=_region(resources, s), usage=usage))
     unbounded = [(r, e) for r, e in priced if e.known and e.unbounded]
     for r, e in unbounded:
         yield (
@@ -79,6 +90,11 @@ RULES = [
             "region": {
                 "type": "string",
                 "description": "Region to price in when no resource names one through its provider.",
+            },
+            "usage": {
+                "type": "object",
+                "description": "Usage assumptions to price with (the keys of stacks/usage.<stack>.yaml); "
+                "`mlplatform check` sets them from the stack's usage file. Default: the cost model's defaults.",
             },
         },
         stack_check=check_ceiling,
