@@ -1,7 +1,10 @@
-"""The ``mlplatform`` command line: plan, cost, check and preflight a stack offline; refresh the catalog.
+"""The ``mlplatform`` command line: plan, cost (and its change against a baseline), check and preflight a stack
+offline; show and refresh the price catalog.
 
-Exit codes: 0 success; 1 the program failed or a check found mandatory violations; 2 bad input (unknown
-stack, missing file, invalid configuration), printed as one clear message without a traceback.
+Exit codes (the same for every command, listed in ``mlplatform --help``): 0 success; 1 an internal error (the
+program or a policy raised, a cloud API refused); 2 bad input (unknown stack, missing or malformed file, invalid
+configuration or option), printed as one clear message without a traceback; 1 too when a mandatory policy is
+violated or the preflight found what a real deploy would refuse.
 
 Each command imports only what it runs: the cost model, the policy check (jsonschema's format checkers take
 over a second to import), the preflight and rich's tables load when their command or flag asks for them, so
@@ -11,6 +14,7 @@ over a second to import), the preflight and rich's tables load when their comman
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 import sys
 from enum import StrEnum
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from mlplatform.components.base.errors import ConfigError
 
@@ -31,6 +36,55 @@ if TYPE_CHECKING:
     from .plan import Plan
 
 
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_POLICY = 1
+EXIT_PREFLIGHT = 1
+
+EXIT_CODES_HELP = "\n".join(
+    [
+        "Exit codes (every command):",
+        f"{EXIT_OK}  success",
+        f"{EXIT_ERROR}  internal error: the program or a policy raised, a cloud API refused",
+        f"{EXIT_USAGE}  bad input: unknown stack, missing or bad file, invalid config or option",
+        f"{EXIT_POLICY}  a mandatory policy is violated (check, plan --check)",
+        f"{EXIT_PREFLIGHT}  a preflight finding: a real deploy would refuse it (preflight, plan --preflight)",
+    ]
+)
+
+
+def _reflow(doc: str | None) -> str | None:
+    """A docstring as help text: its paragraphs joined into lines, so the help wraps them at the terminal's width
+    instead of keeping the source's line breaks."""
+    if not doc:
+        return doc
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def _plain_flags(params: list[Any]) -> list[Any]:
+    # Typer shows a flag's type as a value placeholder (`--json <bool>`); a flag takes no value.
+    for p in params:
+        if getattr(p, "is_flag", False) and getattr(p, "metavar", "") is None:
+            p.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose flags show no value placeholder: ``--json``, not ``--json <bool>``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """A group whose flags (``--help``) show no value placeholder."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_flags(super().get_params(ctx))
+
+
 class _Cli(typer.Typer):
     """The command line as a process runs it (the ``mlplatform`` script, ``python -m mlplatform.cli``).
 
@@ -39,6 +93,20 @@ class _Cli(typer.Typer):
     the imported provider SDKs and the Plan once more to free memory the operating system reclaims anyway
     (benchmarks/README.md). Tests invoke the commands in-process (``CliRunner``), not through this.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=_Group, **kwargs)
+
+    def command(self, name: str | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Every command with flags that show no ``<bool>`` and its docstring reflowed as its help."""
+        register = super().command(name, cls=kwargs.pop("cls", _Command), **kwargs)
+
+        def decorator(fn: Any) -> Any:
+            if "help" not in kwargs:
+                fn.__doc__ = _reflow(fn.__doc__)
+            return register(fn)
+
+        return decorator
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -50,6 +118,7 @@ class _Cli(typer.Typer):
 
 app = _Cli(
     help="Plan, cost and check mlplatform stacks offline (no Pulumi CLI, cloud account or credentials needed).",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -107,13 +176,26 @@ def build_plan(stack: str, program: Path | None) -> Plan:
 
 
 def _fail(exc: BaseException) -> typer.Exit:
-    if isinstance(exc, UsageError | ConfigError):
-        err().print(f"[red]error:[/] {exc}", markup=True) if isinstance(exc, UsageError) else err().print(
-            str(exc), markup=False
-        )
-        return typer.Exit(2)
+    if isinstance(exc, UsageError):
+        err().print(f"error: {exc}", markup=False)
+        return typer.Exit(EXIT_USAGE)
+    if isinstance(exc, ConfigError):
+        err().print(str(exc), markup=False)
+        return typer.Exit(EXIT_USAGE)
     err().print(f"error: the program failed: {type(exc).__name__}: {exc}", markup=False)
-    return typer.Exit(1)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        err().print(f"warning: {line}", markup=False)
+
+
+def _verdict_exit(policy_failed: bool, preflight_failed: bool) -> None:
+    if policy_failed:
+        raise typer.Exit(EXIT_POLICY)
+    if preflight_failed:
+        raise typer.Exit(EXIT_PREFLIGHT)
 
 
 @app.command()
@@ -124,25 +206,34 @@ def plan(
     with_cost: Annotated[bool, typer.Option("--cost", help="Also print the monthly cost summary.")] = False,
     with_check: Annotated[
         bool,
-        typer.Option("--check", help="Also run the policy check (policies/config/<stack>.json); exit 1 on mandatory."),
+        typer.Option(
+            "--check",
+            help="Also run the policy check (policies/config/<stack>.json, else the config of the stack's "
+            f"environment); exit {EXIT_POLICY} on a mandatory violation.",
+        ),
     ] = False,
     with_preflight: Annotated[
         bool,
-        typer.Option("--preflight", help="Also run the preflight (what a real deploy refuses); exit 1 on a finding."),
+        typer.Option(
+            "--preflight",
+            help=f"Also run the preflight (what a real deploy refuses); exit {EXIT_PREFLIGHT} on a finding.",
+        ),
     ] = False,
 ) -> None:
-    """Run the program offline under mocks and show every resource it would create."""
+    """Run the program offline under mocks and show every resource it would create.
+
+    The first line is the answer: how many resources, and with --cost, --check and --preflight the monthly cost
+    (idle, expected, peak) and both verdicts. The resource tree, the counts and each section's detail follow, and
+    the answer is repeated as the last line.
+    """
     try:
         program_dir = _program_dir(program)
-        checker = _policy_checker(program_dir, stack, None) if with_check else None
+        checker = _policy_checker(program_dir, stack, None, advice=_PLAN_CONFIG_ADVICE) if with_check else None
         result = build_plan(stack, program)
         report = _cost_of(result, program_dir, stack) if with_cost else None
         findings = checker(result) if checker else None
         flight = run_preflight(result) if with_preflight else None
     except Exception as exc:  # reported, never a traceback
-        if with_check and _is_policy_config_error(exc):
-            err().print(f"error: {exc}", markup=False)
-            raise typer.Exit(2) from None
         raise _fail(exc) from None
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
@@ -150,20 +241,22 @@ def plan(
     from . import render
 
     console = out()
+    headline = render.plan_headline(result, report, findings, flight)
+    render.emit(console, [headline, ""])
     render.print_plan(result, console)
     if report is not None:
         from . import cost as costing
 
-        console.print("\n".join(costing.summary_lines(report)), markup=False, highlight=False)
-    failed = False
+        render.emit(console, ["", *render.prose(costing.summary_lines(report), console.width)])
+        _warn(costing.warnings())
     if findings is not None:
+        render.emit(console, [""])
         render.print_check(findings, console)
-        failed = failed or bool(findings.mandatory)
     if flight is not None:
+        render.emit(console, [""])
         render.print_preflight(flight, console)
-        failed = failed or not flight.ok
-    if failed:
-        raise typer.Exit(1)
+    render.emit(console, ["", headline])
+    _verdict_exit(bool(findings and findings.mandatory), bool(flight and not flight.ok))
 
 
 class Format(StrEnum):
@@ -190,42 +283,89 @@ def _report(stack: str, program: Path | None, usage: Path | None) -> costing.Cos
     return costing.cost_of(result, assumptions)
 
 
+def _baseline(path: Path) -> dict[str, Any]:
+    from . import cost as costing
+
+    try:
+        return costing.load_baseline(path)
+    except costing.BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @app.command()
 def cost(
     stack: StackOpt,
     program: ProgramOpt = None,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table, json or markdown (for a PR comment).")
+        Format, typer.Option("--format", "-f", help="table, json or markdown (for a pull-request comment).")
     ] = Format.table,
     usage: Annotated[
         Path | None, typer.Option("--usage", help="Usage assumptions YAML (default: stacks/usage.<stack>.yaml).")
     ] = None,
     compare_to: Annotated[
-        str | None, typer.Option("--compare", help="Show the difference to this other stack.")
+        str | None, typer.Option("--compare", help="Show the difference to this other stack, component by component.")
+    ] = None,
+    diff_base: Annotated[
+        Path | None,
+        typer.Option(
+            "--diff",
+            help="Show the change against this baseline: a file saved from `mlplatform cost --format json`.",
+        ),
     ] = None,
 ) -> None:
-    """Monthly cost of a stack before it is deployed: idle, expected and peak, per component and resource."""
+    """Monthly cost of a stack before it is deployed: idle, expected and peak, per component and resource.
+
+    The first line gives the three totals; the detail follows. --compare STACK shows the difference to another
+    stack per component (the same component on AWS and on GCP is one row).
+
+    --diff FILE prices a change, as Infracost's `diff --compare-to` does: save a baseline with
+    `mlplatform cost --stack dev --format json > base.json` (on the main branch), then
+    `mlplatform cost --stack dev --diff base.json` shows each resource whose monthly cost changed, marked
+    + added, - removed, ~ changed, with its idle, expected and peak deltas and the totals before and after;
+    `--format markdown` makes it a pull-request comment, `--format json` a document for scripts. A baseline that
+    is not that JSON (or of another version) is refused with exit 2.
+
+    A warning goes to standard error (and into the JSON's `warnings`) when the catalog's prices are older than
+    six months.
+    """
     from . import cost as costing
     from . import render
 
     try:
+        if compare_to and diff_base:
+            raise UsageError("--compare and --diff: give one (another stack, or a saved baseline)")
+        baseline = _baseline(diff_base) if diff_base is not None else None
         report = _report(stack, program, usage)
         other = _report(compare_to, program, None) if compare_to else None
     except Exception as exc:
         raise _fail(exc) from None
-    if other is not None:
-        diff = costing.compare(report, other)
+    _warn(costing.warnings())
+    if baseline is not None and diff_base is not None:
+        change = costing.diff(report, baseline, diff_base.as_posix())
         if fmt is Format.json:
-            sys.stdout.write(json.dumps(costing.json_safe(diff), indent=2) + "\n")
+            sys.stdout.write(json.dumps(costing.json_safe(change), indent=2) + "\n")
+        elif fmt is Format.markdown:
+            sys.stdout.write(costing.diff_markdown(change))
         else:
-            render.print_cost_comparison(diff, out())
+            render.print_cost_diff(change, out())
+        return
+    if other is not None:
+        comparison = costing.compare(report, other)
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps(costing.json_safe(comparison), indent=2) + "\n")
+        elif fmt is Format.markdown:
+            sys.stdout.write(costing.compare_markdown(comparison))
+        else:
+            render.print_cost_comparison(comparison, out())
         return
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     elif fmt is Format.markdown:
         sys.stdout.write(costing.markdown(report))
     else:
-        render.print_cost(report, out())
+        console = out()
+        render.emit(console, [f"{report.project}/{report.stack} in {report.region}: {costing.headline(report)}", ""])
+        render.print_cost(report, console)
 
 
 def run_preflight(result: Plan):
@@ -249,7 +389,7 @@ def preflight_command(
 
     Walks the Plan in dependency order: grants for each workload's data-plane calls, API reachability, CRDs
     before custom resources, nodes before workloads, schedulability, artifacts, names on replace, grants before
-    use, alert routing. Exit 1 on a finding.
+    use, alert routing. The verdict is the first line. Exit 1 on a finding.
     """
     try:
         report = run_preflight(build_plan(stack, program))
@@ -261,8 +401,7 @@ def preflight_command(
         from . import render
 
         render.print_preflight(report, out())
-    if not report.ok:
-        raise typer.Exit(1)
+    _verdict_exit(False, not report.ok)
 
 
 class CheckFormat(StrEnum):
@@ -271,15 +410,53 @@ class CheckFormat(StrEnum):
     sarif = "sarif"
 
 
-def default_policy_config(program_dir: Path, stack: str) -> Path:
-    """policies/config/<stack>.json of the program, else of this package's own pack."""
-    for base in (program_dir, Path(__file__).resolve().parent.parent):
-        candidate = base / "policies" / "config" / f"{stack}.json"
-        if candidate.is_file():
-            return candidate
-    raise UsageError(
-        f"no policy config for stack {stack!r} (looked for policies/config/{stack}.json); pass --config FILE"
-    )
+_CHECK_CONFIG_ADVICE = "pass --config FILE, or add policies/config/{stack}.json"
+_PLAN_CONFIG_ADVICE = (
+    "add policies/config/{stack}.json, or run `mlplatform check --stack {stack} --config FILE` instead of plan --check"
+)
+
+
+def _stack_environment(program_dir: Path, stack: str) -> str | None:
+    """The environment a stack declares (``<project>:platform``'s ``environment``, else ``<project>:environment``)."""
+    try:
+        project = stackconfig.load_project(program_dir)
+        values = stackconfig.load_stack_config(project, stack).values
+    except stackconfig.EngineError:
+        return None  # planning reports it
+    platform = values.get(f"{project.name}:platform")
+    if platform:
+        try:
+            env = json.loads(platform).get("environment")
+        except (ValueError, AttributeError):
+            env = None
+        if isinstance(env, str) and env:
+            return env
+    env = values.get(f"{project.name}:environment")
+    return env or None
+
+
+def default_policy_config(program_dir: Path, stack: str, advice: str = _CHECK_CONFIG_ADVICE) -> tuple[Path, str | None]:
+    """The policy config of a stack and, when it is not the stack's own, a note saying whose it is.
+
+    Looked for in order: policies/config/<stack>.json of the program, then of this package's own pack; then the
+    same for the stack's environment (policies/config/<environment>.json: a stack `mine` with `environment: dev`
+    gets the dev guardrails).
+    """
+    bases = (program_dir / "policies" / "config", Path(__file__).resolve().parent / "policies" / "config")
+    for base in bases:
+        if (base / f"{stack}.json").is_file():
+            return base / f"{stack}.json", None
+    environment = _stack_environment(program_dir, stack)
+    if environment:
+        for base in bases:
+            if (base / f"{environment}.json").is_file():
+                found = base / f"{environment}.json"
+                return found, (
+                    f"no policies/config/{stack}.json: checking with the config of the stack's environment "
+                    f"{environment!r}, {_shown(found)}"
+                )
+    looked = f"policies/config/{stack}.json" + (f" or {environment}.json (its environment)" if environment else "")
+    raise UsageError(f"no policy config for stack {stack!r} (looked for {looked}); " + advice.format(stack=stack))
 
 
 @app.command("check")
@@ -288,13 +465,20 @@ def check_command(
     program: ProgramOpt = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Policy pack config (default: policies/config/<stack>.json)."),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Policy pack config (default: policies/config/<stack>.json, else the one of the stack's "
+            "environment, policies/config/<environment>.json).",
+        ),
     ] = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json or sarif.")] = CheckFormat.table,
 ) -> None:
     """Run the cost-guardrail policy pack over the stack offline, as `pulumi preview --policy-pack` would.
 
-    Exit 1 when a mandatory policy is violated.
+    The verdict is the first line, then each violation. The stack's cost ceiling is checked against the same
+    peak `mlplatform cost` prints (the stack's usage assumptions, stacks/usage.<stack>.yaml). Exit 1 when a
+    mandatory policy is violated.
     """
     from . import check as checking
 
@@ -302,9 +486,6 @@ def check_command(
         program_dir = _program_dir(program)
         checker = _policy_checker(program_dir, stack, config)
         report = checker(build_plan(stack, program))
-    except checking.PolicyConfigError as exc:
-        err().print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
     except Exception as exc:
         raise _fail(exc) from None
     if fmt is CheckFormat.json:
@@ -318,23 +499,40 @@ def check_command(
         from . import render
 
         render.print_check(report, out())
-    if report.mandatory:
-        raise typer.Exit(1)
+    _verdict_exit(bool(report.mandatory), False)
 
 
-def _is_policy_config_error(exc: Exception) -> bool:
-    from .check import PolicyConfigError  # loaded already when a check was asked for
+def _policy_checker(program_dir: Path, stack: str, config: Path | None, advice: str = _CHECK_CONFIG_ADVICE):
+    """Load (and so validate) the policy config before any planning; return the check to run on the Plan.
 
-    return isinstance(exc, PolicyConfigError)
-
-
-def _policy_checker(program_dir: Path, stack: str, config: Path | None):
-    """Load (and so validate) the policy config before any planning; return the check to run on the Plan."""
+    The stack-cost-ceiling policy gets the stack's usage assumptions unless the config sets its own, so the
+    check prices the stack as `mlplatform cost` does.
+    """
     from . import check as checking
+    from . import cost as costing
 
-    config_path = config if config is not None else default_policy_config(program_dir, stack)
-    policy_config = checking.load_policy_config(config_path)
-    return lambda result: checking.check(result, policy_config, config_path=_shown(config_path))
+    if config is not None:
+        config_path = config
+    else:
+        config_path, note = default_policy_config(program_dir, stack, advice)
+        if note:
+            err().print(f"note: {note}", markup=False)
+    try:
+        policy_config = checking.load_policy_config(config_path)
+    except checking.PolicyConfigError as exc:
+        raise UsageError(str(exc)) from None
+    usage = costing.default_usage(program_dir, stack)
+    policy_config = checking.with_settings(
+        policy_config, "stack-cost-ceiling", usage=usage.model_dump(mode="json", exclude_defaults=True)
+    )
+
+    def run(result: Plan) -> checking.CheckReport:
+        try:
+            return checking.check(result, policy_config, config_path=_shown(config_path))
+        except checking.PolicyConfigError as exc:
+            raise UsageError(str(exc)) from None
+
+    return run
 
 
 def _shown(path: Path) -> str:
@@ -349,7 +547,7 @@ def _stack_file(program_dir: Path, stack: str) -> str:
     return _shown(stackconfig.load_project(program_dir).stack_file(stack))
 
 
-catalog_app = typer.Typer(help="The GPU and price catalog.", no_args_is_help=True)
+catalog_app = _Cli(help="The GPU and price catalog: what it prices, and refreshing it.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
 
@@ -358,28 +556,88 @@ class CatalogCloud(StrEnum):
     gcp = "gcp"
 
 
+@catalog_app.command("show")
+def catalog_show(
+    cloud: Annotated[CatalogCloud | None, typer.Option("--cloud", help="Only this cloud (default: both).")] = None,
+    region: Annotated[str | None, typer.Option("--region", "-r", help="Only this region.")] = None,
+    gpu: Annotated[
+        str | None, typer.Option("--gpu", help="Only shapes with this GPU model (T4, L4, A100, ...); `none`: CPU only.")
+    ] = None,
+    fmt: Annotated[PreflightFormat, typer.Option("--format", "-f", help="table or json.")] = PreflightFormat.table,
+) -> None:
+    """What the catalog prices: regions, GPU models, instance and machine types with their hourly prices, and
+    the date each price table is from.
+
+    Read-only, offline (no credentials). One line per shape and region: cloud, region, GPUs, vCPUs, memory,
+    on-demand and spot USD per hour, and the shape (EC2 instance type, SageMaker `ml.` type, or GCE machine type,
+    with `+ N x accelerator` for a GPU attached to an N1 machine). Filters combine. A warning goes to standard
+    error (and into the JSON's `warnings`) when the prices are older than six months.
+    """
+    from mlplatform.components.catalog import load_catalog, price_sources, prices_as_of
+
+    from . import cost as costing
+
+    cat = load_catalog()
+    clouds = [str(cloud)] if cloud else ["aws", "gcp"]
+    try:
+        if region is not None and not any(region in cat.regions(c) for c in clouds):
+            known = "; ".join(f"{c}: {', '.join(cat.regions(c))}" for c in clouds)
+            raise UsageError(f"--region {region}: not in the catalog; regions: {known}")
+        if gpu is not None and gpu != "none" and gpu not in cat.gpus:
+            raise UsageError(f"--gpu {gpu}: unknown GPU model; known: {', '.join(cat.gpus)}, or none (CPU shapes)")
+    except UsageError as exc:
+        raise _fail(exc) from None
+    shapes = [s.to_dict() for c in clouds for s in cat.shapes(c, region=region, gpu=gpu)]
+    doc = {
+        "prices_as_of": prices_as_of(),
+        "sources": {k: {"as_of": s.as_of, "source": s.source} for k, s in sorted(price_sources().items())},
+        "regions": {c: list(cat.regions(c)) for c in clouds},
+        "gpus": {
+            g.name: {"memory_gib": g.memory_gib, "architecture": g.architecture, "tier": g.tier}
+            for g in cat.gpus.values()
+        },
+        "shapes": shapes,
+        "warnings": costing.warnings(),
+    }
+    _warn(doc["warnings"])
+    if fmt is PreflightFormat.json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    from . import render
+
+    render.print_catalog(doc, out())
+
+
 @catalog_app.command("refresh")
 def catalog_refresh(
-    cloud: Annotated[CatalogCloud, typer.Option("--cloud", help="Whose prices to refresh.")],
+    cloud: Annotated[CatalogCloud, typer.Option("--cloud", help="Whose prices to refresh: aws (gcp: by hand).")],
     region: Annotated[
         list[str] | None, typer.Option("--region", "-r", help="Region to re-price (repeatable; default: all listed).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; write nothing.")] = False,
 ) -> None:
-    """Update instance prices from the AWS Price List API and spot price history (needs AWS credentials)."""
+    """Update AWS instance prices from the AWS Price List API and spot price history (needs AWS credentials).
+
+    Only --cloud aws is refreshed automatically. GCP prices are kept by hand: edit
+    components/catalog/data/gcp_compute.yaml and gcp_services.yaml from the Cloud Billing Catalog and set their
+    as_of date; `mlplatform catalog show` prints every price with its date.
+    """
     if cloud is CatalogCloud.gcp:
         err().print(
-            "error: --cloud gcp: not supported yet; refresh gcp_compute.yaml by hand from the Cloud Billing "
-            "Catalog (allowed: aws)",
+            "error: --cloud gcp: catalog refresh supports aws only (allowed: aws; it reads the AWS Price List API "
+            "and spot price history, with AWS credentials). GCP prices are updated by hand: edit "
+            "components/catalog/data/gcp_compute.yaml and gcp_services.yaml from the Cloud Billing Catalog "
+            "(cloud.google.com/skus) and set their as_of date; "
+            "`mlplatform catalog show --cloud gcp` shows the prices in use and their date.",
             markup=False,
         )
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     try:
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
     except ImportError:
         err().print("error: catalog refresh needs boto3: pip install 'mlplatform[refresh]'", markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_USAGE) from None
 
     from mlplatform.components.catalog.refresh import PRICING_API_REGION, RefreshError, refresh_aws
 
@@ -390,7 +648,7 @@ def catalog_refresh(
             "(needs pricing:GetProducts and ec2:DescribeSpotPriceHistory)",
             markup=False,
         )
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     try:
         result = refresh_aws(
             pricing=session.client("pricing", region_name=PRICING_API_REGION),
@@ -400,10 +658,10 @@ def catalog_refresh(
         )
     except RefreshError as exc:
         err().print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_USAGE) from None
     except (NoCredentialsError, ClientError, BotoCoreError) as exc:
         err().print(f"error: AWS refused the refresh: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_ERROR) from None
     from . import render
 
     render.print_refresh(result, out(), dry_run=dry_run)
