@@ -3,8 +3,8 @@ offline; show and refresh the price catalog.
 
 Exit codes (the same for every command, listed in ``mlplatform --help``): 0 success; 1 an internal error (the
 program or a policy raised, a cloud API refused); 2 bad input (unknown stack, missing or malformed file, invalid
-configuration or option), printed as one clear message without a traceback; 1 too when a mandatory policy is
-violated or the preflight found what a real deploy would refuse.
+configuration or option), printed as one clear message without a traceback; 3 a mandatory policy is violated;
+4 the preflight found what a real deploy would refuse. When both a check and a preflight fail, 3.
 
 Each command imports only what it runs: the cost model, the policy check (jsonschema's format checkers take
 over a second to import), the preflight and rich's tables load when their command or flag asks for them, so
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-EXIT_POLICY = 1
-EXIT_PREFLIGHT = 1
+EXIT_POLICY = 3
+EXIT_PREFLIGHT = 4
 
 EXIT_CODES_HELP = "\n".join(
     [
@@ -50,6 +50,7 @@ EXIT_CODES_HELP = "\n".join(
         f"{EXIT_USAGE}  bad input: unknown stack, missing or bad file, invalid config or option",
         f"{EXIT_POLICY}  a mandatory policy is violated (check, plan --check)",
         f"{EXIT_PREFLIGHT}  a preflight finding: a real deploy would refuse it (preflight, plan --preflight)",
+        f"When plan --check --preflight finds both, it exits {EXIT_POLICY}.",
     ]
 )
 
@@ -389,7 +390,7 @@ def preflight_command(
 
     Walks the Plan in dependency order: grants for each workload's data-plane calls, API reachability, CRDs
     before custom resources, nodes before workloads, schedulability, artifacts, names on replace, grants before
-    use, alert routing. The verdict is the first line. Exit 1 on a finding.
+    use, alert routing. The verdict is the first line. Exit 4 on a finding.
     """
     try:
         report = run_preflight(build_plan(stack, program))
@@ -477,7 +478,7 @@ def check_command(
     """Run the cost-guardrail policy pack over the stack offline, as `pulumi preview --policy-pack` would.
 
     The verdict is the first line, then each violation. The stack's cost ceiling is checked against the same
-    peak `mlplatform cost` prints (the stack's usage assumptions, stacks/usage.<stack>.yaml). Exit 1 when a
+    peak `mlplatform cost` prints (the stack's usage assumptions, stacks/usage.<stack>.yaml). Exit 3 when a
     mandatory policy is violated.
     """
     from . import check as checking

@@ -94,7 +94,7 @@ def test_preflight_passes_a_shipped_stack_and_prints_the_verdict():
     assert "Preflight passed: 0 finding(s)" in result.output
 
 
-def test_preflight_exits_1_and_names_resource_rule_and_behaviour_on_a_finding(tmp_path):
+def test_preflight_exits_4_and_names_resource_rule_and_behaviour_on_a_finding(tmp_path):
     # GIVEN a program whose SageMaker model reads an artifact from the lake it creates (empty on a first deploy)
     (tmp_path / "Pulumi.yaml").write_text("name: firstdeploy\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
@@ -106,8 +106,8 @@ def test_preflight_exits_1_and_names_resource_rule_and_behaviour_on_a_finding(tm
         "     'model_data': 'm/v1/model.tar.gz'}]}))\n"
     )
     result = invoke("preflight", "--stack", "dev", "--program", str(tmp_path), "--format", "json")
-    # THEN exit 1, with the finding as JSON
-    assert result.exit_code == 1
+    # THEN exit 4 (a preflight finding), with the finding as JSON
+    assert result.exit_code == 4
     doc = json.loads(result.stdout)
     assert [(f["rule"], f["resource"], f["phase"]) for f in doc["findings"]] == [
         ("artifacts-exist", "m-v", "first-deploy")

@@ -266,7 +266,7 @@ def test_check_command_json_and_exit_1_on_mandatory():
             "json",
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a mandatory violation
     doc = json.loads(result.stdout)
     assert set(doc) >= {"stack", "violations", "summary"} and doc["stack"] == "dev"
     assert doc["summary"] == {"mandatory": len(doc["violations"]), "advisory": 0}
@@ -380,7 +380,7 @@ def test_sarif_output_is_a_code_scanning_upload():
             "sarif",
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a mandatory violation
     jsonschema.validate(json.loads(result.stdout), SARIF_UPLOAD)
 
 
@@ -388,4 +388,4 @@ def test_plan_with_check_runs_the_pack_on_the_same_plan():
     good = runner.invoke(app, ["plan", "--stack", "dev", "--program", str(ROOT), "--cost", "--check"])
     assert good.exit_code == 0 and "Policy check passed: 0 mandatory" in good.stdout
     bad = runner.invoke(app, ["plan", "--stack", "dev", "--program", str(BAD_STACK), "--check"])
-    assert bad.exit_code == 1 and "Policy check FAILED" in bad.stdout
+    assert bad.exit_code == 3 and "Policy check FAILED" in bad.stdout
