@@ -31,6 +31,7 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.model_uri import ModelSource, parse_model_uri
 from ..base.types import MLPLATFORM_SERVING
 from ..base.values import ComponentArgs, duration_seconds
 from ..config import defaults
@@ -46,7 +47,6 @@ from ..k8s.kserve import KServe, KServeArgs
 from ..k8s.model_server import RUNTIME_IMAGES, ModelServer, ModelServerArgs
 from ..k8s.request_log import RequestLogSink, RequestLogSinkArgs
 from ..k8s.triton import render_config
-from ..model_uri import ModelSource, parse_model_uri
 from .workload_identity import IdentityContext, bind_identity
 
 LOG_PREFIX = "serving-logs/"

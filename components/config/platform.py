@@ -31,6 +31,7 @@ from pydantic import Field, model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.model_uri import ModelSource, ModelUriError, parse_model_uri
 from ..base.values import GCP_LABEL, StrictModel, duplicates
 from ..catalog import load_catalog
 from . import defaults
@@ -331,8 +332,6 @@ def check_serving(
     """Add to ``p`` where model servers name GPU pools (at ``pools_key``), lake zones or model sources that do not
     exist (``mlflow``: whether MLflow runs), or do not fit their pools; the stack spec and ServingArgs check it the
     same way."""
-    from ..model_uri import ModelSource, ModelUriError, parse_model_uri
-
     for i, server in enumerate(serving.servers):
         path = f"serving.servers[{i}]"
         try:

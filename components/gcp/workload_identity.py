@@ -24,11 +24,11 @@ from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
+from ..base.model_uri import is_bucket_uri, split_bucket_uri
 from ..base.types import MLPLATFORM_GCP_WORKLOAD_IDENTITY
 from ..base.values import ComponentArgs, DnsLabel
 from ..config.lake import LakeAccess, check_lake_access
 from ..interfaces import Features, Lake, grant_lake_access
-from ..model_uri import is_bucket_uri, split_bucket_uri
 from . import iam
 
 
