@@ -183,7 +183,21 @@ def check_principal(source: str, principal: Principal, cloud: Cloud) -> None:
         raise ConfigError(problems, source=f"{source}: grant", root="")
 
 
-def _principal_problems(principal: Principal, cloud: Cloud) -> list[Problem]:
+_PRINCIPAL_BUILDERS = {
+    Cloud.AWS: "mlplatform.components.aws.iam.principal(role)",
+    Cloud.GCP: "mlplatform.components.gcp.iam.principal(account)",
+}
+"""How a grant's :class:`Principal` is built from each cloud's own identity."""
+
+
+def _principal_problems(principal: object, cloud: Cloud) -> list[Problem]:
+    if not isinstance(principal, Principal):
+        # A role or service account passed as it is: name what was given and how to make a Principal of it.
+        given = type(principal).__name__
+        resource_name = getattr(principal, "pulumi_resource_name", None)
+        if isinstance(resource_name, str):
+            given = f"{given} {resource_name!r}"
+        return [Problem("principal", f"must be a Principal: build it with {_PRINCIPAL_BUILDERS[cloud]}", given)]
     if principal.cloud is cloud:
         return []
     return [Problem("principal", f"an identity on {principal.cloud}; grants here are for {cloud} only", principal.name)]
