@@ -4,8 +4,8 @@ Import what you need into any Pulumi Python program::
 
     from mlplatform.components import GpuCluster, MlPlatform, load_platform_spec
 
-Names load on first use, so ``mlplatform.components.catalog`` (the GPU catalog and cost model, which the policy pack
-imports) does not pull in every provider SDK.
+Names load on first use, so ``mlplatform.components.catalog`` and ``mlplatform.components.cost`` (the price facts
+and the cost model, which the policy pack imports) do not pull in every provider SDK.
 """
 
 from __future__ import annotations

@@ -136,8 +136,8 @@ class Cluster(Protocol):
 
 @runtime_checkable
 class AlertSink(Protocol):
-    """Where in-cluster alert rules go (:class:`mlplatform.components.k8s.ClusterObservability`): PrometheusRules in
-    ``namespace`` reach the stack's alert topic or channels through Alertmanager."""
+    """Where in-cluster alert rules go (:class:`mlplatform.components.k8s.observability.ClusterObservability`):
+    PrometheusRules in ``namespace`` reach the stack's alert topic or channels through Alertmanager."""
 
     @property
     def namespace(self) -> str:

@@ -1,4 +1,4 @@
-"""Cost of a Plan: the catalog's cost model applied to every resource, totals, savings, and renderings.
+"""Cost of a Plan: the cost model (mlplatform.components.cost) over every resource: totals, savings, renderings.
 
 Savings reported with the totals:
 - spot saving: the expected cost of the GPU pools against the same node-hours on demand;

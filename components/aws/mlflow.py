@@ -6,7 +6,8 @@
   final snapshot, Performance Insights, ``protect``;
 - artifact store: ``s3://<models zone>/mlflow/``, written only by the role bound to MLflow's service account
   (EKS Pod Identity) through ``DataLake.grant_write``;
-- the server: :class:`mlplatform.components.k8s.MlflowServer` (artifact proxying, allowed hosts, basic auth).
+- the server: :class:`mlplatform.components.k8s.mlflow_server.MlflowServer` (artifact proxying, allowed hosts,
+  basic auth).
 
 Example::
 

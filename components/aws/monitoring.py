@@ -9,8 +9,9 @@
   100% and forecast 100% (configurable), and a Cost Anomaly Detection monitor for the stack's tag with an
   immediate subscription to the topic;
 - on the cluster: Container Insights (optional, the EKS add-on, through Pod Identity), and Prometheus with the
-  DCGM exporter and GPU alert rules (:class:`mlplatform.components.k8s.ClusterObservability`), whose Alertmanager
-  publishes to the alert topic (SNS receiver, SigV4 with a Pod Identity role allowed only that topic and key).
+  DCGM exporter and GPU alert rules (:class:`mlplatform.components.k8s.observability.ClusterObservability`),
+  whose Alertmanager publishes to the alert topic (SNS receiver, SigV4 with a Pod Identity role allowed only that
+  topic and key).
 """
 
 from __future__ import annotations

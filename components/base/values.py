@@ -83,7 +83,7 @@ def _vpc_cidr(v: str) -> str:
     v = _cidr(v)
     prefix = ipaddress.IPv4Network(v).prefixlen
     if not 16 <= prefix <= 20:
-        # Subnets are carved per zone from the VPC range (mlplatform/aws/network.py): /20 still leaves /23
+        # Subnets are carved per zone from the VPC range (components/aws/network.py): /20 still leaves /23
         # private subnets, enough for the VPC CNI's pod addresses on a small cluster.
         raise spec_error(None, "must have a prefix length between /16 and /20 (room for a subnet per zone)", v)
     return v

@@ -1,16 +1,17 @@
 """Serving: the stack's on-cluster model servers, for AWS and GCP alike (the spec's ``serving`` section).
 
-- KServe in Knative mode with its dependencies (:class:`mlplatform.components.k8s.KServe`), installed once;
-- per server, a :class:`mlplatform.components.k8s.ModelServer` with its own cloud identity: it reads the model's lake
-  prefix (or the external s3:// / gs:// artifact) and nothing else; ``models:/`` models come through MLflow;
+- KServe in Knative mode with its dependencies (:class:`mlplatform.components.k8s.kserve.KServe`), installed once;
+- per server, a :class:`mlplatform.components.k8s.model_server.ModelServer` with its own cloud identity: it reads
+  the model's lake prefix (or the external s3:// / gs:// artifact) and nothing else; ``models:/`` models come
+  through MLflow;
 - for a Triton server, its config.pbtxt written into the model repository in the lake
   (``<model_uri><name>/config.pbtxt``), where training writes the versions;
-- with ``request_logging``, one :class:`mlplatform.components.k8s.RequestLogSink` for the stack, writing the raw zone's
-  ``serving-logs/`` prefix; with ``drift``, a :class:`mlplatform.components.k8s.DriftMonitor` per server reading its
-  logs and
-  the reference, writing ``drift-reports/<server>/``, alerting through the cluster's Prometheus.
+- with ``request_logging``, one :class:`mlplatform.components.k8s.request_log.RequestLogSink` for the stack,
+  writing the raw zone's ``serving-logs/`` prefix; with ``drift``, a
+  :class:`mlplatform.components.k8s.drift_monitor.DriftMonitor` per server reading its logs and the reference,
+  writing ``drift-reports/<server>/``, alerting through the cluster's Prometheus.
 
-Example (what :class:`components.MlPlatform` does)::
+Example (what :class:`mlplatform.components.MlPlatform` does)::
 
     identity = IdentityContext(cloud="aws", region="us-east-1", lake=lake, cluster_name=cluster.cluster_name)
     Serving("ml-serving", ServingArgs(identity=identity, cluster=cluster, environment="dev",

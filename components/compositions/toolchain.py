@@ -1,18 +1,18 @@
 """Toolchain: what a data scientist opens first, on the platform's cluster, for AWS and GCP alike.
 
-- ``notebooks``: JupyterHub (:class:`mlplatform.components.k8s.Notebooks`) with a profile per GPU pool, idle culling,
-home
-  volumes, MLflow and Feast preset, and the lake through the hub's own cloud identity;
+- ``notebooks``: JupyterHub (:class:`mlplatform.components.k8s.notebooks.Notebooks`) with a profile per GPU pool,
+  idle culling, home volumes, MLflow and Feast preset, and the lake through the hub's own cloud identity;
 - ``ray``: the KubeRay operator and a RayCluster whose worker groups scale from zero on the GPU pools, spilling
   to the lake (:mod:`mlplatform.components.k8s.ray`);
-- ``batch``: scheduled batch inference jobs (:class:`mlplatform.components.k8s.BatchInference`), each with a role that
-  reads its input prefix and writes its output prefix.
+- ``batch``: scheduled batch inference jobs (:class:`mlplatform.components.k8s.batch_inference.BatchInference`),
+  each with a role that reads its input prefix and writes its output prefix.
 
-Each workload gets its own identity (an EKS Pod Identity role, :class:`mlplatform.components.aws.WorkloadRole`, or a
-GKE Workload Identity service account, :class:`mlplatform.components.gcp.WorkloadIdentity`) with the lake grants its
-spec names and nothing else.
+Each workload gets its own identity (an EKS Pod Identity role,
+:class:`mlplatform.components.aws.workload_role.WorkloadRole`, or a GKE Workload Identity service account,
+:class:`mlplatform.components.gcp.workload_identity.WorkloadIdentity`) with the lake grants its spec names and
+nothing else.
 
-Example (what :class:`components.MlPlatform` does)::
+Example (what :class:`mlplatform.components.MlPlatform` does)::
 
     identity = IdentityContext(cloud="aws", region="us-east-1", lake=lake, cluster_name=cluster.cluster_name)
     Toolchain("ml-tools", ToolchainArgs(identity=identity, cluster=cluster, environment="dev",
