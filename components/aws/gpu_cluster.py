@@ -124,7 +124,7 @@ class GpuClusterArgs(ComponentArgs):
     @model_validator(mode="after")
     def _reachable_and_for_eks(self) -> GpuClusterArgs:
         p = Problems()
-        check_cluster_for_cloud(p, self.cluster, Cloud.AWS, self.region)
+        check_cluster_for_cloud(p, self.cluster, Cloud.AWS, self.region, zonal=False)
         check_endpoint_access(p, self.cluster, self.environment is Environment.PROD)
         p.raise_if_any()
         return self

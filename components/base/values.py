@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
 
 from .cloud import Cloud
 from .errors import ConfigError, problems_from, spec_error
@@ -178,13 +186,29 @@ class StrictModel(BaseModel):
     """Base of every spec and args model: unknown keys are errors; field docstrings are the reference docs."""
 
     # revalidate_instances: a model instance nested in another (GpuPoolSpec inside ClusterSpec) is checked again
-    # with the outer context (region), and shared default instances are never mutated in place.
+    # with the outer context (region), and shared default instances are never mutated in place; unless it was
+    # already checked for that context (_once_per_context).
     model_config = ConfigDict(
         extra="forbid", use_attribute_docstrings=True, validate_default=True, revalidate_instances="always"
     )
 
     # Cloud assumed for context-dependent checks when a model is built directly (component args set it).
     _context_cloud: ClassVar[Cloud | None] = None
+    # The (cloud, region) this instance was validated for: the stack's sections, checked with the stack's cloud and
+    # region, are not checked again when a composition hands them to component args of the same cloud and region.
+    _checked_for: tuple[str | None, str | None] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _once_per_context(cls, value: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
+        cloud, region = _context_key(info)
+        if type(value) is cls and value._checked_for is not None:
+            done_cloud, done_region = value._checked_for
+            if cloud in (None, done_cloud) and region in (None, done_region):
+                return value
+        model = handler(value)
+        model._checked_for = (cloud, region)
+        return model
 
     def __init__(self, /, **data: Any) -> None:
         context = {"cloud": data.get("cloud", self._context_cloud), "region": data.get("region")}
@@ -208,6 +232,12 @@ class ComponentArgs(StrictModel):
         arbitrary_types_allowed=True,
         revalidate_instances="always",
     )
+
+
+def _context_key(info: ValidationInfo) -> tuple[str | None, str | None]:
+    context = info.context or {}
+    cloud, region = context.get("cloud"), context.get("region")
+    return (str(cloud) if cloud is not None else None), (str(region) if region is not None else None)
 
 
 def context_cloud(info: ValidationInfo) -> Cloud | None:

@@ -222,7 +222,7 @@ class ClusterSpec(StrictModel):
     """GCP only: zones of the region whose GPU capacity the cluster uses, each offering every pool's GPU model
     (gcloud compute accelerator-types list --filter=zone:<zone>); GPU node pools span them and the
     autoscaler picks one with capacity; a zonal (non-prod) cluster's control plane sits in the first.
-    Required on GCP with GPU pools. Default: none."""
+    Required on GCP with GPU pools or a zonal control plane (the default outside prod). Default: none."""
     deploy_from_network: bool = False
     """The deployer (CI runner, bastion) runs inside the cluster's network, so a private-only API endpoint
     is reachable for the in-cluster resources of the same stack. Default: false."""
@@ -288,10 +288,11 @@ def check_endpoint_access(p: Problems, cluster: ClusterSpec, prod: bool) -> None
         )
 
 
-def check_cluster_for_cloud(p: Problems, cluster: ClusterSpec, cloud: Cloud, region: str) -> None:
+def check_cluster_for_cloud(p: Problems, cluster: ClusterSpec, cloud: Cloud, region: str, zonal: bool) -> None:
     """Add to ``p`` the cluster settings that do not apply on ``cloud`` (GKE-only fields on AWS, AWS-only fields
-    on GCP) and what GKE requires (zones of the region with GPU pools, the security group for group admins); paths
-    ``cluster.<field>``. The stack spec and both GpuCluster args check it the same way, before anything is built."""
+    on GCP) and what GKE requires (zones of the region with GPU pools or a ``zonal`` control plane, the security
+    group for group admins); paths ``cluster.<field>``. The stack spec and both GpuCluster args check it the same
+    way, before anything is built."""
     if cloud is Cloud.AWS:
         if cluster.zones:
             p.add("cluster.zones", "only valid when cloud is gcp (EKS nodes use the network's subnets)", cluster.zones)
@@ -305,6 +306,12 @@ def check_cluster_for_cloud(p: Problems, cluster: ClusterSpec, cloud: Cloud, reg
             "cluster.zones",
             "required on gcp with GPU pools: GPU models are offered per zone, not per region (e.g. "
             f"[{region}-a, {region}-b]; check gcloud compute accelerator-types list)",
+            None,
+        )
+    elif zonal and not cluster.zones:
+        p.add(
+            "cluster.zones",
+            f"required for a zonal cluster (the default outside prod): its control plane's zone (e.g. [{region}-a])",
             None,
         )
     for i, zone in enumerate(cluster.zones):

@@ -168,7 +168,7 @@ class PlatformSpec(StrictModel):
                 p.add(key, "required when cloud is gcp", None)
             if self.cloud is Cloud.AWS and value:
                 p.add(key, "only valid when cloud is gcp", value)
-        check_cluster_for_cloud(p, self.cluster, self.cloud, self.region)
+        check_cluster_for_cloud(p, self.cluster, self.cloud, self.region, defaults.gke_zonal(self.environment))
         if self.cloud is Cloud.AWS and self.network.gcp_existing is not None:
             p.add("network.gcp_existing", "only valid when cloud is gcp; use network.existing", "set")
         if self.cloud is Cloud.GCP:

@@ -124,9 +124,7 @@ class GpuClusterArgs(ComponentArgs):
     @model_validator(mode="after")
     def _placement_and_reachability(self) -> GpuClusterArgs:
         p = Problems()
-        check_cluster_for_cloud(p, self.cluster, Cloud.GCP, self.region)
-        if self.is_zonal and not self.cluster.zones and not self.cluster.gpu_pools:
-            p.add("cluster.zones", "required for a zonal cluster: its control plane's zone", None)
+        check_cluster_for_cloud(p, self.cluster, Cloud.GCP, self.region, self.is_zonal)
         check_endpoint_access(p, self.cluster, self.environment is Environment.PROD)
         p.raise_if_any()
         return self

@@ -11,6 +11,7 @@ from mlplatform import engine
 from mlplatform.components.aws import GpuCluster, GpuClusterArgs
 from mlplatform.components.base.errors import ConfigError
 from mlplatform.components.catalog import load_catalog
+from mlplatform.components.config import parse_platform_spec
 from mlplatform.components.config.cluster import ClusterSpec, GpuPoolSpec
 from mlplatform.components.cost.taggable import tag_argument
 from mlplatform.plan import Plan, Secret
@@ -464,6 +465,19 @@ def test_raises_when_pool_models_were_built_for_another_region():
     with pytest.raises(ConfigError) as info:  # ... but not in eu-west-1
         GpuClusterArgs(region="eu-west-1", network=NETWORK, cluster=ClusterSpec(gpu_pools=[pool]))
     assert "args.cluster.gpu_pools[0].gpu" in info.value.paths()
+
+
+def test_a_stack_cluster_is_validated_once_and_again_only_for_another_region():
+    # GIVEN the cluster section of a validated AWS stack in us-east-1, with an L40S pool
+    spec = parse_platform_spec(aws_config("dev", cluster={"gpu_pools": [{"name": "p", "gpu": "L40S", "max_nodes": 1}]}))
+    # WHEN the composition hands it to the component's args for the same region THEN it is not validated again
+    args = GpuClusterArgs(region="us-east-1", network=NETWORK, cluster=spec.cluster)
+    assert args.cluster is spec.cluster and args.cluster.gpu_pools[0] is spec.cluster.gpu_pools[0]
+    # WHEN a library user hands it to args for another region THEN its pools are checked there, with the key path
+    with pytest.raises(ConfigError) as info:
+        GpuClusterArgs(region="eu-west-1", network=NETWORK, cluster=spec.cluster)
+    assert "args.cluster.gpu_pools[0].gpu" in info.value.paths()
+    assert "not offered in aws eu-west-1" in str(info.value)
 
 
 def test_raises_for_bad_cluster_level_args():

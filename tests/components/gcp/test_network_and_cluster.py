@@ -6,9 +6,10 @@ import pytest
 
 from mlplatform import engine
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.config import parse_platform_spec
 from mlplatform.components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
 from mlplatform.components.gcp.network import gke_ranges
-from tests.fixtures import changed, gcp_dev, gcp_dev_config, gcp_prod, plan_platform
+from tests.fixtures import changed, gcp_config, gcp_dev, gcp_dev_config, gcp_prod, plan_platform
 
 NODEPOOL = "gcp:container/nodePool:NodePool"
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -238,6 +239,35 @@ def test_raises_when_gpu_pools_on_gke_name_no_zones():
         plan_platform(changed(gcp_dev_config(), lambda doc: doc["cluster"].pop("zones")))
     with pytest.raises(ConfigError, match=r"cluster\.zones\[0\]: must be a zone of the stack's region us-central1"):
         plan_platform(changed(gcp_dev_config(), lambda doc: doc["cluster"].update(zones=["europe-west4-a"])))
+
+
+def test_a_zonal_cluster_needs_a_zone_from_the_stack_file_and_from_component_args_alike():
+    # GIVEN no zones and no GPU pools: a zonal control plane (the default outside prod) still needs its zone
+    message = "cluster.zones: required for a zonal cluster (the default outside prod): its control plane's zone"
+    # WHEN a stack file says so THEN the stack spec reports it at its key path, before anything is registered
+    with pytest.raises(ConfigError) as stack:
+        parse_platform_spec(gcp_config("dev"), "stacks/Pulumi.dev.yaml")
+    assert stack.value.paths() == ["mlplatform:platform.cluster.zones"] and message in str(stack.value)
+    # WHEN a library user builds the args so THEN the same rule reports it at the args' key path
+    args = {"project": "ml-dev-123", "region": "us-central1", "network": GkeNetwork(network="n", subnetwork="s")}
+    with pytest.raises(ConfigError) as library:
+        GpuClusterArgs(**args)
+    assert library.value.paths() == ["args.cluster.zones"] and message in str(library.value)
+    # a regional control plane (prod's default, or zonal: false) needs none
+    assert parse_platform_spec(gcp_config("prod")).cluster.zones == []
+    assert GpuClusterArgs(**args, zonal=False).cluster.zones == []
+
+
+def test_a_stack_cluster_given_to_the_component_is_not_validated_again():
+    # GIVEN the cluster section of a validated GCP stack
+    spec = parse_platform_spec(gcp_dev_config())
+    # WHEN the composition hands it to the component's args for the same project region
+    args = GpuClusterArgs(
+        project="ml-dev-123", region=spec.region, network=GkeNetwork(network="n", subnetwork="s"), cluster=spec.cluster
+    )
+    # THEN the args hold the section itself: its pools were checked against the catalog once, by the stack spec
+    assert args.cluster is spec.cluster
+    assert args.cluster.gpu_pools[0] is spec.cluster.gpu_pools[0]
 
 
 def test_raises_when_gke_args_carry_aws_only_settings_before_anything_is_registered():
