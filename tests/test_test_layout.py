@@ -19,10 +19,6 @@ COMPONENT_TESTS = ROOT / "tests" / "components"
 STACK_READERS = {"planned", "stack_document", "plan_variant", "dev_doc", "STACKS", "AWS_STACKS", "GCP_STACKS"}
 SHIPPED_DIRECTORIES = {"stacks", "examples"}
 
-# Modules that other work of issue 18 is moving (the configuration's tests, the cost model's) and that still read
-# the shipped stacks: a file, or a folder ending in "/". An entry goes when what it names exists and reads none.
-NOT_YET_ON_FIXTURES = ("cost/",)
-
 
 def shipped_stack_uses(path: Path) -> list[str]:
     """Where ``path`` names a stack reader or a shipped directory: ``["line 12: planned", ...]``."""
@@ -45,27 +41,16 @@ def shipped_stack_uses(path: Path) -> list[str]:
     return [f"line {line}: {name}" for line, name in sorted(found)]
 
 
-def exempt(module: str) -> bool:
-    return any(module == entry or (entry.endswith("/") and module.startswith(entry)) for entry in NOT_YET_ON_FIXTURES)
-
-
 def test_no_component_test_reads_a_shipped_stack_or_example():
-    offenders = {}
-    for path in sorted(COMPONENT_TESTS.rglob("*.py")):
-        uses = shipped_stack_uses(path)
-        if uses:
-            offenders[path.relative_to(COMPONENT_TESTS).as_posix()] = uses
-    unexpected = {module: uses for module, uses in offenders.items() if not exempt(module)}
-    assert not unexpected, (
+    offenders = {
+        path.relative_to(COMPONENT_TESTS).as_posix(): uses
+        for path in sorted(COMPONENT_TESTS.rglob("*.py"))
+        if (uses := shipped_stack_uses(path))
+    }
+    assert not offenders, (
         "component tests build on tests/fixtures.py (aws_dev_config() is a dev document no stack edit changes), and "
-        f"what a shipped stack chose is tested in tests/stacks/: {unexpected}"
+        f"what a shipped stack chose is tested in tests/stacks/: {offenders}"
     )
-    done = [
-        entry
-        for entry in NOT_YET_ON_FIXTURES
-        if (COMPONENT_TESTS / entry).exists() and not any(m == entry or m.startswith(entry) for m in offenders)
-    ]
-    assert not done, f"these read no shipped stack now: remove {done} from NOT_YET_ON_FIXTURES"
 
 
 def test_the_check_finds_each_way_of_reading_a_shipped_stack(tmp_path):

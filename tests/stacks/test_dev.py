@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from mlplatform.components.catalog import load_catalog
+from mlplatform.components.cost.usage import load_usage
+from mlplatform.cost import cost_of
 from tests.components.aws.test_gpu_cluster import NODEPOOL, requirement
-from tests.conftest import planned
+from tests.conftest import ROOT, planned
 
 
 def test_dev_pools_are_spot_only_and_bounded():
@@ -21,3 +23,10 @@ def test_dev_pools_are_spot_only_and_bounded():
             plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference"), "node.kubernetes.io/instance-type"
         )["values"]
     )
+
+
+def test_the_dev_platform_still_idles_under_150_dollars_with_serving_on():
+    report = cost_of(planned("dev"), load_usage(ROOT / "stacks" / "usage.dev.yaml"))
+    assert report.total("idle") <= 150.0
+    serving = [c for c in report.estimated if "serving" in c.resource.name]
+    assert serving and sum(c.estimate.idle for c in serving) == 0.0
