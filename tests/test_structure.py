@@ -7,7 +7,7 @@ hide it. Imports under ``if TYPE_CHECKING:`` are left out: they never run.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -163,16 +163,14 @@ LOWER_LAYERS = {
 }
 
 
+def _imports_of(layer: str, wrong: Callable[[str], bool]) -> list[str]:
+    """``"<module> imports <target>"`` for every import of a module in ``layer`` that is ``wrong``."""
+    return [f"{m} imports {t}" for m, targets in GRAPH.items() if _in(m, layer) for t in targets if wrong(t)]
+
+
 @pytest.mark.parametrize(("layer", "allowed"), LOWER_LAYERS.items())
 def test_the_lower_layers_import_only_the_layers_below(layer, allowed):
-    upward = [
-        f"{m} imports {t}"
-        for m, targets in GRAPH.items()
-        if _in(m, layer)
-        for t in targets
-        if not any(_in(t, a) for a in allowed)
-    ]
-    assert upward == []
+    assert _imports_of(layer, lambda t: not any(_in(t, a) for a in allowed)) == []
 
 
 @pytest.mark.parametrize(
@@ -186,14 +184,7 @@ def test_the_lower_layers_import_only_the_layers_below(layer, allowed):
     ],
 )
 def test_imports_point_down_the_layers(layer, forbidden):
-    upward = [
-        f"{m} imports {t}"
-        for m, targets in GRAPH.items()
-        if _in(m, layer)
-        for t in targets
-        if any(_in(t, f) for f in forbidden)
-    ]
-    assert upward == []
+    assert _imports_of(layer, lambda t: any(_in(t, f) for f in forbidden)) == []
 
 
 def test_the_source_tree_imports_itself_through_the_one_namespace():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import inspect
 
+import pulumi_aws
+import pulumi_gcp
 import pytest
 
 from mlplatform import engine
@@ -55,6 +57,33 @@ def test_grants_take_the_same_parameters_on_both_clouds(aws_method, gcp_method):
         return [(p.name, p.default) for p in inspect.signature(method).parameters.values()]
 
     assert params(aws_method) == params(gcp_method)
+
+
+@pytest.mark.parametrize(
+    ("lake", "identity", "given", "builder"),
+    [
+        (0, lambda: pulumi_aws.iam.Role("trainer", assume_role_policy="{}"), "Role", "aws.iam.principal(role)"),
+        (
+            1,
+            lambda: pulumi_gcp.serviceaccount.Account("trainer", account_id="trainer"),
+            "Account",
+            "gcp.iam.principal(account)",
+        ),
+    ],
+    ids=["aws", "gcp"],
+)
+def test_raises_when_a_grant_is_given_the_cloud_identity_instead_of_its_principal(lake, identity, given, builder):
+    # GIVEN a library user who passes the role or service account itself, as grants took before Principal
+    def program():
+        _lakes()[lake].grant_read(identity(), "raw")
+
+    # THEN one problem names what was given and how to build the Principal, instead of an AttributeError
+    with pytest.raises(ConfigError) as info:
+        engine.run(program)
+    assert info.value.paths() == ["principal"]
+    message = str(info.value)
+    assert f"must be a Principal: build it with mlplatform.components.{builder}" in message
+    assert f"{given} 'trainer'" in message
 
 
 def test_raises_when_a_workload_identity_is_given_the_other_clouds_lake():

@@ -242,22 +242,6 @@ def test_raises_when_a_grant_is_for_a_gcp_identity():
     assert "an identity on gcp; grants here are for aws only" in str(info.value)
 
 
-def test_raises_when_a_grant_is_given_the_role_instead_of_its_principal():
-    # GIVEN a library user who passes the IAM role itself, as grants took before Principal
-    def program():
-        lake = DataLake("lake", DataLakeArgs(region="us-east-1"))
-        role = aws.iam.Role("trainer", assume_role_policy="{}")
-        lake.grant_read(role, "raw")  # pyright: ignore[reportArgumentType]
-
-    # THEN one problem names what was given and how to build the Principal, instead of an AttributeError
-    with pytest.raises(ConfigError) as info:
-        engine.run(program)
-    assert info.value.paths() == ["principal"]
-    message = str(info.value)
-    assert "must be a Principal: build it with mlplatform.components.aws.iam.principal(role)" in message
-    assert "Role 'trainer'" in message
-
-
 def test_raises_when_lake_args_are_invalid():
     with pytest.raises(ConfigError) as info:
         DataLakeArgs(

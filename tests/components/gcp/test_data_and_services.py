@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pulumi_gcp as gcp
 import pytest
 
 from mlplatform import engine
@@ -104,22 +103,6 @@ def test_raises_when_a_grant_names_an_unknown_zone_a_bad_prefix_or_an_aws_role(p
         engine.run(program)
     assert info.value.paths() == paths
     assert msg in str(info.value) and "DataLake 'lake': grant" in str(info.value)
-
-
-def test_raises_when_a_grant_is_given_the_service_account_instead_of_its_principal():
-    # GIVEN a library user who passes the service account itself, as grants took before Principal
-    def program():
-        lake = DataLake("lake", DataLakeArgs(project="ml-dev-123", region="us-central1"))
-        account = gcp.serviceaccount.Account("trainer", account_id="trainer")
-        lake.grant_read(account, "raw")  # pyright: ignore[reportArgumentType]
-
-    # THEN one problem names what was given and how to build the Principal, instead of an AttributeError
-    with pytest.raises(ConfigError) as info:
-        engine.run(program)
-    assert info.value.paths() == ["principal"]
-    message = str(info.value)
-    assert "must be a Principal: build it with mlplatform.components.gcp.iam.principal(account)" in message
-    assert "Account 'trainer'" in message
 
 
 # --- feature store ----------------------------------------------------------------------------------------------
