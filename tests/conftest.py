@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from mlplatform import engine
+from mlplatform.components.base.types import AWS_EKS_CLUSTER, GCP_CONTAINER_CLUSTER, MLPLATFORM_PLATFORM
 from mlplatform.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,10 +80,10 @@ def offline_kubeconfig(tmp_path, monkeypatch):
 
 
 def cost_tags(plan: Plan) -> dict[str, str]:
-    return plan.one("mlplatform:index:Platform").outputs["cost_tags"]
+    return plan.one(MLPLATFORM_PLATFORM).outputs["cost_tags"]
 
 
 def cluster_version(plan: Plan) -> str:
     """The Kubernetes version of the plan's cluster (EKS ``version``, GKE ``minMasterVersion``)."""
-    eks, gke = plan.by_type("aws:eks/cluster:Cluster"), plan.by_type("gcp:container/cluster:Cluster")
+    eks, gke = plan.by_type(AWS_EKS_CLUSTER), plan.by_type(GCP_CONTAINER_CLUSTER)
     return eks[0].input("version") if eks else gke[0].input("minMasterVersion")

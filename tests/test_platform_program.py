@@ -7,6 +7,7 @@ import pytest
 
 from mlplatform import engine
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import MLPLATFORM_PLATFORM
 from mlplatform.mocks import MockEnv, PlatformMocks
 from tests.conftest import ROOT, STACKS
 
@@ -14,7 +15,7 @@ from tests.conftest import ROOT, STACKS
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_plans(stack):
     plan = engine.run(ROOT, stack=stack)
-    platform = plan.one("mlplatform:index:Platform")
+    platform = plan.one(MLPLATFORM_PLATFORM)
     assert platform.outputs["environment"] == stack.removeprefix("gcp-")
     assert platform.outputs["cloud"] == ("gcp" if stack.startswith("gcp-") else "aws")
     assert plan.outputs["cost_tags"]["cost-center"] == "cc-4521"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from mlplatform.components.base.types import MLPLATFORM_AWS_MLFLOW_TRACKING
 from mlplatform.plan import reveal
 from tests.conftest import planned
 from tests.integration.iam_gateway import serve_roles
@@ -89,5 +90,5 @@ def service_host_resolves_to_loopback(monkeypatch):
 def mlflow_gateway(moto_endpoint):
     """moto behind the IAM gateway, knowing the dev MLflow artifact role's key (moto state reset first)."""
     plan = planned("dev")
-    role = reveal(plan.one("mlplatform:aws:MlflowTracking").outputs["artifact_role_arn"])
+    role = reveal(plan.one(MLPLATFORM_AWS_MLFLOW_TRACKING).outputs["artifact_role_arn"])
     yield from serve_roles(plan, moto_endpoint, {MLFLOW_KEY: role})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from mlplatform.components.base.types import AWS_DYNAMODB_TABLE, AWS_S3_BUCKET
 from mlplatform.plan import Plan
 
 
@@ -15,9 +16,9 @@ def bucket_and_key(url: str) -> tuple[str, str]:
 
 def create_buckets_and_tables(plan: Plan, s3, dynamodb) -> list[str]:
     """Create every bucket and DynamoDB table of the Plan with the given clients; return the table names."""
-    for bucket in plan.by_type("aws:s3/bucket:Bucket"):
+    for bucket in plan.by_type(AWS_S3_BUCKET):
         s3.create_bucket(Bucket=bucket.output("bucket"))
-    tables = plan.by_type("aws:dynamodb/table:Table")
+    tables = plan.by_type(AWS_DYNAMODB_TABLE)
     for t in tables:
         dynamodb.create_table(
             TableName=t.input("name"),

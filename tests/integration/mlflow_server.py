@@ -20,6 +20,7 @@ from pathlib import Path
 
 import boto3
 
+from mlplatform.components.base.types import K8S_DEPLOYMENT
 from mlplatform.plan import Plan, PlanResource, reveal
 from tests.integration.iam_gateway import ADMIN_KEY
 from tests.integration.postgres import free_port
@@ -33,7 +34,7 @@ BACKEND_URI = re.compile(
 
 
 def mlflow_container(plan: Plan) -> tuple[PlanResource, dict]:
-    for d in plan.by_type("kubernetes:apps/v1:Deployment"):
+    for d in plan.by_type(K8S_DEPLOYMENT):
         pod = d.input("spec.template.spec")
         for c in pod["containers"]:
             if c["name"] == "mlflow":

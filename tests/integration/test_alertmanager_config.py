@@ -16,6 +16,7 @@ import subprocess
 import pytest
 import yaml
 
+from mlplatform.components.base.types import AWS_SNS_TOPIC, K8S_HELM_RELEASE, K8S_PROMETHEUS_RULE
 from mlplatform.plan import reveal
 from tests.conftest import planned
 
@@ -35,7 +36,7 @@ def amtool():
 
 def test_rendered_alertmanager_config_routes_every_alert_to_the_alert_topic(amtool, tmp_path):
     plan = planned("dev")
-    release = plan.one("kubernetes:helm.sh/v3:Release", "mlplatform-monitoring-cluster-prometheus")
+    release = plan.one(K8S_HELM_RELEASE, "mlplatform-monitoring-cluster-prometheus")
     config = reveal(release.input("values.alertmanager.config"))
     path = tmp_path / "alertmanager.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -44,16 +45,11 @@ def test_rendered_alertmanager_config_routes_every_alert_to_the_alert_topic(amto
     assert check.returncode == 0, check.stdout + check.stderr
     assert "SUCCESS" in check.stdout
 
-    topic = plan.one("aws:sns/topic:Topic", "mlplatform-monitoring-alerts").output("arn")
+    topic = plan.one(AWS_SNS_TOPIC, "mlplatform-monitoring-alerts").output("arn")
     receiver = next(r for r in config["receivers"] if r["name"] == config["route"]["receiver"])
     assert receiver["sns_configs"][0]["topic_arn"] == topic
 
-    rules = [
-        r
-        for pr in plan.by_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
-        for g in reveal(pr.input("spec.groups"))
-        for r in g["rules"]
-    ]
+    rules = [r for pr in plan.by_type(K8S_PROMETHEUS_RULE) for g in reveal(pr.input("spec.groups")) for r in g["rules"]]
     assert {r["alert"] for r in rules} >= {"GPUIdle", "SpotInterruptionsFrequent"}
     for r in [*rules, {"alert": "Watchdog", "labels": {"severity": "none"}}]:
         labels = [f"alertname={r['alert']}", *(f"{k}={v}" for k, v in (r.get("labels") or {}).items())]

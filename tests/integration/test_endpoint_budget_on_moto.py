@@ -16,6 +16,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from mlplatform.components.base.types import (
+    AWS_BUDGETS_BUDGET,
+    AWS_SAGEMAKER_ENDPOINT,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    AWS_SAGEMAKER_MODEL,
+)
 from mlplatform.plan import Plan, reveal
 from tests.conftest import planned
 
@@ -38,7 +44,7 @@ def api_shape(value: Any) -> Any:
 def create_models(sm, plan: Plan, role_arn: str) -> dict[str, str]:
     """Create every SageMaker model of the plan in moto; returns {plan model name: API model name}."""
     names = {}
-    for m in plan.by_type("aws:sagemaker/model:Model"):
+    for m in plan.by_type(AWS_SAGEMAKER_MODEL):
         name = m.output("name")
         sm.create_model(
             ModelName=name,
@@ -61,10 +67,10 @@ def test_serverless_endpoint_configuration_round_trips(moto):
     plan = planned("dev")
     sm = boto3.client("sagemaker", endpoint_url=moto)
     create_models(sm, plan, _role(moto))
-    config = plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+    config = plan.one(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION)
     variants = api_shape(config.input("productionVariants"))
     sm.create_endpoint_config(EndpointConfigName=config.output("name"), ProductionVariants=variants)
-    endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
+    endpoint = plan.one(AWS_SAGEMAKER_ENDPOINT)
     sm.create_endpoint(EndpointName=endpoint.input("name"), EndpointConfigName=config.output("name"))
 
     got = sm.describe_endpoint_config(EndpointConfigName=config.output("name"))["ProductionVariants"]
@@ -80,7 +86,7 @@ def test_realtime_ab_configuration_round_trips(moto):
     plan = planned("prod")
     sm = boto3.client("sagemaker", endpoint_url=moto)
     create_models(sm, plan, _role(moto))
-    config = plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+    config = plan.one(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION)
     variants = api_shape(config.input("productionVariants"))
     capture = api_shape(config.input("dataCaptureConfig"))
     name = config.output("name")
@@ -108,7 +114,7 @@ def test_realtime_ab_configuration_round_trips(moto):
 
 def test_budget_round_trips(moto):
     plan = planned("dev")
-    budget = plan.one("aws:budgets/budget:Budget")
+    budget = plan.one(AWS_BUDGETS_BUDGET)
     account = budget.output("accountId")
     client = boto3.client("budgets", endpoint_url=moto, region_name="us-east-1")
     spec = {

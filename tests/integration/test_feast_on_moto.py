@@ -16,6 +16,7 @@ import boto3
 import pytest
 import yaml
 
+from mlplatform.components.base.types import MLPLATFORM_AWS_DATA_LAKE, MLPLATFORM_AWS_FEATURE_STORE
 from mlplatform.plan import reveal
 from tests.conftest import planned
 from tests.integration.lake import bucket_and_key, create_buckets_and_tables
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 def test_dev_feature_store_round_trips_with_feast(moto, tmp_path, monkeypatch):
     plan = planned("dev")
-    store = plan.one("mlplatform:aws:FeatureStore")
+    store = plan.one(MLPLATFORM_AWS_FEATURE_STORE)
     config_text = reveal(store.outputs["feature_store_yaml"])
     config = yaml.safe_load(config_text)
     # The Secret on the cluster carries exactly the same file.
@@ -42,7 +43,7 @@ def test_dev_feature_store_round_trips_with_feast(moto, tmp_path, monkeypatch):
     import pandas as pd
 
     registry_bucket, registry_key = bucket_and_key(config["registry"]["path"])
-    features_url = plan.one("mlplatform:aws:DataLake").outputs["zone_urls"]["features"]
+    features_url = plan.one(MLPLATFORM_AWS_DATA_LAKE).outputs["zone_urls"]["features"]
     data_bucket, data_prefix = bucket_and_key(features_url)
     assert registry_bucket == data_bucket and registry_key == f"{data_prefix}feast/registry.pb"
     now = datetime.now(UTC).replace(microsecond=0)

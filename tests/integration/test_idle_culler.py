@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from mlplatform.components.base.types import K8S_HELM_RELEASE
 from mlplatform.components.k8s.notebooks import culler_command
 from mlplatform.plan import reveal
 from tests.conftest import planned
@@ -91,9 +92,7 @@ class HubApi(BaseHTTPRequestHandler):
 
 
 def test_the_culler_stops_idle_and_overlong_servers_only():
-    cull = reveal(planned("dev").one("kubernetes:helm.sh/v3:Release", "mlplatform-tools-notebooks").input("values"))[
-        "cull"
-    ]
+    cull = reveal(planned("dev").one(K8S_HELM_RELEASE, "mlplatform-tools-notebooks").input("values"))["cull"]
     assert cull["timeout"] == 3600 and cull["maxAge"] == 12 * 3600
     HubApi.users = [
         user("left-open", started=timedelta(hours=3), idle=timedelta(hours=2), profile="experiments"),

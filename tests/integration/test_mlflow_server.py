@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from mlplatform.components.base.types import AWS_RDS_INSTANCE
 from mlplatform.preflight.core import Context
 from mlplatform.preflight.data_plane import aws_workloads
 from tests.conftest import planned
@@ -38,7 +39,7 @@ def test_dev_mlflow_server_runs_with_postgres_and_s3(
     with run_mlflow(plan, postgres, gateway.endpoint, MLFLOW_KEY, tmp_path) as server:
         args = server.args
         assert "--serve-artifacts" in args and option(args, "--app-name") == "basic-auth"
-        rds = plan.one("aws:rds/instance:Instance")
+        rds = plan.one(AWS_RDS_INSTANCE)
         assert server.backend_match["host"] == rds.output("address") and server.backend_match["port"] == "5432"
         assert server.prefix == "mlflow/"
         base, bucket, prefix, s3 = server.base, server.bucket, server.prefix, server.s3

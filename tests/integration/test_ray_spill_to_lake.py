@@ -17,6 +17,7 @@ import textwrap
 import boto3
 import pytest
 
+from mlplatform.components.base.types import K8S_RAY_CLUSTER, MLPLATFORM_AWS_WORKLOAD_ROLE
 from mlplatform.plan import reveal
 from mlplatform.preflight.core import Context
 from mlplatform.preflight.data_plane import aws_workloads
@@ -47,16 +48,16 @@ WORKLOAD = textwrap.dedent(
 @pytest.fixture
 def gateway(moto_endpoint):
     plan = planned("dev")
-    role = reveal(plan.one("mlplatform:aws:WorkloadRole", ROLE).outputs["role_arn"])
+    role = reveal(plan.one(MLPLATFORM_AWS_WORKLOAD_ROLE, ROLE).outputs["role_arn"])
     yield from serve_roles(plan, moto_endpoint, {RAY_KEY: role})
 
 
 def test_ray_spills_to_the_lake_with_its_own_role(gateway, tmp_path):
     plan = planned("dev")
-    head = reveal(plan.one("kubernetes:ray.io/v1:RayCluster").input("spec"))["headGroupSpec"]["template"]["spec"]
+    head = reveal(plan.one(K8S_RAY_CLUSTER).input("spec"))["headGroupSpec"]["template"]["spec"]
     env = {e["name"]: e["value"] for e in head["containers"][0]["env"] if "value" in e}
     spill = env["RAY_object_spilling_config"]
-    bucket, prefix = bucket_and_key(reveal(plan.one("mlplatform:aws:WorkloadRole", ROLE).outputs["writes"])[0])
+    bucket, prefix = bucket_and_key(reveal(plan.one(MLPLATFORM_AWS_WORKLOAD_ROLE, ROLE).outputs["writes"])[0])
     assert prefix == "ray/" and f"s3://{bucket}/ray/spill" in spill
 
     admin = boto3.client("s3", endpoint_url=gateway.endpoint, aws_access_key_id=ADMIN_KEY, aws_secret_access_key="x")

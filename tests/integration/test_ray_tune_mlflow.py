@@ -17,6 +17,7 @@ import sys
 import pytest
 
 from mlplatform import engine
+from mlplatform.components.base.types import K8S_RAY_JOB
 from mlplatform.plan import reveal
 from tests.conftest import ROOT, planned
 from tests.integration.mlflow_server import MLFLOW_KEY, run_mlflow
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 def test_the_ray_tune_job_logs_every_trial_to_mlflow(mlflow_gateway, postgres, tmp_path, monkeypatch):
     example = engine.run(ROOT / "examples" / "ray-tune", stack="dev")
-    spec = reveal(example.one("kubernetes:ray.io/v1:RayJob").input("spec"))
+    spec = reveal(example.one(K8S_RAY_JOB).input("spec"))
     job_env = json.loads(spec["runtimeEnvYAML"])["env_vars"]
     script = tmp_path / "tune_job.py"
     script.write_text(example.one("kubernetes:core/v1:ConfigMap").input("data")["tune_job.py"])

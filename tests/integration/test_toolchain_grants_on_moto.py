@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from mlplatform.components.base.types import AWS_S3_BUCKET, MLPLATFORM_AWS_WORKLOAD_ROLE
 from mlplatform.plan import reveal
 from tests.conftest import planned
 from tests.integration.iam_gateway import ADMIN_KEY, serve_roles
@@ -26,7 +27,7 @@ BATCH_KEY = "AKIABATCHNIGHTLYJOB0"
 def gateway(moto_endpoint):
     plan = planned("dev")
     roles = {
-        key: reveal(plan.one("mlplatform:aws:WorkloadRole", name).outputs["role_arn"])
+        key: reveal(plan.one(MLPLATFORM_AWS_WORKLOAD_ROLE, name).outputs["role_arn"])
         for key, name in (
             (NOTEBOOK_KEY, "mlplatform-tools-notebooks-identity"),
             (BATCH_KEY, "mlplatform-tools-batch-nightly-scores-identity"),
@@ -50,8 +51,7 @@ def refused(call) -> bool:
 def test_notebook_and_batch_roles_reach_their_prefixes_only(gateway):
     plan = planned("dev")
     bucket = {
-        z: plan.one("aws:s3/bucket:Bucket", f"mlplatform-lake-{z}").output("bucket")
-        for z in ("raw", "features", "curated")
+        z: plan.one(AWS_S3_BUCKET, f"mlplatform-lake-{z}").output("bucket") for z in ("raw", "features", "curated")
     }
     admin = client(gateway, ADMIN_KEY)
     for name in bucket.values():

@@ -21,6 +21,7 @@ import pytest
 import requests
 import yaml
 
+from mlplatform.components.base.types import MLPLATFORM_AWS_DATA_LAKE, MLPLATFORM_AWS_FEATURE_STORE
 from mlplatform.plan import reveal
 from mlplatform.preflight.core import Context
 from mlplatform.preflight.data_plane import AwsAccount, aws_workloads
@@ -38,7 +39,7 @@ SERVER_KEY = "AKIAFEASTSERVER00000"
 def gateway(moto_endpoint):  # the session moto server sets region and dummy credentials; state is shared
     plan = planned("dev")
     acct = AwsAccount(Context(plan))
-    store = reveal(plan.one("mlplatform:aws:FeatureStore").outputs)
+    store = reveal(plan.one(MLPLATFORM_AWS_FEATURE_STORE).outputs)
     gw = Gateway(
         identities={
             MATERIALIZER_KEY: Identity(
@@ -63,7 +64,7 @@ def as_key(monkeypatch, key: str) -> None:
 
 def test_feast_roles_are_enough_for_the_real_sdk_and_the_old_grant_was_not(gateway, tmp_path, monkeypatch):
     plan = planned("dev")
-    config = yaml.safe_load(reveal(plan.one("mlplatform:aws:FeatureStore").outputs["feature_store_yaml"]))
+    config = yaml.safe_load(reveal(plan.one(MLPLATFORM_AWS_FEATURE_STORE).outputs["feature_store_yaml"]))
     endpoint = gateway.endpoint
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("FEAST_S3_ENDPOINT_URL", endpoint)
@@ -75,7 +76,7 @@ def test_feast_roles_are_enough_for_the_real_sdk_and_the_old_grant_was_not(gatew
     create_buckets_and_tables(plan, s3, dynamodb)
     import pandas as pd
 
-    features_url = plan.one("mlplatform:aws:DataLake").outputs["zone_urls"]["features"]
+    features_url = plan.one(MLPLATFORM_AWS_DATA_LAKE).outputs["zone_urls"]["features"]
     data_bucket, data_prefix = bucket_and_key(features_url)
     now = datetime.now(UTC).replace(microsecond=0)
     frame = pd.DataFrame({"user_id": [1, 2], "clicks_7d": [12, 7], "event_timestamp": [now - timedelta(hours=1)] * 2})

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from mlplatform.cli import app
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import K8S_KARPENTER_NODE_POOL
 from mlplatform.components.cost.usage import UsageAssumptions, load_usage
 from mlplatform.cost import compare, cost_of, markdown
 from tests.conftest import ROOT, planned
@@ -86,7 +87,7 @@ def test_dev_idle_and_expected_totals_by_hand():
 def test_dev_meets_the_cost_targets():
     r = report("dev")
     assert r.total("idle") <= 150, "the whole dev platform idles at $150/month or less"
-    gpu = [c for c in r.lines if c.resource.type == "kubernetes:karpenter.sh/v1:NodePool"]
+    gpu = [c for c in r.lines if c.resource.type == K8S_KARPENTER_NODE_POOL]
     assert len(gpu) == 2 and all(c.estimate.idle == 0 for c in gpu), "GPU pools cost nothing idle in dev"
     endpoint = next(c for c in r.lines if c.resource.type.endswith("EndpointConfiguration"))
     assert endpoint.estimate.idle == 0, "serverless endpoints cost nothing idle"

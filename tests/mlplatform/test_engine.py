@@ -13,6 +13,17 @@ import pulumi_random as random
 import pytest
 
 from mlplatform import engine
+from mlplatform.components.base.types import (
+    AWS_EKS_CLUSTER,
+    AWS_IAM_ROLE,
+    AWS_KMS_KEY,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_VERSIONING,
+    AWS_SNS_TOPIC,
+    AWS_SQS_QUEUE,
+    K8S_KARPENTER_NODE_POOL,
+    RANDOM_PASSWORD,
+)
 from mlplatform.plan import Secret, reveal
 from mlplatform.stackconfig import EngineError
 
@@ -26,20 +37,20 @@ def test_outputs_are_realistic_for_aws_resources():
         aws.sqs.Queue("interruptions")
 
     plan = engine.run(program, config={"aws:region": "eu-west-1"})
-    bucket = plan.one("aws:s3/bucket:Bucket")
+    bucket = plan.one(AWS_S3_BUCKET)
     assert bucket.output("bucket").startswith("data-") and len(bucket.output("bucket")) == len("data-") + 7
     assert bucket.output("arn") == f"arn:aws:s3:::{bucket.output('bucket')}"
     assert bucket.output("region") == "eu-west-1"
     assert bucket.id == bucket.output("bucket")
-    role = plan.one("aws:iam/role:Role")
+    role = plan.one(AWS_IAM_ROLE)
     assert role.output("arn") == f"arn:aws:iam::123456789012:role/{role.output('name')}"
-    cluster = plan.one("aws:eks/cluster:Cluster")
+    cluster = plan.one(AWS_EKS_CLUSTER)
     assert cluster.output("endpoint").endswith(".gr7.eu-west-1.eks.amazonaws.com")
     assert cluster.output("identities[0].oidcs[0].issuer").startswith("https://oidc.eks.eu-west-1.amazonaws.com/id/")
     assert cluster.output("certificateAuthority.data")
-    key = plan.one("aws:kms/key:Key")
+    key = plan.one(AWS_KMS_KEY)
     assert key.output("arn") == f"arn:aws:kms:eu-west-1:123456789012:key/{key.output('keyId')}"
-    queue = plan.one("aws:sqs/queue:Queue")
+    queue = plan.one(AWS_SQS_QUEUE)
     assert queue.output("url").startswith("https://sqs.eu-west-1.amazonaws.com/123456789012/interruptions-")
 
 
@@ -62,7 +73,7 @@ def test_unknown_types_get_an_id_and_echo_inputs():
         aws.cloudfront.Function("fn", runtime="cloudfront-js-2.0", code="x")
 
     plan = engine.run(program)
-    pool = plan.one("kubernetes:karpenter.sh/v1:NodePool")
+    pool = plan.one(K8S_KARPENTER_NODE_POOL)
     assert pool.input("spec.limits") == {"nvidia.com/gpu": 8}
     assert pool.output("metadata.name").startswith("pool-")
     fn = plan.one("aws:cloudfront/function:Function")
@@ -127,17 +138,17 @@ def test_captures_parent_dependencies_provider_and_options():
     plan = engine.run(program)
     lake = plan.one("test:index:Lake")
     assert not lake.custom and lake.parent == plan.stack_resource.urn
-    bucket = plan.one("aws:s3/bucket:Bucket")
+    bucket = plan.one(AWS_S3_BUCKET)
     assert bucket.parent == lake.urn
     assert bucket.urn == "urn:pulumi:dev::test::test:index:Lake$aws:s3/bucket:Bucket::lake-raw"
     assert bucket.options["protect"] and bucket.options["retain_on_delete"]
     assert bucket.options["ignore_changes"] == ["tags"]
-    versioning = plan.one("aws:s3/bucketVersioning:BucketVersioning")
+    versioning = plan.one(AWS_S3_BUCKET_VERSIONING)
     assert bucket.urn in versioning.dependencies
     assert versioning.property_dependencies["bucket"] == [bucket.urn]
     assert [r.name for r in plan.children(lake)] == ["lake-raw", "lake-raw"]
     assert lake.outputs == {"bucket": bucket.output("bucket")}
-    topic = plan.one("aws:sns/topic:Topic")
+    topic = plan.one(AWS_SNS_TOPIC)
     assert topic.provider == plan.one("pulumi:providers:aws").urn
     # depends_on a component means "on everything inside it", as the SDK expands it for the engine
     assert bucket.urn in topic.dependencies and versioning.urn in topic.dependencies
@@ -154,7 +165,7 @@ def test_secrets_stay_secret_and_are_redacted_when_printed():
     plan = engine.run(program)
     version = plan.one("aws:secretsmanager/secretVersion:SecretVersion")
     assert isinstance(version.inputs["secretString"], Secret)
-    assert isinstance(plan.one("random:index/randomPassword:RandomPassword").outputs["result"], Secret)
+    assert isinstance(plan.one(RANDOM_PASSWORD).outputs["result"], Secret)
     assert len(reveal(version.inputs["secretString"])) == 24
     text = plan.to_json()
     assert reveal(version.inputs["secretString"]) not in text
@@ -268,7 +279,7 @@ def test_runs_a_program_directory_with_its_stack_config(tmp_path):
     assert isinstance(plan.outputs["password"], Secret)
     assert plan.outputs["region"] == "eu-west-1"
     assert plan.outputs["default"] == "fallback"
-    assert plan.one("aws:s3/bucket:Bucket").name == "from-helper"
+    assert plan.one(AWS_S3_BUCKET).name == "from-helper"
 
 
 def test_stack_file_beside_pulumi_yaml_when_no_stack_config_dir(tmp_path):
@@ -297,4 +308,4 @@ def test_invalid_stack_name_is_an_engine_error(tmp_path):
 
 def test_fixture_is_available_as_a_plugin(pulumi_plan):
     plan = pulumi_plan(lambda: aws.s3.Bucket("via-fixture"))
-    assert plan.one("aws:s3/bucket:Bucket").name == "via-fixture"
+    assert plan.one(AWS_S3_BUCKET).name == "via-fixture"

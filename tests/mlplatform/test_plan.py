@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pytest
 
 from mlplatform import engine
+from mlplatform.components.base.types import AWS_S3_BUCKET, AWS_S3_BUCKET_VERSIONING
 from mlplatform.plan import PlanQueryError, Secret, lookup, redact
 
 
@@ -36,26 +37,26 @@ def plan():
 
 
 def test_find_by_type_name_and_predicate(plan):
-    assert len(plan.by_type("aws:s3/bucket:Bucket")) == 2
-    assert plan.one(name="x-a", type="aws:s3/bucket:Bucket").parent.endswith("::x")
+    assert len(plan.by_type(AWS_S3_BUCKET)) == 2
+    assert plan.one(name="x-a", type=AWS_S3_BUCKET).parent.endswith("::x")
     assert [r.name for r in plan.find(where=lambda r: r.input("tags.team") == "a")] == ["t"]
 
 
 def test_one_raises_with_the_candidates(plan):
     with pytest.raises(PlanQueryError, match="expected exactly one aws:s3/bucket:Bucket, found 2: x-a, y-a"):
-        plan.one("aws:s3/bucket:Bucket")
+        plan.one(AWS_S3_BUCKET)
     with pytest.raises(PlanQueryError, match="found 0"):
         plan.one(name="nope")
 
 
 def test_children_descendants_and_components(plan):
     x = plan.one("test:index:Pair", "x")
-    assert {r.type for r in plan.children(x)} == {"aws:s3/bucket:Bucket", "aws:s3/bucketVersioning:BucketVersioning"}
+    assert {r.type for r in plan.children(x)} == {AWS_S3_BUCKET, AWS_S3_BUCKET_VERSIONING}
     assert len(plan.descendants(plan.stack_resource)) == len(plan) - 1
     assert {c.name for c in plan.components()} == {"x", "y"}
     assert plan.count_by_component()["test:index:Pair x"] == 2
     assert plan.count_by_component()["<stack>"] == 1
-    assert plan.count_by_type()["aws:s3/bucket:Bucket"] == 2
+    assert plan.count_by_type()[AWS_S3_BUCKET] == 2
 
 
 def test_json_has_the_documented_shape(plan):

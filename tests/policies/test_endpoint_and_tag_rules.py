@@ -4,6 +4,25 @@ from __future__ import annotations
 
 import pytest
 
+from mlplatform.components.base.types import (
+    AWS_APPAUTOSCALING_TARGET,
+    AWS_AUTOSCALING_GROUP,
+    AWS_EC2_EIP,
+    AWS_EC2_INSTANCE,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EKS_NODE_GROUP,
+    AWS_IAM_ROLE_POLICY_ATTACHMENT,
+    AWS_S3_BUCKET,
+    AWS_SAGEMAKER_ENDPOINT,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_CONTAINER_CLUSTER,
+    GCP_CONTAINER_NODE_POOL,
+    GCP_SQL_DATABASE_INSTANCE,
+    GCP_STORAGE_BUCKET,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+    K8S_KARPENTER_EC2_NODE_CLASS,
+)
 from tests.policies.helpers import messages, res, through_pack
 
 DEV = {
@@ -21,7 +40,7 @@ def serverless(concurrency=5, provisioned=0):
     if provisioned:
         config["provisionedConcurrency"] = provisioned
     return res(
-        "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+        AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
         {"productionVariants": [{"variantName": "current", "serverlessConfig": config}]},
         name="ranker",
     )
@@ -33,12 +52,12 @@ def realtime(itype="ml.g5.xlarge", count=1, shadow=None):
         props["shadowProductionVariants"] = [
             {"variantName": "shadow", "instanceType": shadow, "initialInstanceCount": 1}
         ]
-    return res("aws:sagemaker/endpointConfiguration:EndpointConfiguration", props, name="ranker")
+    return res(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION, props, name="ranker")
 
 
 def scaling_target(high, dimension="sagemaker:variant:DesiredInstanceCount"):
     return res(
-        "aws:appautoscaling/target:Target",
+        AWS_APPAUTOSCALING_TARGET,
         {
             "resourceId": "endpoint/ranker/variant/current",
             "scalableDimension": dimension,
@@ -52,7 +71,7 @@ def cloud_run(high=None):
     scaling = {"minInstanceCount": 0}
     if high is not None:
         scaling["maxInstanceCount"] = high
-    return res("gcp:cloudrunv2/service:Service", {"template": {"scaling": scaling}}, name="ranker")
+    return res(GCP_CLOUDRUNV2_SERVICE, {"template": {"scaling": scaling}}, name="ranker")
 
 
 ENDPOINT_CASES = [
@@ -86,25 +105,25 @@ REQUIRED = {"required_tags": ["team", "project", "cost-center", "environment"]}
 PARTIAL = {"team": "ml"}
 
 TAG_CASES = [
-    ("S3 bucket", "aws:s3/bucket:Bucket", lambda t: {"tags": t}),
-    ("EKS node group", "aws:eks/nodeGroup:NodeGroup", lambda t: {"tags": t}),
-    ("launch template", "aws:ec2/launchTemplate:LaunchTemplate", lambda t: {"tags": t}),
-    ("EC2 instance", "aws:ec2/instance:Instance", lambda t: {"tags": t}),
-    ("SageMaker endpoint", "aws:sagemaker/endpoint:Endpoint", lambda t: {"tags": t}),
+    ("S3 bucket", AWS_S3_BUCKET, lambda t: {"tags": t}),
+    ("EKS node group", AWS_EKS_NODE_GROUP, lambda t: {"tags": t}),
+    ("launch template", AWS_EC2_LAUNCH_TEMPLATE, lambda t: {"tags": t}),
+    ("EC2 instance", AWS_EC2_INSTANCE, lambda t: {"tags": t}),
+    ("SageMaker endpoint", AWS_SAGEMAKER_ENDPOINT, lambda t: {"tags": t}),
     (
         "Auto Scaling group (tag list)",
-        "aws:autoscaling/group:Group",
+        AWS_AUTOSCALING_GROUP,
         lambda t: {"tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in t.items()]},
     ),
-    ("Karpenter EC2NodeClass", "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", lambda t: {"spec": {"tags": t}}),
-    ("GCS bucket (labels)", "gcp:storage/bucket:Bucket", lambda t: {"labels": t}),
-    ("GKE cluster (resource labels)", "gcp:container/cluster:Cluster", lambda t: {"resourceLabels": t}),
+    ("Karpenter EC2NodeClass", K8S_KARPENTER_EC2_NODE_CLASS, lambda t: {"spec": {"tags": t}}),
+    ("GCS bucket (labels)", GCP_STORAGE_BUCKET, lambda t: {"labels": t}),
+    ("GKE cluster (resource labels)", GCP_CONTAINER_CLUSTER, lambda t: {"resourceLabels": t}),
     (
         "GKE node pool (node VM labels)",
-        "gcp:container/nodePool:NodePool",
+        GCP_CONTAINER_NODE_POOL,
         lambda t: {"nodeConfig": {"resourceLabels": t}},
     ),
-    ("Cloud SQL (user labels)", "gcp:sql/databaseInstance:DatabaseInstance", lambda t: {"settings": {"userLabels": t}}),
+    ("Cloud SQL (user labels)", GCP_SQL_DATABASE_INSTANCE, lambda t: {"settings": {"userLabels": t}}),
 ]
 
 
@@ -117,41 +136,31 @@ def test_required_cost_tags(kind, type_, shape):
 
 def test_tags_from_the_provider_count_and_untaggable_types_are_skipped():
     assert (
-        messages(
-            "required-cost-tags", res("aws:s3/bucket:Bucket", {}, provider={"defaultTags": {"tags": TAGS}}), **REQUIRED
-        )
+        messages("required-cost-tags", res(AWS_S3_BUCKET, {}, provider={"defaultTags": {"tags": TAGS}}), **REQUIRED)
         == []
     )
     assert (
-        messages(
-            "required-cost-tags", res("gcp:storage/bucket:Bucket", {}, provider={"defaultLabels": TAGS}), **REQUIRED
-        )
-        == []
+        messages("required-cost-tags", res(GCP_STORAGE_BUCKET, {}, provider={"defaultLabels": TAGS}), **REQUIRED) == []
     )
-    assert (
-        messages("required-cost-tags", res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {}), **REQUIRED) == []
-    )
+    assert messages("required-cost-tags", res(AWS_IAM_ROLE_POLICY_ATTACHMENT, {}), **REQUIRED) == []
     assert messages("required-cost-tags", res("kubernetes:core/v1:ConfigMap", {}), **REQUIRED) == []
-    empty_value = res("aws:s3/bucket:Bucket", {"tags": {**TAGS, "team": ""}})
+    empty_value = res(AWS_S3_BUCKET, {"tags": {**TAGS, "team": ""}})
     assert "lacks cost tags team" in messages("required-cost-tags", empty_value, **REQUIRED)[0]
-    exempt = res("aws:ec2/eip:Eip", {})
-    assert messages("required-cost-tags", exempt, **REQUIRED, exempt_types=["aws:ec2/eip:Eip"]) == []
+    exempt = res(AWS_EC2_EIP, {})
+    assert messages("required-cost-tags", exempt, **REQUIRED, exempt_types=[AWS_EC2_EIP]) == []
 
 
 def test_tag_rule_through_the_pack_reads_the_providers_default_tags():
     assert (
-        through_pack(
-            "required-cost-tags", "aws:s3/bucket:Bucket", {}, REQUIRED, provider={"defaultTags": {"tags": TAGS}}
-        )
-        == []
+        through_pack("required-cost-tags", AWS_S3_BUCKET, {}, REQUIRED, provider={"defaultTags": {"tags": TAGS}}) == []
     )
-    assert through_pack("required-cost-tags", "aws:s3/bucket:Bucket", {"tags": PARTIAL}, REQUIRED)
+    assert through_pack("required-cost-tags", AWS_S3_BUCKET, {"tags": PARTIAL}, REQUIRED)
 
 
 def test_vertex_pool_replicas_are_capped():
     def pool(high):
         return res(
-            "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool",
+            GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
             {"dedicatedResources": {"machineSpec": {"machineType": "n1-standard-4"}, "maxReplicaCount": high}},
             name="scorer-b",
         )

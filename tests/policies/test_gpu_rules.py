@@ -4,6 +4,21 @@ from __future__ import annotations
 
 import pytest
 
+from mlplatform.components.base.types import (
+    AWS_AUTOSCALING_GROUP,
+    AWS_EC2_INSTANCE,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EKS_NODE_GROUP,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_COMPUTE_INSTANCE,
+    GCP_COMPUTE_INSTANCE_TEMPLATE,
+    GCP_CONTAINER_CLUSTER,
+    GCP_CONTAINER_NODE_POOL,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+    K8S_DEPLOYMENT,
+    K8S_KARPENTER_NODE_POOL,
+)
 from tests.policies.helpers import messages, res, through_pack
 
 DEV = {"allowed_gpus": ["T4", "L4", "A10G"], "environment": "dev"}
@@ -12,7 +27,7 @@ POOL = {"mlplatform.io/gpu-pool": "train"}
 
 def node_group(types, capacity="SPOT", low=0, high=4, labels=POOL):
     return res(
-        "aws:eks/nodeGroup:NodeGroup",
+        AWS_EKS_NODE_GROUP,
         {
             "instanceTypes": types,
             "capacityType": capacity,
@@ -34,12 +49,12 @@ def nodepool(types=None, capacity=("spot",), limits=None, labels=POOL, gpu_names
     spec = {"template": {"metadata": {"labels": labels}, "spec": {"requirements": reqs}}}
     if limits is not None:
         spec["limits"] = limits
-    return res("kubernetes:karpenter.sh/v1:NodePool", {"metadata": {"name": "train"}, "spec": spec}, name="np")
+    return res(K8S_KARPENTER_NODE_POOL, {"metadata": {"name": "train"}, "spec": spec}, name="np")
 
 
 def asg(types, on_demand_pct=0, low=0, high=2):
     return res(
-        "aws:autoscaling/group:Group",
+        AWS_AUTOSCALING_GROUP,
         {
             "minSize": low,
             "maxSize": high,
@@ -62,16 +77,16 @@ def ec2(itype, spot=True):
     props = {"instanceType": itype}
     if spot:
         props["instanceMarketOptions"] = {"marketType": "spot"}
-    return res("aws:ec2/instance:Instance", props, name="box")
+    return res(AWS_EC2_INSTANCE, props, name="box")
 
 
 def launch_template(itype):
-    return res("aws:ec2/launchTemplate:LaunchTemplate", {"instanceType": itype}, name="lt")
+    return res(AWS_EC2_LAUNCH_TEMPLATE, {"instanceType": itype}, name="lt")
 
 
 def endpoint_config(itype):
     return res(
-        "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+        AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
         {"productionVariants": [{"variantName": "a", "instanceType": itype, "initialInstanceCount": 1}]},
         name="ep",
     )
@@ -82,7 +97,7 @@ def gke_pool(machine, accelerator=None, spot=True, low=0, high=2):
     if accelerator:
         node_config["guestAccelerators"] = [{"type": accelerator, "count": 1}]
     return res(
-        "gcp:container/nodePool:NodePool",
+        GCP_CONTAINER_NODE_POOL,
         {"nodeConfig": node_config, "autoscaling": {"totalMinNodeCount": low, "totalMaxNodeCount": high}},
         name="gke",
     )
@@ -90,7 +105,7 @@ def gke_pool(machine, accelerator=None, spot=True, low=0, high=2):
 
 def gke_cluster(accelerator, maximum=4):
     return res(
-        "gcp:container/cluster:Cluster",
+        GCP_CONTAINER_CLUSTER,
         {"clusterAutoscaling": {"resourceLimits": [{"resourceType": accelerator, "maximum": maximum}]}},
         name="gke-cluster",
     )
@@ -100,17 +115,17 @@ def gce(machine, accelerator=None, spot=True):
     props = {"machineType": machine, "scheduling": {"provisioningModel": "SPOT" if spot else "STANDARD"}}
     if accelerator:
         props["guestAccelerators"] = [{"type": accelerator, "count": 1}]
-    return res("gcp:compute/instance:Instance", props, name="vm")
+    return res(GCP_COMPUTE_INSTANCE, props, name="vm")
 
 
 def gce_template(machine, accelerator):
     props = {"machineType": machine, "guestAccelerators": [{"type": accelerator, "count": 1}]}
-    return res("gcp:compute/instanceTemplate:InstanceTemplate", props, name="tpl")
+    return res(GCP_COMPUTE_INSTANCE_TEMPLATE, props, name="tpl")
 
 
 def cloud_run(accelerator="nvidia-l4", low=0, high=3):
     return res(
-        "gcp:cloudrunv2/service:Service",
+        GCP_CLOUDRUNV2_SERVICE,
         {
             "template": {
                 "nodeSelector": {"accelerator": accelerator},
@@ -212,12 +227,12 @@ def test_spot_rule_skips_what_cannot_say_how_it_buys():
 # --- gpu-pools-scale-to-zero ----------------------------------------------------------------------------------------
 
 WARM = res(
-    "kubernetes:apps/v1:Deployment",
+    K8S_DEPLOYMENT,
     {"metadata": {"name": "warm-train", "labels": {"mlplatform.io/warm-for": "train"}}, "spec": {"replicas": 2}},
     name="warm",
 )
 COLD = res(
-    "kubernetes:apps/v1:Deployment",
+    K8S_DEPLOYMENT,
     {"metadata": {"name": "warm-train", "labels": {"mlplatform.io/warm-for": "train"}}, "spec": {"replicas": 0}},
     name="warm",
 )
@@ -245,7 +260,7 @@ def test_always_on_gpu_instances_do_not_scale_to_zero():
 
 def test_gke_pool_without_autoscaling_keeps_its_node_count():
     fixed = res(
-        "gcp:container/nodePool:NodePool",
+        GCP_CONTAINER_NODE_POOL,
         {"nodeConfig": {"machineType": "g2-standard-4", "spot": True}, "nodeCount": 2, "nodeLocations": ["a", "b"]},
     )
     found = messages("gpu-pools-scale-to-zero", fixed)
@@ -285,26 +300,26 @@ def test_a_nodepool_without_a_gpu_limit_is_unbounded():
     # A CPU limit bounds the nodes, so the GPUs: 64 vCPU of g5.xlarge (4 vCPU, 1 GPU) = 16 GPUs.
     assert messages("gpu-pool-limits", nodepool(["g5.xlarge"], limits={"cpu": "64"}), max_gpus_per_pool=16) == []
     assert messages("gpu-pool-limits", nodepool(["g5.xlarge"], limits={"cpu": "68"}), max_gpus_per_pool=16)
-    no_max = res("aws:eks/nodeGroup:NodeGroup", {"instanceTypes": ["g5.xlarge"], "scalingConfig": {"minSize": 0}})
+    no_max = res(AWS_EKS_NODE_GROUP, {"instanceTypes": ["g5.xlarge"], "scalingConfig": {"minSize": 0}})
     assert "unbounded" in messages("gpu-pool-limits", no_max)[0]
 
 
 def test_rules_run_the_same_through_the_pulumi_policy_objects():
     bad = {"instanceTypes": ["p4d.24xlarge"], "capacityType": "ON_DEMAND", "labels": POOL}
     bad["scalingConfig"] = {"minSize": 1, "maxSize": 4}
-    found = through_pack("gpu-allowlist", "aws:eks/nodeGroup:NodeGroup", bad, DEV)
+    found = through_pack("gpu-allowlist", AWS_EKS_NODE_GROUP, bad, DEV)
     assert found == ["GPU pool 'train' uses p4d.24xlarge (A100) but dev allows T4, L4, A10G."]
-    assert through_pack("gpu-pools-use-spot", "aws:eks/nodeGroup:NodeGroup", bad)
-    assert through_pack("gpu-pools-scale-to-zero", "aws:eks/nodeGroup:NodeGroup", bad)
-    assert "32 GPUs" in through_pack("gpu-pool-limits", "aws:eks/nodeGroup:NodeGroup", bad)[0]
+    assert through_pack("gpu-pools-use-spot", AWS_EKS_NODE_GROUP, bad)
+    assert through_pack("gpu-pools-scale-to-zero", AWS_EKS_NODE_GROUP, bad)
+    assert "32 GPUs" in through_pack("gpu-pool-limits", AWS_EKS_NODE_GROUP, bad)[0]
     # Defaults apply when the CLI passes no settings: T4, L4, A10G allowed.
-    assert through_pack("gpu-allowlist", "aws:eks/nodeGroup:NodeGroup", {**bad, "instanceTypes": ["g5.xlarge"]}) == []
+    assert through_pack("gpu-allowlist", AWS_EKS_NODE_GROUP, {**bad, "instanceTypes": ["g5.xlarge"]}) == []
 
 
 def test_vertex_ai_pools_are_gpu_capacity_too():
     def pool(accelerator, high):
         return res(
-            "gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool",
+            GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
             {
                 "dedicatedResources": {
                     "machineSpec": {

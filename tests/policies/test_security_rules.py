@@ -4,42 +4,63 @@ from __future__ import annotations
 
 import pytest
 
+from mlplatform.components.base.types import (
+    AWS_DYNAMODB_TABLE,
+    AWS_EBS_VOLUME,
+    AWS_EC2_INSTANCE,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EFS_FILE_SYSTEM,
+    AWS_EKS_CLUSTER,
+    AWS_ELASTICACHE_REPLICATION_GROUP,
+    AWS_RDS_CLUSTER,
+    AWS_RDS_INSTANCE,
+    AWS_S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_ACL_V2,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+    AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+    AWS_SNS_TOPIC,
+    AWS_SQS_QUEUE,
+    GCP_SQL_DATABASE_INSTANCE,
+    GCP_STORAGE_BUCKET,
+    K8S_KARPENTER_EC2_NODE_CLASS,
+)
 from tests.policies.helpers import messages, res, stack_messages
 
 ENCRYPTION_CASES = [
-    ("RDS instance", "aws:rds/instance:Instance", {"storageEncrypted": True}, {"storageEncrypted": False}),
-    ("RDS cluster", "aws:rds/cluster:Cluster", {"storageEncrypted": True}, {}),
-    ("EBS volume", "aws:ebs/volume:Volume", {"encrypted": True, "size": 10}, {"size": 10}),
-    ("EFS", "aws:efs/fileSystem:FileSystem", {"encrypted": True}, {"encrypted": False}),
+    ("RDS instance", AWS_RDS_INSTANCE, {"storageEncrypted": True}, {"storageEncrypted": False}),
+    ("RDS cluster", AWS_RDS_CLUSTER, {"storageEncrypted": True}, {}),
+    ("EBS volume", AWS_EBS_VOLUME, {"encrypted": True, "size": 10}, {"size": 10}),
+    ("EFS", AWS_EFS_FILE_SYSTEM, {"encrypted": True}, {"encrypted": False}),
     (
         "EC2 instance",
-        "aws:ec2/instance:Instance",
+        AWS_EC2_INSTANCE,
         {"rootBlockDevice": {"encrypted": True}, "ebsBlockDevices": [{"deviceName": "/dev/sdf", "encrypted": True}]},
         {"rootBlockDevice": {"encrypted": True}, "ebsBlockDevices": [{"deviceName": "/dev/sdf", "encrypted": False}]},
     ),
     (
         "launch template",
-        "aws:ec2/launchTemplate:LaunchTemplate",
+        AWS_EC2_LAUNCH_TEMPLATE,
         {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeSize": 100}}]},
         {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false", "volumeSize": 100}}]},
     ),
     (
         "Karpenter EC2NodeClass",
-        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+        K8S_KARPENTER_EC2_NODE_CLASS,
         {"spec": {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": True}}]}},
         {"spec": {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": "100Gi"}}]}},
     ),
     (
         "ElastiCache",
-        "aws:elasticache/replicationGroup:ReplicationGroup",
+        AWS_ELASTICACHE_REPLICATION_GROUP,
         {"atRestEncryptionEnabled": True},
         {"atRestEncryptionEnabled": False},
     ),
-    ("SNS topic", "aws:sns/topic:Topic", {"kmsMasterKeyId": "alias/alerts"}, {}),
-    ("SQS queue", "aws:sqs/queue:Queue", {"sqsManagedSseEnabled": True}, {"sqsManagedSseEnabled": False}),
+    ("SNS topic", AWS_SNS_TOPIC, {"kmsMasterKeyId": "alias/alerts"}, {}),
+    ("SQS queue", AWS_SQS_QUEUE, {"sqsManagedSseEnabled": True}, {"sqsManagedSseEnabled": False}),
     (
         "EKS cluster",
-        "aws:eks/cluster:Cluster",
+        AWS_EKS_CLUSTER,
         {"encryptionConfig": {"provider": {"keyArn": "arn:aws:kms:k"}, "resources": ["secrets"]}},
         {},
     ),
@@ -54,21 +75,21 @@ def test_encryption_at_rest(kind, type_, good, bad):
 
 
 CMK_CASES = [
-    ("DynamoDB", "aws:dynamodb/table:Table", {"serverSideEncryption": {"enabled": True, "kmsKeyArn": "arn:k"}}, {}),
+    ("DynamoDB", AWS_DYNAMODB_TABLE, {"serverSideEncryption": {"enabled": True, "kmsKeyArn": "arn:k"}}, {}),
     (
         "S3 encryption",
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
         {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "arn:k"}}]},
         {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]},
     ),
     (
         "RDS key",
-        "aws:rds/instance:Instance",
+        AWS_RDS_INSTANCE,
         {"storageEncrypted": True, "kmsKeyId": "arn:k"},
         {"storageEncrypted": True},
     ),
-    ("GCS", "gcp:storage/bucket:Bucket", {"encryption": {"defaultKmsKeyName": "projects/p/k"}}, {}),
-    ("Cloud SQL", "gcp:sql/databaseInstance:DatabaseInstance", {"encryptionKeyName": "projects/p/k"}, {}),
+    ("GCS", GCP_STORAGE_BUCKET, {"encryption": {"defaultKmsKeyName": "projects/p/k"}}, {}),
+    ("Cloud SQL", GCP_SQL_DATABASE_INSTANCE, {"encryptionKeyName": "projects/p/k"}, {}),
 ]
 
 
@@ -85,12 +106,12 @@ BLOCK_ALL = {k: True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePu
 
 
 def bucket():
-    return res("aws:s3/bucket:Bucket", {"bucket": "lake-raw-1"}, name="raw")
+    return res(AWS_S3_BUCKET, {"bucket": "lake-raw-1"}, name="raw")
 
 
 def block(b, **off):
     return res(
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
         {"bucket": "lake-raw-1", **BLOCK_ALL, **off},
         name="raw-block",
         property_dependencies={"bucket": [b.urn]},
@@ -103,29 +124,27 @@ def test_buckets_need_a_full_public_access_block():
     assert "has no public access block" in stack_messages("public-access-blocked", [b])[0][0]
     partial = stack_messages("public-access-blocked", [b, block(b, restrictPublicBuckets=False)])
     assert "leaves restrictPublicBuckets off" in partial[0][0]
-    account = res("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock", dict(BLOCK_ALL))
+    account = res(AWS_S3_ACCOUNT_PUBLIC_ACCESS_BLOCK, dict(BLOCK_ALL))
     assert stack_messages("public-access-blocked", [b, account]) == []
 
 
 def test_public_acls_and_databases_fail():
     b = bucket()
-    acl = res("aws:s3/bucketAclV2:BucketAclV2", {"bucket": "lake-raw-1", "acl": "public-read"}, name="acl")
+    acl = res(AWS_S3_BUCKET_ACL_V2, {"bucket": "lake-raw-1", "acl": "public-read"}, name="acl")
     found = stack_messages("public-access-blocked", [b, block(b), acl])
     assert len(found) == 1 and "public ACL 'public-read'" in found[0][0] and found[0][1] == acl.urn
-    db = res("aws:rds/instance:Instance", {"publiclyAccessible": True}, name="db")
+    db = res(AWS_RDS_INSTANCE, {"publiclyAccessible": True}, name="db")
     assert "publicly accessible" in stack_messages("public-access-blocked", [db])[0][0]
-    assert (
-        stack_messages("public-access-blocked", [res("aws:rds/instance:Instance", {"publiclyAccessible": False})]) == []
-    )
+    assert stack_messages("public-access-blocked", [res(AWS_RDS_INSTANCE, {"publiclyAccessible": False})]) == []
 
 
 def test_gcp_buckets_and_cloud_sql():
-    good = res("gcp:storage/bucket:Bucket", {"publicAccessPrevention": "enforced"})
+    good = res(GCP_STORAGE_BUCKET, {"publicAccessPrevention": "enforced"})
     assert stack_messages("public-access-blocked", [good]) == []
-    loose = res("gcp:storage/bucket:Bucket", {})
+    loose = res(GCP_STORAGE_BUCKET, {})
     assert "publicAccessPrevention 'inherited'" in stack_messages("public-access-blocked", [loose])[0][0]
     open_sql = res(
-        "gcp:sql/databaseInstance:DatabaseInstance",
+        GCP_SQL_DATABASE_INSTANCE,
         {"settings": {"ipConfiguration": {"ipv4Enabled": True, "authorizedNetworks": [{"value": "0.0.0.0/0"}]}}},
     )
     assert "0.0.0.0/0" in stack_messages("public-access-blocked", [open_sql])[0][0]
@@ -134,16 +153,16 @@ def test_gcp_buckets_and_cloud_sql():
 # --- imdsv2-required --------------------------------------------------------------------------------------------------
 
 IMDS_CASES = [
-    ("EC2 instance", "aws:ec2/instance:Instance", {"metadataOptions": {"httpTokens": "required"}}, {}),
+    ("EC2 instance", AWS_EC2_INSTANCE, {"metadataOptions": {"httpTokens": "required"}}, {}),
     (
         "launch template",
-        "aws:ec2/launchTemplate:LaunchTemplate",
+        AWS_EC2_LAUNCH_TEMPLATE,
         {"metadataOptions": {"httpTokens": "required"}},
         {"metadataOptions": {"httpTokens": "optional"}},
     ),
     (
         "Karpenter EC2NodeClass",
-        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+        K8S_KARPENTER_EC2_NODE_CLASS,
         {"spec": {}},  # Karpenter's default is required
         {"spec": {"metadataOptions": {"httpTokens": "optional"}}},
     ),
@@ -158,5 +177,5 @@ def test_imdsv2_required(kind, type_, good, bad):
 
 
 def test_a_disabled_metadata_endpoint_passes():
-    off = res("aws:ec2/instance:Instance", {"metadataOptions": {"httpEndpoint": "disabled"}})
+    off = res(AWS_EC2_INSTANCE, {"metadataOptions": {"httpEndpoint": "disabled"}})
     assert messages("imdsv2-required", off) == []

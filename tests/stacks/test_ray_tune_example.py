@@ -7,6 +7,7 @@ import json
 import jsonschema
 
 from mlplatform import engine
+from mlplatform.components.base.types import K8S_RAY_JOB
 from tests.components.k8s.test_ray import custom_object, validate_pods
 from tests.conftest import ROOT
 from tests.schemas.kuberay_v1 import SCHEMAS
@@ -14,7 +15,7 @@ from tests.schemas.kuberay_v1 import SCHEMAS
 
 def test_the_example_rayjob_validates_and_brings_its_own_cluster():
     plan = engine.run(ROOT / "examples" / "ray-tune", stack="dev")
-    job = custom_object(plan.one("kubernetes:ray.io/v1:RayJob"))
+    job = custom_object(plan.one(K8S_RAY_JOB))
     jsonschema.validate(job, SCHEMAS["RayJob"])
     spec = job["spec"]
     validate_pods(spec["rayClusterSpec"], "1.33")

@@ -11,6 +11,21 @@ from mlplatform import engine
 from mlplatform.components.aws import DataLake, DataLakeArgs, iam
 from mlplatform.components.base.cloud import Cloud
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    AWS_ATHENA_WORKGROUP,
+    AWS_GLUE_CATALOG_DATABASE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_KMS_KEY,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION,
+    AWS_S3_BUCKET_LOGGING,
+    AWS_S3_BUCKET_OWNERSHIP_CONTROLS,
+    AWS_S3_BUCKET_POLICY,
+    AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK,
+    AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION,
+    AWS_S3_BUCKET_VERSIONING,
+    MLPLATFORM_AWS_DATA_LAKE,
+)
 from mlplatform.components.interfaces import Principal
 from mlplatform.plan import Plan
 from tests.fixtures import aws_prod, aws_smallest
@@ -19,7 +34,7 @@ ZONES = ["raw", "curated", "features", "models"]
 
 
 def lake_bucket(plan: Plan, zone: str):
-    return plan.one("aws:s3/bucket:Bucket", f"mlplatform-lake-{zone}")
+    return plan.one(AWS_S3_BUCKET, f"mlplatform-lake-{zone}")
 
 
 def for_bucket(plan: Plan, type_: str, bucket) -> object:
@@ -32,51 +47,42 @@ def for_bucket(plan: Plan, type_: str, bucket) -> object:
 def test_zone_bucket_is_private_encrypted_versioned_and_logged(zone):
     plan = aws_smallest()
     bucket = lake_bucket(plan, zone)
-    key = plan.one("aws:kms/key:Key", "mlplatform-lake-key")
+    key = plan.one(AWS_KMS_KEY, "mlplatform-lake-key")
     assert key.input("enableKeyRotation") is True
-    sse = for_bucket(
-        plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket
-    )
+    sse = for_bucket(plan, AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION, bucket)
     assert sse.input("rules") == [
         {
             "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.output("arn")},
             "bucketKeyEnabled": True,
         }
     ]
-    assert (
-        for_bucket(plan, "aws:s3/bucketVersioning:BucketVersioning", bucket).input("versioningConfiguration.status")
-        == "Enabled"
-    )
-    block = for_bucket(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket)
+    assert for_bucket(plan, AWS_S3_BUCKET_VERSIONING, bucket).input("versioningConfiguration.status") == "Enabled"
+    block = for_bucket(plan, AWS_S3_BUCKET_PUBLIC_ACCESS_BLOCK, bucket)
     assert all(
         block.input(k) is True
         for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     )
     assert (
-        for_bucket(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", bucket).input("rule.objectOwnership")
+        for_bucket(plan, AWS_S3_BUCKET_OWNERSHIP_CONTROLS, bucket).input("rule.objectOwnership")
         == "BucketOwnerEnforced"
     )
-    policy = json.loads(for_bucket(plan, "aws:s3/bucketPolicy:BucketPolicy", bucket).input("policy"))
+    policy = json.loads(for_bucket(plan, AWS_S3_BUCKET_POLICY, bucket).input("policy"))
     deny = policy["Statement"][0]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert deny["Resource"] == [bucket.output("arn"), bucket.output("arn") + "/*"]
-    logging = for_bucket(plan, "aws:s3/bucketLogging:BucketLogging", bucket)
-    assert logging.input("targetBucket") == plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-access-logs").id
+    logging = for_bucket(plan, AWS_S3_BUCKET_LOGGING, bucket)
+    assert logging.input("targetBucket") == plan.one(AWS_S3_BUCKET, "mlplatform-lake-access-logs").id
     assert logging.input("targetPrefix") == f"{zone}/"
 
 
 def test_lifecycle_rules_per_zone():
     dev, prod = aws_smallest(), aws_prod()
-    rule = for_bucket(
-        dev, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", lake_bucket(dev, "raw")
-    ).input("rules")[0]
+    rule = for_bucket(dev, AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION, lake_bucket(dev, "raw")).input("rules")[0]
     assert rule["status"] == "Enabled"
     assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
     assert rule["transitions"] == [{"days": 30, "storageClass": "INTELLIGENT_TIERING"}]
     assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
-    prod_rule = for_bucket(
-        prod, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", lake_bucket(prod, "raw")
-    ).input("rules")[0]
+    prod_rule = for_bucket(prod, AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION, lake_bucket(prod, "raw")).input("rules")[0]
     assert prod_rule["transitions"] == [
         {"days": 30, "storageClass": "INTELLIGENT_TIERING"},
         {"days": 180, "storageClass": "GLACIER"},
@@ -86,21 +92,19 @@ def test_lifecycle_rules_per_zone():
 
 def test_every_bucket_aborts_incomplete_uploads():
     plan = aws_smallest()
-    buckets = plan.by_type("aws:s3/bucket:Bucket")
+    buckets = plan.by_type(AWS_S3_BUCKET)
     assert len(buckets) == 6  # 4 zones, access logs, Athena results
     for b in buckets:
-        rules = for_bucket(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b).input("rules")
+        rules = for_bucket(plan, AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION, b).input("rules")
         assert all("abortIncompleteMultipartUpload" in r for r in rules), b.name
 
 
 def test_access_log_bucket_accepts_s3_log_delivery_only_over_sse_s3():
     plan = aws_smallest()
-    logs = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-access-logs")
-    sse = for_bucket(
-        plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", logs
-    )
+    logs = plan.one(AWS_S3_BUCKET, "mlplatform-lake-access-logs")
+    sse = for_bucket(plan, AWS_S3_BUCKET_SERVER_SIDE_ENCRYPTION_CONFIGURATION, logs)
     assert sse.input("rules")[0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
-    statements = json.loads(for_bucket(plan, "aws:s3/bucketPolicy:BucketPolicy", logs).input("policy"))["Statement"]
+    statements = json.loads(for_bucket(plan, AWS_S3_BUCKET_POLICY, logs).input("policy"))["Statement"]
     delivery = next(s for s in statements if s["Sid"] == "S3ServerAccessLogsPolicy")
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert delivery["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
@@ -108,21 +112,21 @@ def test_access_log_bucket_accepts_s3_log_delivery_only_over_sse_s3():
 
 def test_catalog_and_athena_workgroup():
     plan = aws_smallest()
-    dbs = {d.input("name"): d for d in plan.by_type("aws:glue/catalogDatabase:CatalogDatabase")}
+    dbs = {d.input("name"): d for d in plan.by_type(AWS_GLUE_CATALOG_DATABASE)}
     assert set(dbs) == {f"mlplatform_lake_dev_{z}" for z in ZONES}
     assert (
         dbs["mlplatform_lake_dev_curated"].input("locationUri")
         == f"s3://{lake_bucket(plan, 'curated').output('bucket')}/"
     )
-    wg = plan.one("aws:athena/workgroup:Workgroup")
+    wg = plan.one(AWS_ATHENA_WORKGROUP)
     config = wg.input("configuration")
     assert config["enforceWorkgroupConfiguration"] is True
     assert config["bytesScannedCutoffPerQuery"] == 10 * 1024**3
     assert config["resultConfiguration"]["encryptionConfiguration"] == {
         "encryptionOption": "SSE_KMS",
-        "kmsKeyArn": plan.one("aws:kms/key:Key", "mlplatform-lake-key").output("arn"),
+        "kmsKeyArn": plan.one(AWS_KMS_KEY, "mlplatform-lake-key").output("arn"),
     }
-    results = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-athena-results")
+    results = plan.one(AWS_S3_BUCKET, "mlplatform-lake-athena-results")
     assert config["resultConfiguration"]["outputLocation"] == f"s3://{results.output('bucket')}/results/"
 
 
@@ -134,12 +138,12 @@ def test_dvc_remote_is_a_prefix_of_the_raw_zone():
 def test_prod_protects_buckets_key_and_catalog_dev_does_not():
     prod, dev = aws_prod(), aws_smallest()
     for plan, protected in ((prod, True), (dev, False)):
-        for b in plan.by_type("aws:s3/bucket:Bucket"):
+        for b in plan.by_type(AWS_S3_BUCKET):
             assert b.options["protect"] is protected, b.name
             if b.name != "mlplatform-lake-athena-results":
                 assert b.input("forceDestroy") is (not protected), b.name
-        assert plan.one("aws:kms/key:Key", "mlplatform-lake-key").options["protect"] is protected
-        assert all(d.options["protect"] is protected for d in plan.by_type("aws:glue/catalogDatabase:CatalogDatabase"))
+        assert plan.one(AWS_KMS_KEY, "mlplatform-lake-key").options["protect"] is protected
+        assert all(d.options["protect"] is protected for d in plan.by_type(AWS_GLUE_CATALOG_DATABASE))
 
 
 # --- grants ------------------------------------------------------------------------------------------------
@@ -156,13 +160,13 @@ def _lake_with_grants(layout="buckets", encryption="kms"):
 
 
 def _statements(plan, name):
-    return json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", name).input("policy"))["Statement"]
+    return json.loads(plan.one(AWS_IAM_ROLE_POLICY, name).input("policy"))["Statement"]
 
 
 def test_grant_read_is_exactly_list_locate_read_and_decrypt():
     plan = _lake_with_grants()
-    curated = plan.one("aws:s3/bucket:Bucket", "lake-curated").output("arn")
-    key = plan.one("aws:kms/key:Key").output("arn")
+    curated = plan.one(AWS_S3_BUCKET, "lake-curated").output("arn")
+    key = plan.one(AWS_KMS_KEY).output("arn")
     assert _statements(plan, "lake-curated-read-trainer") == [
         {"Sid": "ListCurated", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": curated},
         {"Sid": "LocateCurated", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": curated},
@@ -184,7 +188,7 @@ def test_grant_read_is_exactly_list_locate_read_and_decrypt():
 
 def test_grant_write_on_a_prefix_is_scoped_to_it():
     plan = _lake_with_grants()
-    models = plan.one("aws:s3/bucket:Bucket", "lake-models").output("arn")
+    models = plan.one(AWS_S3_BUCKET, "lake-models").output("arn")
     statements = {s["Sid"]: s for s in _statements(plan, "lake-models-write-trainer")}
     assert statements["ListModels"]["Condition"] == {"StringLike": {"s3:prefix": ["mlflow/", "mlflow/*"]}}
     assert statements["WriteModels"] == {
@@ -198,15 +202,15 @@ def test_grant_write_on_a_prefix_is_scoped_to_it():
 
 def test_prefix_layout_uses_one_bucket_and_scopes_zones_by_prefix():
     plan = _lake_with_grants(layout="prefixes", encryption="sse-s3")
-    data = [b for b in plan.by_type("aws:s3/bucket:Bucket") if b.name == "lake-data"]
-    assert len(data) == 1 and len(plan.by_type("aws:s3/bucket:Bucket")) == 3
-    rules = for_bucket(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", data[0]).input("rules")
+    data = [b for b in plan.by_type(AWS_S3_BUCKET) if b.name == "lake-data"]
+    assert len(data) == 1 and len(plan.by_type(AWS_S3_BUCKET)) == 3
+    rules = for_bucket(plan, AWS_S3_BUCKET_LIFECYCLE_CONFIGURATION, data[0]).input("rules")
     assert [r["filter"]["prefix"] for r in rules] == ["raw/", "curated/", "features/", "models/"]
     read = {s["Sid"]: s for s in _statements(plan, "lake-curated-read-trainer")}
     assert read["ReadCurated"]["Resource"] == f"{data[0].output('arn')}/curated/*"
     assert read["ListCurated"]["Condition"] == {"StringLike": {"s3:prefix": ["curated/", "curated/*"]}}
     assert not any("kms" in json.dumps(s) for s in read.values()), "sse-s3 needs no key permissions"
-    assert plan.by_type("aws:kms/key:Key") == []
+    assert plan.by_type(AWS_KMS_KEY) == []
 
 
 @pytest.mark.parametrize(
@@ -258,6 +262,6 @@ def test_raises_when_lake_args_are_invalid():
 
 
 def test_lake_component_registers_its_outputs():
-    lake = aws_smallest().one("mlplatform:aws:DataLake")
+    lake = aws_smallest().one(MLPLATFORM_AWS_DATA_LAKE)
     assert set(lake.outputs["bucket_names"]) == set(ZONES)
     assert lake.outputs["key_arn"].startswith("arn:aws:kms:us-east-1:123456789012:key/")

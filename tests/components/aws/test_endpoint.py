@@ -9,29 +9,39 @@ import pytest
 from mlplatform import engine
 from mlplatform.components.aws import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    AWS_APPAUTOSCALING_POLICY,
+    AWS_APPAUTOSCALING_TARGET,
+    AWS_CLOUDWATCH_METRIC_ALARM,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_S3_BUCKET,
+    AWS_SAGEMAKER_ENDPOINT,
+    AWS_SAGEMAKER_ENDPOINT_CONFIGURATION,
+    AWS_SAGEMAKER_MODEL,
+    AWS_SNS_TOPIC,
+)
 from mlplatform.preflight import preflight
 from tests.fixtures import SERVERLESS_RANKER, aws_config, aws_dev, aws_prod, plan_platform
 
-CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.6.0-cpu-py312"
 
 
 def test_serverless_endpoint_scales_to_zero_with_one_variant():
     plan = aws_dev()
-    config = plan.one(CONFIG)
+    config = plan.one(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION)
     assert config.input("productionVariants") == [
         {
             "variantName": "current",
-            "modelName": plan.one("aws:sagemaker/model:Model").output("name"),
+            "modelName": plan.one(AWS_SAGEMAKER_MODEL).output("name"),
             "serverlessConfig": {"memorySizeInMb": 2048, "maxConcurrency": 5},
         }
     ]
     assert config.input("dataCaptureConfig") is None and config.input("shadowProductionVariants") is None
-    endpoint = plan.one("aws:sagemaker/endpoint:Endpoint")
+    endpoint = plan.one(AWS_SAGEMAKER_ENDPOINT)
     assert endpoint.input("name") == "ranker-dev"
     assert endpoint.input("endpointConfigName") == config.output("name")
-    assert plan.by_type("aws:appautoscaling/target:Target") == []
+    assert plan.by_type(AWS_APPAUTOSCALING_TARGET) == []
     assert plan.outputs["endpoint_invoke_urls"] == {
         "ranker": "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/ranker-dev/invocations"
     }
@@ -39,7 +49,7 @@ def test_serverless_endpoint_scales_to_zero_with_one_variant():
 
 def test_dev_model_reads_its_existing_registry_artifact_with_network_isolation():
     plan = aws_dev()
-    model = plan.one("aws:sagemaker/model:Model")
+    model = plan.one(AWS_SAGEMAKER_MODEL)
     assert model.input("primaryContainer") == {
         "image": IMAGE,
         "modelDataUrl": "s3://recsys-model-registry/ranker/v14/model.tar.gz",
@@ -57,10 +67,10 @@ def test_dev_model_reads_its_existing_registry_artifact_with_network_isolation()
 
 
 def _role_statements(plan, role_name):
-    role = plan.one("aws:iam/role:Role", role_name)
+    role = plan.one(AWS_IAM_ROLE, role_name)
     return [
         s
-        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+        for p in plan.by_type(AWS_IAM_ROLE_POLICY)
         if p.input("role") == role.id
         for s in json.loads(p.input("policy"))["Statement"]
     ]
@@ -84,8 +94,8 @@ def lake_model_program(enabled: bool = True):
 
 def test_execution_role_reads_only_its_artifact_prefix_and_pulls_only_its_image():
     plan = engine.run(lake_model_program())
-    models = plan.one("aws:s3/bucket:Bucket", "lake-models")
-    model = plan.one("aws:sagemaker/model:Model")
+    models = plan.one(AWS_S3_BUCKET, "lake-models")
+    model = plan.one(AWS_SAGEMAKER_MODEL)
     assert model.input("primaryContainer.modelDataUrl") == f"s3://{models.output('bucket')}/ranker/v14/model.tar.gz"
     statements = {s["Sid"]: s for s in _role_statements(plan, "ranker-current")}
     assert statements["ReadModels"]["Resource"] == f"{models.output('arn')}/ranker/v14/*"
@@ -96,7 +106,7 @@ def test_execution_role_reads_only_its_artifact_prefix_and_pulls_only_its_image(
     assert statements["EndpointLogs"]["Resource"][0] == (
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/ranker-dev"
     )
-    trust = json.loads(plan.one("aws:iam/role:Role", "ranker-current").input("assumeRolePolicy"))
+    trust = json.loads(plan.one(AWS_IAM_ROLE, "ranker-current").input("assumeRolePolicy"))
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
 
 
@@ -119,22 +129,22 @@ def test_disabled_endpoint_creates_nothing_until_its_first_model_exists():
 
 def test_realtime_ab_split_with_capture_and_autoscaling():
     plan = aws_prod()
-    config = plan.one(CONFIG)
+    config = plan.one(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION)
     variants = {v["variantName"]: v for v in config.input("productionVariants")}
     assert {
         n: (v["instanceType"], v["initialInstanceCount"], v["initialVariantWeight"]) for n, v in variants.items()
     } == {"current": ("ml.g5.xlarge", 2, 90), "candidate": ("ml.g5.xlarge", 1, 10)}
-    raw = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-raw").output("bucket")
+    raw = plan.one(AWS_S3_BUCKET, "mlplatform-lake-raw").output("bucket")
     capture = config.input("dataCaptureConfig")
     assert capture["enableCapture"] is True and capture["initialSamplingPercentage"] == 10
     assert capture["destinationS3Uri"] == f"s3://{raw}/sagemaker-capture/ranker-prod/"
     assert [o["captureMode"] for o in capture["captureOptions"]] == ["Input", "Output"]
-    targets = {t.input("resourceId"): t for t in plan.by_type("aws:appautoscaling/target:Target")}
+    targets = {t.input("resourceId"): t for t in plan.by_type(AWS_APPAUTOSCALING_TARGET)}
     assert {k: (t.input("minCapacity"), t.input("maxCapacity")) for k, t in targets.items()} == {
         "endpoint/ranker-prod/variant/current": (2, 6),
         "endpoint/ranker-prod/variant/candidate": (1, 2),
     }
-    policy = plan.by_type("aws:appautoscaling/policy:Policy")[0]
+    policy = plan.by_type(AWS_APPAUTOSCALING_POLICY)[0]
     tracking = policy.input("targetTrackingScalingPolicyConfiguration")
     assert tracking["targetValue"] == 100
     assert tracking["predefinedMetricSpecification"] == {
@@ -147,8 +157,8 @@ def test_realtime_ab_split_with_capture_and_autoscaling():
 
 def test_alarms_per_variant_route_to_the_alert_topic():
     dev, prod = aws_dev(), aws_prod()
-    topic = dev.one("aws:sns/topic:Topic").output("arn")
-    alarms = {a.name: a for a in dev.by_type(ALARM)}
+    topic = dev.one(AWS_SNS_TOPIC).output("arn")
+    alarms = {a.name: a for a in dev.by_type(AWS_CLOUDWATCH_METRIC_ALARM)}
     assert set(alarms) == {
         "mlplatform-endpoint-ranker-current-latency-p99",
         "mlplatform-endpoint-ranker-current-5xx",
@@ -161,7 +171,7 @@ def test_alarms_per_variant_route_to_the_alert_topic():
     assert all(a.input("alarmActions") == [topic] for a in alarms.values())
     throttles = alarms["mlplatform-endpoint-ranker-current-throttles"]
     assert throttles.input("metricName") == "ServerlessConcurrentExecutionsUtilization"
-    prod_alarms = {a.name for a in prod.by_type(ALARM)}
+    prod_alarms = {a.name for a in prod.by_type(AWS_CLOUDWATCH_METRIC_ALARM)}
     assert "mlplatform-endpoint-ranker-candidate-5xx" in prod_alarms
     assert not any(n.endswith("throttles") for n in prod_alarms), "real-time endpoints publish no such metric"
 
@@ -186,9 +196,9 @@ def test_shadow_variant_is_registered_as_shadow():
             {"name": "ab", "mode": "realtime", "variants": [REALTIME], "shadow_variant": {**REALTIME, "name": "shadow"}}
         )
     )
-    config = plan.one(CONFIG)
+    config = plan.one(AWS_SAGEMAKER_ENDPOINT_CONFIGURATION)
     assert [v["variantName"] for v in config.input("shadowProductionVariants")] == ["shadow"]
-    assert len(plan.by_type("aws:sagemaker/model:Model")) == 2
+    assert len(plan.by_type(AWS_SAGEMAKER_MODEL)) == 2
 
 
 @pytest.mark.parametrize(

@@ -10,24 +10,35 @@ import yaml
 from mlplatform import engine
 from mlplatform.components.aws import DataLake, DataLakeArgs, FeatureStore, FeatureStoreArgs
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    AWS_DYNAMODB_TABLE,
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_ELASTICACHE_REPLICATION_GROUP,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_KMS_KEY,
+    AWS_S3_BUCKET,
+    AWS_VPC_SECURITY_GROUP_INGRESS_RULE,
+    K8S_DEPLOYMENT,
+    K8S_SERVICE,
+    MLPLATFORM_AWS_DATA_LAKE,
+    MLPLATFORM_AWS_FEATURE_STORE,
+    MLPLATFORM_PLATFORM,
+)
 from mlplatform.plan import Secret, reveal
 from tests.fixtures import aws_config, aws_dev, aws_prod, aws_staging, plan_platform
 
 
 def role_statements(plan, role_name):
-    role = plan.one("aws:iam/role:Role", role_name)
-    docs = [
-        json.loads(p.input("policy"))
-        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
-        if p.input("role") == role.id
-    ]
+    role = plan.one(AWS_IAM_ROLE, role_name)
+    docs = [json.loads(p.input("policy")) for p in plan.by_type(AWS_IAM_ROLE_POLICY) if p.input("role") == role.id]
     return [s for d in docs for s in d["Statement"]]
 
 
 def test_declared_feature_views_get_protected_on_demand_tables():
     for plan, protected in ((aws_dev(), False), (aws_prod(), True)):
-        key = plan.one("aws:kms/key:Key", "mlplatform-lake-key").output("arn")
-        for t in plan.by_type("aws:dynamodb/table:Table"):
+        key = plan.one(AWS_KMS_KEY, "mlplatform-lake-key").output("arn")
+        for t in plan.by_type(AWS_DYNAMODB_TABLE):
             assert t.input("name") in {"recsys.user_features", "recsys.item_features"}
             assert t.input("billingMode") == "PAY_PER_REQUEST"
             assert t.input("hashKey") == "entity_id"
@@ -39,7 +50,7 @@ def test_declared_feature_views_get_protected_on_demand_tables():
 
 def test_materializer_role_reaches_only_features_zone_and_project_tables():
     plan = aws_dev()
-    features = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-features").output("arn")
+    features = plan.one(AWS_S3_BUCKET, "mlplatform-lake-features").output("arn")
     statements = role_statements(plan, "mlplatform-features-materializer")
     s3_resources = {
         r for s in statements if any(a.startswith("s3:") for a in _list(s["Action"])) for r in _list(s["Resource"])
@@ -53,7 +64,7 @@ def test_materializer_role_reaches_only_features_zone_and_project_tables():
 
 def test_server_role_reads_only_the_registry_and_the_tables():
     plan = aws_dev()
-    features = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-features").output("arn")
+    features = plan.one(AWS_S3_BUCKET, "mlplatform-lake-features").output("arn")
     statements = {s["Sid"]: s for s in role_statements(plan, "mlplatform-features-server")}
     assert statements["ReadFeatures"]["Resource"] == f"{features}/feast/*"
     assert statements["ListFeatures"]["Condition"] == {"StringLike": {"s3:prefix": ["feast/", "feast/*"]}}
@@ -70,27 +81,27 @@ def test_roles_are_bound_to_service_accounts_through_pod_identity():
     plan = aws_dev()
     assoc = {
         a.input("serviceAccount"): a
-        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        for a in plan.by_type(AWS_EKS_POD_IDENTITY_ASSOCIATION)
         if a.input("serviceAccount").startswith("feast-")
     }
     assert set(assoc) == {"feast-materializer", "feast-feature-server"}
     sas = {r.input("metadata.name") for r in plan.by_type("kubernetes:core/v1:ServiceAccount")}
     assert {"feast-materializer", "feast-feature-server"} <= sas
-    role = plan.one("aws:iam/role:Role", "mlplatform-features-server")
+    role = plan.one(AWS_IAM_ROLE, "mlplatform-features-server")
     assert assoc["feast-feature-server"].input("roleArn") == role.output("arn")
 
 
 def test_rendered_config_names_the_real_registry_tables_and_region():
     plan = aws_dev()
-    config = yaml.safe_load(plan.one("mlplatform:aws:FeatureStore").outputs["feature_store_yaml"])
-    features = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-features").output("bucket")
+    config = yaml.safe_load(plan.one(MLPLATFORM_AWS_FEATURE_STORE).outputs["feature_store_yaml"])
+    features = plan.one(AWS_S3_BUCKET, "mlplatform-lake-features").output("bucket")
     assert config["project"] == "recsys"
     assert config["registry"]["path"] == f"s3://{features}/feast/registry.pb"
     assert config["online_store"] == {
         "type": "dynamodb",
         "region": "us-east-1",
         "table_name_template": "{project}.{table_name}",
-        "tags": plan.one("mlplatform:index:Platform").outputs["cost_tags"],
+        "tags": plan.one(MLPLATFORM_PLATFORM).outputs["cost_tags"],
     }
     assert config["offline_store"] == {"type": "file"}
     secret = plan.one("kubernetes:core/v1:Secret", "mlplatform-features-config")
@@ -99,8 +110,8 @@ def test_rendered_config_names_the_real_registry_tables_and_region():
 
 def test_athena_offline_store_in_staging():
     plan = aws_staging()
-    config = yaml.safe_load(plan.one("mlplatform:aws:FeatureStore").outputs["feature_store_yaml"])
-    lake = plan.one("mlplatform:aws:DataLake").outputs
+    config = yaml.safe_load(plan.one(MLPLATFORM_AWS_FEATURE_STORE).outputs["feature_store_yaml"])
+    lake = plan.one(MLPLATFORM_AWS_DATA_LAKE).outputs
     assert config["offline_store"] == {
         "type": "athena",
         "data_source": "AwsDataCatalog",
@@ -116,7 +127,7 @@ def test_athena_offline_store_in_staging():
 
 def test_feature_server_in_prod():
     plan = aws_prod()
-    deployment = plan.one("kubernetes:apps/v1:Deployment", "mlplatform-features-server")
+    deployment = plan.one(K8S_DEPLOYMENT, "mlplatform-features-server")
     spec = deployment.input("spec")
     assert spec["replicas"] == 2
     pod = spec["template"]["spec"]
@@ -129,29 +140,24 @@ def test_feature_server_in_prod():
         plan.one("kubernetes:policy/v1:PodDisruptionBudget", "mlplatform-features-server").input("spec.maxUnavailable")
         == 1
     )
-    assert (
-        plan.one("kubernetes:core/v1:Service", "mlplatform-features-server").input("spec.ports")[0]["targetPort"]
-        == "http"
-    )
-    assert aws_dev().find("kubernetes:apps/v1:Deployment", "mlplatform-features-server") == []
+    assert plan.one(K8S_SERVICE, "mlplatform-features-server").input("spec.ports")[0]["targetPort"] == "http"
+    assert aws_dev().find(K8S_DEPLOYMENT, "mlplatform-features-server") == []
 
 
 def test_redis_online_store_is_encrypted_and_its_token_stays_secret():
     plan = plan_platform(aws_config("dev", feature_store={"online_store": "redis"}))
-    group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    group = plan.one(AWS_ELASTICACHE_REPLICATION_GROUP)
     assert group.input("transitEncryptionEnabled") is True and group.input("atRestEncryptionEnabled") is True
     assert isinstance(group.inputs["authToken"], Secret)
     token = reveal(group.inputs["authToken"])
     assert token not in plan.to_json()
-    store = plan.one("mlplatform:aws:FeatureStore")
+    store = plan.one(MLPLATFORM_AWS_FEATURE_STORE)
     assert isinstance(store.outputs["feature_store_yaml"], Secret)
     config = yaml.safe_load(reveal(store.outputs["feature_store_yaml"]))
     assert config["online_store"]["connection_string"].endswith(f",ssl=true,password={token}")
-    rule = plan.one(
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "mlplatform-features-redis-from-cluster"
-    )
+    rule = plan.one(AWS_VPC_SECURITY_GROUP_INGRESS_RULE, "mlplatform-features-redis-from-cluster")
     assert rule.input("fromPort") == 6379 and rule.input("referencedSecurityGroupId").startswith("sg-")
-    assert plan.by_type("aws:dynamodb/table:Table") == []
+    assert plan.by_type(AWS_DYNAMODB_TABLE) == []
 
 
 def _list(v):
@@ -168,7 +174,7 @@ def test_standalone_store_without_a_cluster_registers_no_kubernetes_objects():
 
     plan = engine.run(program, config={"aws:region": "eu-west-1"})
     assert not [r for r in plan if r.type.startswith("kubernetes:")]
-    assert plan.one("aws:dynamodb/table:Table").input("name") == "fs.u"
+    assert plan.one(AWS_DYNAMODB_TABLE).input("name") == "fs.u"
 
 
 @pytest.mark.parametrize(

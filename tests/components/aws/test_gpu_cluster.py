@@ -10,6 +10,30 @@ import pytest
 from mlplatform import engine
 from mlplatform.components.aws import GpuCluster, GpuClusterArgs
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    AWS_AUTOSCALING_TAG,
+    AWS_CLOUDWATCH_EVENT_RULE,
+    AWS_CLOUDWATCH_EVENT_TARGET,
+    AWS_CLOUDWATCH_LOG_GROUP,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EC2_TAG,
+    AWS_EKS_ACCESS_ENTRY,
+    AWS_EKS_ACCESS_POLICY_ASSOCIATION,
+    AWS_EKS_ADDON,
+    AWS_EKS_CLUSTER,
+    AWS_EKS_NODE_GROUP,
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_KMS_KEY,
+    AWS_SQS_QUEUE,
+    AWS_SQS_QUEUE_POLICY,
+    K8S_DEPLOYMENT,
+    K8S_HELM_RELEASE,
+    K8S_KARPENTER_EC2_NODE_CLASS,
+    K8S_KARPENTER_NODE_POOL,
+    PROVIDER_KUBERNETES,
+)
 from mlplatform.components.catalog import load_catalog
 from mlplatform.components.config import parse_platform_spec
 from mlplatform.components.config.cluster import ClusterSpec, GpuPoolSpec
@@ -32,25 +56,20 @@ from tests.fixtures import (
     plan_platform,
 )
 
-NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
-NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
-RELEASE = "kubernetes:helm.sh/v3:Release"
-NODEGROUP = "aws:eks/nodeGroup:NodeGroup"
-
 
 def requirement(pool, key):
     return next(r for r in pool.input("spec.template.spec.requirements") if r["key"] == key)
 
 
 def release(plan: Plan, chart_fragment: str):
-    return next(r for r in plan.by_type(RELEASE) if chart_fragment in r.input("chart"))
+    return next(r for r in plan.by_type(K8S_HELM_RELEASE) if chart_fragment in r.input("chart"))
 
 
 def assert_nodepools_carry_their_pools_gpus(plan: Plan, doc: dict) -> None:
     """Every NodePool of ``plan`` allows only instance types with its pool's GPU model and count (``doc``'s pools)."""
     cat = load_catalog()
     pools = {p["name"]: p for p in doc["cluster"]["gpu_pools"]}
-    nodepools = plan.by_type(NODEPOOL)
+    nodepools = plan.by_type(K8S_KARPENTER_NODE_POOL)
     assert nodepools
     for np in nodepools:
         pool = pools[np.input("spec.template.metadata.labels")["mlplatform.io/gpu-pool"]]
@@ -69,23 +88,24 @@ def test_every_nodepool_instance_type_carries_the_requested_gpus(doc):
 
 def test_spot_pools_are_spot_only_and_bounded_by_max_nodes_of_their_largest_shape():
     plan = aws_dev()
-    for np in plan.by_type(NODEPOOL):
+    for np in plan.by_type(K8S_KARPENTER_NODE_POOL):
         assert requirement(np, "karpenter.sh/capacity-type")["values"] == ["spot"]
-    limits = {np.input("metadata.name"): np.input("spec.limits") for np in plan.by_type(NODEPOOL)}
+    limits = {np.input("metadata.name"): np.input("spec.limits") for np in plan.by_type(K8S_KARPENTER_NODE_POOL)}
     assert limits["inference"]["nvidia.com/gpu"] == "4"  # max_nodes 4 x 1 GPU
     assert limits["experiments"]["nvidia.com/gpu"] == "2"
     # cpu and memory limits cover max_nodes of the largest allowed shape
     assert int(limits["inference"]["cpu"]) == 4 * max(
         load_catalog().machine_type("aws", t).vcpu
         for t in requirement(
-            plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference"), "node.kubernetes.io/instance-type"
+            plan.one(K8S_KARPENTER_NODE_POOL, "mlplatform-cluster-karpenter-inference"),
+            "node.kubernetes.io/instance-type",
         )["values"]
     )
 
 
 def test_gpu_nodes_are_tainted_and_consolidated_when_empty():
     plan = aws_dev()
-    for np in plan.by_type(NODEPOOL):
+    for np in plan.by_type(K8S_KARPENTER_NODE_POOL):
         assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"} in np.input(
             "spec.template.spec.taints"
         )
@@ -93,22 +113,28 @@ def test_gpu_nodes_are_tainted_and_consolidated_when_empty():
         assert disruption["consolidationPolicy"] == "WhenEmpty"
         assert disruption["budgets"] == [{"nodes": "10%"}]
     assert (
-        plan.one(NODEPOOL, "mlplatform-cluster-karpenter-experiments").input("spec.disruption.consolidateAfter") == "2m"
+        plan.one(K8S_KARPENTER_NODE_POOL, "mlplatform-cluster-karpenter-experiments").input(
+            "spec.disruption.consolidateAfter"
+        )
+        == "2m"
     )
     assert (
-        plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference").input("spec.disruption.consolidateAfter") == "5m"
+        plan.one(K8S_KARPENTER_NODE_POOL, "mlplatform-cluster-karpenter-inference").input(
+            "spec.disruption.consolidateAfter"
+        )
+        == "5m"
     )
 
 
 def test_spot_with_fallback_adds_a_lower_weight_on_demand_pool():
     plan = aws_prod()
-    spot = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference")
-    fallback = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-inference-on-demand")
+    spot = plan.one(K8S_KARPENTER_NODE_POOL, "mlplatform-cluster-karpenter-inference")
+    fallback = plan.one(K8S_KARPENTER_NODE_POOL, "mlplatform-cluster-karpenter-inference-on-demand")
     assert requirement(spot, "karpenter.sh/capacity-type")["values"] == ["spot"]
     assert requirement(fallback, "karpenter.sh/capacity-type")["values"] == ["on-demand"]
     assert spot.input("spec.weight") > fallback.input("spec.weight")
     assert fallback.input("spec.template.metadata.labels")["mlplatform.io/fallback-for"] == "inference"
-    training = plan.one(NODEPOOL, "mlplatform-cluster-karpenter-training")
+    training = plan.one(K8S_KARPENTER_NODE_POOL, "mlplatform-cluster-karpenter-training")
     assert requirement(training, "karpenter.sh/capacity-type")["values"] == ["on-demand"]
     assert requirement(training, "node.kubernetes.io/instance-type")["values"] == ["p4d.24xlarge"]
 
@@ -116,7 +142,7 @@ def test_spot_with_fallback_adds_a_lower_weight_on_demand_pool():
 def test_min_nodes_on_karpenter_is_held_by_a_warm_placeholder_deployment():
     """Karpenter has no minimum: prod's inference pool (min_nodes 1) keeps its node through pause pods."""
     prod = aws_prod()
-    warm = prod.one("kubernetes:apps/v1:Deployment", "mlplatform-cluster-karpenter-warm-inference")
+    warm = prod.one(K8S_DEPLOYMENT, "mlplatform-cluster-karpenter-warm-inference")
     pod = warm.input("spec.template.spec")
     assert warm.input("spec.replicas") == 1
     assert pod["nodeSelector"] == {"mlplatform.io/gpu-pool": "inference"}
@@ -129,93 +155,85 @@ def test_min_nodes_on_karpenter_is_held_by_a_warm_placeholder_deployment():
     assert pod["priorityClassName"] == priority.input("metadata.name")
     assert priority.input("value") < 0 and priority.input("preemptionPolicy") == "Never"
     # Pools that scale from zero (all of dev's, prod's training pool) get none.
-    assert not [d for d in aws_dev().by_type("kubernetes:apps/v1:Deployment") if "warm" in d.name]
-    assert [d.name for d in prod.by_type("kubernetes:apps/v1:Deployment") if "warm" in d.name] == [warm.name]
+    assert not [d for d in aws_dev().by_type(K8S_DEPLOYMENT) if "warm" in d.name]
+    assert [d.name for d in prod.by_type(K8S_DEPLOYMENT) if "warm" in d.name] == [warm.name]
 
 
 def test_interruption_queue_and_events_are_wired_into_karpenter():
     plan = aws_dev()
-    queue = plan.one("aws:sqs/queue:Queue")
+    queue = plan.one(AWS_SQS_QUEUE)
     karpenter = release(plan, "karpenter")
     assert karpenter.input("chart") == "oci://public.ecr.aws/karpenter/karpenter"
     assert karpenter.input("version") == "1.11.1"
     assert karpenter.input("values.settings.interruptionQueue") == queue.output("name")
-    assert karpenter.input("values.settings.clusterName") == plan.one("aws:eks/cluster:Cluster").input("name")
-    patterns = [json.loads(r.input("eventPattern")) for r in plan.by_type("aws:cloudwatch/eventRule:EventRule")]
+    assert karpenter.input("values.settings.clusterName") == plan.one(AWS_EKS_CLUSTER).input("name")
+    patterns = [json.loads(r.input("eventPattern")) for r in plan.by_type(AWS_CLOUDWATCH_EVENT_RULE)]
     assert sorted(p["detail-type"][0] for p in patterns) == [
         "AWS Health Event",
         "EC2 Instance Rebalance Recommendation",
         "EC2 Instance State-change Notification",
         "EC2 Spot Instance Interruption Warning",
     ]
-    targets = plan.by_type("aws:cloudwatch/eventTarget:EventTarget")
+    targets = plan.by_type(AWS_CLOUDWATCH_EVENT_TARGET)
     assert len(targets) == 4 and all(t.input("arn") == queue.output("arn") for t in targets)
-    policy = json.loads(plan.one("aws:sqs/queuePolicy:QueuePolicy").input("policy"))
+    policy = json.loads(plan.one(AWS_SQS_QUEUE_POLICY).input("policy"))
     assert policy["Statement"][0]["Principal"]["Service"] == ["events.amazonaws.com", "sqs.amazonaws.com"]
 
 
 def test_karpenter_controller_uses_pod_identity_scoped_to_the_cluster():
     plan = aws_dev()
-    cluster_name = plan.one("aws:eks/cluster:Cluster").input("name")
-    assoc = next(
-        a
-        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
-        if a.input("serviceAccount") == "karpenter"
-    )
+    cluster_name = plan.one(AWS_EKS_CLUSTER).input("name")
+    assoc = next(a for a in plan.by_type(AWS_EKS_POD_IDENTITY_ASSOCIATION) if a.input("serviceAccount") == "karpenter")
     assert assoc.input("namespace") == "kube-system" and assoc.input("clusterName") == cluster_name
-    role = next(r for r in plan.by_type("aws:iam/role:Role") if r.output("arn") == assoc.input("roleArn"))
+    role = next(r for r in plan.by_type(AWS_IAM_ROLE) if r.output("arn") == assoc.input("roleArn"))
     trust = json.loads(role.input("assumeRolePolicy"))
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
-    policies = [
-        json.loads(p.input("policy"))
-        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
-        if p.input("role") == role.id
-    ]
+    policies = [json.loads(p.input("policy")) for p in plan.by_type(AWS_IAM_ROLE_POLICY) if p.input("role") == role.id]
     text = json.dumps(policies)
     assert f"kubernetes.io/cluster/{cluster_name}" in text
     pass_role = next(s for p in policies for s in p["Statement"] if s.get("Sid") == "AllowPassingInstanceRole")
-    node_role = plan.one("aws:iam/role:Role", "mlplatform-cluster-karpenter-node")
+    node_role = plan.one(AWS_IAM_ROLE, "mlplatform-cluster-karpenter-node")
     assert pass_role["Resource"] == node_role.output("arn")
-    node_entry = plan.one("aws:eks/accessEntry:AccessEntry", "mlplatform-cluster-karpenter-node")
+    node_entry = plan.one(AWS_EKS_ACCESS_ENTRY, "mlplatform-cluster-karpenter-node")
     assert node_entry.input("type") == "EC2_LINUX" and node_entry.input("principalArn") == node_role.output("arn")
 
 
 def test_imdsv2_required_on_every_node():
     for plan in (aws_dev(), aws_prod()):
-        templates = {t.id: t for t in plan.by_type("aws:ec2/launchTemplate:LaunchTemplate")}
+        templates = {t.id: t for t in plan.by_type(AWS_EC2_LAUNCH_TEMPLATE)}
         for t in templates.values():
             assert t.input("metadataOptions.httpTokens") == "required"
             assert t.input("metadataOptions.httpPutResponseHopLimit") == 1
-        for ng in plan.by_type(NODEGROUP):
+        for ng in plan.by_type(AWS_EKS_NODE_GROUP):
             assert ng.input("launchTemplate.id") in templates, f"{ng.name} launches without our template"
-        node_class = plan.one(NODECLASS)
+        node_class = plan.one(K8S_KARPENTER_EC2_NODE_CLASS)
         assert node_class.input("spec.metadataOptions.httpTokens") == "required"
         assert node_class.input("spec.metadataOptions.httpPutResponseHopLimit") == 1
 
 
 def test_node_class_uses_al2023_discovery_tags_and_large_encrypted_gp3():
     plan = aws_dev()
-    spec = plan.one(NODECLASS).input("spec")
-    cluster_name = plan.one("aws:eks/cluster:Cluster").input("name")
+    spec = plan.one(K8S_KARPENTER_EC2_NODE_CLASS).input("spec")
+    cluster_name = plan.one(AWS_EKS_CLUSTER).input("name")
     assert spec["amiSelectorTerms"] == [{"alias": "al2023@latest"}]
     assert spec["subnetSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": cluster_name}}]
     assert spec["securityGroupSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": cluster_name}}]
     ebs = spec["blockDeviceMappings"][0]["ebs"]
     assert ebs == {"volumeSize": "100Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True}
-    assert spec["role"] == plan.one("aws:iam/role:Role", "mlplatform-cluster-karpenter-node").output("name")
+    assert spec["role"] == plan.one(AWS_IAM_ROLE, "mlplatform-cluster-karpenter-node").output("name")
     assert cost_tags(plan).items() <= spec["tags"].items(), "instances Karpenter launches carry the cost tags"
-    discovery = plan.one("aws:ec2/tag:Tag")
+    discovery = plan.one(AWS_EC2_TAG)
     assert discovery.input("key") == "karpenter.sh/discovery" and discovery.input("value") == cluster_name
 
 
 def test_control_plane_settings():
     plan = aws_dev()
-    cluster = plan.one("aws:eks/cluster:Cluster")
+    cluster = plan.one(AWS_EKS_CLUSTER)
     assert cluster.input("version") == "1.33"
     assert cluster.input("accessConfig.authenticationMode") == "API"
     # dev keeps the three logs that matter for security; prod adds controller-manager and scheduler
     assert cluster.input("enabledClusterLogTypes") == ["api", "audit", "authenticator"]
-    assert aws_prod().one("aws:eks/cluster:Cluster").input("enabledClusterLogTypes") == [
+    assert aws_prod().one(AWS_EKS_CLUSTER).input("enabledClusterLogTypes") == [
         "api",
         "audit",
         "authenticator",
@@ -223,28 +241,28 @@ def test_control_plane_settings():
         "scheduler",
     ]
     assert cluster.input("upgradePolicy.supportType") == "STANDARD"
-    key = plan.one("aws:kms/key:Key", "mlplatform-cluster-secrets")
+    key = plan.one(AWS_KMS_KEY, "mlplatform-cluster-secrets")
     assert key.input("enableKeyRotation") is True
     assert cluster.input("encryptionConfig") == {"provider": {"keyArn": key.output("arn")}, "resources": ["secrets"]}
-    logs = plan.one("aws:cloudwatch/logGroup:LogGroup", "mlplatform-cluster-control-plane")
+    logs = plan.one(AWS_CLOUDWATCH_LOG_GROUP, "mlplatform-cluster-control-plane")
     assert logs.input("name") == f"/aws/eks/{cluster.input('name')}/cluster" and logs.input("retentionInDays") == 7
     assert logs.urn in cluster.dependencies, "the log group exists before EKS writes to it"
-    assert {a.input("addonName") for a in plan.by_type("aws:eks/addon:Addon")} == {
+    assert {a.input("addonName") for a in plan.by_type(AWS_EKS_ADDON)} == {
         "vpc-cni",
         "aws-ebs-csi-driver",
         "coredns",
         "kube-proxy",
         "eks-pod-identity-agent",
     }
-    admins = plan.by_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    admins = plan.by_type(AWS_EKS_ACCESS_POLICY_ASSOCIATION)
     assert [a.input("principalArn") for a in admins] == ["arn:aws:iam::123456789012:role/PlatformAdmin"]
     assert admins[0].input("policyArn").endswith("/AmazonEKSClusterAdminPolicy")
 
 
 def test_endpoint_access_by_environment():
-    dev = aws_dev().one("aws:eks/cluster:Cluster").input("vpcConfig")
-    staging = aws_staging().one("aws:eks/cluster:Cluster").input("vpcConfig")
-    prod = aws_prod().one("aws:eks/cluster:Cluster").input("vpcConfig")
+    dev = aws_dev().one(AWS_EKS_CLUSTER).input("vpcConfig")
+    staging = aws_staging().one(AWS_EKS_CLUSTER).input("vpcConfig")
+    prod = aws_prod().one(AWS_EKS_CLUSTER).input("vpcConfig")
     # prod: reachable by the deployer (which creates the in-cluster resources) and nobody else.
     assert prod["endpointPublicAccess"] is True and prod["endpointPrivateAccess"] is True
     assert prod["publicAccessCidrs"] == ["198.51.100.0/28", "203.0.113.0/24"]
@@ -275,21 +293,21 @@ def test_private_endpoint_with_an_in_network_deployer_plans_and_passes_preflight
 
     plan = plan_platform(changed(aws_prod_config(), in_vpc))
     # THEN the endpoint is private and preflight accepts the reachability
-    assert plan.one("aws:eks/cluster:Cluster").input("vpcConfig.endpointPublicAccess") is False
+    assert plan.one(AWS_EKS_CLUSTER).input("vpcConfig.endpointPublicAccess") is False
     assert not [f for f in preflight(plan).findings if f.rule == "api-reachable"]
 
 
 def test_prod_protects_the_cluster_and_its_key():
     plan = aws_prod()
-    cluster = plan.one("aws:eks/cluster:Cluster")
+    cluster = plan.one(AWS_EKS_CLUSTER)
     assert cluster.options["protect"] and cluster.input("deletionProtection") is True
-    assert plan.one("aws:kms/key:Key", "mlplatform-cluster-secrets").options["protect"]
-    assert not aws_dev().one("aws:eks/cluster:Cluster").options["protect"]
+    assert plan.one(AWS_KMS_KEY, "mlplatform-cluster-secrets").options["protect"]
+    assert not aws_dev().one(AWS_EKS_CLUSTER).options["protect"]
 
 
 def test_system_nodes_spot_in_dev_on_demand_in_prod():
-    dev = aws_dev().one(NODEGROUP, "mlplatform-cluster-system")
-    prod = aws_prod().one(NODEGROUP, "mlplatform-cluster-system")
+    dev = aws_dev().one(AWS_EKS_NODE_GROUP, "mlplatform-cluster-system")
+    prod = aws_prod().one(AWS_EKS_NODE_GROUP, "mlplatform-cluster-system")
     assert dev.input("capacityType") == "SPOT" and prod.input("capacityType") == "ON_DEMAND"
     assert dev.input("labels") == {"mlplatform.io/node-role": "system"}
     assert dev.input("amiType") == "AL2023_x86_64_STANDARD"
@@ -299,11 +317,11 @@ def test_system_nodes_spot_in_dev_on_demand_in_prod():
 def test_kubeconfig_is_a_secret_output_and_feeds_the_provider():
     plan = aws_dev()
     assert isinstance(plan.outputs["kubeconfig"], Secret)
-    provider = plan.one("pulumi:providers:kubernetes")
+    provider = plan.one(PROVIDER_KUBERNETES)
     assert isinstance(provider.inputs["kubeconfig"], Secret)
     config = json.loads(provider.input("kubeconfig"))
     assert config["users"][0]["user"]["exec"]["args"][:2] == ["eks", "get-token"]
-    assert config["clusters"][0]["cluster"]["server"] == plan.one("aws:eks/cluster:Cluster").output("endpoint")
+    assert config["clusters"][0]["cluster"]["server"] == plan.one(AWS_EKS_CLUSTER).output("endpoint")
     assert provider.input("kubeconfig") not in plan.to_json()
     for r in plan.find(where=lambda r: r.type.startswith("kubernetes:")):
         assert r.provider == provider.urn, f"{r.name} must deploy to this cluster"
@@ -342,8 +360,8 @@ def test_every_taggable_aws_resource_carries_the_cost_tags(platform):
 
 def test_managed_node_groups_scale_from_zero_with_autoscaler_templates():
     plan = aws_dev_managed_node_groups()
-    assert plan.by_type(NODEPOOL) == []
-    gpu_groups = [ng for ng in plan.by_type(NODEGROUP) if "system" not in ng.name]
+    assert plan.by_type(K8S_KARPENTER_NODE_POOL) == []
+    gpu_groups = [ng for ng in plan.by_type(AWS_EKS_NODE_GROUP) if "system" not in ng.name]
     assert {ng.name for ng in gpu_groups} == {"mlplatform-cluster-gpu-inference", "mlplatform-cluster-gpu-experiments"}
     for ng in gpu_groups:
         assert ng.input("scalingConfig.minSize") == 0 and ng.input("scalingConfig.desiredSize") == 0
@@ -353,7 +371,7 @@ def test_managed_node_groups_scale_from_zero_with_autoscaler_templates():
         assert ng.options["ignore_changes"] == ["scalingConfig.desiredSize"]
     templates = {
         t.input("tag.key"): t.input("tag.value")
-        for t in plan.by_type("aws:autoscaling/tag:Tag")
+        for t in plan.by_type(AWS_AUTOSCALING_TAG)
         if t.name.startswith("mlplatform-cluster-gpu-inference-")
     }
     assert templates["k8s.io/cluster-autoscaler/node-template/label/mlplatform.io/gpu"] == "L4"
@@ -362,7 +380,7 @@ def test_managed_node_groups_scale_from_zero_with_autoscaler_templates():
     autoscaler = release(plan, "cluster-autoscaler")
     assert autoscaler.input("version") == "9.59.0"
     assert autoscaler.input("values.image.tag") == "v1.33.0"
-    assert autoscaler.input("values.autoDiscovery.clusterName") == plan.one("aws:eks/cluster:Cluster").input("name")
+    assert autoscaler.input("values.autoDiscovery.clusterName") == plan.one(AWS_EKS_CLUSTER).input("name")
     assert autoscaler.input("values.extraArgs.scale-down-unneeded-time") == "5m"
 
 
@@ -374,7 +392,7 @@ def managed_node_groups(inference: dict) -> Plan:
 
 def test_managed_node_groups_fallback_prefers_spot():
     plan = managed_node_groups({"capacity": "spot-with-on-demand-fallback"})
-    names = {ng.name: ng for ng in plan.by_type(NODEGROUP)}
+    names = {ng.name: ng for ng in plan.by_type(AWS_EKS_NODE_GROUP)}
     assert names["mlplatform-cluster-gpu-inference-spot"].input("capacityType") == "SPOT"
     assert names["mlplatform-cluster-gpu-inference-on-demand"].input("capacityType") == "ON_DEMAND"
     assert names["mlplatform-cluster-gpu-inference-on-demand"].input("scalingConfig.minSize") == 0
@@ -386,7 +404,11 @@ def test_managed_node_groups_fallback_prefers_spot():
 def test_managed_node_groups_hold_one_node_shape_each_and_give_up_on_spot_in_minutes():
     # GIVEN pools as managed node groups, the inference pool listing two L4 shapes
     plan = managed_node_groups({"instance_types": ["g6.xlarge", "g6.2xlarge"], "min_nodes": 1, "max_nodes": 5})
-    groups = {ng.name.removeprefix("mlplatform-cluster-gpu-"): ng for ng in plan.by_type(NODEGROUP) if "gpu" in ng.name}
+    groups = {
+        ng.name.removeprefix("mlplatform-cluster-gpu-"): ng
+        for ng in plan.by_type(AWS_EKS_NODE_GROUP)
+        if "gpu" in ng.name
+    }
     # THEN a group per shape, the pool's ceiling split between them and its warm node on the cheapest
     assert {
         k: (g.input("instanceTypes"), g.input("scalingConfig.minSize"), g.input("scalingConfig.maxSize"))
@@ -402,7 +424,7 @@ def test_managed_node_groups_hold_one_node_shape_each_and_give_up_on_spot_in_min
 
 def test_preflight_finds_a_node_group_that_mixes_shapes():
     plan = copy.deepcopy(aws_dev_managed_node_groups())
-    group = next(ng for ng in plan.by_type(NODEGROUP) if ng.name.endswith("-inference"))
+    group = next(ng for ng in plan.by_type(AWS_EKS_NODE_GROUP) if ng.name.endswith("-inference"))
     group.inputs["instanceTypes"] = ["g6.xlarge", "g6.4xlarge", "g6.16xlarge"]
     findings = [f for f in preflight(plan).findings if f.rule == "node-group-shapes"]
     assert len(findings) == 1 and "mixes 3 node shapes" in findings[0].message
@@ -429,9 +451,13 @@ def test_standalone_cluster_selects_given_subnets_by_id():
         )
 
     plan = engine.run(program, stack="sandbox", config={"aws:region": "eu-west-1"})
-    assert plan.one("aws:eks/cluster:Cluster").input("name") == "gpu-sandbox"
-    assert plan.one(NODECLASS).input("spec.subnetSelectorTerms") == [{"id": s} for s in NETWORK["private_subnet_ids"]]
-    assert requirement(plan.one(NODEPOOL), "node.kubernetes.io/instance-type")["values"][0].startswith("g4dn.")
+    assert plan.one(AWS_EKS_CLUSTER).input("name") == "gpu-sandbox"
+    assert plan.one(K8S_KARPENTER_EC2_NODE_CLASS).input("spec.subnetSelectorTerms") == [
+        {"id": s} for s in NETWORK["private_subnet_ids"]
+    ]
+    assert requirement(plan.one(K8S_KARPENTER_NODE_POOL), "node.kubernetes.io/instance-type")["values"][0].startswith(
+        "g4dn."
+    )
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,15 @@ import json
 import pytest
 from parliament import analyze_policy_string
 
+from mlplatform.components.base.types import (
+    AWS_IAM_POLICY,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_KMS_KEY,
+    AWS_S3_BUCKET_POLICY,
+    AWS_SNS_TOPIC_POLICY,
+    AWS_SQS_QUEUE_POLICY,
+)
 from mlplatform.plan import Plan, reveal
 from tests.fixtures import aws_dev, aws_dev_managed_node_groups, aws_prod, aws_staging
 
@@ -27,13 +36,13 @@ from tests.fixtures import aws_dev, aws_dev_managed_node_groups, aws_prod, aws_s
 NEWER_THAN_LINTER: set[str] = set()
 
 POLICY_INPUTS = {
-    "aws:iam/role:Role": "assumeRolePolicy",
-    "aws:iam/rolePolicy:RolePolicy": "policy",
-    "aws:iam/policy:Policy": "policy",
-    "aws:sqs/queuePolicy:QueuePolicy": "policy",
-    "aws:s3/bucketPolicy:BucketPolicy": "policy",
-    "aws:kms/key:Key": "policy",
-    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    AWS_IAM_ROLE: "assumeRolePolicy",
+    AWS_IAM_ROLE_POLICY: "policy",
+    AWS_IAM_POLICY: "policy",
+    AWS_SQS_QUEUE_POLICY: "policy",
+    AWS_S3_BUCKET_POLICY: "policy",
+    AWS_KMS_KEY: "policy",
+    AWS_SNS_TOPIC_POLICY: "policy",
 }
 
 
@@ -81,7 +90,7 @@ def assert_every_policy_document_passes_the_linter(plan: Plan) -> None:
     for r, prop, doc in documents(plan):
         json.loads(doc)  # real JSON, not a Python repr
         got = findings(doc)
-        if r.type == "aws:kms/key:Key":
+        if r.type == AWS_KMS_KEY:
             got = [f for f in got if f.issue != "RESOURCE_STAR"]
         if prop == "assumeRolePolicy":
             assert [f.issue for f in got] == ["MALFORMED"], (r.name, [(f.issue, f.detail) for f in got])

@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import json
 
+from mlplatform.components.base.types import (
+    AWS_CLOUDWATCH_EVENT_RULE,
+    AWS_CLOUDWATCH_EVENT_TARGET,
+    AWS_S3_BUCKET,
+    AWS_SAGEMAKER_DATA_QUALITY_JOB_DEFINITION,
+    AWS_SAGEMAKER_MONITORING_SCHEDULE,
+    AWS_SNS_TOPIC,
+    AWS_SNS_TOPIC_POLICY,
+)
 from tests.components.compositions.test_toolchain import bucket, s3_access
 from tests.components.config.documents import ROOT_KEY, invalid
 from tests.fixtures import SERVERLESS_RANKER, aws_config, aws_prod
 
-DEFINITION = "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition"
-
 
 def test_the_prod_ranker_is_monitored_daily_against_its_baseline_in_the_lake():
     plan = aws_prod()
-    definition = plan.one(DEFINITION)
-    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
+    definition = plan.one(AWS_SAGEMAKER_DATA_QUALITY_JOB_DEFINITION)
+    models = plan.one(AWS_S3_BUCKET, "mlplatform-lake-models").output("bucket")
     baseline = f"s3://{models}/model-monitor/ranker-prod/baseline/"
     config = definition.input("dataQualityBaselineConfig")
     assert config["statisticsResource"]["s3Uri"] == baseline + "statistics.json"
@@ -32,7 +39,7 @@ def test_the_prod_ranker_is_monitored_daily_against_its_baseline_in_the_lake():
     assert definition.input("dataQualityJobInput")["endpointInput"]["endpointName"] == "ranker-prod"
     output = definition.input("dataQualityJobOutputConfig")["monitoringOutputs"]["s3Output"]
     assert output["s3Uri"] == f"s3://{models}/model-monitor/ranker-prod/reports/"
-    schedule = plan.one("aws:sagemaker/monitoringSchedule:MonitoringSchedule").input("monitoringScheduleConfig")
+    schedule = plan.one(AWS_SAGEMAKER_MONITORING_SCHEDULE).input("monitoringScheduleConfig")
     assert schedule["monitoringType"] == "DataQuality"
     assert schedule["scheduleConfig"]["scheduleExpression"] == "cron(0 0 ? * * *)"
 
@@ -49,18 +56,18 @@ def test_the_monitor_role_reads_captures_and_baseline_and_writes_only_reports():
 
 def test_violations_and_failed_runs_reach_the_alert_topic():
     plan = aws_prod()
-    rule = plan.one("aws:cloudwatch/eventRule:EventRule", "mlplatform-endpoint-ranker-monitor-findings")
+    rule = plan.one(AWS_CLOUDWATCH_EVENT_RULE, "mlplatform-endpoint-ranker-monitor-findings")
     pattern = json.loads(rule.input("eventPattern"))
-    schedule = plan.one("aws:sagemaker/monitoringSchedule:MonitoringSchedule")
+    schedule = plan.one(AWS_SAGEMAKER_MONITORING_SCHEDULE)
     assert pattern["detail"]["MonitoringScheduleArn"] == [schedule.output("arn")]
     assert pattern["detail"]["$or"] == [
         {"ProcessingJobStatus": ["Failed"]},
         {"ExitMessage": [{"prefix": "CompletedWithViolations"}]},
     ]
-    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "mlplatform-endpoint-ranker-monitor-findings")
-    topic = plan.one("aws:sns/topic:Topic", "mlplatform-monitoring-alerts")
+    target = plan.one(AWS_CLOUDWATCH_EVENT_TARGET, "mlplatform-endpoint-ranker-monitor-findings")
+    topic = plan.one(AWS_SNS_TOPIC, "mlplatform-monitoring-alerts")
     assert target.input("arn") == topic.output("arn")
-    policy = json.loads(plan.one("aws:sns/topicPolicy:TopicPolicy").input("policy"))
+    policy = json.loads(plan.one(AWS_SNS_TOPIC_POLICY).input("policy"))
     publishers = next(s for s in policy["Statement"] if s.get("Sid") == "AlertPublishers")["Principal"]["Service"]
     assert "events.amazonaws.com" in publishers
 

@@ -24,6 +24,19 @@ from tritonclient.grpc import model_config_pb2
 from mlplatform import engine
 from mlplatform.components import gcp
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_IAM_ROLE_POLICY,
+    AWS_S3_BUCKET,
+    AWS_S3_BUCKET_OBJECT_V2,
+    K8S_CRON_JOB,
+    K8S_DEPLOYMENT,
+    K8S_HELM_RELEASE,
+    K8S_KNATIVE_SERVING,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    K8S_KSERVE_SERVING_RUNTIME,
+    K8S_PROMETHEUS_RULE,
+)
 from mlplatform.components.compositions import IdentityContext, ServingArgs
 from mlplatform.components.config.loader import parse_platform_spec
 from mlplatform.components.config.serving import TritonModelSpec
@@ -50,8 +63,6 @@ from tests.schemas import kserve_api
 from tests.schemas.knative_operator import KNATIVE_SERVING_SPEC
 
 K8S_VERSION = "1.33"
-ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService"
-RUNTIME = "kubernetes:serving.kserve.io/v1alpha1:ServingRuntime"
 
 
 def crs(plan: Plan, type_: str) -> list[Any]:
@@ -77,17 +88,17 @@ def test_kserve_schema_is_built_from_the_pinned_sdk_and_refuses_what_kserve_woul
 
 
 def assert_serving_custom_resources_validate_against_the_pinned_apis(plan: Plan) -> None:
-    isvcs, runtimes = crs(plan, ISVC), crs(plan, RUNTIME)
+    isvcs, runtimes = crs(plan, K8S_KSERVE_INFERENCE_SERVICE), crs(plan, K8S_KSERVE_SERVING_RUNTIME)
     assert isvcs and runtimes
     for isvc in isvcs:
         jsonschema.validate(reveal(isvc.input("spec")), kserve_api.schema(kserve_api.INFERENCE_SERVICE_SPEC))
         assert reveal(isvc.input("metadata"))["annotations"] == {"serving.kserve.io/deploymentMode": "Knative"}
     for runtime in runtimes:
         jsonschema.validate(reveal(runtime.input("spec")), kserve_api.schema(kserve_api.SERVING_RUNTIME_SPEC))
-    for ks in crs(plan, "kubernetes:operator.knative.dev/v1beta1:KnativeServing"):
+    for ks in crs(plan, K8S_KNATIVE_SERVING):
         jsonschema.validate(reveal(ks.input("spec")), KNATIVE_SERVING_SPEC)
     for r in plan.resources:
-        if r.type in ("kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob") and "serving" in r.name:
+        if r.type in (K8S_DEPLOYMENT, K8S_CRON_JOB) and "serving" in r.name:
             kind = r.type.rsplit(":", 1)[-1]
             manifest = {
                 "apiVersion": "apps/v1" if kind == "Deployment" else "batch/v1",
@@ -135,7 +146,7 @@ def test_knative_lets_gpu_servers_through_scales_to_zero_and_waits_for_gpu_cold_
 
 def test_kserve_installs_in_knative_mode_after_its_crds_cert_manager_and_knative():
     plan = aws_dev()
-    releases = {r.input("name"): r for r in plan.by_type("kubernetes:helm.sh/v3:Release")}
+    releases = {r.input("name"): r for r in plan.by_type(K8S_HELM_RELEASE)}
     kserve = releases["kserve"]
     assert kserve.input("chart") == "oci://ghcr.io/kserve/charts/kserve-resources"
     assert kserve.input("version") == "v0.21.0" and releases["kserve-crd"].input("version") == "v0.21.0"
@@ -145,7 +156,7 @@ def test_kserve_installs_in_knative_mode_after_its_crds_cert_manager_and_knative
     names = {plan.get(u).name for u in kserve.dependencies if plan.get(u)}
     assert {"mlplatform-serving-kserve-kserve-crd", "mlplatform-serving-kserve-cert-manager"} <= names
     assert "mlplatform-serving-kserve-knative-serving" in names
-    isvc = plan.one(ISVC)
+    isvc = plan.one(K8S_KSERVE_INFERENCE_SERVICE)
     assert "mlplatform-serving-kserve-kserve" in {plan.get(u).name for u in isvc.dependencies if plan.get(u)}
 
 
@@ -154,7 +165,7 @@ def test_kserve_installs_in_knative_mode_after_its_crds_cert_manager_and_knative
 
 def test_the_dev_ranker_scales_from_zero_on_the_spot_l4_pool_and_logs_its_requests():
     plan = aws_dev()
-    isvc = reveal(plan.one(ISVC).input("spec"))["predictor"]
+    isvc = reveal(plan.one(K8S_KSERVE_INFERENCE_SERVICE).input("spec"))["predictor"]
     assert (isvc["minReplicas"], isvc["maxReplicas"], isvc["scaleMetric"], isvc["scaleTarget"]) == (
         0,
         2,
@@ -168,10 +179,10 @@ def test_the_dev_ranker_scales_from_zero_on_the_spot_l4_pool_and_logs_its_reques
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in isvc["tolerations"]
     model = isvc["model"]
     assert model["resources"]["limits"]["nvidia.com/gpu"] == "1"
-    lake_models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
+    lake_models = plan.one(AWS_S3_BUCKET, "mlplatform-lake-models").output("bucket")
     assert model["storageUri"] == f"s3://{lake_models}/triton/"
     assert isvc["logger"] == {"mode": "all", "url": "http://request-log-sink.mlplatform.svc.cluster.local"}
-    runtime = reveal(plan.one(RUNTIME).input("spec"))["containers"][0]
+    runtime = reveal(plan.one(K8S_KSERVE_SERVING_RUNTIME).input("spec"))["containers"][0]
     assert runtime["image"] == "nvcr.io/nvidia/tritonserver:25.12-py3"
     assert "--model-repository=/mnt/models" in runtime["args"] and "--exit-on-error=true" in runtime["args"]
     sa = plan.one("kubernetes:core/v1:ServiceAccount", "mlplatform-serving-ranker-sa").input("metadata")
@@ -179,7 +190,7 @@ def test_the_dev_ranker_scales_from_zero_on_the_spot_l4_pool_and_logs_its_reques
 
 
 def test_the_prod_assistant_stays_warm_and_rolls_changes_out_to_a_canary():
-    predictor = reveal(aws_prod().one(ISVC).input("spec"))["predictor"]
+    predictor = reveal(aws_prod().one(K8S_KSERVE_INFERENCE_SERVICE).input("spec"))["predictor"]
     assert (predictor["minReplicas"], predictor["maxReplicas"], predictor["canaryTrafficPercent"]) == (1, 6, 10)
     assert predictor["annotations"]["autoscaling.knative.dev/initial-scale"] == "1"
     assert predictor["model"]["storageUri"] == "hf://Qwen/Qwen2.5-1.5B-Instruct"
@@ -210,7 +221,7 @@ def test_each_runtime_serves_on_the_port_knative_probes(runtime):
 
 def test_the_triton_config_the_platform_writes_is_a_valid_triton_model_config():
     plan = aws_dev()
-    obj = plan.one("aws:s3/bucketObjectv2:BucketObjectv2")
+    obj = plan.one(AWS_S3_BUCKET_OBJECT_V2)
     assert obj.input("key") == "triton/ranker/config.pbtxt"
     config = text_format.Parse(obj.input("content"), model_config_pb2.ModelConfig())
     assert (config.name, config.backend, config.max_batch_size) == ("ranker", "onnxruntime", 64)
@@ -259,9 +270,7 @@ def test_each_serving_workload_reads_and_writes_only_its_prefixes():
         f"{bucket(plan, 'raw')}/drift-reports/ranker/*",
     }
     assert writes == {f"{bucket(plan, 'raw')}/drift-reports/ranker/*"}
-    associations = {
-        a.input("serviceAccount") for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
-    }
+    associations = {a.input("serviceAccount") for a in plan.by_type(AWS_EKS_POD_IDENTITY_ASSOCIATION)}
     assert {"ranker", "request-log-sink", "ranker-drift"} <= associations
 
 
@@ -271,7 +280,7 @@ def test_a_model_in_an_external_bucket_is_read_by_that_prefix_only():
     plan = plan_platform(aws_config("dev", cluster={"gpu_pools": [L4_POOL]}, serving={"servers": [server]}))
     statements = [
         st
-        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+        for p in plan.by_type(AWS_IAM_ROLE_POLICY)
         if p.name == "mlplatform-serving-ranker-identity-external-read"
         for st in json.loads(p.input("policy"))["Statement"]
     ]
@@ -279,12 +288,12 @@ def test_a_model_in_an_external_bucket_is_read_by_that_prefix_only():
         "arn:aws:s3:::recsys-model-registry",
         "arn:aws:s3:::recsys-model-registry/triton/*",
     }
-    assert not plan.find("aws:s3/bucketObjectv2:BucketObjectv2")  # the repository is the registry's own
+    assert not plan.find(AWS_S3_BUCKET_OBJECT_V2)  # the repository is the registry's own
 
 
 def test_the_drift_job_fails_fast_on_drift_retries_crashes_and_alerts():
     plan = aws_dev()
-    cron = reveal(plan.one("kubernetes:batch/v1:CronJob", "mlplatform-serving-ranker-drift").input("spec"))
+    cron = reveal(plan.one(K8S_CRON_JOB, "mlplatform-serving-ranker-drift").input("spec"))
     job = cron["jobTemplate"]["spec"]
     rules = job["podFailurePolicy"]["rules"]
     assert rules[0] == {
@@ -296,15 +305,15 @@ def test_the_drift_job_fails_fast_on_drift_retries_crashes_and_alerts():
     assert env["REFERENCE_URL"].endswith("/ranker/reference.parquet") and env["WINDOW_HOURS"] == "24"
     program = plan.find("kubernetes:core/v1:ConfigMap", "mlplatform-serving-ranker-drift-program")[0].input("data")
     assert "evidently==0.7.23" in program["requirements.txt"] and "boto3==" in program["requirements.txt"]
-    rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "mlplatform-serving-ranker-drift-alert")
+    rule = plan.one(K8S_PROMETHEUS_RULE, "mlplatform-serving-ranker-drift-alert")
     alert = rule.input("spec")["groups"][0]["rules"][0]
     assert alert["alert"] == "ModelDriftDetected" and 'job_name=~"ranker-drift-[0-9]+"' in alert["expr"]
 
 
 def test_no_servers_install_nothing():
     plan = aws_smallest()
-    assert not plan.find(ISVC) and not any(
-        r.input("name") == "kserve" for r in plan.by_type("kubernetes:helm.sh/v3:Release")
+    assert not plan.find(K8S_KSERVE_INFERENCE_SERVICE) and not any(
+        r.input("name") == "kserve" for r in plan.by_type(K8S_HELM_RELEASE)
     )
 
 
@@ -321,11 +330,11 @@ def _gcp_with_a_server() -> Plan:
 
 def test_gcp_serves_an_mlflow_model_through_the_registry_on_cpu():
     plan = _gcp_with_a_server()
-    predictor = reveal(plan.one(ISVC).input("spec"))["predictor"]
+    predictor = reveal(plan.one(K8S_KSERVE_INFERENCE_SERVICE).input("spec"))["predictor"]
     assert predictor["model"]["storageUri"] == "models:/ranker@champion"
     assert "nodeSelector" not in predictor and "nvidia.com/gpu" not in predictor["model"]["resources"]["limits"]
     assert plan.one("kubernetes:serving.kserve.io/v1alpha1:ClusterStorageContainer")
-    drift = reveal(plan.one("kubernetes:batch/v1:CronJob", "mlplatform-serving-ranker-drift").input("spec"))
+    drift = reveal(plan.one(K8S_CRON_JOB, "mlplatform-serving-ranker-drift").input("spec"))
     env = {e["name"]: e["value"] for e in drift["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["LOG_URL"].startswith("gs://") and env["REFERENCE_URL"].endswith("/ranker/reference.csv")
 

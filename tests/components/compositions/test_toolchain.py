@@ -19,6 +19,19 @@ import pytest
 from mlplatform import engine
 from mlplatform.components import aws
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_S3_BUCKET,
+    GCP_PROJECTS_IAM_MEMBER,
+    GCP_STORAGE_BUCKET_IAM_MEMBER,
+    K8S_CRON_JOB,
+    K8S_PROMETHEUS_RULE,
+    K8S_RAY_CLUSTER,
+    MLPLATFORM_K8S_KUBE_RAY_OPERATOR,
+    MLPLATFORM_TOOLCHAIN,
+)
 from mlplatform.components.compositions import IdentityContext, ToolchainArgs
 from mlplatform.components.config.loader import parse_platform_spec
 from mlplatform.plan import Plan, reveal
@@ -174,10 +187,10 @@ def test_toolchain_mistakes_name_the_key_value_and_what_is_allowed(base, mutate,
 
 
 def policies_of(plan: Plan, role_name: str) -> list[dict]:
-    role = plan.one("aws:iam/role:Role", role_name)
+    role = plan.one(AWS_IAM_ROLE, role_name)
     return [
         st
-        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+        for p in plan.by_type(AWS_IAM_ROLE_POLICY)
         if p.input("role") == role.id
         for st in json.loads(p.input("policy"))["Statement"]
     ]
@@ -197,7 +210,7 @@ def s3_access(plan: Plan, role_name: str) -> tuple[set[str], set[str]]:
 
 
 def bucket(plan: Plan, zone: str) -> str:
-    return plan.one("aws:s3/bucket:Bucket", f"mlplatform-lake-{zone}").output("arn")
+    return plan.one(AWS_S3_BUCKET, f"mlplatform-lake-{zone}").output("arn")
 
 
 def test_each_workload_role_reads_and_writes_only_what_its_spec_names():
@@ -220,8 +233,7 @@ def test_each_workload_role_reads_and_writes_only_what_its_spec_names():
         "dynamodb" in json.dumps(st) for st in policies_of(plan, "mlplatform-tools-batch-nightly-scores-identity")
     )
     associations = {
-        (a.input("namespace"), a.input("serviceAccount"))
-        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        (a.input("namespace"), a.input("serviceAccount")) for a in plan.by_type(AWS_EKS_POD_IDENTITY_ASSOCIATION)
     }
     assert {("mlplatform", "jupyter-user"), ("mlplatform", "ray"), ("mlplatform", "nightly-scores")} <= associations
 
@@ -229,7 +241,7 @@ def test_each_workload_role_reads_and_writes_only_what_its_spec_names():
 def test_gcp_workloads_get_their_own_service_accounts_with_prefix_conditions():
     plan = gcp_dev()
     members = {}
-    for b in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember"):
+    for b in plan.by_type(GCP_STORAGE_BUCKET_IAM_MEMBER):
         cond = b.input("condition")
         members.setdefault(b.input("member"), []).append((b.input("role"), cond["expression"] if cond else None))
     notebook = next(m for m in members if "mlplatform-tools-notebo" in m)  # ids are hashed down to 30 characters
@@ -237,9 +249,7 @@ def test_gcp_workloads_get_their_own_service_accounts_with_prefix_conditions():
     assert len(writes) == 1 and writes[0].endswith('/objects/notebooks/")')
     ray = next(m for m in members if "mlplatform-tools-ray" in m)
     assert any(role == "roles/storage.objectUser" and c.endswith('/objects/ray/")') for role, c in members[ray])
-    viewers = [
-        r for r in plan.by_type("gcp:projects/iAMMember:IAMMember") if r.input("role") == "roles/datastore.viewer"
-    ]
+    viewers = [r for r in plan.by_type(GCP_PROJECTS_IAM_MEMBER) if r.input("role") == "roles/datastore.viewer"]
     assert {r.input("member") for r in viewers} == {notebook, ray}
 
 
@@ -248,7 +258,7 @@ def test_gcp_workloads_get_their_own_service_accounts_with_prefix_conditions():
 
 def test_the_nightly_job_is_spot_safe_bounded_sharded_and_alerts_on_failure():
     plan = aws_dev()
-    cron = plan.one("kubernetes:batch/v1:CronJob", "mlplatform-tools-batch-nightly-scores")
+    cron = plan.one(K8S_CRON_JOB, "mlplatform-tools-batch-nightly-scores")
     kubernetes_validate.validate(
         {"apiVersion": "batch/v1", "kind": "CronJob", **{k: reveal(v) for k, v in cron.inputs.items()}},
         "1.33",
@@ -264,13 +274,13 @@ def test_the_nightly_job_is_spot_safe_bounded_sharded_and_alerts_on_failure():
     pod = job["template"]["spec"]
     env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
     features, curated = (
-        plan.one("aws:s3/bucket:Bucket", f"mlplatform-lake-{z}").output("bucket") for z in ("features", "curated")
+        plan.one(AWS_S3_BUCKET, f"mlplatform-lake-{z}").output("bucket") for z in ("features", "curated")
     )
     assert env["INPUT_URL"] == f"s3://{features}/daily/" and env["OUTPUT_URL"] == f"s3://{curated}/scores/"
     assert env["MODEL_URI"] == "models:/ranker/Production" and env["MLFLOW_TRACKING_URI"].startswith("http://mlflow.")
     assert pod["serviceAccountName"] == "nightly-scores" and pod["restartPolicy"] == "Never"
     assert pod["nodeSelector"] == {"mlplatform.io/gpu-pool": "inference", "mlplatform.io/gpu": "L4"}
-    rule = plan.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "mlplatform-tools-batch-nightly-scores-alert")
+    rule = plan.one(K8S_PROMETHEUS_RULE, "mlplatform-tools-batch-nightly-scores-alert")
     expr = rule.input("spec")["groups"][0]["rules"][0]["expr"]
     assert 'job_name=~"nightly-scores-[0-9]+"' in expr and 'condition="true"' in expr
     assert plan.outputs["batch_jobs"] == ["nightly-scores"]
@@ -279,13 +289,13 @@ def test_the_nightly_job_is_spot_safe_bounded_sharded_and_alerts_on_failure():
 def test_a_platform_without_the_toolchain_plans_none_of_it():
     # GIVEN no notebooks, no Ray and no batch jobs (the defaults)
     plan = aws_smallest()
-    assert not plan.by_type("mlplatform:index:Toolchain")
+    assert not plan.by_type(MLPLATFORM_TOOLCHAIN)
     assert not [k for k in plan.outputs if k.startswith(("notebooks", "ray", "batch"))]
 
 
 def test_ray_without_a_standing_cluster_installs_only_the_operator():
     plan = plan_platform(aws_config("dev", ray={"enabled": True, "cluster": False}))
-    assert plan.by_type("mlplatform:k8s:KubeRayOperator") and not plan.by_type("kubernetes:ray.io/v1:RayCluster")
+    assert plan.by_type(MLPLATFORM_K8S_KUBE_RAY_OPERATOR) and not plan.by_type(K8S_RAY_CLUSTER)
     with pytest.raises(ConfigError):
         parse_platform_spec(aws_config("dev", ray={"enabled": True, "version": "latest"}))
 

@@ -15,6 +15,22 @@ from mlplatform import engine
 from mlplatform.components import aws, gcp
 from mlplatform.components.aws.monitoring import MonitoredCluster
 from mlplatform.components.aws.placement import PrivateNetwork, WorkloadCluster
+from mlplatform.components.base.types import (
+    AWS_EC2_INSTANCE,
+    AWS_EC2_NAT_GATEWAY,
+    AWS_EC2_SUBNET,
+    AWS_EKS_ADDON,
+    AWS_EKS_CLUSTER,
+    AWS_EKS_NODE_GROUP,
+    AWS_RDS_INSTANCE,
+    GCP_CONTAINER_CLUSTER,
+    GCP_CONTAINER_NODE_POOL,
+    GCP_SQL_DATABASE_INSTANCE,
+    K8S_DEPLOYMENT,
+    K8S_HELM_RELEASE,
+    K8S_KSERVE_INFERENCE_SERVICE,
+    MLPLATFORM_AWS_FEATURE_STORE,
+)
 from mlplatform.components.compositions import IdentityContext, Serving, ServingArgs, Toolchain, ToolchainArgs
 from mlplatform.components.config import (
     BatchJobSpec,
@@ -46,8 +62,6 @@ AWS_NETWORK = {
     "private_subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
 }
 GCP_ZONES = ["us-central1-a"]
-RELEASE = "kubernetes:helm.sh/v3:Release"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 
 def stack(cloud: str, environment: str, **sections: Any) -> PlatformSpec:
@@ -66,7 +80,7 @@ def cluster_args(environment: str, **fields: Any) -> dict[str, Any]:
 
 
 def prometheus_retention(plan: Plan) -> str:
-    release = next(r for r in plan.by_type(RELEASE) if r.input("name") == "kube-prometheus-stack")
+    release = next(r for r in plan.by_type(K8S_HELM_RELEASE) if r.input("name") == "kube-prometheus-stack")
     return release.input("values.prometheus.prometheusSpec.retention")
 
 
@@ -87,10 +101,10 @@ def test_eks_system_nodes_and_version_are_the_stacks(environment):
     plan = engine.run(program)
     # THEN they are what a stack of the same environment resolves
     resolved = stack("aws", environment).cluster
-    system = plan.one("aws:eks/nodeGroup:NodeGroup")
+    system = plan.one(AWS_EKS_NODE_GROUP)
     assert system.input("capacityType") == str(resolved.system_nodes.capacity).upper().replace("-", "_")
     assert system.input("instanceTypes") == resolved.system_nodes.instance_types
-    assert plan.one("aws:eks/cluster:Cluster").input("version") == resolved.kubernetes_version
+    assert plan.one(AWS_EKS_CLUSTER).input("version") == resolved.kubernetes_version
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -109,10 +123,10 @@ def test_gke_system_nodes_and_version_are_the_stacks(environment):
 
     plan = engine.run(program)
     resolved = stack("gcp", environment).cluster
-    system = plan.one("gcp:container/nodePool:NodePool", "gpu-system")
+    system = plan.one(GCP_CONTAINER_NODE_POOL, "gpu-system")
     assert system.input("nodeConfig.machineType") == resolved.system_nodes.instance_types[0]
     assert system.input("nodeConfig.spot") is (str(resolved.system_nodes.capacity) == "spot")
-    assert plan.one("gcp:container/cluster:Cluster").input("minMasterVersion") == resolved.kubernetes_version
+    assert plan.one(GCP_CONTAINER_CLUSTER).input("minMasterVersion") == resolved.kubernetes_version
 
 
 # --- network -------------------------------------------------------------------------------------------------
@@ -151,7 +165,7 @@ def test_feast_project_is_named_as_the_stack_names_it():
     plan = engine.run(program)
     # THEN its Feast project is the name the stack derives from that tag: a valid Feast name
     resolved = stack("aws", "dev", tags={**TAGS, "project": "2024-recsys"}).feature_store.project
-    assert plan.one("mlplatform:aws:FeatureStore").outputs["project"] == resolved == "p_2024_recsys"
+    assert plan.one(MLPLATFORM_AWS_FEATURE_STORE).outputs["project"] == resolved == "p_2024_recsys"
 
 
 # --- monitoring ----------------------------------------------------------------------------------------------
@@ -183,7 +197,7 @@ def test_prometheus_retention_is_the_stacks(environment):
     plan = engine.run(program)
     days = stack("aws", environment).monitoring.prometheus_retention_days
     assert days == stack("gcp", environment).monitoring.prometheus_retention_days
-    releases = [r for r in plan.by_type(RELEASE) if r.input("name") == "kube-prometheus-stack"]
+    releases = [r for r in plan.by_type(K8S_HELM_RELEASE) if r.input("name") == "kube-prometheus-stack"]
     assert [r.input("values.prometheus.prometheusSpec.retention") for r in releases] == [f"{days}d"] * 2
 
 
@@ -200,7 +214,7 @@ def test_container_insights_are_the_stacks(environment):
             ),
         )
 
-    addons = engine.run(program).by_type("aws:eks/addon:Addon")
+    addons = engine.run(program).by_type(AWS_EKS_ADDON)
     insights = [a for a in addons if a.input("addonName") == "amazon-cloudwatch-observability"]
     assert bool(insights) is stack("aws", environment).monitoring.container_insights
 
@@ -219,8 +233,8 @@ def test_observability_retention_is_the_stacks(production):
 def test_vpc_zones_and_nat_are_the_stacks(environment):
     plan = engine.run(lambda: aws.Network("net", aws.NetworkArgs(region="us-east-1", environment=environment)))
     network = stack("aws", environment).network
-    private = [s for s in plan.by_type("aws:ec2/subnet:Subnet") if "private" in s.name]
-    gateways, instances = plan.by_type("aws:ec2/natGateway:NatGateway"), plan.by_type("aws:ec2/instance:Instance")
+    private = [s for s in plan.by_type(AWS_EC2_SUBNET) if "private" in s.name]
+    gateways, instances = plan.by_type(AWS_EC2_NAT_GATEWAY), plan.by_type(AWS_EC2_INSTANCE)
     assert len(private) == network.availability_zones
     nat = {
         "instance": (0, 1),
@@ -264,14 +278,14 @@ def test_mlflow_database_and_replicas_are_the_stacks(environment):
     plan = engine.run(program)
     # THEN they are what a stack of the same environment resolves (staging: db.t4g.small, db-g1-small)
     on_aws, on_gcp = stack("aws", environment).mlflow, stack("gcp", environment).mlflow
-    rds = plan.one("aws:rds/instance:Instance")
+    rds = plan.one(AWS_RDS_INSTANCE)
     assert rds.input("instanceClass") == on_aws.database.instance_class
     assert rds.input("backupRetentionPeriod") == on_aws.database.backup_retention_days
-    sql = plan.one("gcp:sql/databaseInstance:DatabaseInstance")
+    sql = plan.one(GCP_SQL_DATABASE_INSTANCE)
     assert sql.input("settings.tier") == on_gcp.database.instance_class
     backups = sql.input("settings.backupConfiguration.backupRetentionSettings.retainedBackups")
     assert backups == on_gcp.database.backup_retention_days
-    replicas = {d.input("metadata.namespace"): d.input("spec.replicas") for d in plan.by_type(DEPLOYMENT)}
+    replicas = {d.input("metadata.namespace"): d.input("spec.replicas") for d in plan.by_type(K8S_DEPLOYMENT)}
     assert replicas == {"mlplatform": on_aws.replicas, "gke": on_gcp.replicas}
 
 
@@ -404,7 +418,7 @@ def test_model_server_concurrency_target_is_the_stacks(runtime):
             ModelServerArgs(namespace="ml", runtime=runtime, storage_uri="s3://b/m/", pool="inference", gpu_model="L4"),
         )
 
-    isvc = engine.run(program).one("kubernetes:serving.kserve.io/v1beta1:InferenceService")
+    isvc = engine.run(program).one(K8S_KSERVE_INFERENCE_SERVICE)
     server = {"name": "s", "runtime": runtime, "model_uri": "hf://org/m", "gpu_pool": "inference"}
     if runtime == "triton":
         server.update(model_uri="triton/", triton=SERVERS[1]["triton"])

@@ -9,12 +9,26 @@ import pytest
 from mlplatform import engine
 from mlplatform.components.base.cloud import Cloud
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    GCP_BIGQUERY_DATASET,
+    GCP_COMPUTE_NETWORK,
+    GCP_FIRESTORE_DATABASE,
+    GCP_KMS_CRYPTO_KEY,
+    GCP_KMS_CRYPTO_KEY_IAM_MEMBER,
+    GCP_PROJECTS_IAM_MEMBER,
+    GCP_REDIS_INSTANCE,
+    GCP_SERVICEACCOUNT_ACCOUNT,
+    GCP_SERVICEACCOUNT_IAM_MEMBER,
+    GCP_SQL_DATABASE_INSTANCE,
+    GCP_STORAGE_BUCKET,
+    GCP_STORAGE_BUCKET_IAM_MEMBER,
+    K8S_DEPLOYMENT,
+)
 from mlplatform.components.gcp import DataLake, DataLakeArgs
 from mlplatform.components.interfaces import Principal
 from mlplatform.plan import Secret, reveal
 from tests.fixtures import gcp_dev, gcp_prod
 
-BUCKET = "gcp:storage/bucket:Bucket"
 ZONES = ["raw", "curated", "features", "models"]
 READER = Principal(cloud=Cloud.GCP, name="reader", identity="serviceAccount:r@ml-dev-123.iam.gserviceaccount.com")
 
@@ -22,8 +36,8 @@ READER = Principal(cloud=Cloud.GCP, name="reader", identity="serviceAccount:r@ml
 @pytest.mark.parametrize("zone", ZONES)
 def test_zone_buckets_are_private_versioned_encrypted_and_tiered(zone):
     plan = gcp_dev()
-    bucket = plan.one(BUCKET, f"mlplatform-lake-{zone}")
-    key = plan.one("gcp:kms/cryptoKey:CryptoKey")
+    bucket = plan.one(GCP_STORAGE_BUCKET, f"mlplatform-lake-{zone}")
+    key = plan.one(GCP_KMS_CRYPTO_KEY)
     assert bucket.input("uniformBucketLevelAccess") is True
     assert bucket.input("publicAccessPrevention") == "enforced"
     assert bucket.input("versioning.enabled") is True
@@ -40,22 +54,22 @@ def test_zone_buckets_are_private_versioned_encrypted_and_tiered(zone):
 
 def test_the_storage_and_bigquery_agents_may_use_the_key_and_it_rotates():
     plan = gcp_dev()
-    key = plan.one("gcp:kms/cryptoKey:CryptoKey")
+    key = plan.one(GCP_KMS_CRYPTO_KEY)
     assert key.input("rotationPeriod") == "7776000s"
-    members = {m.input("member") for m in plan.by_type("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")}
+    members = {m.input("member") for m in plan.by_type(GCP_KMS_CRYPTO_KEY_IAM_MEMBER)}
     assert any("gs-project-accounts" in m for m in members) and any("bigquery-encryption" in m for m in members)
-    dataset = plan.one("gcp:bigquery/dataset:Dataset", "mlplatform-lake-curated")
+    dataset = plan.one(GCP_BIGQUERY_DATASET, "mlplatform-lake-curated")
     assert dataset.input("defaultEncryptionConfiguration.kmsKeyName") == key.id
     assert dataset.input("location") == "us-central1"
 
 
 def test_prod_lake_is_protected_and_keeps_contents():
     plan = gcp_prod()
-    for bucket in plan.by_type(BUCKET):
+    for bucket in plan.by_type(GCP_STORAGE_BUCKET):
         assert bucket.options["protect"] is True and bucket.input("forceDestroy") is False
-    for dataset in plan.by_type("gcp:bigquery/dataset:Dataset"):
+    for dataset in plan.by_type(GCP_BIGQUERY_DATASET):
         assert dataset.options["protect"] is True and dataset.input("deleteContentsOnDestroy") is False
-    assert plan.one("gcp:kms/cryptoKey:CryptoKey").options["protect"] is True
+    assert plan.one(GCP_KMS_CRYPTO_KEY).options["protect"] is True
 
 
 def test_prefix_layout_grants_are_scoped_by_an_iam_condition():
@@ -69,13 +83,13 @@ def test_prefix_layout_grants_are_scoped_by_an_iam_condition():
         lake.grant_read(READER, "curated")
 
     plan = engine.run(program)
-    assert len(plan.by_type(BUCKET)) == 1
-    grants = {g.input("role"): g for g in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember")}
+    assert len(plan.by_type(GCP_STORAGE_BUCKET)) == 1
+    grants = {g.input("role"): g for g in plan.by_type(GCP_STORAGE_BUCKET_IAM_MEMBER)}
     assert grants["roles/storage.objectViewer"].input("condition.expression").endswith('/objects/curated/")')
     # Bucket metadata and listing are checked against the bucket, which a prefix condition never matches.
     assert grants["roles/storage.legacyBucketReader"].input("condition") is None
-    assert plan.by_type("gcp:kms/cryptoKey:CryptoKey") == []
-    bucket = plan.one(BUCKET)
+    assert plan.by_type(GCP_KMS_CRYPTO_KEY) == []
+    bucket = plan.one(GCP_STORAGE_BUCKET)
     prefixes = {tuple(r["condition"].get("matchesPrefixes", [])) for r in bucket.input("lifecycleRules")}
     assert ("raw/",) in prefixes and ("models/",) in prefixes
 
@@ -124,12 +138,12 @@ def test_dev_feature_store_renders_a_config_feast_loads(tmp_path):
     store = load_with_feast(text, tmp_path)
     cfg = store.config
     assert cfg.provider == "gcp" and store.project == "recsys"
-    features = plan.one(BUCKET, "mlplatform-lake-features").output("name")
+    features = plan.one(GCP_STORAGE_BUCKET, "mlplatform-lake-features").output("name")
     assert cfg.registry.path == f"gs://{features}/feast/registry.pb"
-    db = plan.one("gcp:firestore/database:Database")
+    db = plan.one(GCP_FIRESTORE_DATABASE)
     assert type(cfg.online_store).__name__ == "DatastoreOnlineStoreConfig"
     assert cfg.online_store.project_id == "ml-platform-dev-4521" and cfg.online_store.database == db.output("name")
-    dataset = plan.one("gcp:bigquery/dataset:Dataset", "mlplatform-features-offline")
+    dataset = plan.one(GCP_BIGQUERY_DATASET, "mlplatform-features-offline")
     assert type(cfg.offline_store).__name__ == "BigQueryOfflineStoreConfig"
     assert cfg.offline_store.dataset == dataset.output("datasetId") and cfg.offline_store.location == "us-central1"
     assert db.input("type") == "DATASTORE_MODE" and db.input("deleteProtectionState") == "DELETE_PROTECTION_DISABLED"
@@ -137,21 +151,19 @@ def test_dev_feature_store_renders_a_config_feast_loads(tmp_path):
 
 def test_feast_identity_is_least_privilege_and_bound_by_workload_identity():
     plan = gcp_dev()
-    account = plan.one("gcp:serviceaccount/account:Account", "mlplatform-features-feast")
+    account = plan.one(GCP_SERVICEACCOUNT_ACCOUNT, "mlplatform-features-feast")
     member = account.output("member")
-    datastore = next(
-        r for r in plan.by_type("gcp:projects/iAMMember:IAMMember") if r.input("role") == "roles/datastore.user"
-    )
+    datastore = next(r for r in plan.by_type(GCP_PROJECTS_IAM_MEMBER) if r.input("role") == "roles/datastore.user")
     assert datastore.input("member") == member
     assert datastore.input("condition.expression").startswith(
         'resource.name == "projects/ml-platform-dev-4521/databases/'
     )
-    writes = [g for g in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember") if g.input("member") == member]
-    features = plan.one(BUCKET, "mlplatform-lake-features").output("name")
+    writes = [g for g in plan.by_type(GCP_STORAGE_BUCKET_IAM_MEMBER) if g.input("member") == member]
+    features = plan.one(GCP_STORAGE_BUCKET, "mlplatform-lake-features").output("name")
     assert {w.input("bucket") for w in writes} == {features}
     # objects in the zone, and the bucket's metadata that Feast's GCS registry reads first (get_bucket)
     assert sorted(w.input("role") for w in writes) == ["roles/storage.legacyBucketReader", "roles/storage.objectUser"]
-    binding = plan.one("gcp:serviceaccount/iAMMember:IAMMember", "mlplatform-features-feast")
+    binding = plan.one(GCP_SERVICEACCOUNT_IAM_MEMBER, "mlplatform-features-feast")
     assert binding.input("member") == "serviceAccount:ml-platform-dev-4521.svc.id.goog[mlplatform/feast]"
     ksa = plan.one("kubernetes:core/v1:ServiceAccount", "mlplatform-features-feast")
     assert ksa.input("metadata.annotations")["iam.gke.io/gcp-service-account"] == account.output("email")
@@ -159,7 +171,7 @@ def test_feast_identity_is_least_privilege_and_bound_by_workload_identity():
 
 def test_prod_redis_online_store_is_private_tls_auth_and_feast_loads_it(tmp_path):
     plan = gcp_prod()
-    redis = plan.one("gcp:redis/instance:Instance")
+    redis = plan.one(GCP_REDIS_INSTANCE)
     assert redis.input("tier") == "STANDARD_HA" and redis.input("memorySizeGb") == 5
     assert redis.input("connectMode") == "PRIVATE_SERVICE_ACCESS" and redis.input("authEnabled") is True
     assert redis.input("transitEncryptionMode") == "SERVER_AUTHENTICATION"
@@ -173,10 +185,7 @@ def test_prod_redis_online_store_is_private_tls_auth_and_feast_loads_it(tmp_path
         f"{redis.output('host')}:{redis.output('port')},ssl=true,ssl_ca_certs=/etc/feast/redis-ca.pem"
     )
     assert (
-        plan.one("kubernetes:apps/v1:Deployment", "mlplatform-features-server").input(
-            "spec.template.spec.serviceAccountName"
-        )
-        == "feast"
+        plan.one(K8S_DEPLOYMENT, "mlplatform-features-server").input("spec.template.spec.serviceAccountName") == "feast"
     )
 
 
@@ -199,20 +208,20 @@ def test_feature_store_rejects_aws_stores():
 
 def test_mlflow_database_is_private_tls_and_backed_up():
     plan = gcp_dev()
-    db = plan.one("gcp:sql/databaseInstance:DatabaseInstance")
+    db = plan.one(GCP_SQL_DATABASE_INSTANCE)
     settings = db.input("settings")
     assert db.input("databaseVersion") == "POSTGRES_16"
     assert settings["tier"] == "db-f1-micro" and settings["availabilityType"] == "ZONAL"
     assert settings["ipConfiguration"]["ipv4Enabled"] is False
     assert settings["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY"
-    assert settings["ipConfiguration"]["privateNetwork"] == plan.one("gcp:compute/network:Network").id
+    assert settings["ipConfiguration"]["privateNetwork"] == plan.one(GCP_COMPUTE_NETWORK).id
     assert settings["backupConfiguration"]["enabled"] is True
     assert settings["userLabels"]["team"] == "ml-platform"
     assert db.input("deletionProtection") is False
 
 
 def test_prod_mlflow_database_is_regional_protected_with_pitr():
-    db = gcp_prod().one("gcp:sql/databaseInstance:DatabaseInstance")
+    db = gcp_prod().one(GCP_SQL_DATABASE_INSTANCE)
     settings = db.input("settings")
     assert settings["availabilityType"] == "REGIONAL" and settings["tier"] == "db-custom-2-7680"
     assert settings["backupConfiguration"]["pointInTimeRecoveryEnabled"] is True
@@ -222,10 +231,10 @@ def test_prod_mlflow_database_is_regional_protected_with_pitr():
 
 def test_mlflow_server_uses_workload_identity_and_gcs_artifacts():
     plan = gcp_dev()
-    account = plan.one("gcp:serviceaccount/account:Account", "mlplatform-mlflow-artifacts")
+    account = plan.one(GCP_SERVICEACCOUNT_ACCOUNT, "mlplatform-mlflow-artifacts")
     ksa = plan.one("kubernetes:core/v1:ServiceAccount", "mlplatform-mlflow-server-sa")
     assert ksa.input("metadata.annotations") == {"iam.gke.io/gcp-service-account": account.output("email")}
-    deployment = plan.one("kubernetes:apps/v1:Deployment", "mlplatform-mlflow-server")
+    deployment = plan.one(K8S_DEPLOYMENT, "mlplatform-mlflow-server")
     args = deployment.input("spec.template.spec.containers")[0]["args"]
     destination = args[args.index("--artifacts-destination") + 1]
     assert destination.startswith("gs://") and destination.endswith("/mlflow/")

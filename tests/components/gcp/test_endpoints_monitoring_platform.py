@@ -8,14 +8,27 @@ import pytest
 
 from mlplatform import engine
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    GCP_BILLING_BUDGET,
+    GCP_CLOUDRUNV2_SERVICE,
+    GCP_CLOUDRUNV2_SERVICE_IAM_MEMBER,
+    GCP_CONTAINER_CLUSTER,
+    GCP_MONITORING_ALERT_POLICY,
+    GCP_MONITORING_DASHBOARD,
+    GCP_MONITORING_NOTIFICATION_CHANNEL,
+    GCP_SERVICEACCOUNT_ACCOUNT,
+    GCP_STORAGE_BUCKET_IAM_MEMBER,
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+    GCP_VERTEX_AI_ENDPOINT,
+    K8S_HELM_RELEASE,
+    MLPLATFORM_GCP_MODEL_ENDPOINT,
+)
 from mlplatform.components.cost.taggable import tag_property
 from mlplatform.components.gcp import DataLake, DataLakeArgs, ModelEndpoint, ModelEndpointArgs
 from mlplatform.components.gcp.endpoint import split_percent
 from mlplatform.plan import Plan
 from tests.conftest import cost_tags
 from tests.fixtures import gcp_dev, gcp_prod
-
-RUN = "gcp:cloudrunv2/service:Service"
 
 
 def test_split_percent_is_whole_and_sums_to_100():
@@ -27,7 +40,7 @@ def test_split_percent_is_whole_and_sums_to_100():
 
 def test_cloud_run_endpoint_scales_to_zero_and_requires_iam():
     plan = gcp_dev()
-    svc = plan.one(RUN)
+    svc = plan.one(GCP_CLOUDRUNV2_SERVICE)
     t = svc.input("template")
     assert svc.input("name") == "ranker-gcp-dev"
     assert t["scaling"] == {"minInstanceCount": 0, "maxInstanceCount": 2}  # 8 concurrent / 4 per instance
@@ -43,20 +56,16 @@ def test_cloud_run_endpoint_scales_to_zero_and_requires_iam():
         {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100, "tag": "current"}
     ]
     assert svc.input("invokerIamDisabled") is False
-    assert plan.by_type("gcp:cloudrunv2/serviceIamMember:ServiceIamMember") == [], "nothing public by default"
-    account = plan.one("gcp:serviceaccount/account:Account", "mlplatform-endpoint-ranker-runtime")
+    assert plan.by_type(GCP_CLOUDRUNV2_SERVICE_IAM_MEMBER) == [], "nothing public by default"
+    account = plan.one(GCP_SERVICEACCOUNT_ACCOUNT, "mlplatform-endpoint-ranker-runtime")
     assert t["serviceAccount"] == account.output("email")
-    reads = [
-        g
-        for g in plan.by_type("gcp:storage/bucketIAMMember:BucketIAMMember")
-        if g.input("member") == account.output("member")
-    ]
+    reads = [g for g in plan.by_type(GCP_STORAGE_BUCKET_IAM_MEMBER) if g.input("member") == account.output("member")]
     assert sorted(g.input("role") for g in reads) == [
         "roles/storage.legacyBucketReader",
         "roles/storage.objectViewer",
         "roles/storage.objectViewer",
     ]
-    registry = plan.one("gcp:storage/bucketIAMMember:BucketIAMMember", "mlplatform-endpoint-ranker-artifacts-0")
+    registry = plan.one(GCP_STORAGE_BUCKET_IAM_MEMBER, "mlplatform-endpoint-ranker-artifacts-0")
     assert registry.input("bucket") == "recsys-model-registry"
 
 
@@ -89,7 +98,7 @@ def test_cloud_run_gpu_and_ab_split_between_revisions():
         },
         invokers=["serviceAccount:app@ml-dev-123.iam.gserviceaccount.com"],
     )
-    svc = plan.one(RUN)
+    svc = plan.one(GCP_CLOUDRUNV2_SERVICE)
     t = svc.input("template")
     assert t["nodeSelector"] == {"accelerator": "nvidia-l4"} and t["gpuZonalRedundancyDisabled"] is True
     assert t["containers"][0]["resources"]["limits"] == {"cpu": "4", "memory": "16384Mi", "nvidia.com/gpu": "1"}
@@ -99,17 +108,17 @@ def test_cloud_run_gpu_and_ab_split_between_revisions():
         ("REVISION", "llm-dev-00007-xyz", 90),
         ("LATEST", None, 10),
     ]
-    invoker = plan.one("gcp:cloudrunv2/serviceIamMember:ServiceIamMember")
+    invoker = plan.one(GCP_CLOUDRUNV2_SERVICE_IAM_MEMBER)
     assert invoker.input("role") == "roles/run.invoker"
 
 
 def test_vertex_realtime_endpoint_gets_dedicated_replica_pools():
     plan = gcp_prod()
-    endpoint = plan.one("gcp:vertex/aiEndpoint:AiEndpoint")
+    endpoint = plan.one(GCP_VERTEX_AI_ENDPOINT)
     assert endpoint.input("displayName") == "scorer-gcp-dev" and endpoint.input("name").isdigit()
     pools = {
         p.name.rsplit("-", 1)[-1]: p.input("dedicatedResources")
-        for p in plan.by_type("gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool")
+        for p in plan.by_type(GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL)
     }
     assert pools["a"]["machineSpec"] == {
         "machineType": "g2-standard-8",
@@ -118,15 +127,15 @@ def test_vertex_realtime_endpoint_gets_dedicated_replica_pools():
     }
     assert (pools["a"]["minReplicaCount"], pools["a"]["maxReplicaCount"]) == (1, 3)
     assert pools["b"]["machineSpec"] == {"machineType": "n1-standard-4"}
-    platform = plan.one("mlplatform:gcp:ModelEndpoint", "mlplatform-endpoint-scorer")
+    platform = plan.one(MLPLATFORM_GCP_MODEL_ENDPOINT, "mlplatform-endpoint-scorer")
     assert platform.outputs["traffic_weights"] == {"a": 75, "b": 25}
 
 
 def test_endpoint_alerts_reach_the_notification_channels():
     plan = gcp_dev()
-    channel = plan.one("gcp:monitoring/notificationChannel:NotificationChannel")
+    channel = plan.one(GCP_MONITORING_NOTIFICATION_CHANNEL)
     assert channel.input("labels") == {"email_address": "ml-platform-alerts@example.com"}
-    policies = {p.name: p for p in plan.by_type("gcp:monitoring/alertPolicy:AlertPolicy")}
+    policies = {p.name: p for p in plan.by_type(GCP_MONITORING_ALERT_POLICY)}
     latency = policies["mlplatform-endpoint-ranker-latency-p99"]
     cond = latency.input("conditions")[0]["conditionThreshold"]
     assert (
@@ -170,12 +179,12 @@ def test_raises_for_endpoints_gcp_cannot_run(endpoint, path, fragment):
 
 def test_monitoring_alerts_on_idle_gpus_and_budgets_the_stack():
     plan = gcp_dev()
-    idle = plan.one("gcp:monitoring/alertPolicy:AlertPolicy", "mlplatform-monitoring-gpu-idle")
+    idle = plan.one(GCP_MONITORING_ALERT_POLICY, "mlplatform-monitoring-gpu-idle")
     cond = idle.input("conditions")[0]["conditionThreshold"]
     assert "kubernetes.io/node/accelerator/duty_cycle" in cond["filter"]
-    assert plan.one("gcp:container/cluster:Cluster").output("name") in cond["filter"]
+    assert plan.one(GCP_CONTAINER_CLUSTER).output("name") in cond["filter"]
     assert cond["comparison"] == "COMPARISON_LT" and cond["thresholdValue"] == 10 and cond["duration"] == "1800s"
-    budget = plan.one("gcp:billing/budget:Budget")
+    budget = plan.one(GCP_BILLING_BUDGET)
     assert budget.input("billingAccount") == "01A2B3-C4D5E6-F7A8B9"
     assert budget.input("amount.specifiedAmount") == {"currencyCode": "USD", "units": "600"}
     assert budget.input("budgetFilter.labels") == {"mlplatform-stack": "gcp-dev"}
@@ -188,10 +197,10 @@ def test_monitoring_alerts_on_idle_gpus_and_budgets_the_stack():
         (1.0, "CURRENT_SPEND"),
         (1.0, "FORECASTED_SPEND"),
     ]
-    dashboard = json.loads(plan.one("gcp:monitoring/dashboard:Dashboard").input("dashboardJson"))
+    dashboard = json.loads(plan.one(GCP_MONITORING_DASHBOARD).input("dashboardJson"))
     titles = [w["title"] for w in dashboard["gridLayout"]["widgets"]]
     assert titles[0] == "GPU duty cycle by node pool (%)" and "ranker-gcp-dev: latency p99 (ms)" in titles
-    release = plan.one("kubernetes:helm.sh/v3:Release", "mlplatform-monitoring-cluster-prometheus")
+    release = plan.one(K8S_HELM_RELEASE, "mlplatform-monitoring-cluster-prometheus")
     assert "dcgm" not in release.input("chart"), "GKE reports GPU metrics itself"
 
 

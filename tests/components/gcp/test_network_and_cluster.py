@@ -6,13 +6,22 @@ import pytest
 
 from mlplatform import engine
 from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.base.types import (
+    GCP_COMPUTE_GLOBAL_ADDRESS,
+    GCP_COMPUTE_NETWORK,
+    GCP_COMPUTE_ROUTER_NAT,
+    GCP_COMPUTE_SUBNETWORK,
+    GCP_CONTAINER_CLUSTER,
+    GCP_CONTAINER_NODE_POOL,
+    GCP_PROJECTS_IAM_MEMBER,
+    GCP_SERVICEACCOUNT_ACCOUNT,
+    GCP_SERVICENETWORKING_CONNECTION,
+    K8S_CLUSTER_ROLE_BINDING,
+)
 from mlplatform.components.config import parse_platform_spec
 from mlplatform.components.gcp import GkeNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
 from mlplatform.components.gcp.network import gke_ranges
 from tests.fixtures import changed, gcp_config, gcp_dev, gcp_dev_config, gcp_prod, plan_platform
-
-NODEPOOL = "gcp:container/nodePool:NodePool"
-CLUSTER = "gcp:container/cluster:Cluster"
 
 
 def test_ranges_split_one_cidr_for_nodes_services_and_pods():
@@ -22,22 +31,20 @@ def test_ranges_split_one_cidr_for_nodes_services_and_pods():
 
 def test_network_has_private_google_access_nat_and_private_services():
     plan = gcp_dev()
-    net = plan.one("gcp:compute/network:Network")
+    net = plan.one(GCP_COMPUTE_NETWORK)
     assert net.input("autoCreateSubnetworks") is False
-    subnet = plan.one("gcp:compute/subnetwork:Subnetwork")
+    subnet = plan.one(GCP_COMPUTE_SUBNETWORK)
     assert subnet.input("privateIpGoogleAccess") is True
     assert subnet.input("ipCidrRange") == "10.50.0.0/20"
     assert {r["rangeName"]: r["ipCidrRange"] for r in subnet.input("secondaryIpRanges")} == {
         "pods": "10.50.128.0/17",
         "services": "10.50.16.0/20",
     }
-    nat = plan.one("gcp:compute/routerNat:RouterNat")
+    nat = plan.one(GCP_COMPUTE_ROUTER_NAT)
     assert nat.input("sourceSubnetworkIpRangesToNat") == "ALL_SUBNETWORKS_ALL_IP_RANGES"
-    peering = plan.one("gcp:compute/globalAddress:GlobalAddress")
+    peering = plan.one(GCP_COMPUTE_GLOBAL_ADDRESS)
     assert peering.input("purpose") == "VPC_PEERING"
-    assert plan.one("gcp:servicenetworking/connection:Connection").input("reservedPeeringRanges") == [
-        peering.output("name")
-    ]
+    assert plan.one(GCP_SERVICENETWORKING_CONNECTION).input("reservedPeeringRanges") == [peering.output("name")]
 
 
 def test_existing_network_creates_nothing_and_bad_nat_is_rejected():
@@ -64,9 +71,9 @@ def test_existing_network_creates_nothing_and_bad_nat_is_rejected():
 
 def test_dev_cluster_is_zonal_private_with_workload_identity():
     plan = gcp_dev()
-    cluster = plan.one(CLUSTER)
+    cluster = plan.one(GCP_CONTAINER_CLUSTER)
     assert cluster.input("location") == "us-central1-a"  # cluster.zones[0]
-    gpu = [p for p in plan.by_type(NODEPOOL) if p.input("nodeConfig.guestAccelerators")]
+    gpu = [p for p in plan.by_type(GCP_CONTAINER_NODE_POOL) if p.input("nodeConfig.guestAccelerators")]
     assert gpu and all(p.input("nodeLocations") == ["us-central1-a", "us-central1-b", "us-central1-c"] for p in gpu)
     assert cluster.input("privateClusterConfig.enablePrivateNodes") is True
     assert cluster.input("privateClusterConfig.enablePrivateEndpoint") is False
@@ -82,7 +89,7 @@ def test_dev_cluster_is_zonal_private_with_workload_identity():
 
 def test_prod_cluster_is_regional_reachable_only_from_authorised_networks_and_protected():
     plan = gcp_prod()
-    cluster = plan.one(CLUSTER)
+    cluster = plan.one(GCP_CONTAINER_CLUSTER)
     assert cluster.input("location") == "us-central1"
     # The deploy creates in-cluster resources through the endpoint: public, limited to the deployer's CIDRs.
     assert cluster.input("privateClusterConfig.enablePrivateEndpoint") is False
@@ -94,7 +101,7 @@ def test_prod_cluster_is_regional_reachable_only_from_authorised_networks_and_pr
 
 
 def pools(plan):
-    return {r.name.removeprefix("mlplatform-cluster-"): r for r in plan.by_type(NODEPOOL)}
+    return {r.name.removeprefix("mlplatform-cluster-"): r for r in plan.by_type(GCP_CONTAINER_NODE_POOL)}
 
 
 def test_gpu_pools_resolve_machine_and_accelerator_and_scale_from_zero_on_spot():
@@ -135,11 +142,9 @@ def test_spot_with_fallback_adds_an_on_demand_pool_from_zero():
 
 def test_nodes_run_as_a_least_privilege_service_account():
     plan = gcp_dev()
-    account = plan.one("gcp:serviceaccount/account:Account", "mlplatform-cluster-nodes")
+    account = plan.one(GCP_SERVICEACCOUNT_ACCOUNT, "mlplatform-cluster-nodes")
     roles = {
-        r.input("role")
-        for r in plan.by_type("gcp:projects/iAMMember:IAMMember")
-        if r.input("member") == account.output("member")
+        r.input("role") for r in plan.by_type(GCP_PROJECTS_IAM_MEMBER) if r.input("member") == account.output("member")
     }
     assert roles == {
         "roles/logging.logWriter",
@@ -149,18 +154,18 @@ def test_nodes_run_as_a_least_privilege_service_account():
         "roles/autoscaling.metricsWriter",
         "roles/artifactregistry.reader",
     }
-    for pool in plan.by_type(NODEPOOL):
+    for pool in plan.by_type(GCP_CONTAINER_NODE_POOL):
         assert pool.input("nodeConfig.serviceAccount") == account.output("email")
 
 
 def test_admins_get_cluster_admin_through_rbac_not_project_admin():
     plan = gcp_dev()
-    binding = plan.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+    binding = plan.one(K8S_CLUSTER_ROLE_BINDING)
     assert binding.input("roleRef.name") == "cluster-admin"
     assert binding.input("subjects") == [
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "ml-platform-admins@example.com"}
     ]
-    grants = [r for r in plan.by_type("gcp:projects/iAMMember:IAMMember") if r.input("member").startswith("group:")]
+    grants = [r for r in plan.by_type(GCP_PROJECTS_IAM_MEMBER) if r.input("member").startswith("group:")]
     assert [g.input("role") for g in grants] == ["roles/container.clusterViewer"]
 
 
@@ -226,11 +231,11 @@ def test_standalone_cluster_component():
         )
 
     plan = engine.run(program)
-    pool = plan.one(NODEPOOL, "solo-train")
+    pool = plan.one(GCP_CONTAINER_NODE_POOL, "solo-train")
     assert pool.input("nodeConfig.machineType").startswith("a2-")
     assert pool.input("nodeConfig.spot") is False
     # the zone the user says offers the GPU, not a guessed <region>-a
-    assert plan.one(CLUSTER).input("location") == "europe-west4-b"
+    assert plan.one(GCP_CONTAINER_CLUSTER).input("location") == "europe-west4-b"
     assert pool.input("nodeLocations") == ["europe-west4-b"]
 
 

@@ -12,6 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from mlplatform.components.base.types import (
+    GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL,
+    GCP_VERTEX_AI_ENDPOINT,
+    PULUMI_DYNAMIC_RESOURCE,
+)
 from mlplatform.components.gcp.vertex_deployment import VertexApi, deploy_all, undeploy_all
 from mlplatform.preflight import preflight
 from tests.fixtures import gcp_prod
@@ -108,14 +113,11 @@ def test_variants_are_deployed_on_their_pools_with_their_traffic_shares_and_remo
 
 def test_realtime_endpoint_deploys_its_models_and_exports_the_dedicated_url():
     plan = gcp_prod()
-    endpoint = plan.one("gcp:vertex/aiEndpoint:AiEndpoint")
-    deployment = plan.one("pulumi-python:dynamic:Resource", "mlplatform-endpoint-scorer-models")
+    endpoint = plan.one(GCP_VERTEX_AI_ENDPOINT)
+    deployment = plan.one(PULUMI_DYNAMIC_RESOURCE, "mlplatform-endpoint-scorer-models")
     assert deployment.input("endpoint") == endpoint.id
     assert [(v["name"], v["percent"]) for v in deployment.input("variants")] == [("a", 75), ("b", 25)]
-    pools = {
-        p.name.rsplit("-", 1)[-1]: p.id
-        for p in plan.by_type("gcp:vertex/aiDeploymentResourcePool:AiDeploymentResourcePool")
-    }
+    pools = {p.name.rsplit("-", 1)[-1]: p.id for p in plan.by_type(GCP_VERTEX_AI_DEPLOYMENT_RESOURCE_POOL)}
     assert [v["pool"] for v in deployment.input("variants")] == [pools["a"], pools["b"]]
     url = plan.outputs["endpoint_invoke_urls"]["scorer"]
     assert url == f"https://{endpoint.output('dedicatedEndpointDns')}/v1/{endpoint.id}:predict"

@@ -12,6 +12,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
+from mlplatform.components.base.types import K8S_HELM_RELEASE, K8S_KARPENTER_NODE_POOL
 from mlplatform.plan import Plan, PlanResource, reveal
 from tests.conftest import cluster_version
 from tests.fixtures import aws_dev, aws_prod, aws_staging, gcp_dev
@@ -80,7 +81,7 @@ def _fragments(values: dict) -> list[dict]:
 
 
 def assert_helm_values_pod_fragments_validate(plan: Plan) -> None:
-    releases = plan.by_type("kubernetes:helm.sh/v3:Release")
+    releases = plan.by_type(K8S_HELM_RELEASE)
     assert releases
     checked = 0
     for r in releases:
@@ -110,7 +111,7 @@ def test_karpenter_objects_match_the_v1_api(platform):
 
 
 def test_schema_catches_a_misspelt_field():
-    spec = reveal(aws_dev().by_type("kubernetes:karpenter.sh/v1:NodePool")[0].input("spec"))
+    spec = reveal(aws_dev().by_type(K8S_KARPENTER_NODE_POOL)[0].input("spec"))
     spec["disruption"]["consolidateAftr"] = "5m"
     with pytest.raises(jsonschema.ValidationError, match="consolidateAftr"):
         jsonschema.validate(spec, SCHEMAS[("karpenter.sh/v1", "NodePool")])

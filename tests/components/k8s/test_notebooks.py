@@ -21,6 +21,12 @@ import pytest
 from traitlets.config import Config
 
 from mlplatform.components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
+from mlplatform.components.base.types import (
+    GCP_SERVICEACCOUNT_IAM_MEMBER,
+    K8S_HELM_RELEASE,
+    K8S_INGRESS,
+    MLPLATFORM_AWS_LOAD_BALANCER_CONTROLLER,
+)
 from mlplatform.components.k8s.notebooks import culler_command
 from mlplatform.plan import Plan, Secret, reveal
 from tests.conftest import cluster_version
@@ -31,7 +37,7 @@ HUB = "mlplatform-tools-notebooks"
 
 
 def hub_values(plan: Plan) -> dict:
-    return reveal(plan.one("kubernetes:helm.sh/v3:Release", HUB).input("values"))
+    return reveal(plan.one(K8S_HELM_RELEASE, HUB).input("values"))
 
 
 PLATFORMS = {"aws": aws_dev, "gcp": gcp_dev}
@@ -210,7 +216,7 @@ def test_oauth_sign_in_loads_into_the_real_authenticator(kind, caplog):
         auth = cls(config=config)
     assert not [r for r in caplog.records if "not recognized" in r.getMessage()]
     assert auth.client_secret == "s3cr3t-from-the-idp"
-    release = plan.one("kubernetes:helm.sh/v3:Release", HUB)
+    release = plan.one(K8S_HELM_RELEASE, HUB)
     assert isinstance(release.inputs["values"]["hub"]["config"][cls.__name__]["client_secret"], Secret)
     if kind == "github":
         assert auth.allowed_organizations == {"acme-ml"} and auth.admin_users == {"ada"}
@@ -243,13 +249,13 @@ def test_the_hub_shares_mlflows_load_balancer_when_both_have_an_ingress():
         )
     )
     values = hub_values(plan)
-    mlflow = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    mlflow = plan.one(K8S_INGRESS)
     group = mlflow.input("metadata.annotations")["alb.ingress.kubernetes.io/group.name"]
     assert values["ingress"]["annotations"]["alb.ingress.kubernetes.io/group.name"] == group
     assert values["ingress"]["ingressClassName"] == "alb" and values["ingress"]["hosts"] == ["notebooks.ml.example.com"]
     assert values["ingress"]["annotations"]["alb.ingress.kubernetes.io/healthcheck-path"] == "/hub/health"
     assert plan.outputs["notebooks_url"] == "http://notebooks.ml.example.com"
-    assert len(plan.by_type("mlplatform:aws:AwsLoadBalancerController")) == 1
+    assert len(plan.by_type(MLPLATFORM_AWS_LOAD_BALANCER_CONTROLLER)) == 1
 
 
 def test_culling_defaults_per_environment_become_the_cullers_flags():
@@ -289,9 +295,7 @@ def test_gke_user_servers_get_workload_identity_through_the_metadata_server():
     )
     email = account.input("metadata.annotations")["iam.gke.io/gcp-service-account"]
     binding = next(
-        b
-        for b in plan.by_type("gcp:serviceaccount/iAMMember:IAMMember")
-        if "[mlplatform/jupyter-user]" in b.input("member")
+        b for b in plan.by_type(GCP_SERVICEACCOUNT_IAM_MEMBER) if "[mlplatform/jupyter-user]" in b.input("member")
     )
     assert binding.input("role") == "roles/iam.workloadIdentityUser" and email.endswith(".iam.gserviceaccount.com")
     # AWS keeps the node's metadata (and its role) out of reach; Pod Identity has its own address.

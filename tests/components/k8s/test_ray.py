@@ -19,13 +19,19 @@ import pytest
 
 from mlplatform import engine
 from mlplatform.components.base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL
+from mlplatform.components.base.types import (
+    AWS_EKS_POD_IDENTITY_ASSOCIATION,
+    AWS_IAM_ROLE,
+    AWS_S3_BUCKET,
+    K8S_HELM_RELEASE,
+    K8S_RAY_CLUSTER,
+    K8S_RAY_JOB,
+)
 from mlplatform.components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
 from mlplatform.plan import Plan, PlanResource, reveal
 from tests.conftest import cluster_version
 from tests.fixtures import aws_dev, gcp_dev
 from tests.schemas.kuberay_v1 import OPERATOR_VALUES, SCHEMAS
-
-RAY_CLUSTER = "kubernetes:ray.io/v1:RayCluster"
 
 
 def custom_object(r: PlanResource) -> dict:
@@ -47,7 +53,7 @@ def validate_pods(spec: dict, version: str) -> None:
 
 
 def assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(plan: Plan) -> None:
-    obj = custom_object(plan.one(RAY_CLUSTER))
+    obj = custom_object(plan.one(K8S_RAY_CLUSTER))
     jsonschema.validate(obj, SCHEMAS["RayCluster"])
     validate_pods(obj["spec"], cluster_version(plan))
 
@@ -58,7 +64,7 @@ def test_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(platform):
 
 
 def test_the_schema_refuses_an_invented_field():
-    obj = custom_object(aws_dev().one(RAY_CLUSTER))
+    obj = custom_object(aws_dev().one(K8S_RAY_CLUSTER))
     obj["spec"]["workerGroupSpecs"][0]["maxWorkers"] = obj["spec"]["workerGroupSpecs"][0].pop("maxReplicas")
     with pytest.raises(jsonschema.ValidationError, match="maxWorkers"):
         jsonschema.validate(obj, SCHEMAS["RayCluster"])
@@ -67,7 +73,7 @@ def test_the_schema_refuses_an_invented_field():
 def test_the_ray_autoscaler_reads_the_cluster_as_intended():
     from ray.autoscaler._private.kuberay.autoscaling_config import _derive_autoscaling_config_from_ray_cr
 
-    obj = custom_object(aws_dev().one(RAY_CLUSTER))
+    obj = custom_object(aws_dev().one(K8S_RAY_CLUSTER))
     config = _derive_autoscaling_config_from_ray_cr(obj)  # Ray validates the config it derives
     types = config["available_node_types"]
     assert types["headgroup"]["resources"]["CPU"] == 0, "the head takes no tasks"
@@ -81,7 +87,7 @@ def test_the_ray_autoscaler_reads_the_cluster_as_intended():
 
 
 def test_head_on_system_nodes_workers_on_their_pools_with_whole_gpus():
-    spec = custom_object(aws_dev().one(RAY_CLUSTER))["spec"]
+    spec = custom_object(aws_dev().one(K8S_RAY_CLUSTER))["spec"]
     head = spec["headGroupSpec"]
     assert head["serviceType"] == "ClusterIP" and head["enableIngress"] is False  # the dashboard stays internal
     assert head["template"]["spec"]["nodeSelector"] == {NODE_ROLE_LABEL: "system"}
@@ -101,23 +107,19 @@ def test_head_on_system_nodes_workers_on_their_pools_with_whole_gpus():
 
 def test_objects_spill_to_the_ray_prefix_of_the_lake():
     plan = aws_dev()
-    spec = custom_object(plan.one(RAY_CLUSTER))["spec"]
-    models = plan.one("aws:s3/bucket:Bucket", "mlplatform-lake-models").output("bucket")
+    spec = custom_object(plan.one(K8S_RAY_CLUSTER))["spec"]
+    models = plan.one(AWS_S3_BUCKET, "mlplatform-lake-models").output("bucket")
     for template in pod_templates(spec):
         env = {e["name"]: e.get("value") for e in template["spec"]["containers"][0]["env"]}
         spill = json.loads(env["RAY_object_spilling_config"])
         assert spill == {"type": "smart_open", "params": {"uri": f"s3://{models}/ray/spill"}}
-    role = plan.one("aws:iam/role:Role", "mlplatform-tools-ray-identity")
-    association = next(
-        a
-        for a in plan.by_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
-        if a.input("serviceAccount") == "ray"
-    )
+    role = plan.one(AWS_IAM_ROLE, "mlplatform-tools-ray-identity")
+    association = next(a for a in plan.by_type(AWS_EKS_POD_IDENTITY_ASSOCIATION) if a.input("serviceAccount") == "ray")
     assert association.input("roleArn") == role.output("arn") and association.input("namespace") == "mlplatform"
 
 
 def test_operator_values_are_the_charts_and_it_runs_on_system_nodes():
-    release = aws_dev().one("kubernetes:helm.sh/v3:Release", "mlplatform-tools-kuberay")
+    release = aws_dev().one(K8S_HELM_RELEASE, "mlplatform-tools-kuberay")
     values = reveal(release.input("values"))
     jsonschema.validate(values, OPERATOR_VALUES)
     assert values["image"]["tag"] == f"v{release.input('version')}"
@@ -150,7 +152,7 @@ def test_a_rayjob_validates_and_brings_its_own_cluster():
 
     plan = engine.run(program)
     # THEN it validates against KubeRay's CRD and Kubernetes, and runs the script on a cluster it deletes after
-    job = custom_object(plan.one("kubernetes:ray.io/v1:RayJob"))
+    job = custom_object(plan.one(K8S_RAY_JOB))
     jsonschema.validate(job, SCHEMAS["RayJob"])
     spec = job["spec"]
     validate_pods(spec["rayClusterSpec"], "1.33")
