@@ -365,7 +365,8 @@ _MINIMAL: dict[str, dict[str, Any]] = {
         "region": "us-central1",
         "gcp_project": "example-project",
         "gcp_billing_account": "000000-000000-000000",
-        "cluster": {"public_access_cidrs": ["203.0.113.0/24"]},
+        # a zonal control plane (GKE's default outside prod) needs its zone
+        "cluster": {"public_access_cidrs": ["203.0.113.0/24"], "zones": ["us-central1-a"]},
     },
 }
 _PROJECTS = ("first", "second")  # resolved twice: a value that follows the project tag is derived, not a default
