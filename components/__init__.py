@@ -1,8 +1,21 @@
 """mlplatform components: Pulumi components for a cost-guarded ML platform on AWS and GCP.
 
-Import what you need into any Pulumi Python program::
+Where each part is imported from:
 
-    from mlplatform.components import GpuCluster, MlPlatform, load_platform_spec
+- ``mlplatform.components``: what is cloud-neutral: the compositions (:class:`MlPlatform`, the whole platform of
+  one stack; :class:`Toolchain` and :class:`Serving` with their Args), the stack spec's entry points
+  (:class:`PlatformSpec`, :func:`load_platform_spec`, :func:`parse_platform_spec`), :class:`Cloud` and the
+  configuration error (:class:`ConfigError`, :class:`Problem`);
+- ``mlplatform.components.aws``, ``.gcp``, ``.k8s``: each cloud's components and Kubernetes' (on either cloud),
+  every one with its Args and the models its Args take (``from mlplatform.components.aws import DataLake,
+  DataLakeArgs``);
+- ``mlplatform.components.config``: every section of the stack spec (``GpuPoolSpec``, ``LakeAccess``, ...).
+
+Example::
+
+    from mlplatform.components import MlPlatform, load_platform_spec
+
+    MlPlatform("ml", load_platform_spec())
 
 Names load on first use, so ``mlplatform.components.catalog`` and ``mlplatform.components.cost`` (the price facts
 and the cost model, which the policy pack imports) do not pull in every provider SDK.
@@ -10,21 +23,16 @@ and the cost model, which the policy pack imports) do not pull in every provider
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .base.lazy import lazy_exports
 
 _EXPORTS = {
-    "ClusterNetwork": ".aws",
-    "GpuCluster": ".aws",
-    "GpuClusterArgs": ".aws",
-    "Network": ".aws",
-    "NetworkArgs": ".aws",
+    "Cloud": ".base.cloud",
     "ConfigError": ".base.errors",
     "Problem": ".base.errors",
     "IdentityContext": ".compositions",
     "MlPlatform": ".compositions",
-    "KServe": ".k8s.kserve",
-    "ModelServer": ".k8s.model_server",
     "Serving": ".compositions",
     "ServingArgs": ".compositions",
     "Toolchain": ".compositions",
@@ -35,34 +43,18 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from .aws import ClusterNetwork, GpuCluster, GpuClusterArgs, Network, NetworkArgs
+    from .base.cloud import Cloud
     from .base.errors import ConfigError, Problem
     from .compositions import IdentityContext, MlPlatform, Serving, ServingArgs, Toolchain, ToolchainArgs
     from .config import PlatformSpec, load_platform_spec, parse_platform_spec
-    from .k8s.kserve import KServe
-    from .k8s.model_server import ModelServer
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
-    "ClusterNetwork",
+    "Cloud",
     "ConfigError",
-    "GpuCluster",
-    "GpuClusterArgs",
     "IdentityContext",
-    "KServe",
     "MlPlatform",
-    "ModelServer",
-    "Network",
-    "NetworkArgs",
     "PlatformSpec",
     "Problem",
     "Serving",

@@ -43,7 +43,16 @@ from .network import ExistingGcpNetwork, ExistingNetwork, NatStrategy, NetworkSp
 from .notebooks import NotebookAuthSpec, NotebookAuthType, NotebookProfileSpec, NotebooksSpec
 from .platform import PlatformSpec
 from .ray import RaySpec, RayWorkerGroupSpec
-from .serving import DriftSpec, ModelServerSpec, ServingRuntime, ServingSpec, TritonModelSpec, TritonTensorSpec
+from .serving import (
+    DriftSpec,
+    ModelServerSpec,
+    ServingRuntime,
+    ServingSpec,
+    TritonBackend,
+    TritonDataType,
+    TritonModelSpec,
+    TritonTensorSpec,
+)
 from .tags import CostTags
 
 __all__ = [
@@ -93,6 +102,8 @@ __all__ = [
     "SystemNodesSpec",
     "Taint",
     "TaintEffect",
+    "TritonBackend",
+    "TritonDataType",
     "TritonModelSpec",
     "TritonTensorSpec",
     "VariantSpec",

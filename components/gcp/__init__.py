@@ -1,5 +1,9 @@
 """GCP components: network, GPU cluster (GKE), data lake (GCS + BigQuery), feature store (Feast on Firestore or
-Memorystore), MLflow (Cloud SQL + GKE), model endpoints (Cloud Run or Vertex AI) and monitoring (+ budgets)."""
+Memorystore), MLflow (Cloud SQL + GKE), model endpoints (Cloud Run or Vertex AI), monitoring (+ budgets), and the
+service account a workload runs as (Workload Identity); each with its Args and the models its Args take::
+
+    from mlplatform.components.gcp import DataLake, DataLakeArgs
+"""
 
 from .data_lake import DataLake, DataLakeArgs
 from .endpoint import ModelEndpoint, ModelEndpointArgs
@@ -9,6 +13,7 @@ from .mlflow import MlflowTracking, MlflowTrackingArgs
 from .monitoring import MonitoredGkeCluster, Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
 from .placement import GkeWorkloads, PrivateServices
+from .workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
 __all__ = [
     "DataLake",
@@ -29,4 +34,6 @@ __all__ = [
     "Network",
     "NetworkArgs",
     "PrivateServices",
+    "WorkloadIdentity",
+    "WorkloadIdentityArgs",
 ]
