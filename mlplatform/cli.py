@@ -148,8 +148,21 @@ ProgramOpt = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import installed_version
+
+        sys.stdout.write(f"mlplatform {installed_version()}\n")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the installed version."),
+    ] = False,
+) -> None:
     """Plan, cost and check mlplatform stacks offline."""
 
 
@@ -666,6 +679,55 @@ def catalog_refresh(
     from . import render
 
     render.print_refresh(result, out(), dry_run=dry_run)
+
+
+# --- the policy pack, for the Pulumi CLI (`pulumi preview --policy-pack DIR`) ---------------------------------------
+
+pack_app = typer.Typer(
+    help='The policy pack as the Pulumi CLI runs it: `pulumi preview --policy-pack "$(mlplatform pack path)"`.',
+    no_args_is_help=True,
+)
+app.add_typer(pack_app, name="pack")
+
+
+@pack_app.command("path")
+def pack_path() -> None:
+    """Print the installed policy pack's directory (its config/<stack>.json beside it).
+
+    The Pulumi CLI runs it with the active environment's Python ($PULUMI_PYTHON_CMD, else python3 on PATH); a note
+    on standard error says when that is not this environment's.
+    """
+    from . import policy_pack
+
+    sys.stdout.write(f"{policy_pack.PACK_DIR}\n")
+    note = policy_pack.interpreter_note()
+    if note is not None:
+        err().print(f"note: {note}", markup=False)
+
+
+@pack_app.command("export")
+def pack_export(
+    directory: Annotated[Path, typer.Argument(help="Where to write the pack (made if missing; replaces an export).")],
+) -> None:
+    """Write a self-contained copy of the policy pack that runs with this environment's Python, and print its path.
+
+    PulumiPolicy.yaml names this virtualenv (runtime.options.virtualenv), so the Pulumi CLI runs the pack with it
+    whatever comes first on PATH; __main__.py and config/<stack>.json are copied from the installed pack.
+    """
+    from . import policy_pack
+
+    try:
+        exported = policy_pack.export(directory)
+    except policy_pack.ExportError as exc:
+        err().print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    if exported.virtualenv is None:
+        err().print(
+            f"note: no virtualenv is active: the Pulumi CLI will run this pack with $PULUMI_PYTHON_CMD, else python3 "
+            f"on PATH; set PULUMI_PYTHON_CMD={sys.executable}",
+            markup=False,
+        )
+    sys.stdout.write(f"{exported.directory.resolve()}\n")
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

@@ -1,15 +1,11 @@
-"""Entry point the Pulumi CLI runs for `pulumi preview --policy-pack policies`: it only builds the pack.
+"""Entry point the Pulumi CLI runs for `pulumi preview --policy-pack DIR`: it only builds the pack.
 
-PolicyPack starts the analyzer's gRPC server and blocks, so nothing else may import this module; the
-policies live in ``mlplatform.policies.pack`` (which ``mlplatform check`` imports). The CLI runs this file with
-``policies/`` as the working directory: the repository root goes on the path so ``policies`` and
-``components`` (the catalog and the cost model) import from this checkout.
+PolicyPack starts the analyzer's gRPC server and blocks, so nothing else may import this module; the policies
+live in ``mlplatform.policies.pack`` (which ``mlplatform check`` imports). The CLI runs the pack directory with the
+Python of the environment mlplatform is installed in (see PulumiPolicy.yaml and ``mlplatform.policy_pack``), the
+same here in a checkout (its editable install), in site-packages (``mlplatform pack path``) and in a copy
+(``mlplatform pack export DIR``), so nothing is added to the import path.
 """
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import PolicyPack
 

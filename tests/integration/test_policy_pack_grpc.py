@@ -2,72 +2,34 @@
 the analyzer gRPC protocol on 127.0.0.1 (GetAnalyzerInfo, Configure, Analyze, AnalyzeStack).
 
 This is the path `pulumi preview --policy-pack policies` takes, minus the CLI itself (which cannot be
-installed here): it proves the pack starts from its own directory, advertises its policies and schemas, takes
-the shipped config, and reports violations through the SDK's servicer.
+installed here): it proves the pack starts from its own directory as the CLI starts it (tests/integration/
+policy_pack.py), advertises its policies and schemas, takes the shipped config, and reports violations through
+the SDK's servicer.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
 from collections.abc import Iterator
 
-import grpc
 import pytest
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from tests.conftest import ROOT
+from tests.integration.policy_pack import LEVELS, MANDATORY, configure, running_pack, struct
 
 pytestmark = pytest.mark.integration
-
-MANDATORY = analyzer_pb2.EnforcementLevel.Value("MANDATORY")
-LEVELS = {
-    "advisory": analyzer_pb2.EnforcementLevel.Value("ADVISORY"),
-    "mandatory": MANDATORY,
-    "disabled": analyzer_pb2.EnforcementLevel.Value("DISABLED"),
-}
 
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    # The CLI runs the pack's program with the pack directory as the working directory.
-    proc = subprocess.Popen(
-        [sys.executable, "-u", "__main__.py"],
-        cwd=ROOT / "policies",
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        port = proc.stdout.readline().strip() if proc.stdout else ""
-        assert port.isdigit(), f"the pack did not print its port: {port!r} {proc.stderr.read() if proc.stderr else ''}"
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=120)  # a loaded machine starts the pack slowly
-        yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        channel.close()
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def struct(value: dict) -> struct_pb2.Struct:
-    return json_format.ParseDict(value, struct_pb2.Struct())
-
-
-def configure(stub, config: dict) -> None:
-    """What the CLI sends for --policy-pack-config: per policy, a level and its settings (defaults filled)."""
-    from mlplatform.check import resolve_config
-    from mlplatform.policies.pack import POLICIES
-
-    resolved = resolve_config(POLICIES, config)
-    request = analyzer_pb2.ConfigureAnalyzerRequest()
-    for name, r in resolved.items():
-        request.policyConfig[name].CopyFrom(
-            analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[r.level.value], properties=struct(r.settings))
-        )
-    stub.Configure(request)
+    # The repository's pack names no virtualenv: the CLI runs it with $PULUMI_PYTHON_CMD, as a user with this
+    # repository's environment active would.
+    with running_pack(ROOT / "policies", {**os.environ, "PULUMI_PYTHON_CMD": sys.executable}) as stub:
+        yield stub
 
 
 def test_the_pack_advertises_its_policies_and_schemas(analyzer):

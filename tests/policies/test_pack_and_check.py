@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -36,12 +37,16 @@ def config(stack: str) -> dict:
 
 def test_pack_layout_is_what_the_pulumi_cli_runs():
     manifest = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text())
-    assert manifest["runtime"]["name"] == "python" and manifest["version"]
-    assert "..\n" in (POLICY_DIR / "requirements.txt").read_text()  # the repository's package, with its deps
-    # __main__ only builds the pack: imports, the path set-up, one PolicyPack(...) call.
+    assert manifest["runtime"]["name"] == "python"
+    # The same file ships in site-packages (`mlplatform pack path`), where no virtualenv can be made: the CLI runs
+    # the pack with the active environment's Python.
+    assert "virtualenv" not in manifest["runtime"]["options"]
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        assert manifest["version"] == tomllib.load(fh)["project"]["version"]
+    # __main__ only builds the pack: imports and one PolicyPack(...) call, nothing added to the import path.
     tree = ast.parse((POLICY_DIR / "__main__.py").read_text())
     calls = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
-    assert [ast.unparse(c.value.func) for c in calls] == ["sys.path.insert", "PolicyPack"]
+    assert [ast.unparse(c.value.func) for c in calls] == ["PolicyPack"]
     assert all(isinstance(n, ast.Import | ast.ImportFrom | ast.Expr) for n in tree.body)
 
 
