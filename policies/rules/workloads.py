@@ -7,7 +7,22 @@
 - ``serving-scale-to-zero``: an on-cluster model server (KServe InferenceService) keeps at most the allowed
   warm replicas (0 outside production: a warm GPU replica holds a node all month);
 - ``serving-replica-limits``: a model server's maximum replicas x GPUs stay within its pool's GPU limit, and a
-  maximum is set (Knative treats none as unbounded).
+  maximum is set (Knative treats none as unbounded);
+- ``external-pool-limits``: the same bound for Ray worker groups and model servers of a stack that defines no
+  nodes, i.e. a program deploying onto a cluster that exists already (another stack's, or one made by hand).
+
+Where a pool's limit comes from. A stack that defines its cluster's nodes (a Karpenter NodePool, an EKS node
+group or a GKE node pool; its GPU pools are the ones labelled ``mlplatform.io/gpu-pool``) runs its workloads on
+them: ``ray-worker-limits`` and ``serving-replica-limits`` read the limit there, and a pool name none of them has
+is a mistake (as before existing clusters were served). A stack that defines no nodes cannot know the limit from
+its own resources: the pool belongs to whoever owns the cluster. Its workloads' node selectors name the pool and the GPU model, which say what
+one node has, not how many nodes the pool may add; and a limit the program declared about itself (a stack
+setting, an annotation) would let the program grade its own work. So ``external-pool-limits`` reads the limit
+from the policy config (``pools``: GPU limit by pool name), which the cluster's owner controls, and judges the
+workloads against it; when a pool is not declared there, nothing is knowable and it says so. It is a policy of
+its own because a policy has one enforcement level for all it reports (in the Pulumi CLI as here): shipped
+advisory, so a program on an existing cluster is told its pools are unchecked without being blocked; a platform
+team that has declared its clusters' pools sets it to mandatory, so every workload must fit a declared pool.
 
 Which GPU models a notebook profile or worker group may use is ``gpu-allowlist``'s to judge (it reads them).
 """
@@ -15,7 +30,8 @@ Which GPU models a notebook profile or worker group may use is ``gpu-allowlist``
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from mlplatform.components.base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL
 from mlplatform.components.base.resources import Resource, get, key
@@ -71,60 +87,125 @@ def _pool_name(r: Resource) -> str | None:
     return key(labels, POOL_LABEL)
 
 
+POOL_TYPES = (K8S_KARPENTER_NODE_POOL, AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL)
+
+
+def _pools(resources: Sequence[Resource]) -> list[Resource]:
+    return [r for r in resources if r.type in POOL_TYPES]
+
+
+def defines_nodes(resources: Sequence[Resource]) -> bool:
+    """Whether the stack defines node pools (any: system nodes too), and so runs its workloads on its own cluster."""
+    return bool(_pools(resources))
+
+
 def pool_gpu_limits(resources: Sequence[Resource]) -> dict[str, float]:
     """GPU ceiling of every GPU pool, by pool name (math.inf: unbounded)."""
     limits: dict[str, float] = {}
-    for r in resources:
-        if r.type not in (K8S_KARPENTER_NODE_POOL, AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL):
-            continue
+    for r in _pools(resources):
         name, cap = _pool_name(r), gpu_capacity(r)
         if name and cap is not None and cap.max_gpus is not None:
             limits[name] = limits.get(name, 0) + cap.max_gpus
     return limits
 
 
-def check_ray_workers(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[str, str | None]]:
-    limits = pool_gpu_limits(resources)
-    min_allowed = number(settings.get("max_min_workers"), 0) or 0
-    for r in resources:
-        if r.type not in (K8S_RAY_CLUSTER, K8S_RAY_JOB):
-            continue
-        spec = get(r.props, "spec.rayClusterSpec" if r.type == K8S_RAY_JOB else "spec", {})
-        kind = r.type.rsplit(":", 1)[-1]
-        for group in items(get(spec, "workerGroupSpecs")):
-            name = get(group, "groupName")
-            template = get(group, "template", {})
-            pool = key(get(template, "spec.nodeSelector"), POOL_LABEL)
-            per_worker = sum(
+@dataclass(frozen=True)
+class GpuDemand:
+    """What a GPU workload may ask of its pool at most: ``units`` (replicas, workers) x ``gpus`` each."""
+
+    resource: Resource
+    what: str  # "InferenceService 'ranker'", "RayJob 'tune' worker group 't4'"
+    pool: str
+    units: float | None  # None: no maximum (unbounded)
+    gpus: float
+    unit: str  # the property that bounds it, for messages: maxReplicas
+    low: float = 0
+
+    @property
+    def total(self) -> float:
+        return (self.units or 0) * self.gpus
+
+    def over(self, limit: float, where: str = "") -> str | None:
+        """The message when the demand exceeds ``limit`` (None within it, or when the pool is unbounded)."""
+        if self.units is None or math.isinf(limit) or self.total <= limit:
+            return None
+        return (
+            f"{self.what} must stay within pool '{self.pool}''s GPU limit ({limit:g}{where}): got {self.unit} "
+            f"{self.units:g} x {self.gpus:g} GPU(s) = {self.total:g}."
+        )
+
+
+def ray_demands(r: Resource) -> Iterator[GpuDemand]:
+    """Every worker group of a RayCluster or RayJob (its own cluster), with or without GPUs or a pool."""
+    spec = get(r.props, "spec.rayClusterSpec" if r.type == K8S_RAY_JOB else "spec", {})
+    kind = r.type.rsplit(":", 1)[-1]
+    for group in items(get(spec, "workerGroupSpecs")):
+        template = get(group, "template", {})
+        yield GpuDemand(
+            resource=r,
+            what=f"{kind} '{r.name}' worker group '{get(group, 'groupName')}'",
+            pool=str(key(get(template, "spec.nodeSelector"), POOL_LABEL) or ""),
+            units=number(get(group, "maxReplicas")),
+            gpus=sum(
                 number(key(get(c, "resources.limits"), GPU_RESOURCE), 0) or 0
                 for c in items(get(template, "spec.containers"))
-            )
-            high = number(get(group, "maxReplicas"))
-            low = number(get(group, "minReplicas"), 0) or 0
-            what = f"{kind} '{r.name}' worker group '{name}'"
-            if per_worker and pool:
-                limit = limits.get(str(pool))
-                if high is None:
-                    yield f"{what} must set maxReplicas within pool '{pool}''s GPU limit: got none (unbounded).", r.urn
-                elif limit is None:
-                    yield f"{what} must run on a GPU pool of the stack: got pool '{pool}', which none defines.", r.urn
-                elif not math.isinf(limit) and high * per_worker > limit:
-                    yield (
-                        f"{what} must stay within pool '{pool}''s GPU limit ({limit:g}): got maxReplicas {high:g} x "
-                        f"{per_worker:g} GPU(s) = {high * per_worker:g}.",
-                        r.urn,
-                    )
-            if low > min_allowed:
-                yield (
-                    f"{what} must scale down to at most {min_allowed:g} idle worker(s): got minReplicas {low:g}.",
-                    r.urn,
-                )
+            ),
+            unit="maxReplicas",
+            low=number(get(group, "minReplicas"), 0) or 0,
+        )
 
 
 def _predictor(r: Resource) -> tuple[object, float]:
     predictor = get(r.props, "spec.predictor", {})
     gpus = number(key(get(get(predictor, "model", {}), "resources.limits"), GPU_RESOURCE), 0) or 0
     return predictor, gpus
+
+
+def serving_demand(r: Resource) -> GpuDemand:
+    """An InferenceService's predictor; ``units`` None when it sets no maxReplicas (0 counts as none: Knative
+    reads it as unbounded)."""
+    predictor, gpus = _predictor(r)
+    return GpuDemand(
+        resource=r,
+        what=f"InferenceService '{r.name}'",
+        pool=str(key(get(predictor, "nodeSelector"), POOL_LABEL) or ""),
+        units=number(get(predictor, "maxReplicas"), 0) or None,
+        gpus=gpus,
+        unit="maxReplicas",
+    )
+
+
+def _undefined(d: GpuDemand) -> str:
+    return f"{d.what} must run on a GPU pool of the stack: got pool '{d.pool}', which none defines."
+
+
+def check_ray_workers(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[str, str | None]]:
+    limits = pool_gpu_limits(resources)
+    # A stack with no node pool of its own runs its workloads on a cluster defined elsewhere: that pool's limit
+    # is external-pool-limits' to judge (from the policy config), not a mistake of this stack.
+    own_nodes = defines_nodes(resources)
+    min_allowed = number(settings.get("max_min_workers"), 0) or 0
+    for r in resources:
+        if r.type not in (K8S_RAY_CLUSTER, K8S_RAY_JOB):
+            continue
+        for d in ray_demands(r):
+            if d.gpus and d.pool:
+                limit = limits.get(d.pool)
+                if d.units is None:
+                    yield (
+                        f"{d.what} must set maxReplicas within pool '{d.pool}''s GPU limit: got none (unbounded).",
+                        r.urn,
+                    )
+                elif limit is None:
+                    if own_nodes:
+                        yield _undefined(d), r.urn
+                elif message := d.over(limit):
+                    yield message, r.urn
+            if d.low > min_allowed:
+                yield (
+                    f"{d.what} must scale down to at most {min_allowed:g} idle worker(s): got minReplicas {d.low:g}.",
+                    r.urn,
+                )
 
 
 def check_serving_scale_to_zero(r: Resource, settings: Settings) -> Iterator[str]:
@@ -140,27 +221,48 @@ def check_serving_scale_to_zero(r: Resource, settings: Settings) -> Iterator[str
 
 def check_serving_replicas(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[str, str | None]]:
     limits = pool_gpu_limits(resources)
+    own_nodes = defines_nodes(resources)  # none: the servers run on a cluster defined elsewhere (check_ray_workers)
     for r in resources:
         if r.type != K8S_KSERVE_INFERENCE_SERVICE:
             continue
-        predictor, gpus = _predictor(r)
-        pool = key(get(predictor, "nodeSelector"), POOL_LABEL)
-        high = number(get(predictor, "maxReplicas"), 0) or 0
-        what = f"InferenceService '{r.name}'"
-        if not high:
-            yield f"{what} must set maxReplicas: got none (Knative scales it without bound).", r.urn
+        d = serving_demand(r)
+        if d.units is None:
+            yield f"{d.what} must set maxReplicas: got none (Knative scales it without bound).", r.urn
             continue
-        if not (gpus and pool):
+        if not (d.gpus and d.pool):
             continue
-        limit = limits.get(str(pool))
+        limit = limits.get(d.pool)
         if limit is None:
-            yield f"{what} must run on a GPU pool of the stack: got pool '{pool}', which none defines.", r.urn
-        elif not math.isinf(limit) and high * gpus > limit:
-            yield (
-                f"{what} must stay within pool '{pool}''s GPU limit ({limit:g}): got maxReplicas {high:g} x "
-                f"{gpus:g} GPU(s) = {high * gpus:g}.",
-                r.urn,
-            )
+            if own_nodes:
+                yield _undefined(d), r.urn
+        elif message := d.over(limit):
+            yield message, r.urn
+
+
+def check_external_pools(resources: Sequence[Resource], settings: Settings) -> Iterator[tuple[str, str | None]]:
+    if defines_nodes(resources):
+        return  # the workloads run on the stack's own cluster: ray-worker-limits and serving-replica-limits judge
+    declared = settings.get("pools") or {}
+    for r in resources:
+        if r.type == K8S_KSERVE_INFERENCE_SERVICE:
+            demands: Iterable[GpuDemand] = [serving_demand(r)]
+        elif r.type in (K8S_RAY_CLUSTER, K8S_RAY_JOB):
+            demands = ray_demands(r)
+        else:
+            continue
+        for d in demands:
+            if not (d.gpus and d.pool) or d.units is None:
+                continue  # no GPU, or no maximum (which the workload's own rule reports)
+            limit = number(declared.get(d.pool)) if isinstance(declared, Mapping) else None
+            if limit is None:
+                yield (
+                    f"{d.what} must run on a GPU pool whose limit is known: got pool '{d.pool}' of a cluster "
+                    f"outside the stack, which the policy config does not declare ({d.unit} {d.units:g} x "
+                    f"{d.gpus:g} GPU(s) = {d.total:g} unchecked); declare its GPU limit in external-pool-limits.pools.",
+                    r.urn,
+                )
+            elif message := d.over(limit, ", declared in the policy config"):
+                yield message, r.urn
 
 
 RULES = [
@@ -197,7 +299,7 @@ RULES = [
             },
         },
         stack_check=check_ray_workers,
-        types=(K8S_RAY_CLUSTER, K8S_RAY_JOB, K8S_KARPENTER_NODE_POOL, AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL),
+        types=(K8S_RAY_CLUSTER, K8S_RAY_JOB, *POOL_TYPES),
         remediation="Lower ray.worker_groups[].max_workers (or raise the pool's max_nodes), and min_workers to 0.",
     ),
     Rule(
@@ -226,7 +328,27 @@ RULES = [
         description="Checks whether every on-cluster model server has a maximum within its GPU pool's limit.",
         schema={},
         stack_check=check_serving_replicas,
-        types=(K8S_KSERVE_INFERENCE_SERVICE, K8S_KARPENTER_NODE_POOL, AWS_EKS_NODE_GROUP, GCP_CONTAINER_NODE_POOL),
+        types=(K8S_KSERVE_INFERENCE_SERVICE, *POOL_TYPES),
         remediation="Lower serving.servers[].max_replicas (or raise the pool's max_nodes).",
+    ),
+    Rule(
+        name="external-pool-limits",
+        description="Checks whether every Ray worker group and model server on a GPU pool of a cluster outside "
+        "the stack stays within the GPU limit the policy config declares for that pool.",
+        schema={
+            "pools": {
+                "type": "object",
+                "additionalProperties": {"type": "number", "minimum": 0},
+                "description": "GPU limit of each pool of the clusters that programs deploy onto without defining "
+                "them, by pool name (the mlplatform.io/gpu-pool label), as the cluster's owner set it. A workload "
+                "on a pool not listed is reported, since its limit can't be checked.",
+                "default": {},
+            },
+        },
+        stack_check=check_external_pools,
+        enforcement="advisory",
+        types=(K8S_KSERVE_INFERENCE_SERVICE, K8S_RAY_CLUSTER, K8S_RAY_JOB, *POOL_TYPES),
+        remediation="Declare the pool's GPU limit (max nodes x GPUs per node) in external-pool-limits.pools of "
+        "the stack's policy config, or lower the workload's maximum replicas or workers to fit it.",
     ),
 ]

@@ -36,7 +36,7 @@ def test_the_pack_advertises_its_policies_and_schemas(analyzer):
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "mlplatform-cost-guardrails" and info.supportsConfig
     names = [p.name for p in info.policies]
-    assert len(names) == 17 and {
+    assert len(names) == 18 and {
         "gpu-allowlist",
         "stack-cost-ceiling",
         "notebook-culling",

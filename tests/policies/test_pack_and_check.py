@@ -52,9 +52,9 @@ def test_pack_layout_is_what_the_pulumi_cli_runs():
 
 def test_every_rule_is_a_policy_with_a_valid_schema():
     assert [p.name for p in POLICIES] == [r.name for r in RULES]
-    assert len(POLICIES) == 17 and PACK_NAME == "mlplatform-cost-guardrails"
+    assert len(POLICIES) == 18 and PACK_NAME == "mlplatform-cost-guardrails"
     stack_rules = {"storage-lifecycle", "network-cost", "stack-budget-required", "stack-cost-ceiling"}
-    stack_rules |= {"public-access-blocked", "ray-worker-limits", "serving-replica-limits"}
+    stack_rules |= {"public-access-blocked", "ray-worker-limits", "serving-replica-limits", "external-pool-limits"}
     for policy, rule in zip(POLICIES, RULES, strict=True):
         expected = StackValidationPolicy if rule.name in stack_rules else ResourceValidationPolicy
         assert isinstance(policy, expected), rule.name

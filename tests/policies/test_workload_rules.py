@@ -272,3 +272,77 @@ def test_a_warm_server_in_dev_fails_the_check_and_passes_in_prod():
     # A warm L4 replica also lifts dev's idle cost over its $200 ceiling: two guardrails, one cause.
     assert {v.policy for v in result.violations} == {"serving-scale-to-zero", "stack-cost-ceiling"}
     assert check(planned("prod"), load_policy_config(ROOT / "policies" / "config" / "prod.json")).mandatory == 0
+
+
+# --- on a cluster outside the stack (a program deploying onto an existing cluster) --------------------------------
+
+
+def on_existing_cluster() -> list:
+    """A stack with no nodes of its own: a model server and a Ray job on another cluster's pools."""
+    job = {"spec": {"rayClusterSpec": ray_cluster([worker_group("t4", "experiments", "T4", 4, low=1)])["spec"]}}
+    return [
+        res(ISVC, isvc("inference", "L4", 0, 4), name="ranker"),
+        res(ISVC, isvc("inference", "L4", 0, None), name="open"),
+        res(ISVC, isvc(None, "", 0, 2), name="cpu"),
+        res("kubernetes:ray.io/v1:RayJob", job, name="tune"),
+    ]
+
+
+def test_workload_rules_leave_an_existing_clusters_pool_to_external_pool_limits():
+    # GIVEN workloads on pools the stack does not define, and no nodes of its own
+    # WHEN the workload rules run
+    serving = [m for m, _ in stack_messages("serving-replica-limits", on_existing_cluster())]
+    ray = [m for m, _ in stack_messages("ray-worker-limits", on_existing_cluster())]
+    # THEN what is knowable without the pool is still reported, and the pool is not called a mistake
+    assert serving == ["InferenceService 'open' must set maxReplicas: got none (Knative scales it without bound)."]
+    assert ray == ["RayJob 'tune' worker group 't4' must scale down to at most 0 idle worker(s): got minReplicas 1."]
+
+
+def test_external_pool_limits_report_every_workload_on_an_undeclared_pool():
+    found = [m for m, _ in stack_messages("external-pool-limits", on_existing_cluster())]
+    assert found == [
+        "InferenceService 'ranker' must run on a GPU pool whose limit is known: got pool 'inference' of a cluster "
+        "outside the stack, which the policy config does not declare (maxReplicas 4 x 1 GPU(s) = 4 unchecked); "
+        "declare its GPU limit in external-pool-limits.pools.",
+        "RayJob 'tune' worker group 't4' must run on a GPU pool whose limit is known: got pool 'experiments' of a "
+        "cluster outside the stack, which the policy config does not declare (maxReplicas 4 x 1 GPU(s) = 4 "
+        "unchecked); declare its GPU limit in external-pool-limits.pools.",
+    ]
+
+
+def test_external_pool_limits_judge_workloads_against_the_declared_pools():
+    within = stack_messages("external-pool-limits", on_existing_cluster(), pools={"inference": 4, "experiments": 8})
+    assert within == []
+    found = [
+        m
+        for m, _ in stack_messages(
+            "external-pool-limits", on_existing_cluster(), pools={"inference": 2, "experiments": 2}
+        )
+    ]
+    assert found == [
+        "InferenceService 'ranker' must stay within pool 'inference''s GPU limit (2, declared in the policy config): "
+        "got maxReplicas 4 x 1 GPU(s) = 4.",
+        "RayJob 'tune' worker group 't4' must stay within pool 'experiments''s GPU limit (2, declared in the policy "
+        "config): got maxReplicas 4 x 1 GPU(s) = 4.",
+    ]
+
+
+def test_external_pool_limits_leave_a_stack_with_its_own_nodes_to_the_workload_rules():
+    # The same-stack case: the pool rules judge it (a pool none defines stays their mandatory finding).
+    resources = [nodepool("inf", "4"), *on_existing_cluster()]
+    assert stack_messages("external-pool-limits", resources) == []
+    assert (
+        "InferenceService 'ranker' must run on a GPU pool of the stack: got pool 'inference', which none defines."
+        in [m for m, _ in stack_messages("serving-replica-limits", resources)]
+    )
+
+
+def test_an_undeclared_external_pool_is_advisory_in_every_shipped_config_and_mandatory_when_a_team_says_so():
+    from mlplatform.check import resolve_config
+    from mlplatform.policies.pack import POLICIES
+
+    for path in sorted((ROOT / "policies" / "config").glob("*.json")):
+        resolved = resolve_config(POLICIES, load_policy_config(path))["external-pool-limits"]
+        assert resolved.level.value == "advisory" and resolved.settings["pools"] == {}, path.name
+    strict = {"external-pool-limits": {"enforcementLevel": "mandatory", "pools": {"inference": 8}}}
+    assert resolve_config(POLICIES, strict)["external-pool-limits"].level.value == "mandatory"
