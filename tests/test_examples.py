@@ -21,10 +21,10 @@ def test_aws_gpu_cluster_example_uses_only_gpu_cluster():
     assert plan.one("aws:sqs/queue:Queue").output("arn").startswith("arn:aws:sqs:us-west-2:")
 
 
-def test_feature_store_example_uses_only_lake_and_store():
+def test_feature_store_example_uses_only_lake_store_and_budget():
     plan = engine.run(EXAMPLES / "feature-store", stack="dev")
     tops = {r.type for r in plan.children(plan.stack_resource)}
-    assert tops == {"mlplatform:aws:DataLake", "mlplatform:aws:FeatureStore"}
+    assert tops == {"mlplatform:aws:DataLake", "mlplatform:aws:FeatureStore", "mlplatform:aws:Monitoring"}
     assert {t.input("name") for t in plan.by_type("aws:dynamodb/table:Table")} == {
         "payments.customer_features",
         "payments.merchant_features",
@@ -54,6 +54,7 @@ def test_serverless_endpoint_example():
     assert {r.type for r in plan.children(plan.stack_resource)} == {
         "mlplatform:aws:DataLake",
         "mlplatform:aws:ModelEndpoint",
+        "mlplatform:aws:Monitoring",
     }
 
 
@@ -142,7 +143,12 @@ def test_notebooks_example_adds_a_hub_with_github_sign_in_and_keyless_lake_acces
 
     plan = engine.run(EXAMPLES / "notebooks", stack="dev")
     tops = {r.type for r in plan.children(plan.stack_resource) if r.type.startswith("mlplatform:")}
-    assert tops == {"mlplatform:aws:DataLake", "mlplatform:aws:WorkloadRole", "mlplatform:k8s:Notebooks"}
+    assert tops == {
+        "mlplatform:aws:DataLake",
+        "mlplatform:aws:WorkloadRole",
+        "mlplatform:k8s:Notebooks",
+        "mlplatform:aws:Monitoring",
+    }
     values = reveal(plan.one("kubernetes:helm.sh/v3:Release").input("values"))
     assert values["hub"]["config"]["JupyterHub"]["authenticator_class"] == "github"
     assert values["hub"]["config"]["GitHubOAuthenticator"]["allowed_organizations"] == ["acme-research"]
@@ -161,6 +167,7 @@ def test_ray_tune_example_submits_a_rayjob_with_its_own_cluster():
         "mlplatform:aws:WorkloadRole",
         "mlplatform:k8s:KubeRayOperator",
         "mlplatform:k8s:RayJob",
+        "mlplatform:aws:Monitoring",
     }
     job = plan.one("kubernetes:ray.io/v1:RayJob")
     assert job.input("metadata.name") == "ranker-sweep" and plan.outputs["job_name"] == "ranker-sweep"
@@ -179,6 +186,7 @@ def test_kserve_endpoint_example_serves_triton_from_zero_with_a_canary():
         "mlplatform:aws:WorkloadRole",
         "mlplatform:k8s:KServe",
         "mlplatform:k8s:ModelServer",
+        "mlplatform:aws:Monitoring",
     }
     predictor = reveal(plan.one("kubernetes:serving.kserve.io/v1beta1:InferenceService").input("spec"))["predictor"]
     assert (predictor["minReplicas"], predictor["maxReplicas"], predictor["canaryTrafficPercent"]) == (0, 4, 20)

@@ -3,8 +3,8 @@
 A team that wants only some of the platform (or its own wiring) imports the GCP components: a network, a
 GKE cluster with one spot L4 pool that scales from zero, a lake, a Feast store on Firestore and BigQuery, a
 Cloud Run model endpoint on an L4 that costs nothing idle, alerts and a budget.
-Plan it offline with `mlplatform plan --program examples/gcp-platform --stack dev`, then `mlplatform cost` and
-`mlplatform check --config policies/config/dev.json` on the same program.
+Plan it offline, with its cost and the policy check of its environment (policies/config/dev.json), with
+`mlplatform plan --program examples/gcp-platform --stack dev --cost --check`.
 """
 
 import pulumi

@@ -2,8 +2,8 @@
 
 The cluster's endpoint, CA and security group come from `aws.eks.get_cluster`; MLflow runs in its own
 namespace, its database admits only the cluster's security group, and its artifacts go to the lake's models
-zone through a Pod Identity role. Plan it offline with
-`mlplatform plan --program examples/mlflow --stack dev`.
+zone through a Pod Identity role; the program's monthly budget counts only what carries its cost-allocation
+tag. Plan it offline with `mlplatform plan --program examples/mlflow --stack dev --cost --check`.
 """
 
 import pulumi
@@ -15,14 +15,20 @@ from mlplatform.components.aws import (
     DataLakeArgs,
     MlflowTracking,
     MlflowTrackingArgs,
+    Monitoring,
+    MonitoringArgs,
     PrivateNetwork,
     WorkloadCluster,
 )
 from mlplatform.components.aws.gpu_cluster import kubeconfig_json
+from mlplatform.components.config import CostTags, Environment
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")
-tags = {"team": "research", "project": "experiments", "cost-center": "cc-5120"}
+environment = Environment.DEV
+# The budget counts what carries this tag: this program's resources, not the rest of the account.
+stack = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+tags = CostTags(team="research", project="experiments", cost_center="cc-5120").as_tags(environment, stack)
 
 existing = aws.eks.get_cluster(name=config.require("clusterName"))
 provider = k8s.Provider(
@@ -33,11 +39,15 @@ provider = k8s.Provider(
 )
 namespace = k8s.core.v1.Namespace("mlflow", metadata={"name": "mlflow"}, opts=pulumi.ResourceOptions(provider=provider))
 
-lake = DataLake("experiments", DataLakeArgs(region=region, lake={"zones": ["raw", "models"]}, tags=tags))
+lake = DataLake(
+    "experiments",
+    DataLakeArgs(region=region, environment=environment, lake={"zones": ["raw", "models"]}, tags=tags),
+)
 tracking = MlflowTracking(
     "mlflow",
     MlflowTrackingArgs(
         region=region,
+        environment=environment,
         lake=lake,
         cluster=WorkloadCluster(
             cluster_name=existing.name,
@@ -49,6 +59,18 @@ tracking = MlflowTracking(
         tags=tags,
     ),
     opts=pulumi.ResourceOptions(depends_on=[namespace]),
+)
+
+monitoring = Monitoring(
+    "experiments",
+    MonitoringArgs(
+        region=region,
+        environment=environment,
+        budget={"monthly_limit_usd": 50},
+        monitoring={"alert_emails": [config.require("alertEmail")]},
+        stack=stack,
+        tags=tags,
+    ),
 )
 
 pulumi.export("tracking_uri", tracking.tracking_uri)

@@ -5,25 +5,30 @@ The hub's user servers run as one Kubernetes service account bound (EKS Pod Iden
 the raw and curated zones and write curated/notebooks/; MLflow is preset. The GPU profile selects the pool's
 nodes (labelled mlplatform.io/gpu-pool and mlplatform.io/gpu by the platform's GpuCluster, or by your own node
 groups) and tolerates their nvidia.com/gpu taint, so starting one wakes the pool from zero and the culler lets
-it go back. Plan it offline with `mlplatform plan --program examples/notebooks --stack dev`; the OAuth client
-secret is a secret config value (`pulumi config set --secret notebooks:githubClientSecret ...`).
+it go back. The program's monthly budget counts only what carries its cost-allocation tag (the GPU nodes are
+the cluster's). Plan it offline with
+`mlplatform plan --program examples/notebooks --stack dev --cost --check`; the OAuth client secret is a
+secret config value (`pulumi config set --secret notebooks:githubClientSecret ...`).
 """
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from mlplatform.components.aws import DataLake, DataLakeArgs
+from mlplatform.components.aws import DataLake, DataLakeArgs, Monitoring, MonitoringArgs
 from mlplatform.components.aws.gpu_cluster import kubeconfig_json
 from mlplatform.components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from mlplatform.components.config import LakeAccess
+from mlplatform.components.config import CostTags, Environment, LakeAccess
 from mlplatform.components.config.notebooks import NOTEBOOK_GPU_IMAGE, NOTEBOOK_IMAGE
 from mlplatform.components.k8s.notebooks import Authenticator, CullSettings, NotebookProfile, Notebooks, NotebooksArgs
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")
 namespace = "notebooks"
-tags = {"team": "research", "project": "exploration", "cost-center": "cc-5120", "environment": "dev"}
+environment = Environment.DEV
+# The budget counts what carries this tag: this program's resources, not the rest of the account.
+stack = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+tags = CostTags(team="research", project="exploration", cost_center="cc-5120").as_tags(environment, stack)
 
 existing = aws.eks.get_cluster(name=config.require("clusterName"))
 provider = k8s.Provider(
@@ -34,7 +39,10 @@ provider = k8s.Provider(
 )
 ns = k8s.core.v1.Namespace("notebooks", metadata={"name": namespace}, opts=pulumi.ResourceOptions(provider=provider))
 
-lake = DataLake("exploration", DataLakeArgs(region=region, lake={"zones": ["raw", "curated"]}, tags=tags))
+lake = DataLake(
+    "exploration",
+    DataLakeArgs(region=region, environment=environment, lake={"zones": ["raw", "curated"]}, tags=tags),
+)
 role = WorkloadRole(
     "notebook-users",
     WorkloadRoleArgs(
@@ -97,6 +105,18 @@ hub = Notebooks(
         ingress_class="nginx",
     ),
     opts=pulumi.ResourceOptions(provider=provider, depends_on=[ns, role.association, *role.grants]),
+)
+
+monitoring = Monitoring(
+    "exploration",
+    MonitoringArgs(
+        region=region,
+        environment=environment,
+        budget={"monthly_limit_usd": 50},
+        monitoring={"alert_emails": [config.require("alertEmail")]},
+        stack=stack,
+        tags=tags,
+    ),
 )
 
 pulumi.export("hub_url", hub.hub_url)

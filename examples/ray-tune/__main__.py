@@ -5,7 +5,11 @@ The job brings its own RayCluster (head on the system nodes, a T4 worker group s
 autoscaler) and deletes it when it finishes; its results and checkpoints, and any objects that do not fit in
 memory, go to the lake's models zone under ray/, through a Pod Identity role that may write nothing else. The
 entrypoint is ``tune_job.py`` beside this file, the same script the integration tests run against a real
-MLflow server. Plan it offline with `mlplatform plan --program examples/ray-tune --stack dev`.
+MLflow server. The program's monthly budget counts only what carries its cost-allocation tag (the GPU nodes
+are the cluster's). Plan it offline with
+`mlplatform plan --program examples/ray-tune --stack dev --cost --check`; the policy check reports the
+pool's GPU limit as unchecked (advisory) until the cluster's owner declares it in the policy config
+(``external-pool-limits.pools``).
 """
 
 from pathlib import Path
@@ -14,16 +18,19 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from mlplatform.components.aws import DataLake, DataLakeArgs
+from mlplatform.components.aws import DataLake, DataLakeArgs, Monitoring, MonitoringArgs
 from mlplatform.components.aws.gpu_cluster import kubeconfig_json
 from mlplatform.components.aws.workload_role import WorkloadRole, WorkloadRoleArgs
-from mlplatform.components.config import LakeAccess
+from mlplatform.components.config import CostTags, Environment, LakeAccess
 from mlplatform.components.k8s.ray import KubeRayOperator, RayJob, RayJobArgs, RayWorkerGroup
 
 config = pulumi.Config()
 region = pulumi.Config("aws").require("region")
 namespace = config.get("namespace") or "ml-experiments"
-tags = {"team": "research", "project": "ranking", "cost-center": "cc-5120", "environment": "dev"}
+environment = Environment.DEV
+# The budget counts what carries this tag: this program's resources, not the rest of the account.
+stack = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+tags = CostTags(team="research", project="ranking", cost_center="cc-5120").as_tags(environment, stack)
 
 existing = aws.eks.get_cluster(name=config.require("clusterName"))
 provider = k8s.Provider(
@@ -35,7 +42,10 @@ provider = k8s.Provider(
 on_cluster = pulumi.ResourceOptions(provider=provider)
 ns = k8s.core.v1.Namespace("experiments", metadata={"name": namespace}, opts=on_cluster)
 
-lake = DataLake("ranking", DataLakeArgs(region=region, lake={"zones": ["features", "models"]}, tags=tags))
+lake = DataLake(
+    "ranking",
+    DataLakeArgs(region=region, environment=environment, lake={"zones": ["features", "models"]}, tags=tags),
+)
 role = WorkloadRole(
     "tune",
     WorkloadRoleArgs(
@@ -82,6 +92,18 @@ job = RayJob(
         active_deadline_seconds=3 * 3600,
     ),
     opts=pulumi.ResourceOptions(provider=provider, depends_on=[ns, role.association, *role.grants]),
+)
+
+monitoring = Monitoring(
+    "ranking",
+    MonitoringArgs(
+        region=region,
+        environment=environment,
+        budget={"monthly_limit_usd": 50},
+        monitoring={"alert_emails": [config.require("alertEmail")]},
+        stack=stack,
+        tags=tags,
+    ),
 )
 
 pulumi.export("job_name", job.job_name)
