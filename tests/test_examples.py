@@ -9,12 +9,17 @@ from tests.conftest import ROOT
 EXAMPLES = ROOT / "examples"
 
 
-def test_aws_gpu_cluster_example_uses_only_gpu_cluster():
+def test_aws_gpu_cluster_example_uses_only_gpu_cluster_and_its_budget():
     plan = engine.run(EXAMPLES / "aws-gpu-cluster", stack="dev")
     assert plan.project == "aws-gpu-cluster"
     tops = {r.type for r in plan.children(plan.stack_resource)}
-    assert tops == {"mlplatform:aws:GpuCluster"}
-    assert plan.outputs["gpu_pools"] == ["inference", "training", "training-on-demand"]
+    assert tops == {"mlplatform:aws:GpuCluster", "mlplatform:aws:Monitoring"}
+    assert plan.outputs["gpu_pools"] == ["inference", "training"]  # spot only: dev allows no on-demand fallback
+    budget = plan.one("aws:budgets/budget:Budget")
+    assert budget.input("costFilters") == [
+        {"name": "TagKeyValue", "values": ["user:mlplatform-stack$aws-gpu-cluster-dev"]}
+    ]
+    assert plan.one("aws:eks/cluster:Cluster").input("tags")["mlplatform-stack"] == "aws-gpu-cluster-dev"
     assert isinstance(plan.outputs["kubeconfig"], Secret)
     cluster = plan.one("aws:eks/cluster:Cluster")
     assert cluster.input("vpcConfig.subnetIds") == ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702"]
