@@ -64,7 +64,7 @@ def test_serverless_endpoint_example():
 
 
 def test_ab_test_endpoint_example():
-    plan = engine.run(EXAMPLES / "ab-test-endpoint", stack="dev")
+    plan = engine.run(EXAMPLES / "ab-test-endpoint", stack="prod")
     config = plan.one("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
     assert [(v["variantName"], v["initialVariantWeight"]) for v in config.input("productionVariants")] == [
         ("current", 80),
