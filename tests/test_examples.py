@@ -1,12 +1,82 @@
-"""Every example is a standalone program that plans with its own Pulumi.yaml and stack file."""
+"""Every example is a standalone program that plans with its own Pulumi.yaml and stack file, passes the policy
+pack of its environment, and tells the user commands that work."""
 
 from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
 
 from mlplatform import engine
 from mlplatform.plan import Secret
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
+
+
+def example_stacks() -> list[tuple[str, str]]:
+    """(example, stack) for every stack file of every example program: a new one is checked without a word here."""
+    return [
+        (program.name, stack.name.removeprefix("Pulumi.").removesuffix(".yaml"))
+        for program in sorted(EXAMPLES.iterdir())
+        if (program / "__main__.py").is_file()
+        for stack in sorted(program.glob("Pulumi.*.yaml"))
+    ]
+
+
+def test_every_example_program_has_a_stack():
+    programs = {p.name for p in EXAMPLES.iterdir() if (p / "__main__.py").is_file()}
+    assert programs and programs == {example for example, _ in example_stacks()}
+
+
+@pytest.mark.parametrize(("example", "stack"), example_stacks())
+def test_every_example_passes_the_policy_pack_of_its_environment(example, stack, monkeypatch):
+    """GIVEN an example and its stack (named after its environment) WHEN a user runs `mlplatform check` on it as
+    the examples say THEN it exits 0 with no mandatory violation: an example shows practice the pack accepts."""
+    from mlplatform.cli import app
+
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(
+        app, ["check", "--program", f"examples/{example}", "--stack", stack, "--format", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["config"] == f"policies/config/{stack}.json"
+    mandatory = [v for v in report["violations"] if v["enforcement"] == "mandatory"]
+    assert report["summary"]["mandatory"] == 0 and not mandatory, mandatory
+
+
+def docstring_commands(example: str) -> list[str]:
+    doc = ast.get_docstring(ast.parse((EXAMPLES / example / "__main__.py").read_text())) or ""
+    return [" ".join(c.split()) for c in re.findall(r"`(mlplatform [^`]+)`", doc)]
+
+
+@pytest.mark.parametrize("example", sorted({example for example, _ in example_stacks()}))
+def test_the_commands_an_example_tells_the_user_name_it_and_a_stack_it_has_and_parse(example):
+    """The docstring's commands target this example and one of its stacks, with options the CLI has (the check
+    test above runs the policy check those commands end with)."""
+    from typer.main import get_command
+
+    from mlplatform.cli import app
+
+    commands = docstring_commands(example)
+    assert commands, f"examples/{example}/__main__.py tells no command to plan it"
+    stacks = {stack for e, stack in example_stacks() if e == example}
+    cli = get_command(app)
+    for line in commands:
+        argv = shlex.split(line)[1:]
+        options = dict(zip(argv[1::2], argv[2::2], strict=False))
+        assert options.get("--program") == f"examples/{example}", line
+        assert options.get("--stack") in stacks, line
+        command = cli.get_command(cli.make_context("mlplatform", argv, resilient_parsing=True), argv[0])
+        assert command is not None, line
+        command.make_context(argv[0], argv[1:])
+        assert Path(ROOT / options["--program"]).is_dir()
 
 
 def test_aws_gpu_cluster_example_uses_only_gpu_cluster_and_its_budget():
