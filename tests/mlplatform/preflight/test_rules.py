@@ -204,9 +204,12 @@ def test_schedulable_rule_finds_more_pods_than_the_system_nodes_admit():
     assert any("pods the nodes admit" in m for m in findings)
 
 
-@pytest.mark.parametrize("example", sorted(p.parent.name for p in (ROOT / "examples").glob("*/Pulumi.yaml")))
-def test_shipped_examples_pass_preflight(example):
-    report = preflight(engine.run(ROOT / "examples" / example, stack="dev"))
+@pytest.mark.parametrize(
+    ("example", "stack"),
+    sorted((p.parent.name, p.stem.removeprefix("Pulumi.")) for p in (ROOT / "examples").glob("*/Pulumi.*.yaml")),
+)
+def test_shipped_examples_pass_preflight(example, stack):
+    report = preflight(engine.run(ROOT / "examples" / example, stack=stack))
     assert report.ok, [f.message for f in report.findings]
 
 
