@@ -203,7 +203,7 @@ def test_the_installed_and_the_exported_pack_answer_over_the_analyzer_protocol(i
     for directory, env in ((pack, installed.env), (exported, without_venv)):
         with running_pack(directory, env) as analyzer:
             info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
-            assert info.name == "mlplatform-cost-guardrails" and len(info.policies) == 17
+            assert info.name == "mlplatform-cost-guardrails" and len(info.policies) == 18
             configure(analyzer, json.loads((directory / "config" / "dev.json").read_text()))
             found = {d.policyName for d in analyzer.Analyze(a100_in_dev).diagnostics}
             assert found == {"gpu-allowlist"}, directory
