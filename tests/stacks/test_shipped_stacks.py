@@ -6,9 +6,12 @@ keep to it, with the same checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from mlplatform.components.config import Environment, parse_platform_spec
+from mlplatform.plan import Plan
 from tests.components.aws.test_gpu_cluster import (
     assert_nodepools_carry_their_pools_gpus,
     assert_taggable_aws_resources_carry_the_cost_tags,
@@ -40,59 +43,47 @@ def stacks_serving_models() -> list[str]:
     return [s for s in STACKS if stack_document(s).get("serving", {}).get("servers")]
 
 
-@pytest.mark.parametrize("stack", AWS_STACKS)
-def test_every_nodepool_instance_type_carries_the_requested_gpus(stack):
-    assert_nodepools_carry_their_pools_gpus(planned(stack), stack_document(stack))
+def on_plan(check: Callable[[Plan], None]) -> Callable[[Plan, str], None]:
+    """A component test's check of a whole Plan, as a check of a shipped stack's Plan."""
+    return lambda plan, _stack: check(plan)
 
 
-@pytest.mark.parametrize("stack", AWS_STACKS)
-def test_every_taggable_aws_resource_carries_the_cost_tags(stack):
-    assert_taggable_aws_resources_carry_the_cost_tags(planned(stack))
+def nodepools_carry_their_pools_gpus(plan: Plan, stack: str) -> None:
+    assert_nodepools_carry_their_pools_gpus(plan, stack_document(stack))
 
 
-@pytest.mark.parametrize("stack", GCP_STACKS)
-def test_every_labelable_gcp_resource_carries_the_cost_labels(stack):
-    assert_labelable_gcp_resources_carry_the_cost_labels(planned(stack))
+# The component tests' checks of a whole Plan, and the shipped stacks each applies to.
+CHECKS: dict[str, tuple[Callable[[Plan, str], None], list[str]]] = {
+    "nodepool-types-carry-the-pools-gpus": (nodepools_carry_their_pools_gpus, AWS_STACKS),
+    "aws-cost-tags": (on_plan(assert_taggable_aws_resources_carry_the_cost_tags), AWS_STACKS),
+    "gcp-cost-labels": (on_plan(assert_labelable_gcp_resources_carry_the_cost_labels), GCP_STACKS),
+    "policy-documents-lint": (on_plan(assert_every_policy_document_passes_the_linter), AWS_STACKS),
+    "builtin-kinds-validate": (on_plan(assert_builtin_kinds_validate_strictly), STACKS),
+    "helm-pod-fragments-validate": (on_plan(assert_helm_values_pod_fragments_validate), STACKS),
+    "karpenter-v1-api": (on_plan(assert_karpenter_objects_match_the_v1_api), AWS_STACKS),
+    "ray-cluster-validates": (
+        on_plan(assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes),
+        stacks_with("ray"),
+    ),
+    "jupyterhub-values-validate": (on_plan(assert_values_validate_against_the_charts_schema), stacks_with("notebooks")),
+    "notebook-profiles-spawn": (
+        on_plan(assert_every_profile_spawns_a_valid_pod_on_its_nodes),
+        stacks_with("notebooks"),
+    ),
+    "serving-resources-validate": (
+        on_plan(assert_serving_custom_resources_validate_against_the_pinned_apis),
+        stacks_serving_models(),
+    ),
+}
 
 
-@pytest.mark.parametrize("stack", AWS_STACKS)
-def test_every_policy_document_passes_the_linter(stack):
-    assert_every_policy_document_passes_the_linter(planned(stack))
-
-
-@pytest.mark.parametrize("stack", STACKS)
-def test_builtin_kinds_validate_strictly(stack):
-    assert_builtin_kinds_validate_strictly(planned(stack))
-
-
-@pytest.mark.parametrize("stack", STACKS)
-def test_helm_values_pod_fragments_validate(stack):
-    assert_helm_values_pod_fragments_validate(planned(stack))
-
-
-@pytest.mark.parametrize("stack", AWS_STACKS)
-def test_karpenter_objects_match_the_v1_api(stack):
-    assert_karpenter_objects_match_the_v1_api(planned(stack))
-
-
-@pytest.mark.parametrize("stack", stacks_with("ray"))
-def test_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(stack):
-    assert_ray_cluster_validates_against_the_kuberay_crd_and_kubernetes(planned(stack))
-
-
-@pytest.mark.parametrize("stack", stacks_with("notebooks"))
-def test_jupyterhub_values_validate_against_the_charts_schema(stack):
-    assert_values_validate_against_the_charts_schema(planned(stack))
-
-
-@pytest.mark.parametrize("stack", stacks_with("notebooks"))
-def test_every_notebook_profile_spawns_a_valid_pod_on_its_nodes(stack, offline_kubeconfig):
-    assert_every_profile_spawns_a_valid_pod_on_its_nodes(planned(stack))
-
-
-@pytest.mark.parametrize("stack", stacks_serving_models())
-def test_every_serving_custom_resource_validates_against_the_pinned_apis(stack):
-    assert_serving_custom_resources_validate_against_the_pinned_apis(planned(stack))
+@pytest.mark.parametrize(
+    ("check", "stack"),
+    [pytest.param(check, stack, id=f"{name}-{stack}") for name, (check, stacks) in CHECKS.items() for stack in stacks],
+)
+def test_every_shipped_stack_passes_the_component_tests_checks(check, stack, offline_kubeconfig):
+    # offline_kubeconfig: the notebook profiles' check creates a KubeSpawner, which loads a kubeconfig
+    check(planned(stack), stack)
 
 
 @pytest.mark.parametrize("stack", STACKS)
