@@ -9,7 +9,7 @@ Example (the whole root program)::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -49,6 +49,9 @@ from ..interfaces import StrInput
 from .serving import Serving, ServingArgs
 from .toolchain import Toolchain, ToolchainArgs
 from .workload_identity import IdentityContext
+
+if TYPE_CHECKING:
+    from .. import gcp
 
 PLATFORM_NAMESPACE = "mlplatform"
 
@@ -115,12 +118,7 @@ class MlPlatform(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # The platform's own services (MLflow, Feast) run in one namespace.
-        self.namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={"name": PLATFORM_NAMESPACE, "labels": {"app.kubernetes.io/part-of": "mlplatform"}},
-            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
-        )
+        self.namespace = self._namespace(name)
         workloads = WorkloadCluster(
             cluster_name=self.cluster.cluster_name,
             provider=self.cluster.provider,
@@ -193,11 +191,7 @@ class MlPlatform(pulumi.ComponentResource):
             )
             if self.mlflow.ingress_address is not None:
                 self.outputs.update(mlflow_ingress_address=self.mlflow.ingress_address)
-            self.outputs.update(
-                mlflow_tracking_uri=self.mlflow.tracking_uri,
-                mlflow_artifact_location=self.mlflow.artifact_location,
-                mlflow_admin_credentials=self.mlflow.admin_credentials,
-            )
+            self._mlflow_outputs(self.mlflow)
         # Endpoint names are fixed up front so the dashboard can chart them before they exist. Disabled endpoints
         # (no model yet) get nothing.
         endpoints = [e for e in spec.endpoints if e.enabled]
@@ -280,6 +274,21 @@ class MlPlatform(pulumi.ComponentResource):
             oidc_issuer=self.cluster.oidc_issuer,
             kubeconfig=self.cluster.kubeconfig,
             gpu_pools=self.cluster.gpu_pool_names,
+        )
+
+    def _namespace(self, name: str) -> k8s.core.v1.Namespace:
+        """The one namespace the platform's own services (MLflow, Feast) run in, on the stack's cluster."""
+        return k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": PLATFORM_NAMESPACE, "labels": {"app.kubernetes.io/part-of": "mlplatform"}},
+            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
+        )
+
+    def _mlflow_outputs(self, mlflow: MlflowTracking | gcp.MlflowTracking) -> None:
+        self.outputs.update(
+            mlflow_tracking_uri=mlflow.tracking_uri,
+            mlflow_artifact_location=mlflow.artifact_location,
+            mlflow_admin_credentials=mlflow.admin_credentials,
         )
 
     def _build_toolchain(
@@ -381,11 +390,7 @@ class MlPlatform(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={"name": PLATFORM_NAMESPACE, "labels": {"app.kubernetes.io/part-of": "mlplatform"}},
-            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider),
-        )
+        self.namespace = self._namespace(name)
         workloads = gcp.GkeWorkloads(provider=self.cluster.provider, namespace=PLATFORM_NAMESPACE)
         private = gcp.PrivateServices(
             network=self.network.network_id, connection=self.network.private_services_connection
@@ -438,11 +443,7 @@ class MlPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace]),
             )
             databases.append(self.mlflow.database_identifier)
-            self.outputs.update(
-                mlflow_tracking_uri=self.mlflow.tracking_uri,
-                mlflow_artifact_location=self.mlflow.artifact_location,
-                mlflow_admin_credentials=self.mlflow.admin_credentials,
-            )
+            self._mlflow_outputs(self.mlflow)
         endpoints = [e for e in spec.endpoints if e.enabled]
         endpoint_names = {e.name: f"{e.name}-{stack}"[:49].rstrip("-") for e in endpoints}
         self.monitoring = gcp.Monitoring(

@@ -121,8 +121,7 @@ def _pool(pools: list[GpuPoolSpec], name: str) -> GpuPoolSpec:
 def resolved_sections(args: ToolchainArgs) -> tuple[NotebooksSpec, RaySpec, list[BatchJobSpec]]:
     """The notebooks, ray and batch sections with every setting left unset resolved as a stack resolves it, by the
     same functions (:mod:`mlplatform.components.config.defaults`); copies, so the caller's sections are never changed.
-    Sections
-    a stack loaded are resolved already: their copies are equal to them."""
+    Sections a stack loaded are resolved already: their copies are equal to them."""
     zones, pools = list(args.identity.lake.zones), list(args.gpu_pools)
     cloud, region = args.identity.cloud, args.identity.region
     notebooks, ray = args.notebooks.model_copy(deep=True), args.ray.model_copy(deep=True)
@@ -220,8 +219,13 @@ class Toolchain(pulumi.ComponentResource):
             env["MLFLOW_TRACKING_URI"] = self.args.mlflow_tracking_uri
         return {**env, **self.identity.sdk_env()}
 
-    def _reads(self, zones: list[str] | None) -> list[LakeAccess]:
-        return [LakeAccess(zone=z) for z in (zones or self.identity.lake.zones)]
+    def _lake_user_identity(
+        self, name: str, service_account: str, read_zones: list[str] | None, write: LakeAccess, what: str
+    ) -> tuple[dict[str, Any], list[pulumi.Resource]]:
+        """The identity of an interactive workload (notebooks, Ray): it reads ``read_zones`` (default: every zone of
+        the lake), writes its own prefix, and reads the online store when the stack has one."""
+        read = [LakeAccess(zone=z) for z in (read_zones or self.identity.lake.zones)]
+        return self._identity(name, service_account, read, [write], self.args.feature_store is not None, what)
 
     # --- notebooks ------------------------------------------------------------------------------------------
 
@@ -229,12 +233,11 @@ class Toolchain(pulumi.ComponentResource):
         args = self.args
         nb = self.notebooks_spec
         write_zone = resolved(nb.write_zone)
-        annotations, depends = self._identity(
+        annotations, depends = self._lake_user_identity(
             f"{name}-notebooks-identity",
             NOTEBOOKS_SA,
-            self._reads(nb.read_zones),
-            [LakeAccess(zone=write_zone, prefix=NOTEBOOK_PREFIX)],
-            args.feature_store is not None,
+            nb.read_zones,
+            LakeAccess(zone=write_zone, prefix=NOTEBOOK_PREFIX),
             "JupyterHub user servers: read the lake, write notebooks/",
         )
         egress = list(args.private_egress)
@@ -341,12 +344,11 @@ class Toolchain(pulumi.ComponentResource):
         if not ray.cluster:
             return operator, None
         write_zone = resolved(ray.write_zone)
-        annotations, depends = self._identity(
+        annotations, depends = self._lake_user_identity(
             f"{name}-ray-identity",
             RAY_SA,
-            self._reads(ray.read_zones),
-            [LakeAccess(zone=write_zone, prefix=RAY_PREFIX)],
-            args.feature_store is not None,
+            ray.read_zones,
+            LakeAccess(zone=write_zone, prefix=RAY_PREFIX),
             "Ray head and workers: read the lake, write ray/ (results, checkpoints, spilled objects)",
         )
         groups = []

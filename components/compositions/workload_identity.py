@@ -4,7 +4,7 @@ servers give each of their workloads (an EKS Pod Identity role or a GKE Workload
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import pulumi
 from pydantic import model_validator
@@ -142,44 +142,25 @@ def _build_identity(
     opts: pulumi.ResourceOptions,
 ) -> ServiceAccountIdentity:
     """The cloud's own identity component: the one thing here that differs by cloud."""
+    # What both clouds' identity args take, checked by each against its cloud (pydantic refuses a misspelt key).
+    common: dict[str, Any] = {
+        "namespace": ctx.namespace,
+        "service_account": service_account,
+        "lake": ctx.lake,
+        "read": read,
+        "write": write,
+        "feature_store": feature_store,
+        "external_reads": external_reads,
+        "description": description,
+    }
     if ctx.cloud is Cloud.AWS:
         from ..aws.workload_role import WorkloadRole, WorkloadRoleArgs
 
         assert ctx.cluster_name is not None  # IdentityContext requires it on AWS
-
-        return WorkloadRole(
-            name,
-            WorkloadRoleArgs(
-                cluster_name=ctx.cluster_name,
-                namespace=ctx.namespace,
-                service_account=service_account,
-                lake=ctx.lake,
-                read=read,
-                write=write,
-                feature_store=feature_store,
-                external_reads=external_reads,
-                description=description,
-                tags=ctx.tags,
-            ),
-            opts=opts,
-        )
+        return WorkloadRole(name, WorkloadRoleArgs(cluster_name=ctx.cluster_name, tags=ctx.tags, **common), opts=opts)
     from ..gcp.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 
-    return WorkloadIdentity(
-        name,
-        WorkloadIdentityArgs(
-            project=ctx.gcp_project or "",
-            namespace=ctx.namespace,
-            service_account=service_account,
-            lake=ctx.lake,
-            read=read,
-            write=write,
-            feature_store=feature_store,
-            external_reads=external_reads,
-            description=description,
-        ),
-        opts=opts,
-    )
+    return WorkloadIdentity(name, WorkloadIdentityArgs(project=ctx.gcp_project or "", **common), opts=opts)
 
 
 __all__ = ["IdentityContext", "ServiceAccountIdentity", "bind_identity"]

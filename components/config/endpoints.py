@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import Field, ValidationInfo, model_validator
@@ -120,6 +121,22 @@ class ModelMonitorSpec(StrictModel):
     """A run that takes longer is stopped (at most 1h for an hourly schedule). Default: 30m."""
 
 
+def _check_realtime_variant(
+    p: Problems, path: str, v: VariantSpec, allowed: Sequence[str], kind: str, examples: str
+) -> None:
+    """Add to ``p`` what a realtime variant at ``path`` gets wrong on either cloud: an instance type that is missing
+    or not one of ``allowed`` (a ``kind``, e.g. ``examples``), counts out of their range."""
+    if v.instance_type is None:
+        p.add(f"{path}.instance_type", f"required in realtime mode; e.g. {examples}", None)
+    elif v.instance_type not in allowed:
+        p.add(f"{path}.instance_type", f"not a {kind} in the catalog; allowed: {', '.join(allowed)}", v.instance_type)
+    lo, hi = v.count_range()
+    if lo > hi:
+        p.add(f"{path}.min_count", f"must be <= max_count ({hi})", lo)
+    if not lo <= v.initial_count <= hi:
+        p.add(f"{path}.initial_count", f"must be between min_count ({lo}) and max_count ({hi})", v.initial_count)
+
+
 class EndpointSpec(StrictModel):
     name: DnsLabel
     """Endpoint name. Required."""
@@ -196,23 +213,9 @@ class EndpointSpec(StrictModel):
             variants = [*self.variants, *([self.shadow_variant] if self.shadow_variant else [])]
             for i, v in enumerate(variants):
                 path = f"variants[{i}]" if i < len(self.variants) else "shadow_variant"
-                if v.instance_type is None:
-                    p.add(f"{path}.instance_type", "required in realtime mode; e.g. ml.m5.large, ml.g5.xlarge", None)
-                elif cat.sagemaker_instance(v.instance_type) is None:
-                    p.add(
-                        f"{path}.instance_type",
-                        f"not a SageMaker instance type in the catalog; allowed: {', '.join(cat.sagemaker_instances)}",
-                        v.instance_type,
-                    )
-                lo, hi = v.count_range()
-                if lo > hi:
-                    p.add(f"{path}.min_count", f"must be <= max_count ({hi})", lo)
-                if not lo <= v.initial_count <= hi:
-                    p.add(
-                        f"{path}.initial_count",
-                        f"must be between min_count ({lo}) and max_count ({hi})",
-                        v.initial_count,
-                    )
+                _check_realtime_variant(
+                    p, path, v, list(cat.sagemaker_instances), "SageMaker instance type", "ml.m5.large, ml.g5.xlarge"
+                )
             if sum(v.weight for v in self.variants) <= 0:
                 p.add("variants", "at least one variant needs a weight > 0", [v.weight for v in self.variants])
         if self.monitor is not None:
@@ -274,19 +277,4 @@ class EndpointSpec(StrictModel):
                 p.add(f"variants[{i}].revision", "only valid for Cloud Run (mode: serverless on gcp)", v.revision)
         machines = sorted(cat.gcp_machines)
         for i, v in enumerate(self.variants):
-            where_ = f"variants[{i}]"
-            if v.instance_type is None:
-                p.add(f"{where_}.instance_type", "required in realtime mode; e.g. n1-standard-4, g2-standard-8", None)
-            elif v.instance_type not in cat.gcp_machines:
-                p.add(
-                    f"{where_}.instance_type",
-                    f"not a machine type in the catalog; allowed: {', '.join(machines)}",
-                    v.instance_type,
-                )
-            lo, hi = v.count_range()
-            if lo > hi:
-                p.add(f"{where_}.min_count", f"must be <= max_count ({hi})", lo)
-            if not lo <= v.initial_count <= hi:
-                p.add(
-                    f"{where_}.initial_count", f"must be between min_count ({lo}) and max_count ({hi})", v.initial_count
-                )
+            _check_realtime_variant(p, f"variants[{i}]", v, machines, "machine type", "n1-standard-4, g2-standard-8")

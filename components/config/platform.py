@@ -292,7 +292,6 @@ def check_toolchain(
         for j, zone in enumerate(nb.read_zones or []):
             zone_ref(f"notebooks.read_zones[{j}]", zone)
         zone_ref("notebooks.write_zone", nb.write_zone)
-    ray = ray
     if ray.enabled:
         for i, group in enumerate(ray.worker_groups or []):
             path = f"ray.worker_groups[{i}]"
