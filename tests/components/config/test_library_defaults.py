@@ -171,18 +171,23 @@ def test_feast_project_is_named_as_the_stack_names_it():
 # --- monitoring ----------------------------------------------------------------------------------------------
 
 
+def aws_monitoring(environment: str) -> aws.Monitoring:
+    """AWS Monitoring built directly for ``environment``, with the settings it requires only."""
+    return aws.Monitoring(
+        "monitoring",
+        aws.MonitoringArgs(
+            region="us-east-1",
+            environment=environment,
+            budget={"monthly_limit_usd": 100},
+            cluster=MonitoredCluster(cluster_name="c", provider=k8s.Provider("eks")),
+        ),
+    )
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_prometheus_retention_is_the_stacks(environment):
     def program():
-        aws.Monitoring(
-            "monitoring",
-            aws.MonitoringArgs(
-                region="us-east-1",
-                environment=environment,
-                budget={"monthly_limit_usd": 100},
-                cluster=MonitoredCluster(cluster_name="c", provider=k8s.Provider("eks")),
-            ),
-        )
+        aws_monitoring(environment)
         gcp.Monitoring(
             "gke-monitoring",
             gcp.MonitoringArgs(
@@ -203,18 +208,7 @@ def test_prometheus_retention_is_the_stacks(environment):
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_container_insights_are_the_stacks(environment):
-    def program():
-        aws.Monitoring(
-            "monitoring",
-            aws.MonitoringArgs(
-                region="us-east-1",
-                environment=environment,
-                budget={"monthly_limit_usd": 100},
-                cluster=MonitoredCluster(cluster_name="c", provider=k8s.Provider("eks")),
-            ),
-        )
-
-    addons = engine.run(program).by_type(AWS_EKS_ADDON)
+    addons = engine.run(lambda: aws_monitoring(environment)).by_type(AWS_EKS_ADDON)
     insights = [a for a in addons if a.input("addonName") == "amazon-cloudwatch-observability"]
     assert bool(insights) is stack("aws", environment).monitoring.container_insights
 
