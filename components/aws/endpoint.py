@@ -25,7 +25,6 @@ Example::
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
 import pulumi
@@ -36,19 +35,21 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.types import MLPLATFORM_AWS_MODEL_ENDPOINT
 from ..base.values import ComponentArgs
-from ..catalog import load_catalog
-from ..config.endpoints import EndpointMode, EndpointSpec, VariantSpec
+from ..config.endpoints import (
+    ECR_IMAGE,
+    S3_ARTIFACT,
+    EndpointMode,
+    EndpointSpec,
+    VariantSpec,
+    hosting_problem,
+    variant_problems,
+)
 from ..config.environment import Environment
 from ..interfaces import StrInput
 from . import iam
 from .data_lake import DataLake
 
-ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[a-z0-9][a-z0-9._/-]*)"
-    r"(:[\w.-]+|@sha256:[0-9a-f]{64})$"
-)
 ENDPOINT_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
-S3_ARTIFACT = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>[^\s]*[^/\s])$")
 CAPTURE_PREFIX = "sagemaker-capture/"
 
 
@@ -84,48 +85,15 @@ class ModelEndpointArgs(ComponentArgs):
             zone = getattr(self, zone_field)
             if zone not in self.lake.zones:
                 p.add(zone_field, f"not a zone of the lake; zones: {', '.join(self.lake.zones)}", zone)
-        for where, v in _variants_with_paths(self.endpoint):
-            if not ECR_IMAGE.match(v.image):
-                p.add(
-                    f"endpoint.{where}.image",
-                    "SageMaker pulls from Amazon ECR: expected "
-                    "<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
-                    v.image,
-                )
-            if v.model_data.startswith("s3://"):
-                if not S3_ARTIFACT.match(v.model_data):
-                    p.add(
-                        f"endpoint.{where}.model_data",
-                        "an s3:// URI must name an object, such as s3://model-registry/ranker/v14/model.tar.gz",
-                        v.model_data,
-                    )
-            elif v.model_data.startswith(("/", "gs://")) or "://" in v.model_data or v.model_data.endswith("/"):
-                p.add(
-                    f"endpoint.{where}.model_data",
-                    f"must be a key in the {self.models_zone} zone, such as ranker/v14/model.tar.gz, or the s3:// "
-                    "URI of an existing artifact",
-                    v.model_data,
-                )
+        for where, v in self.endpoint.variants_with_paths():
+            for key, message, value in variant_problems(Cloud.AWS, v, self.models_zone):
+                p.add(f"endpoint.{where}.{key}", message, value)
             if self.endpoint.mode is EndpointMode.REALTIME and v.instance_type:
-                mt = load_catalog().sagemaker_instance(v.instance_type)
-                if mt is not None and self.region not in mt.on_demand:
-                    offered = sorted(
-                        n for n, m in load_catalog().sagemaker_instances.items() if self.region in m.on_demand
-                    )
-                    p.add(
-                        f"endpoint.{where}.instance_type",
-                        f"not offered for hosting in {self.region}; allowed: {', '.join(offered)}",
-                        v.instance_type,
-                    )
+                offered = hosting_problem(self.region, v.instance_type)
+                if offered:
+                    p.add(f"endpoint.{where}.instance_type", offered, v.instance_type)
         p.raise_if_any()
         return self
-
-
-def _variants_with_paths(endpoint: EndpointSpec) -> list[tuple[str, VariantSpec]]:
-    out = [(f"variants[{i}]", v) for i, v in enumerate(endpoint.variants)]
-    if endpoint.shadow_variant is not None:
-        out.append(("shadow_variant", endpoint.shadow_variant))
-    return out
 
 
 class ModelEndpoint(pulumi.ComponentResource):
@@ -150,7 +118,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         capture_prefix = f"{CAPTURE_PREFIX}{endpoint_name}/"
 
         models: dict[str, aws.sagemaker.Model] = {}
-        for _, v in _variants_with_paths(spec):
+        for _, v in spec.variants_with_paths():
             role = iam.role(
                 f"{name}-{v.name}",
                 iam.service_trust("sagemaker.amazonaws.com"),

@@ -8,11 +8,16 @@ a Python traceback, and the ``mlplatform`` CLI prints it and exits 2.
 
 from __future__ import annotations
 
+import ast
+import functools
+import linecache
+import sys
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -63,6 +68,82 @@ class ConfigError(pulumi.RunError, ValueError):
         return [f"{self.root}.{p.path}" if self.root and p.path else (self.root or p.path) for p in self.problems]
 
 
+# The base package and pydantic build and validate models; the caller of an Args model is the first frame outside them.
+_VALIDATING_DIRS = (str(Path(__file__).resolve().parent), str(Path(pydantic.__file__).resolve().parent))
+
+
+def args_source(args_class: str) -> str:
+    """The header of an Args model's :class:`ConfigError`: the component instance it is for, so two instances of
+    one component in a program are told apart.
+
+    - built by the component from a mapping (``DataLake("raw-lake", {...})``): ``DataLake "raw-lake"``;
+    - built by the caller inside the component's call (``DataLake("raw-lake", DataLakeArgs(...))``), the name a
+      literal: the same;
+    - otherwise the Args class and where it was built: ``DataLakeArgs at __main__.py:12``.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_VALIDATING_DIRS):
+        frame = frame.f_back
+    if frame is None:
+        return args_class
+    owner, name = frame.f_locals.get("self"), frame.f_locals.get("name")
+    if isinstance(owner, pulumi.ComponentResource) and isinstance(name, str):
+        return f'{type(owner).__name__} "{name}"'
+    instance = _instance_at(frame.f_code.co_filename, frame.f_code, frame.f_lasti, args_class)
+    if instance:
+        return instance
+    try:
+        shown = str(Path(frame.f_code.co_filename).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = frame.f_code.co_filename
+    return f"{args_class} at {shown}:{frame.f_lineno}"
+
+
+def _instance_at(filename: str, code: types.CodeType, lasti: int, args_class: str) -> str | None:
+    """``Component "name"`` for the ``args_class(...)`` call being executed at ``lasti``, when it is an argument of
+    a call whose first argument is a literal name."""
+    positions = list(code.co_positions())
+    index = lasti // 2
+    if index >= len(positions) or positions[index][0] is None:
+        return None
+    line, _, col, _ = positions[index]
+    tree = _parsed(filename)
+    if tree is None:
+        return None
+    parents: dict[ast.AST, ast.AST] = {}
+    found: ast.Call | None = None
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+        if isinstance(node, ast.Call) and node.lineno == line and node.col_offset == col:
+            found = node
+    if found is None or _call_name(found) != args_class:
+        return None
+    component = parents.get(found)
+    if isinstance(component, ast.keyword):
+        component = parents.get(component)
+    if not isinstance(component, ast.Call):
+        return None
+    first = component.args[0] if component.args else None
+    if isinstance(first, ast.Constant) and isinstance(first.value, str) and _call_name(component):
+        return f'{_call_name(component)} "{first.value}"'
+    return None
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(filename: str) -> ast.Module | None:
+    source = "".join(linecache.getlines(filename))
+    try:
+        return ast.parse(source) if source else None
+    except SyntaxError:
+        return None
+
+
 def spec_error(field: str | None, message: str, value: Any = None, *, has_value: bool = True) -> PydanticCustomError:
     """An error for a validator to raise: ``field`` extends the validator's location (may be dotted)."""
     return PydanticCustomError(
@@ -108,8 +189,11 @@ def validate(model: type[M], data: Any, *, source: str = "", root: str = "", con
 
 
 def problems_from(exc: pydantic.ValidationError, model: type[pydantic.BaseModel]) -> list[Problem]:
+    errors = exc.errors(include_url=False)
     problems: list[Problem] = []
-    for err in exc.errors(include_url=False):
+    for err in errors:
+        if _other_arm_explains(err, errors):
+            continue
         problems.extend(_convert(err, model))
     # Unions report one error per arm; keep each (path, message) once.
     seen: set[tuple[str, str]] = set()
@@ -119,6 +203,16 @@ def problems_from(exc: pydantic.ValidationError, model: type[pydantic.BaseModel]
             seen.add((p.path, p.message))
             unique.append(p)
     return unique
+
+
+def _other_arm_explains(err: Any, errors: Sequence[Any]) -> bool:
+    """Whether ``err`` is the "not an instance" arm of a union (a value or a Pulumi Output: DnsLabelInput) whose
+    value arm says what is wrong: then it adds nothing."""
+    loc = tuple(err["loc"])
+    if err["type"] != "is_instance_of" or not loc or not str(loc[-1]).startswith("is-instance["):
+        return False
+    field = loc[:-1]
+    return any(e is not err and len(e["loc"]) > len(field) and tuple(e["loc"][: len(field)]) == field for e in errors)
 
 
 def format_loc(loc: Iterable[Any]) -> str:
@@ -167,9 +261,48 @@ def _convert(err: Any, model: type[pydantic.BaseModel]) -> list[Problem]:
         return [Problem(path, f"must be {op} {limit}", value)]
     if etype in ("too_short", "too_long", "string_too_short", "string_too_long"):
         return [Problem(path, _strip(err["msg"]).lower(), value)]
+    if etype == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML reads an unquoted 1.30 as the number 1.3: say so, or the message shows a value nobody wrote.
+        return [
+            Problem(
+                path,
+                "a number where a string is expected (YAML reads unquoted digits as one); write it quoted: "
+                + quoted(value),
+                value,
+            )
+        ]
+    if etype == "string_pattern_mismatch":
+        return [Problem(path, f"not in the expected form; {_field_doc(model, loc) or 'see the reference'}", value)]
     if etype.endswith("_type") or etype.endswith("_parsing"):
         return [Problem(path, f"wrong type; expected {_describe(model, loc)}", value)]
     return [Problem(path, _strip(err["msg"]), value)]
+
+
+def quoted(value: int | float, candidates: Sequence[str] = ()) -> str:
+    """How to write a number YAML read where a string was meant: the candidate it stands for (``1.3`` for
+    ``1.30`` when ``candidates`` has "1.30"), else its text, in double quotes."""
+    text = str(value)
+    for candidate in candidates:
+        try:
+            if float(candidate) == float(value):
+                return f'"{candidate}"'
+        except ValueError:
+            continue
+    return f'"{text}"'
+
+
+def _field_doc(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> str:
+    """The first sentence of the docstring of the field at ``loc`` (of the list or mapping holding an item)."""
+    names = [i for i, part in enumerate(loc) if isinstance(part, str)]
+    if not names:
+        return ""
+    last = names[-1]
+    owner = _type_at(model, loc[:last])
+    for alt in annotation_alternatives(owner) if owner is not None else []:
+        if isinstance(alt, type) and issubclass(alt, pydantic.BaseModel) and loc[last] in alt.model_fields:
+            doc = (alt.model_fields[loc[last]].description or "").replace("\n", " ")
+            return doc.split(". ")[0].rstrip(".")
+    return ""
 
 
 def _strip(msg: str) -> str:
@@ -211,7 +344,7 @@ def _step(tp: Any, part: Any) -> Any:
                 return alt.model_fields[part].annotation
         elif origin in (list, tuple, set, frozenset) and isinstance(part, int):
             return typing.get_args(alt)[0]
-        elif origin is dict and isinstance(part, str):
+        elif origin in (dict, Mapping) and isinstance(part, str):
             return typing.get_args(alt)[1]
     return None
 

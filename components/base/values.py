@@ -8,10 +8,12 @@ and component args provide; region-dependent ones use :func:`mlplatform.componen
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from typing import Annotated, Any, ClassVar, Self
 
+import pulumi
 import pydantic
 from pydantic import (
     AfterValidator,
@@ -22,9 +24,10 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic_core import CoreSchema, core_schema
 
 from .cloud import Cloud
-from .errors import ConfigError, problems_from, spec_error
+from .errors import ConfigError, args_source, problems_from, spec_error
 
 # --- value checks ------------------------------------------------------------------------------------------
 
@@ -165,13 +168,45 @@ def _gcp_labels(v: dict[str, str]) -> dict[str, str]:
     return v
 
 
+@dataclasses.dataclass(frozen=True)
+class Matching:
+    """Annotation: the string matches ``pattern``; its error says what is expected in words (``expected``,
+    completing "must be ..."), not the regular expression. None passes (for optional fields). ``pattern`` is
+    public, as a ``Field(pattern=...)``'s is, for the generated references."""
+
+    pattern: str
+    expected: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: pydantic.GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def check(self, v: str | None) -> str | None:
+        if v is not None and not re.match(self.pattern, v):
+            raise spec_error(None, f"must be {self.expected}", v)
+        return v
+
+
+def matching(pattern: str, expected: str) -> Matching:
+    """The check that a string matches ``pattern``, said in words.
+
+    Example: ``vpc_id: Annotated[str, matching(r"^vpc-[0-9a-f]{8,17}$", "a VPC id such as vpc-0a1b2c3d")]``
+    """
+    return Matching(pattern, expected)
+
+
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+DnsLabelInput = DnsLabel | pulumi.Output[str]
+"""A DNS label now (checked), or a Pulumi Output of one (passed through: ``namespace=ns.metadata.name`` orders a
+component after the namespace it names)."""
 GcpLabels = Annotated[dict[str, str], AfterValidator(_gcp_labels)]
 Hostname = Annotated[str, AfterValidator(_hostname)]
 LabelKey = Annotated[str, AfterValidator(_label_key)]
 LabelValue = Annotated[str, AfterValidator(_label_value)]
 TagValue = Annotated[str, AfterValidator(_tag_value)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
+LakePrefix = Annotated[
+    str, matching(r"^([a-z0-9][a-z0-9._-]*/)*$", "empty or lowercase path segments each ending with /, such as daily/")
+]
 VpcCidr = Annotated[str, AfterValidator(_vpc_cidr)]
 Email = Annotated[str, AfterValidator(_email)]
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
@@ -215,7 +250,8 @@ class StrictModel(BaseModel):
         try:
             self.__pydantic_validator__.validate_python(data, self_instance=self, context=context)
         except pydantic.ValidationError as exc:
-            raise ConfigError(problems_from(exc, type(self)), source=type(self).__name__, root="args") from None
+            source = args_source(type(self).__name__)
+            raise ConfigError(problems_from(exc, type(self)), source=source, root="args") from None
 
     # Tell pydantic this __init__ only wraps its own: nested validation must not call it (it would raise
     # ConfigError mid-validation and lose the context). pydantic's RootModel marks its __init__ the same way.
@@ -238,6 +274,18 @@ def _context_key(info: ValidationInfo) -> tuple[str | None, str | None]:
     context = info.context or {}
     cloud, region = context.get("cloud"), context.get("region")
     return (str(cloud) if cloud is not None else None), (str(region) if region is not None else None)
+
+
+OBJECT_STORE_SCHEMES = {Cloud.AWS: "s3://", Cloud.GCP: "gs://"}
+
+
+def foreign_store(cloud: Cloud, uri: str) -> str | None:
+    """Why a workload on ``cloud`` cannot read ``uri``: it is the other cloud's object store (None when not)."""
+    for other, scheme in OBJECT_STORE_SCHEMES.items():
+        if other is not cloud and uri.startswith(scheme):
+            own = OBJECT_STORE_SCHEMES[cloud]
+            return f"not an object store of {cloud}: {scheme} is {other.upper()} storage; use {own} or a lake key"
+    return None
 
 
 def context_cloud(info: ValidationInfo) -> Cloud | None:

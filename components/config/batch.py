@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
-from ..base.values import CronSchedule, DnsLabel, Duration, StrictModel
+from ..base.values import CronSchedule, DnsLabel, Duration, LakePrefix, StrictModel, matching
 
 
 class BatchJobSpec(StrictModel):
@@ -35,11 +37,13 @@ class BatchJobSpec(StrictModel):
     """A run that takes longer is stopped, so a stuck job cannot hold GPUs. Default: 4h."""
     input_zone: DnsLabel
     """Lake zone read. Required."""
-    input_prefix: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9._-]*/)*$")
+    input_prefix: LakePrefix = ""
     """Prefix read within input_zone (ends with /). Default: the whole zone."""
     output_zone: DnsLabel
     """Lake zone written. Required."""
-    output_prefix: str = Field(pattern=r"^([a-z0-9][a-z0-9._-]*/)+$")
+    output_prefix: Annotated[
+        str, matching(r"^([a-z0-9][a-z0-9._-]*/)+$", "lowercase path segments each ending with /, such as scores/")
+    ]
     """Prefix written within output_zone (ends with /); the job's role may write nothing else. Required."""
     model_uri: str | None = Field(default=None, min_length=1)
     """Model to load, e.g. models:/ranker/Production (through MLflow's artifact proxy). Default: none."""

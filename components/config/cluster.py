@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..base.cloud import Cloud
-from ..base.errors import Problems, spec_error
+from ..base.errors import Problems, quoted, spec_error
 from ..base.values import (
     Cidr,
     DnsLabel,
@@ -19,9 +20,12 @@ from ..base.values import (
     LabelValue,
     StrictModel,
     duplicates,
+    matching,
 )
 from ..catalog import Offering, load_catalog
 from .context import where
+
+GCP_ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 
 
 class GpuModelName(StrEnum):
@@ -215,10 +219,12 @@ class ClusterSpec(StrictModel):
     admin_principals: list[IamPrincipalArn] = []
     """Cluster admins: IAM role or user ARNs (AWS, EKS access entries) or IAM members such as
     group:ml-admins@example.com (GCP, roles/container.admin). Default: none."""
-    gke_security_group: str | None = Field(default=None, pattern=r"^gke-security-groups@[a-z0-9.-]+\.[a-z]{2,}$")
+    gke_security_group: Annotated[
+        str | None, matching(r"^gke-security-groups@[a-z0-9.-]+\.[a-z]{2,}$", "gke-security-groups@<your domain>")
+    ] = None
     """GKE only: the Google Group gke-security-groups@<your domain> that contains the groups named in
     admin_principals (Google Groups for RBAC). Required on GCP when an admin is a group:. Default: none."""
-    zones: list[Annotated[str, Field(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")]] = []
+    zones: list[str] = []
     """GCP only: zones of the region whose GPU capacity the cluster uses, each offering every pool's GPU model
     (gcloud compute accelerator-types list --filter=zone:<zone>); GPU node pools span them and the
     autoscaler picks one with capacity; a zonal (non-prod) cluster's control plane sits in the first.
@@ -233,6 +239,15 @@ class ClusterSpec(StrictModel):
     """The system node group. Default: see SystemNodesSpec."""
     gpu_pools: list[GpuPoolSpec] = []
     """GPU node pools. Default: none."""
+
+    @field_validator("kubernetes_version", mode="before")
+    @classmethod
+    def _version_not_a_number(cls, v: object) -> object:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            # YAML reads an unquoted 1.30 as 1.3: name the version meant, not the number read.
+            known = [x for versions in load_catalog().kubernetes_versions.values() for x in versions]
+            raise spec_error(None, f"a YAML number, not a version; write it quoted: {quoted(v, [*known, f'{v}0'])}", v)
+        return v
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -315,7 +330,9 @@ def check_cluster_for_cloud(p: Problems, cluster: ClusterSpec, cloud: Cloud, reg
             None,
         )
     for i, zone in enumerate(cluster.zones):
-        if zone.rsplit("-", 1)[0] != region:
+        if not GCP_ZONE.match(zone):
+            p.add(f"cluster.zones[{i}]", f"must be a GCP zone: the region and a letter, such as {region}-a", zone)
+        elif zone.rsplit("-", 1)[0] != region:
             p.add(f"cluster.zones[{i}]", f"must be a zone of the stack's region {region}", zone)
     groups = [a for a in cluster.admin_principals if a.startswith("group:")]
     if groups and not cluster.gke_security_group:

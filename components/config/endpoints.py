@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
-from ..base.values import DnsLabel, Duration, StrictModel, duplicates, duration_seconds
+from ..base.values import DnsLabel, Duration, StrictModel, duplicates, duration_seconds, matching
 from ..catalog import load_catalog
 from .context import where
+
+# What SageMaker and Vertex AI / Cloud Run can pull and read; the stack spec and both ModelEndpoint args check
+# variants with the same function (variant_problems), before anything is registered.
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[a-z0-9][a-z0-9._/-]*)"
+    r"(:[\w.-]+|@sha256:[0-9a-f]{64})$"
+)
+S3_ARTIFACT = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>[^\s]*[^/\s])$")
+GCS_PREFIX = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/[^\s]*)?$")
+GCP_IMAGE_HOSTS = ("docker.pkg.dev", "gcr.io")
 
 
 class EndpointMode(StrEnum):
@@ -89,7 +101,7 @@ class VariantSpec(StrictModel):
     """Autoscaling minimum. Default: initial_count."""
     max_count: int | None = Field(default=None, ge=1, le=100)
     """Autoscaling maximum. Default: initial_count (no autoscaling)."""
-    revision: str | None = Field(default=None, pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    revision: DnsLabel | None = None
     """GCP serverless only: the existing Cloud Run revision serving this variant, for every variant but the last
     (the last is the revision this deployment creates; Cloud Run names it, see the endpoint's
     ``latest_revision`` output). Default: none."""
@@ -113,9 +125,11 @@ class AutoscalingSpec(StrictModel):
 class ModelMonitorSpec(StrictModel):
     """SageMaker Model Monitor (data quality) over a real-time endpoint's captured requests."""
 
-    schedule: str = Field(default="daily", pattern=r"^(hourly|daily)$")
+    schedule: Literal["hourly", "daily"] = "daily"
     """hourly or daily. Default: daily."""
-    instance_type: str = Field(default="ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+    instance_type: Annotated[
+        str, matching(r"^ml\.[a-z0-9]+\.[a-z0-9]+$", "a SageMaker processing instance type such as ml.m5.large")
+    ] = "ml.m5.large"
     """Processing instance of each monitoring run (billed per run). Default: ml.m5.large."""
     max_runtime: Duration = "30m"
     """A run that takes longer is stopped (at most 1h for an hourly schedule). Default: 30m."""
@@ -170,7 +184,7 @@ class EndpointSpec(StrictModel):
         p = Problems()
         hint = "; use mode: realtime for that"
         cat = load_catalog()
-        cloud, _ = where(info)
+        cloud, region = where(info)
         if cloud is not Cloud.GCP:
             for where_, v in [(f"variants[{i}]", v) for i, v in enumerate(self.variants)] + (
                 [("shadow_variant", self.shadow_variant)] if self.shadow_variant else []
@@ -216,6 +230,10 @@ class EndpointSpec(StrictModel):
                 _check_realtime_variant(
                     p, path, v, list(cat.sagemaker_instances), "SageMaker instance type", "ml.m5.large, ml.g5.xlarge"
                 )
+                if v.instance_type is not None and region is not None:
+                    offered = hosting_problem(region, v.instance_type)
+                    if offered:
+                        p.add(f"{path}.instance_type", offered, v.instance_type)
             if sum(v.weight for v in self.variants) <= 0:
                 p.add("variants", "at least one variant needs a weight > 0", [v.weight for v in self.variants])
         if self.monitor is not None:
@@ -225,12 +243,23 @@ class EndpointSpec(StrictModel):
                 p.add("monitor", "needs mode: realtime and data_capture_percent: it analyses captured requests", "set")
             elif self.monitor.schedule == "hourly" and duration_seconds(self.monitor.max_runtime) > 3600:
                 p.add("monitor.max_runtime", "at most 1h for an hourly schedule", self.monitor.max_runtime)
+        if cloud is not None:
+            for path, v in self.variants_with_paths():
+                for key, message, value in variant_problems(cloud, v):
+                    p.add(f"{path}.{key}", message, value)
         names = [v.name for v in self.variants] + ([self.shadow_variant.name] if self.shadow_variant else [])
         dup = duplicates(names)
         if dup:
             p.add("variants", f"variant names must be unique; repeated: {', '.join(dup)}", names)
         p.raise_if_any()
         return self
+
+    def variants_with_paths(self) -> list[tuple[str, VariantSpec]]:
+        """Every variant with its key path under the endpoint: ``variants[i]``, then ``shadow_variant``."""
+        out = [(f"variants[{i}]", v) for i, v in enumerate(self.variants)]
+        if self.shadow_variant is not None:
+            out.append(("shadow_variant", self.shadow_variant))
+        return out
 
     def _check_gcp(self, p: Problems) -> None:
         """Cloud Run (serverless: revisions split by weight) or Vertex AI (realtime: dedicated replicas)."""
@@ -278,3 +307,81 @@ class EndpointSpec(StrictModel):
         machines = sorted(cat.gcp_machines)
         for i, v in enumerate(self.variants):
             _check_realtime_variant(p, f"variants[{i}]", v, machines, "machine type", "n1-standard-4, g2-standard-8")
+
+
+def variant_problems(cloud: Cloud, variant: VariantSpec, models_zone: str = "models") -> list[tuple[str, str, str]]:
+    """(field, message, value) for what ``cloud``'s endpoint service cannot use in ``variant``: an image it cannot
+    pull (SageMaker: Amazon ECR; Vertex AI and Cloud Run: Artifact Registry or Container Registry) and model data
+    it cannot read (another cloud's object store, a URI of another scheme, the wrong shape). ``models_zone`` is the
+    lake zone a key without a scheme names."""
+    out: list[tuple[str, str, str]] = []
+    image, data = variant.image, variant.model_data
+    if cloud is Cloud.AWS:
+        if not ECR_IMAGE.match(image):
+            out.append(
+                (
+                    "image",
+                    "SageMaker pulls from Amazon ECR: expected "
+                    "<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>",
+                    image,
+                )
+            )
+        key_example = (
+            f"a key in the {models_zone} zone, such as ranker/v14/model.tar.gz, or the s3:// URI of an existing "
+            "artifact"
+        )
+        if data.startswith("s3://"):
+            if not S3_ARTIFACT.match(data):
+                out.append(
+                    (
+                        "model_data",
+                        "an s3:// URI must name an object, such as s3://model-registry/ranker/v14/model.tar.gz",
+                        data,
+                    )
+                )
+        elif data.startswith("gs://"):
+            out.append(
+                (
+                    "model_data",
+                    "a gs:// URI is Google Cloud Storage, which SageMaker on aws cannot read; allowed: " + key_example,
+                    data,
+                )
+            )
+        elif data.startswith("/") or "://" in data or data.endswith("/"):
+            out.append(("model_data", "must be " + key_example, data))
+        return out
+    if not image.split("/", 1)[0].endswith(GCP_IMAGE_HOSTS):
+        out.append(
+            (
+                "image",
+                "must be an Artifact Registry or Container Registry image (<region>-docker.pkg.dev/... or gcr.io/...)",
+                image,
+            )
+        )
+    prefix_example = f"a path in the {models_zone} zone, such as ranker/v14/, or the gs:// URI of an existing artifact"
+    if data.startswith("gs://"):
+        if not GCS_PREFIX.match(data):
+            out.append(("model_data", "a gs:// URI is gs://<bucket>/<path>", data))
+    elif data.startswith("s3://"):
+        out.append(
+            (
+                "model_data",
+                "an s3:// URI is Amazon S3, which Vertex AI and Cloud Run on gcp cannot read; allowed: "
+                + prefix_example,
+                data,
+            )
+        )
+    elif data.startswith("/") or "://" in data:
+        out.append(("model_data", f"must be {prefix_example}", data))
+    return out
+
+
+def hosting_problem(region: str, instance_type: str) -> str | None:
+    """Why SageMaker cannot host a real-time variant on ``instance_type`` in ``region`` (a catalog type it does
+    not offer there), or None."""
+    cat = load_catalog()
+    machine = cat.sagemaker_instance(instance_type)
+    if machine is None or region in machine.on_demand:
+        return None
+    offered = sorted(n for n, m in cat.sagemaker_instances.items() if region in m.on_demand)
+    return f"not offered for hosting in {region}; allowed: {', '.join(offered)}"

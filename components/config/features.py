@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import spec_error
-from ..base.values import StrictModel, duplicates
+from ..base.values import StrictModel, duplicates, matching
 from .context import where
 
 
@@ -43,18 +43,22 @@ class FeatureServerSpec(StrictModel):
 
 
 FEAST_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+FEAST_WORDS = "a Feast name: up to 64 letters, digits or '_', starting with a letter"
+FeastName = Annotated[str, matching(FEAST_NAME, FEAST_WORDS)]
 
 
 class FeatureStoreSpec(StrictModel):
     enabled: bool = True
     """Create the Feast feature store. Default: true."""
-    project: str | None = Field(default=None, pattern=FEAST_NAME)
+    project: Annotated[str | None, matching(FEAST_NAME, FEAST_WORDS)] = None
     """Feast project name (letters, digits, underscores). Default: the cost tag ``project`` with - as _ (a
     FeatureStore built directly: its name)."""
-    feature_views: list[Annotated[str, Field(pattern=FEAST_NAME)]] = []
+    feature_views: list[FeastName] = []
     """Feature views whose DynamoDB online tables the platform creates ahead of ``feast apply`` (on-demand,
     point-in-time recovery, encrypted, protected in prod); others are created by Feast. Default: none."""
-    redis_node_type: str = Field(default="cache.t4g.micro", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    redis_node_type: Annotated[
+        str, matching(r"^cache\.[a-z0-9]+\.[a-z0-9]+$", "an ElastiCache node type such as cache.t4g.micro")
+    ] = "cache.t4g.micro"
     """ElastiCache node type when online_store is redis (AWS). Default: cache.t4g.micro."""
     redis_memory_gb: int = Field(default=1, ge=1, le=300)
     """Memorystore capacity when online_store is redis (GCP; Standard HA tier in prod). Default: 1."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import pydantic
 from pydantic import Field, model_validator
 
 from ..base.errors import Problems
-from ..base.values import DnsLabel, StrictModel, duplicates
+from ..base.values import DnsLabel, LakePrefix, StrictModel, duplicates
 
 
 class LakeLayout(StrEnum):
@@ -87,7 +86,7 @@ class LakeAccess(StrictModel):
 
     zone: str
     """Zone name. Required."""
-    prefix: str = pydantic.Field(default="", pattern=r"^([a-z0-9][a-z0-9._-]*/)*$")
+    prefix: LakePrefix = ""
     """Prefix within the zone, ending with / (empty: the whole zone). Default: empty."""
 
 

@@ -7,7 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..base.values import StrictModel, VpcCidr
+from ..base.values import DnsLabel, StrictModel, VpcCidr, matching
+
+SubnetId = Annotated[str, matching(r"^subnet-[0-9a-f]{8,17}$", "a subnet id such as subnet-0a1b2c3d")]
 
 
 class NatStrategy(StrEnum):
@@ -20,11 +22,11 @@ class NatStrategy(StrEnum):
 class ExistingNetwork(StrictModel):
     """A network that already exists; when given, the platform creates no network resources."""
 
-    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$")
+    vpc_id: Annotated[str, matching(r"^vpc-[0-9a-f]{8,17}$", "a VPC id such as vpc-0a1b2c3d")]
     """Id of the VPC. Required."""
-    private_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(min_length=2)
+    private_subnet_ids: list[SubnetId] = Field(min_length=2)
     """Private subnets (at least 2, in different availability zones) for nodes and databases. Required."""
-    public_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = []
+    public_subnet_ids: list[SubnetId] = []
     """Public subnets for internet-facing load balancers. Default: none."""
 
 
@@ -35,9 +37,9 @@ class ExistingGcpNetwork(StrictModel):
     """Network name or self link. Required."""
     subnetwork: str = Field(min_length=1)
     """Subnetwork name or self link, in the platform's region. Required."""
-    pods_range_name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    pods_range_name: DnsLabel
     """Name of the subnetwork's secondary range for pods. Required."""
-    services_range_name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    services_range_name: DnsLabel
     """Name of the subnetwork's secondary range for services. Required."""
     private_services_access: bool = True
     """The network already has a private services access connection (Cloud SQL and Memorystore private IPs

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from ..base.errors import Problems, spec_error
-from ..base.values import AcmCertificateArn, DnsLabel, Duration, Hostname, HttpsUrl, StrictModel, duplicates
+from ..base.values import AcmCertificateArn, DnsLabel, Duration, Hostname, HttpsUrl, StrictModel, duplicates, matching
 
 
 class NotebookAuthType(StrEnum):
@@ -25,7 +26,9 @@ class NotebookAuthSpec(StrictModel):
     Okta, Entra ID, Keycloak, Google). Default: dummy."""
     client_id: str | None = Field(default=None, min_length=1)
     """OAuth client id. Required for github and oidc."""
-    client_secret_key: str = Field(default="notebooksOauthClientSecret", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    client_secret_key: Annotated[
+        str, matching(r"^[A-Za-z][A-Za-z0-9_]*$", "a config key name: letters, digits or '_', starting with a letter")
+    ] = "notebooksOauthClientSecret"
     """The stack's secret config key (namespace mlplatform) holding the OAuth client secret, set with
     ``pulumi config set --secret mlplatform:<key> ...``. Default: notebooksOauthClientSecret."""
     authorize_url: HttpsUrl | None = None

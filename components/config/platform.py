@@ -26,13 +26,14 @@ once with the stack file, the full key path, the value received and what is allo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.model_uri import ModelSource, ModelUriError, parse_model_uri
-from ..base.values import GCP_LABEL, StrictModel, duplicates
+from ..base.values import GCP_LABEL, StrictModel, duplicates, foreign_store, matching
 from ..catalog import load_catalog
 from . import defaults
 from .batch import BatchJobSpec
@@ -59,9 +60,17 @@ class PlatformSpec(StrictModel):
     """Cloud region; must be one the catalog prices. Required."""
     environment: Environment
     """dev, staging or prod: drives defaults and guardrails. Required."""
-    gcp_project: str | None = Field(default=None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    gcp_project: Annotated[
+        str | None,
+        matching(
+            r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$",
+            "a GCP project id: 6-30 lowercase letters, digits or '-', starting with a letter",
+        ),
+    ] = None
     """GCP project id (GCP only). Required on GCP."""
-    gcp_billing_account: str | None = Field(default=None, pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
+    gcp_billing_account: Annotated[
+        str | None, matching(r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$", "a billing account id: XXXXXX-XXXXXX-XXXXXX")
+    ] = None
     """Billing account the budget watches, XXXXXX-XXXXXX-XXXXXX (GCP only). Required on GCP."""
     tags: CostTags
     """Cost-allocation tags. Required."""
@@ -161,7 +170,8 @@ class PlatformSpec(StrictModel):
     def _check_cloud(self, p: Problems) -> None:
         regions = load_catalog().regions(self.cloud)
         if self.region not in regions:
-            p.add("region", f"not a {self.cloud} region in the catalog; allowed: {', '.join(regions)}", self.region)
+            cloud = {Cloud.AWS: "an AWS", Cloud.GCP: "a GCP"}[self.cloud]
+            p.add("region", f"not {cloud} region in the catalog; allowed: {', '.join(regions)}", self.region)
         for key in ("gcp_project", "gcp_billing_account"):
             value = getattr(self, key)
             if self.cloud is Cloud.GCP and not value:
@@ -312,6 +322,8 @@ def check_toolchain(
         zone_ref("ray.write_zone", ray.write_zone)
     for i, job in enumerate(batch):
         check_pool_ref(p, f"batch[{i}]", pools, job.gpu_pool, job.gpus, pools_key=pools_key)
+        if job.model_uri is not None and (foreign := foreign_store(cloud, job.model_uri)):
+            p.add(f"batch[{i}].model_uri", foreign, job.model_uri)
         zone_ref(f"batch[{i}].input_zone", job.input_zone)
         zone_ref(f"batch[{i}].output_zone", job.output_zone)
     dup = duplicates([job.name for job in batch])
@@ -339,9 +351,8 @@ def check_serving(
             p.add(f"{path}.model_uri", str(exc), server.model_uri)
             source = None
         if source is not None:
-            own = {Cloud.AWS: ModelSource.S3, Cloud.GCP: ModelSource.GCS}[cloud]
-            if source.kind in (ModelSource.S3, ModelSource.GCS) and source.kind is not own:
-                p.add(f"{path}.model_uri", f"not an object store of {cloud}", server.model_uri)
+            if source.kind in (ModelSource.S3, ModelSource.GCS) and (foreign := foreign_store(cloud, server.model_uri)):
+                p.add(f"{path}.model_uri", foreign, server.model_uri)
             if source.kind is ModelSource.MLFLOW and not mlflow:
                 p.add(f"{path}.model_uri", "a models:/ URI needs mlflow.enabled", server.model_uri)
             if source.kind is ModelSource.HUGGING_FACE and server.runtime is not ServingRuntime.VLLM:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from ..base.errors import spec_error
-from ..base.values import DnsLabel, Duration, StrictModel, duplicates
+from ..base.values import DnsLabel, Duration, StrictModel, duplicates, matching
 
 RAY_VERSION = "2.60.0"
 
@@ -38,7 +40,7 @@ class RaySpec(StrictModel):
     cluster: bool = True
     """Run a standing RayCluster (head on the system nodes, workers per GPU pool from zero); false installs the
     operator only, for RayJobs that bring their own cluster. Default: true."""
-    version: str = Field(default=RAY_VERSION, pattern=r"^\d+\.\d+\.\d+$")
+    version: Annotated[str, matching(r"^\d+\.\d+\.\d+$", "a Ray release such as 2.40.0")] = RAY_VERSION
     """Ray version of the images (rayproject/ray:<version>-py311[-gpu]). Default: 2.60.0."""
     head_cpu: float = Field(default=0.5, gt=0, le=16)
     """vCPUs requested by the head (it runs no tasks: num-cpus 0). Default: 0.5."""

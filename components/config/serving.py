@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
 from ..base.errors import spec_error
-from ..base.values import CronSchedule, DnsLabel, Duration, StrictModel, duplicates
+from ..base.values import CronSchedule, DnsLabel, Duration, StrictModel, duplicates, matching
 
 
 class ServingRuntime(StrEnum):
@@ -41,7 +42,13 @@ class TritonDataType(StrEnum):
 class TritonTensorSpec(StrictModel):
     """An input or output tensor of a Triton model (config.pbtxt), without the batch dimension."""
 
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$")
+    name: Annotated[
+        str,
+        matching(
+            r"^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$",
+            "a tensor name: up to 128 letters, digits, '_', '.', ':' or '-', starting with a letter or '_'",
+        ),
+    ]
     """Tensor name as the model file declares it. Required."""
     data_type: TritonDataType
     """Element type: BOOL, UINT8, INT8, INT16, INT32, INT64, FP16, BF16, FP32, FP64 or STRING. Required."""
@@ -78,7 +85,13 @@ class TritonModelSpec(StrictModel):
 class DriftSpec(StrictModel):
     """A scheduled drift report: the last window of logged requests against a reference dataset in the lake."""
 
-    reference: str = Field(pattern=r"^([a-z0-9][a-z0-9._-]*/)*[a-z0-9][a-z0-9._-]*\.(parquet|csv|jsonl)$")
+    reference: Annotated[
+        str,
+        matching(
+            r"^([a-z0-9][a-z0-9._-]*/)*[a-z0-9][a-z0-9._-]*\.(parquet|csv|jsonl)$",
+            "a lowercase key in the lake ending with .parquet, .csv or .jsonl, such as ranker/reference.parquet",
+        ),
+    ]
     """Reference dataset (the training features): a .parquet, .csv or .jsonl key in reference_zone. Required."""
     reference_zone: DnsLabel | None = None
     """Lake zone holding the reference. Default: features (else the first zone)."""

@@ -42,7 +42,7 @@ from ..base.errors import Problems
 from ..base.types import MLPLATFORM_GCP_MODEL_ENDPOINT
 from ..base.values import ComponentArgs, GcpLabels
 from ..catalog import VERTEX_ACCELERATORS, load_catalog
-from ..config.endpoints import EndpointMode, EndpointSpec
+from ..config.endpoints import EndpointMode, EndpointSpec, variant_problems
 from ..config.environment import Environment
 from ..interfaces import StrInput
 from . import iam
@@ -50,7 +50,6 @@ from .data_lake import DataLake
 from .vertex_deployment import VertexModelDeployment
 
 SERVICE_NAME = r"^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$"
-_IMAGE_HOSTS = ("docker.pkg.dev", "gcr.io")
 
 
 def split_percent(weights: list[float]) -> list[int]:
@@ -96,15 +95,9 @@ class ModelEndpointArgs(ComponentArgs):
         p = Problems()
         if self.models_zone not in self.lake.zones:
             p.add("models_zone", f"not a zone of the lake; zones: {', '.join(self.lake.zones)}", self.models_zone)
-        for i, v in enumerate(self.endpoint.variants):
-            host = v.image.split("/", 1)[0]
-            if not host.endswith(_IMAGE_HOSTS):
-                p.add(
-                    f"endpoint.variants[{i}].image",
-                    "must be an Artifact Registry or Container Registry image "
-                    "(<region>-docker.pkg.dev/... or gcr.io/...)",
-                    v.image,
-                )
+        for where, v in self.endpoint.variants_with_paths():
+            for key, message, value in variant_problems(Cloud.GCP, v, self.models_zone):
+                p.add(f"endpoint.{where}.{key}", message, value)
         p.raise_if_any()
         return self
 

@@ -186,7 +186,7 @@ def test_standalone_store_without_a_cluster_registers_no_kubernetes_objects():
         ({}, {"features_zone": "gold"}, "args.features_zone", "zones: raw, curated, features, models"),
         ({"feature_server": {"enabled": True}}, {}, "args.cluster", "required when store.feature_server.enabled"),
         ({"feature_views": ["a", "a"]}, {}, "args.store.feature_views", "repeated: a"),
-        ({"project": "bad-name"}, {}, "args.store.project", "should match pattern"),
+        ({"project": "bad-name"}, {}, "args.store.project", "must be a Feast name"),
     ],
 )
 def test_raises_when_store_args_are_invalid(store, extra, path, fragment):

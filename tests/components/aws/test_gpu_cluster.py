@@ -483,7 +483,7 @@ def test_raises_when_a_pool_is_impossible(pool, path, fragment):
         GpuClusterArgs(region="eu-west-1", network=NETWORK, cluster={"gpu_pools": [pool]})
     assert path in info.value.paths()
     assert fragment in str(info.value)
-    assert str(info.value).startswith("GpuClusterArgs: ")
+    assert str(info.value).startswith("GpuClusterArgs at ")  # no component call around it: where it was built
 
 
 def test_raises_when_pool_models_were_built_for_another_region():
@@ -523,3 +523,4 @@ def test_raises_when_eks_args_carry_gke_only_settings_before_anything_is_registe
         info.value
     )
     assert "['us-central1-a']" in str(info.value)
+

@@ -160,7 +160,7 @@ BAD = [
         aws_dev_config,
         set_key("batch[0].output_prefix", ""),
         "batch[0].output_prefix",
-        "String should match pattern",
+        "must be lowercase path segments each ending with /",
     ),
     (
         "batch job on an unknown pool",
