@@ -8,6 +8,7 @@ JSON, as the CLI passes them. ``secure:`` values, which only the CLI can decrypt
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,13 @@ from typing import Any
 
 import yaml
 
+from mlplatform.components.base.errors import ConfigError
+from mlplatform.components.config.loader import CONFIG_KEY, CONFIG_NAMESPACE
+from mlplatform.components.config.secrets import plaintext_secrets
+
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+# The top-level keys of a Pulumi.<stack>.yaml the CLI reads.
+STACK_FILE_KEYS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
 
 
 class EngineError(Exception):
@@ -106,6 +113,14 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
     doc = _read_yaml(path) or {}
     if not isinstance(doc, dict):
         raise EngineError(f"{path}: expected a mapping with a `config:` key")
+    unknown = [str(key) for key in doc if key not in STACK_FILE_KEYS]
+    if unknown:
+        # The CLI would read no configuration from a misspelt `config:`; say which key it found instead.
+        near = difflib.get_close_matches(unknown[0], STACK_FILE_KEYS, n=1, cutoff=0.5)
+        hint = f"; did you mean `{near[0]}:`?" if near else ""
+        raise EngineError(
+            f"{path}: unknown top-level key `{unknown[0]}:`{hint} (a stack file has {', '.join(STACK_FILE_KEYS)})"
+        )
     config = doc.get("config") or {}
     if not isinstance(config, dict):
         raise EngineError(f"{path}: `config` must be a mapping of keys to values")
@@ -117,7 +132,18 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         values[full] = wire_value(value)
         if is_secret:
             secret_keys.add(full)
+    document = values.get(qualify(f"{CONFIG_NAMESPACE}:{CONFIG_KEY}", project.name))
+    plaintext = plaintext_secrets(values, secret_keys.__contains__, _json_or_none(document))
+    if plaintext:
+        raise ConfigError(plaintext, source=str(path))
     return StackConfig(path=path, values=values, secret_keys=secret_keys)
+
+
+def _json_or_none(value: str | None) -> Any:
+    try:
+        return json.loads(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def qualify(key: str, project: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import pulumi
@@ -9,6 +10,7 @@ from pydantic import BaseModel
 
 from ..base.errors import ConfigError, Problem, annotation_alternatives, validate
 from .platform import PlatformSpec
+from .secrets import plaintext_secrets
 
 CONFIG_NAMESPACE = "mlplatform"
 CONFIG_KEY = "platform"
@@ -57,17 +59,46 @@ def load_platform_spec(config: pulumi.Config | None = None, stack: str | None = 
             source,
             f"{CONFIG_NAMESPACE}:{CONFIG_KEY}",
         ) from None
+    keys = _config_keys()
     if document is None:
         raise ConfigError(
-            [Problem("", "is not set; add a `mlplatform:platform:` mapping to the stack file", has_value=False)],
+            [
+                Problem(
+                    "",
+                    f"is not set; add a `mlplatform:platform:` mapping to the stack file{_nearest(keys)}",
+                    has_value=False,
+                )
+            ],
             source,
             f"{CONFIG_NAMESPACE}:{CONFIG_KEY}",
         )
+    plaintext = plaintext_secrets(keys, pulumi.runtime.is_config_secret, document)
+    if plaintext:
+        raise ConfigError(plaintext, source)
     cloud = document.get("cloud") if isinstance(document, dict) else None
     provider_region = None
     if cloud in ("aws", "gcp"):
         provider_region = pulumi.Config(cloud).get("region")
     return parse_platform_spec(document, source, provider_region)
+
+
+def _config_keys() -> list[str]:
+    """Every configuration key of the running stack (the CLI hands the program all of them)."""
+    from pulumi.runtime import config as runtime_config
+
+    return sorted({*runtime_config.get_config_env(), *runtime_config.CONFIG.get()})
+
+
+def _nearest(keys: list[str]) -> str:
+    """``; found mlplatform:platfrom: did you mean mlplatform:platform?`` when a key looks like a misspelling."""
+    full = f"{CONFIG_NAMESPACE}:{CONFIG_KEY}"
+    ours = [k for k in keys if k.startswith(f"{CONFIG_NAMESPACE}:")]
+    close = difflib.get_close_matches(full, ours, n=1, cutoff=0.6) or difflib.get_close_matches(
+        full, keys, n=1, cutoff=0.75
+    )
+    if close:
+        return f"; found {close[0]}: did you mean {full}?"
+    return f"; the stack's {CONFIG_NAMESPACE} keys: {', '.join(ours)}" if ours else ""
 
 
 def describe_fields(model: type[BaseModel] = PlatformSpec, prefix: str = "") -> list[tuple[str, str]]:
