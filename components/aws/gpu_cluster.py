@@ -82,6 +82,18 @@ class ClusterNetwork(ComponentArgs):
     """True when the private subnets carry ``karpenter.sh/discovery: <cluster name>`` (Network does this):
     Karpenter then selects subnets by that tag; otherwise by id. Default: false."""
 
+    @field_validator("private_subnet_ids")
+    @classmethod
+    def _two_zones(cls, v: StrListInput) -> StrListInput:
+        # An Output's length is known at deploy time only; a list given now is checked now.
+        if isinstance(v, list | tuple) and len(v) < 2:
+            raise spec_error(
+                None,
+                "EKS needs subnets in at least two Availability Zones: give two or more private subnets",
+                list(v),
+            )
+        return v
+
 
 class GpuClusterArgs(ComponentArgs):
     _context_cloud = Cloud.AWS

@@ -80,7 +80,7 @@ def pod_identity_role(
     name: str,
     *,
     cluster_name: pulumi.Input[str],
-    namespace: str,
+    namespace: pulumi.Input[str],
     service_account: str,
     parent: pulumi.Resource,
     tags: dict[str, str],

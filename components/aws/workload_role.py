@@ -24,7 +24,7 @@ from ..base.cloud import Cloud
 from ..base.errors import Problems
 from ..base.model_uri import is_bucket_uri, split_bucket_uri
 from ..base.types import MLPLATFORM_AWS_WORKLOAD_ROLE
-from ..base.values import ComponentArgs, DnsLabel
+from ..base.values import ComponentArgs, DnsLabel, DnsLabelInput
 from ..config.lake import LakeAccess, check_lake_access
 from ..interfaces import Features, Lake, StrInput, grant_lake_access
 from . import iam
@@ -60,7 +60,7 @@ class WorkloadRoleArgs(ComponentArgs):
 
     cluster_name: StrInput
     """EKS cluster of the service account. Required."""
-    namespace: DnsLabel
+    namespace: DnsLabelInput
     """Namespace of the service account. Required."""
     service_account: DnsLabel
     """The Kubernetes service account the role is for. Required."""

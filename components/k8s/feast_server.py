@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.types import MLPLATFORM_K8S_FEAST_FEATURE_SERVER
-from ..base.values import ComponentArgs, DnsLabel
+from ..base.values import ComponentArgs, DnsLabel, DnsLabelInput
 
 FEAST_IMAGE = "feastdev/feature-server:0.67.0"  # matches the feast SDK the platform renders configs for
 PORT = 6566
@@ -22,7 +22,7 @@ CONFIG_DIR = "/etc/feast"
 
 
 class FeastServerArgs(ComponentArgs):
-    namespace: DnsLabel
+    namespace: DnsLabelInput
     """Namespace to run in. Required."""
     config_secret: DnsLabel
     """Secret holding ``feature_store.yaml``. Required."""

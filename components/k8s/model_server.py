@@ -32,12 +32,12 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from ..base.errors import Problems
+from ..base.errors import Problems, spec_error
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, POOL_LABEL
 from ..base.types import MLPLATFORM_K8S_MODEL_SERVER
-from ..base.values import ComponentArgs, DnsLabel
+from ..base.values import ComponentArgs, DnsLabel, DnsLabelInput
 from ..config import defaults
 from ..config.serving import ServingRuntime
 from ..interfaces import StrInput
@@ -65,9 +65,12 @@ READY_PATHS = {
 }
 
 
+SERVER_NAME_MAX = 40  # Knative appends revision suffixes to the InferenceService name
+
+
 class ModelServerArgs(ComponentArgs):
-    namespace: DnsLabel
-    """Namespace (must exist). Required."""
+    namespace: DnsLabelInput
+    """Namespace (must exist; an Output such as ``ns.metadata.name`` waits for it). Required."""
     server_name: DnsLabel | None = None
     """InferenceService name (at most 40 characters: Knative adds revision suffixes). Default: the component
     name."""
@@ -114,6 +117,18 @@ class ModelServerArgs(ComponentArgs):
     """Where KServe's agent posts request and response CloudEvents. Default: none (no request logging)."""
     kserve: pulumi.Resource | None = None
     """What the InferenceService waits for (the KServe release: CRDs and webhooks). Default: none."""
+
+    @field_validator("server_name")
+    @classmethod
+    def _short_name(cls, v: str | None) -> str | None:
+        if v is not None and len(v) > SERVER_NAME_MAX:
+            raise spec_error(
+                None,
+                f"at most {SERVER_NAME_MAX} characters (Knative adds revision suffixes); the default is the "
+                "component name",
+                v,
+            )
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> ModelServerArgs:
@@ -229,9 +244,12 @@ class ModelServer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ModelServerArgs | dict[str, Any], opts: pulumi.ResourceOptions | None = None):
         args = args if isinstance(args, ModelServerArgs) else ModelServerArgs(**args)
+        if args.server_name is None:
+            # Validated again with the name resolved, before anything is registered (model_copy would skip the
+            # checks a component name too long for Knative fails).
+            args = ModelServerArgs(**{**dict(args), "server_name": name})
         super().__init__(MLPLATFORM_K8S_MODEL_SERVER, name, None, opts)
         server = args.server_name or name
-        args = args.model_copy(update={"server_name": server})
         labels = {"app.kubernetes.io/part-of": "mlplatform", SERVER_LABEL: server}
         account_name = args.service_account or server
         account = service_account(
@@ -268,7 +286,7 @@ class ModelServer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account, runtime, *waits]),
         )
         self.server_name = pulumi.Output.from_input(server)
-        self.url = pulumi.Output.from_input(f"http://{server}-predictor.{args.namespace}.svc.cluster.local")
+        self.url = pulumi.Output.concat("http://", server, "-predictor.", args.namespace, ".svc.cluster.local")
         self.register_outputs({"server_name": self.server_name, "url": self.url})
 
 

@@ -25,7 +25,7 @@ from pydantic import Field
 
 from ..base.labels import NODE_ROLE_LABEL, SYSTEM_ROLE
 from ..base.types import MLPLATFORM_K8S_REQUEST_LOG_SINK
-from ..base.values import ComponentArgs, DnsLabel
+from ..base.values import ComponentArgs, DnsLabel, DnsLabelInput
 from ..interfaces import StrInput
 from .mlflow_server import MLFLOW_IMAGE
 from .resources import service_account
@@ -42,7 +42,7 @@ def script_files(*names: str) -> dict[str, str]:
 
 
 class RequestLogSinkArgs(ComponentArgs):
-    namespace: DnsLabel
+    namespace: DnsLabelInput
     """Namespace (must exist). Required."""
     log_url: StrInput
     """Lake prefix the logs go under, ending with / (s3://bucket/serving-logs/). Required."""
@@ -141,7 +141,7 @@ class RequestLogSink(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.url = pulumi.Output.from_input(f"http://{SINK_NAME}.{args.namespace}.svc.cluster.local")
+        self.url = pulumi.Output.concat("http://", SINK_NAME, ".", args.namespace, ".svc.cluster.local")
         self.register_outputs({"url": self.url})
 
 

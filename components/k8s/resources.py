@@ -27,7 +27,7 @@ def service_account(
     resource_name: str,
     *,
     name: str,
-    namespace: str,
+    namespace: StrInput,
     labels: dict[str, str],
     annotations: Mapping[str, StrInput] | None,
     parent: pulumi.Resource,

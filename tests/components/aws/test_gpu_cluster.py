@@ -524,3 +524,11 @@ def test_raises_when_eks_args_carry_gke_only_settings_before_anything_is_registe
     )
     assert "['us-central1-a']" in str(info.value)
 
+
+def test_raises_when_the_private_subnets_are_in_one_zone():
+    # GIVEN one private subnet WHEN the cluster is asked for THEN EKS's two-zone rule is reported before anything
+    network = {**NETWORK, "private_subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa"]}
+    with pytest.raises(ConfigError) as info:
+        GpuClusterArgs(region="us-east-1", network=network)
+    assert info.value.paths() == ["args.network.private_subnet_ids"]
+    assert "at least two Availability Zones" in str(info.value)
