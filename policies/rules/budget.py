@@ -1,18 +1,25 @@
-"""stack-budget-required: the stack contains a monthly cost budget that notifies someone.
+"""stack-budget-required: the stack contains a monthly cost budget that notifies someone, and is no lower than
+what the stack costs idle.
 
 AWS: an ``aws:budgets/budget:Budget`` of type COST, time unit MONTHLY, with at least the configured number
 of notifications that each have a subscriber (email or SNS). GCP: a ``gcp:billing/budget:Budget`` with
-threshold rules and a notification channel or Pub/Sub topic (``allUpdatesRule``).
+threshold rules and a notification channel or Pub/Sub topic (``allUpdatesRule``). On both, the budget's amount
+(the stack's ``budget.monthly_limit_usd``) must cover the idle cost (the cost model, everything at its minimum and
+no traffic): a budget below it alerts every month before anything has run, and alerts nobody reads are no guard.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from mlplatform.components.base.resources import Resource, get
 from mlplatform.components.base.types import AWS_BUDGETS_BUDGET, GCP_BILLING_BUDGET
+from mlplatform.components.cost.estimate import CostContext, money
+from mlplatform.components.cost.estimators import estimate_all
 
 from .base import Rule, Settings, items, number
+from .cost import pricing_region
 
 
 def _aws_problems(r: Resource, needed: float, forecast: bool) -> list[str]:
@@ -52,7 +59,8 @@ def check_budget(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[s
     for r in budgets:
         problems = _aws_problems(r, needed, forecast) if r.type == AWS_BUDGETS_BUDGET else _gcp_problems(r, needed)
         if not problems:
-            return  # one good budget is enough
+            findings = []  # one budget that notifies is enough
+            break
         findings.append((r, problems))
     if not budgets:
         yield (
@@ -62,12 +70,39 @@ def check_budget(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[s
         )
     for r, problems in findings:
         yield f"budget '{r.name}' does not notify as required: {'; '.join(problems)}.", r.urn
+    yield from _below_idle(resources, budgets, s)
+
+
+def _amount(r: Resource) -> float | None:
+    if r.type == AWS_BUDGETS_BUDGET:
+        return number(get(r.props, "limitAmount"))
+    return number(get(r.props, "amount.specifiedAmount.units"))
+
+
+def _below_idle(
+    resources: Sequence[Resource], budgets: Sequence[Resource], s: Settings
+) -> Iterator[tuple[str, str | None]]:
+    """A budget whose amount is under the stack's idle cost (only known once the stack is priced)."""
+    amounts = [(r, _amount(r)) for r in budgets]
+    amounts = [(r, a) for r, a in amounts if a is not None]
+    if not amounts:
+        return
+    records = [replace(r, id=get(r.props, "id")) for r in resources]  # the cost model matches by provider id
+    priced = estimate_all(records, CostContext(region=pricing_region(resources, s)))
+    idle = sum(e.idle for _, e in priced if e.known)
+    for r, amount in amounts:
+        if amount < idle:
+            yield (
+                f"budget.monthly_limit_usd must be at least the stack's idle cost ({money(idle)} a month with nothing "
+                f"running), or budget '{r.name}' alerts every month before anything has run: got {money(amount)}.",
+                r.urn,
+            )
 
 
 RULES = [
     Rule(
         name="stack-budget-required",
-        description="The stack contains a monthly cost budget with notifications.",
+        description="The stack contains a monthly cost budget with notifications, at least its idle cost.",
         schema={
             "min_notifications": {
                 "type": "integer",

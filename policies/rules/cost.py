@@ -25,7 +25,8 @@ from mlplatform.components.cost.usage import UsageAssumptions
 from .base import Rule, Settings, number
 
 
-def _region(resources: Sequence[Resource], s: Settings) -> str:
+def pricing_region(resources: Sequence[Resource], s: Settings) -> str:
+    """The region to price in: the resources' provider's (the stack's default region), else the setting."""
     for r in resources:
         region = get(r.provider_props, "region")
         if region:
@@ -44,7 +45,7 @@ def check_ceiling(resources: Sequence[Resource], s: Settings) -> Iterator[tuple[
     except ConfigError as exc:
         yield f"the usage setting must be valid usage assumptions: got {exc}", None
         return
-    priced = estimate_all(records, CostContext(region=_region(resources, s), usage=usage))
+    priced = estimate_all(records, CostContext(region=pricing_region(resources, s), usage=usage))
     unbounded = [(r, e) for r, e in priced if e.known and e.unbounded]
     for r, e in unbounded:
         yield (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mlplatform.check import check
+from tests.fixtures import aws_dev_config, plan_platform, with_sections
 from tests.policies.helpers import res, stack_messages
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -109,7 +111,7 @@ def test_one_nat_gateway_passes_the_second_fails():
 # --- stack-budget-required ------------------------------------------------------------------------------------------
 
 
-def aws_budget(notifications=None, time_unit="MONTHLY"):
+def aws_budget(notifications=None, time_unit="MONTHLY", limit="600"):
     if notifications is None:
         notifications = [
             {"notificationType": "ACTUAL", "threshold": 80, "subscriberEmailAddresses": ["a@example.com"]},
@@ -117,7 +119,7 @@ def aws_budget(notifications=None, time_unit="MONTHLY"):
         ]
     return res(
         "aws:budgets/budget:Budget",
-        {"budgetType": "COST", "timeUnit": time_unit, "limitAmount": "600", "notifications": notifications},
+        {"budgetType": "COST", "timeUnit": time_unit, "limitAmount": limit, "notifications": notifications},
         name="budget",
     )
 
@@ -154,6 +156,37 @@ def test_gcp_budget():
     assert stack_messages("stack-budget-required", [good]) == []
     mute = res("gcp:billing/budget:Budget", {"thresholdRules": [{"thresholdPercent": 0.8}], "allUpdatesRule": {}})
     assert "no notification channel" in stack_messages("stack-budget-required", [mute])[0][0]
+
+
+def test_a_budget_below_the_idle_cost_fails():
+    # GIVEN a NAT gateway (about $33 a month idle) WHEN the budget is $20 THEN it would alert every month
+    found = stack_messages("stack-budget-required", [nat("a"), aws_budget(limit="20")])
+    assert len(found) == 1 and found[0][1] and found[0][1].endswith("::budget")
+    assert found[0][0].startswith("budget.monthly_limit_usd must be at least the stack's idle cost ($32.")
+    assert found[0][0].endswith("got $20.00.")
+    assert stack_messages("stack-budget-required", [nat("a"), aws_budget(limit="40")]) == []
+    gcp = res(
+        "gcp:billing/budget:Budget",
+        {
+            "thresholdRules": [{"thresholdPercent": 0.8}],
+            "allUpdatesRule": {"monitoringNotificationChannels": ["c"]},
+            "amount": {"specifiedAmount": {"units": "10"}},
+        },
+    )
+    assert "got $10.00" in stack_messages("stack-budget-required", [nat("a"), gcp])[0][0]
+
+
+def test_a_fixture_stack_with_a_budget_below_its_idle_cost_fails_the_check():
+    # GIVEN the dev fixture with a $50 budget WHEN it is planned and checked THEN the budget rule names the key,
+    # the amount and the idle cost
+    plan = plan_platform(with_sections(aws_dev_config(), budget={"monthly_limit_usd": 50}))
+    report = check(plan, {"all": "mandatory"})
+    found = [v.message for v in report.violations if v.policy == "stack-budget-required"]
+    assert len(found) == 1, found
+    assert found[0].startswith("budget.monthly_limit_usd must be at least the stack's idle cost ($")
+    assert found[0].endswith("got $50.00.")
+    idle = float(found[0].split("($", 1)[1].split(" ", 1)[0].replace(",", ""))
+    assert idle > 50
 
 
 # --- stack-cost-ceiling ---------------------------------------------------------------------------------------------
