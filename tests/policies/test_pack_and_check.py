@@ -181,6 +181,7 @@ def test_dev_stack_variants_are_caught(tmp_path):
         "gpu-pool-limits",
         "network-cost",
         "stack-cost-ceiling",
+        "stack-budget-required",  # a warm on-demand L4 node idles above the $600 budget
     }
 
 
