@@ -21,6 +21,7 @@ RULES: tuple[Rule, ...] = (
     ordering.grants_first,
     artifacts.artifacts_exist,
     names.names_survive,
+    names.physical_names_unique,
     alerting.alerts_routed,
     networking.ingress_served,
     identity.gke_groups,

@@ -139,6 +139,42 @@ def test_names_rule_finds_a_named_immutable_sagemaker_model():
     assert "names-survive-updates" in rules_found(plan)
 
 
+# --- physical-names-unique --------------------------------------------------------------------------------
+
+
+def test_names_rule_accepts_an_endpoint_and_a_server_of_the_same_name():
+    """Dev names a SageMaker endpoint and a KServe server both `ranker`: their resources, physical names and
+    outputs are their own (endpoint_invoke_urls vs serving_urls), which the rule checks as a deploy would."""
+    plan = planned("dev")
+    assert "ranker" in plan.outputs["endpoint_invoke_urls"] and "ranker" in plan.outputs["serving_urls"]
+    assert "physical-names-unique" not in rules_found(plan)
+    assert preflight(plan).checked["physical-names-unique"] > 20
+
+
+@pytest.mark.parametrize(
+    ("stack", "type_", "path"),
+    [
+        ("dev", "aws:iam/role:Role", ("name",)),
+        ("gcp-dev", "gcp:serviceaccount/account:Account", ("accountId",)),
+        ("dev", "kubernetes:core/v1:ServiceAccount", ("metadata", "name")),
+    ],
+)
+def test_names_rule_finds_two_resources_given_one_physical_name(stack, type_, path):
+    plan = edited(stack)
+    first, second = [r for r in plan.resources if r.type == type_][:2]
+    if path == ("metadata", "name"):
+        second.inputs["metadata"] = {**second.inputs["metadata"], "namespace": first.input("metadata.namespace")}
+    target = second.inputs
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = first.input(".".join(path)) or "taken"
+    if first.input(".".join(path)) is None:
+        first.inputs[path[-1]] = "taken"
+    findings = [f for f in preflight(plan).findings if f.rule == "physical-names-unique"]
+    assert [f.resource_name for f in findings] == [second.name]
+    assert first.name in findings[0].message and "already exists" in findings[0].message
+
+
 # --- alerts-routed ----------------------------------------------------------------------------------------
 
 
