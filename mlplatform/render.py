@@ -8,6 +8,7 @@ the width stays one line (``soft_wrap``), so whatever a finding is about can be 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -63,14 +64,41 @@ KEY_SETTINGS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Keys whose values identify something (a model's name, an ARN, a URI, an instance type): a document too long to
+# show whole is summarized by these, never cut through one.
+_IDENTIFIER_KEYS = ("name", "arn", "uri", "url", "id", "type", "bucket", "key")
+
+
 def _short(value: Any, limit: int = 60) -> str:
-    """A setting's value for the tree: identifiers (one word: names, ARNs, URIs) whole; documents and prose cut
-    at ``limit`` characters with ``...``."""
+    """A setting's value for the tree. Identifiers (one word: names, ARNs, URIs) are shown whole; a document
+    (a mapping, a list, or JSON text) longer than ``limit`` is summarized by the identifiers in it, whole, and
+    the count of what it leaves out; only prose is cut at ``limit`` characters with ``...``."""
     value = redact(value)
-    text = value if isinstance(value, str) else json.dumps(value, default=str, separators=(",", ":"))
-    if isinstance(value, str) and not any(ch.isspace() for ch in text) and not text.startswith(("{", "[")):
-        return text
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if isinstance(value, str):
+        if not any(ch.isspace() for ch in value) and not value.startswith(("{", "[")):
+            return value
+        if value.startswith(("{", "[")):
+            with contextlib.suppress(ValueError):  # text that only looks like JSON stays text
+                value = json.loads(value)
+    if isinstance(value, str):  # prose
+        return value if len(value) <= limit else value[: limit - 3] + "..."
+    text = json.dumps(value, default=str, separators=(",", ":"))
+    return text if len(text) <= limit else _identifiers(value)
+
+
+def _identifiers(value: Any) -> str:
+    """A document by its identifiers: ``[{variantName=current modelName=... +4 more}, ...]``."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_identifiers(v) for v in value) + "]"
+    if isinstance(value, dict):
+        shown = [
+            f"{k}={v}"
+            for k, v in value.items()
+            if isinstance(v, str | int | float) and not isinstance(v, bool) and k.lower().endswith(_IDENTIFIER_KEYS)
+        ]
+        left = len(value) - len(shown)
+        return "{" + " ".join([*shown, *([f"+{left} more"] if left else [])]) + "}"
+    return str(value)
 
 
 def key_settings(r: PlanResource) -> str:

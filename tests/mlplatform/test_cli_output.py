@@ -17,7 +17,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from mlplatform import engine
+from mlplatform import engine, render
 from mlplatform.cli import EXIT_ERROR, EXIT_OK, EXIT_POLICY, EXIT_PREFLIGHT, EXIT_USAGE, app
 from mlplatform.components.catalog import prices_as_of, stale_prices_warning
 from mlplatform.cost import money
@@ -113,6 +113,23 @@ def test_at_80_columns_every_name_is_printed_whole(shipped, stack):
         for r in json.loads(invoke("cost", "--stack", stack, "-f", "json").stdout)["resources"]
     }
     assert_whole(cost.stdout, priced)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_tree_cuts_only_prose_never_an_identifier_in_a_setting(stack):
+    """A setting's value is cut with ``...`` only where it is prose (it has a space); a document too long to show
+    (SageMaker's production variants, a JSON monitoring spec) is summarized by its identifiers, whole."""
+    settings = [render.key_settings(r) for r in planned(stack)]
+    cut = [m for line in settings for m in re.findall(r"(\w+)=((?:(?! \w+=).)*?)\.\.\.(?= \w+=|$)", line)]
+    assert all(" " in value for _, value in cut), cut
+
+
+def test_a_long_document_is_summarized_by_its_identifiers_whole():
+    variants = [{"variantName": "current", "modelName": "mlplatform-endpoint-ranker-current-3f9a1c2", "x": 1}] * 2
+    shown = render._short(variants)
+    assert shown.count("modelName=mlplatform-endpoint-ranker-current-3f9a1c2") == 2 and "+1 more" in shown
+    monitoring = json.dumps({"Tags": {"Key": "mlplatform-stack"}, "RoleArn": "arn:aws:iam::1:role/" + "m" * 60})
+    assert render._short(monitoring) == "{RoleArn=arn:aws:iam::1:role/" + "m" * 60 + " +1 more}"
 
 
 def test_three_alarms_of_one_endpoint_are_three_names(shipped):
