@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from mlplatform.components.base.errors import ConfigError
-from mlplatform.components.config.loader import CONFIG_KEY, CONFIG_NAMESPACE
+from mlplatform.components.config.loader import CONFIG_KEY, CONFIG_NAMESPACE, stack_file
 from mlplatform.components.config.secrets import plaintext_secrets
 
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -133,9 +133,10 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         if is_secret:
             secret_keys.add(full)
     document = values.get(qualify(f"{CONFIG_NAMESPACE}:{CONFIG_KEY}", project.name))
-    plaintext = plaintext_secrets(values, secret_keys.__contains__, _json_or_none(document))
+    plaintext = plaintext_secrets(values, secret_keys.__contains__, _json_or_none(document), values.get)
     if plaintext:
-        raise ConfigError(plaintext, source=str(path))
+        # Named as the program's validation names the stack file, so both errors point at the same file.
+        raise ConfigError(plaintext, source=stack_file(short))
     return StackConfig(path=path, values=values, secret_keys=secret_keys)
 
 

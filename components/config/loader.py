@@ -72,7 +72,7 @@ def load_platform_spec(config: pulumi.Config | None = None, stack: str | None = 
             source,
             f"{CONFIG_NAMESPACE}:{CONFIG_KEY}",
         )
-    plaintext = plaintext_secrets(keys, pulumi.runtime.is_config_secret, document)
+    plaintext = plaintext_secrets(keys, pulumi.runtime.is_config_secret, document, pulumi.runtime.get_config)
     if plaintext:
         raise ConfigError(plaintext, source)
     cloud = document.get("cloud") if isinstance(document, dict) else None

@@ -133,7 +133,7 @@ CASES: list[tuple[str, Callable[[], str], list[str]]] = [
     ),
     (
         "GCP credentials in plain text",
-        gcp(unchanged, **{"gcp:credentials": SECRET}),
+        gcp(unchanged, **{"gcp:credentials": f'{{"type": "service_account", "private_key": "{SECRET}"}}'}),
         ["gcp:credentials: a secret set in plain text", "pulumi config set --secret gcp:credentials"],
     ),
     (
@@ -252,16 +252,23 @@ def test_a_bad_stack_file_is_stopped_before_any_resource_with_path_value_and_all
     with pytest.raises((ConfigError, EngineError)) as info:
         engine.run(project, stack="bad", mocks=registrations)
     message = str(info.value)
-    assert "Pulumi.bad.yaml" in message.splitlines()[0], message
+    assert "stacks/Pulumi.bad.yaml" in message.splitlines()[0], message
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in:\n{message}"
     assert SECRET not in message
     assert [t for t in registrations.types if t != "pulumi:pulumi:Stack"] == []
     if isinstance(info.value, ConfigError):
         assert len(info.value.problems) == 1, message  # one mistake, one problem
+        assert str(tmp_path) not in message  # the stack file as validation names it, never its absolute path
 
 
 def test_a_secure_secret_is_accepted(tmp_path):
     text = stack_text(aws_dev_config(), **{"aws:secretKey": {"secure": "AAABAJ0mD6Nn"}})
     project = load_project(write_project(tmp_path, text))
     assert "aws:secretKey" in load_stack_config(project, "bad").secret_keys
+
+
+def test_gcp_credentials_naming_the_key_file_are_accepted(tmp_path):
+    text = stack_text(gcp_dev_config(), **{"gcp:credentials": "/home/runner/gcp-key.json", "aws:accessKey": "AKIAX"})
+    project = load_project(write_project(tmp_path, text))
+    assert load_stack_config(project, "bad").values["gcp:credentials"] == "/home/runner/gcp-key.json"

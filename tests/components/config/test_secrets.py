@@ -18,3 +18,19 @@ def test_a_secret_in_plain_text_is_refused_without_showing_it():
     assert [p.path for p in problems] == ["aws:secretKey"]
     assert "pulumi config set --secret aws:secretKey <value>" in problems[0].message
     assert not problems[0].has_value
+
+
+def test_gcp_credentials_may_name_the_key_file_but_not_hold_the_key():
+    def problems(value: str) -> list[str]:
+        found = plaintext_secrets(
+            ["gcp:credentials"], is_secret=lambda key: False, value_of={"gcp:credentials": value}.get
+        )
+        return [p.path for p in found]
+
+    assert problems("/home/runner/gcp-key.json") == []
+    assert problems('{"type": "service_account", "private_key": "x"}') == ["gcp:credentials"]
+    assert problems('  {"type": "service_account"}') == ["gcp:credentials"]
+
+
+def test_an_aws_access_key_id_is_not_a_secret():
+    assert plaintext_secrets(["aws:accessKey"], is_secret=lambda key: False) == []
