@@ -431,12 +431,16 @@ _PLAN_CONFIG_ADVICE = (
 
 
 def _stack_environment(program_dir: Path, stack: str) -> str | None:
-    """The environment a stack declares (``<project>:platform``'s ``environment``, else ``<project>:environment``)."""
+    """The environment a stack declares (``<project>:platform``'s ``environment``, else ``<project>:environment``).
+
+    A missing or unreadable project or stack file is bad input, said as plan/cost/preflight say it: it is the
+    mistake to fix, not the policy config that could not be found for want of the stack's environment.
+    """
     try:
         project = stackconfig.load_project(program_dir)
         values = stackconfig.load_stack_config(project, stack).values
-    except stackconfig.EngineError:
-        return None  # planning reports it
+    except stackconfig.EngineError as exc:
+        raise UsageError(str(exc)) from None
     platform = values.get(f"{project.name}:platform")
     if platform:
         try:
@@ -535,7 +539,10 @@ def _policy_checker(program_dir: Path, stack: str, config: Path | None, advice: 
         policy_config = checking.load_policy_config(config_path)
     except checking.PolicyConfigError as exc:
         raise UsageError(str(exc)) from None
-    usage = costing.default_usage(program_dir, stack)
+    try:
+        usage = costing.default_usage(program_dir, stack)
+    except stackconfig.EngineError as exc:  # no project there: bad input, as planning says it
+        raise UsageError(str(exc)) from None
     policy_config = checking.with_settings(
         policy_config, "stack-cost-ceiling", usage=usage.model_dump(mode="json", exclude_defaults=True)
     )

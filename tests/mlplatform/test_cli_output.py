@@ -450,6 +450,10 @@ def test_each_exit_code(shipped, tmp_path, first_deploy):
     (crash / "Pulumi.dev.yaml").write_text("config: {}\n")
     assert invoke("cost", "--stack", "dev", "--program", str(crash)).exit_code == EXIT_ERROR
     assert invoke("check", "--stack", "nope", "--program", str(ROOT)).exit_code == EXIT_USAGE
+    not_a_project = tmp_path / "empty"
+    not_a_project.mkdir()
+    for command in ("check", "plan", "cost", "preflight"):
+        assert invoke(command, "--stack", "dev", "--program", str(not_a_project)).exit_code == EXIT_USAGE, command
     assert invoke("cost", "--stack", "dev", "--format", "yaml").exit_code == EXIT_USAGE
     strict = tmp_path / "strict.json"
     strict.write_text(json.dumps({"stack-cost-ceiling": {"enforcementLevel": "mandatory", "max_monthly_usd": 1}}))
@@ -461,6 +465,20 @@ def test_each_exit_code(shipped, tmp_path, first_deploy):
     (first_deploy / "policies" / "config" / "dev.json").write_text(strict.read_text())
     both = invoke("plan", "--stack", "dev", "--program", str(first_deploy), "--check", "--preflight")
     assert both.exit_code == EXIT_POLICY  # a mandatory violation and a finding: the policy's code
+
+
+def test_check_says_what_is_wrong_with_the_stack_before_looking_for_its_policy_config(shipped, tmp_path):
+    missing = invoke("check", "--stack", "nope", "--program", str(ROOT))
+    planned_missing = invoke("plan", "--stack", "nope", "--program", str(ROOT))
+    assert missing.exit_code == planned_missing.exit_code == EXIT_USAGE
+    assert "stack 'nope' has no configuration file" in missing.stderr
+    assert missing.stderr == planned_missing.stderr and "policy config" not in missing.stderr
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    (tmp_path / "Pulumi.mine.yaml").write_text("configs:\n  p:environment: dev\n")
+    misspelt = invoke("check", "--stack", "mine", "--program", str(tmp_path))
+    assert misspelt.exit_code == EXIT_USAGE
+    assert "unknown top-level key `configs:`; did you mean `config:`?" in misspelt.stderr
+    assert "policy config" not in misspelt.stderr
 
 
 # --- 9. help text --------------------------------------------------------------------------------------------------
