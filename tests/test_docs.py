@@ -114,6 +114,24 @@ def test_readme_cost_table_names_every_shipped_stack_and_the_regions_every_catal
             assert f"| {cloud.value} | {region} |" in readme, region
 
 
+def test_the_docs_are_generated_from_the_tracked_stacks_only(tmp_path, monkeypatch):
+    import subprocess
+
+    from tests.conftest import STACKS
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "stacks/Pulumi.*.yaml"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert sorted(f"stacks/Pulumi.{s}.yaml" for s in docgen.SHIPPED_STACKS) == sorted(tracked)
+    assert tuple(docgen.shipped_stacks()) == docgen.SHIPPED_STACKS == STACKS
+    # A user's quickstart copy (or an invalid scratch file) beside the shipped ones is not a shipped stack.
+    (tmp_path / "stacks").mkdir()
+    for name in [*docgen.SHIPPED_STACKS, "mine", "scratch"]:
+        (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    monkeypatch.setattr(docgen, "ROOT", tmp_path)
+    assert docgen.shipped_stacks() == list(docgen.SHIPPED_STACKS)
+
+
 # --- the references list everything the code accepts --------------------------------------------------------------
 
 
