@@ -425,6 +425,7 @@ class CheckFormat(StrEnum):
 
 
 _CHECK_CONFIG_ADVICE = "pass --config FILE, or add policies/config/{stack}.json"
+_PACK_CONFIG_ADVICE = "add policies/config/{stack}.json"
 _PLAN_CONFIG_ADVICE = (
     "add policies/config/{stack}.json, or run `mlplatform check --stack {stack} --config FILE` instead of plan --check"
 )
@@ -710,6 +711,22 @@ def pack_path() -> None:
     note = policy_pack.interpreter_note()
     if note is not None:
         err().print(f"note: {note}", markup=False)
+
+
+@pack_app.command("config")
+def pack_config(stack: StackOpt, program: ProgramOpt = None) -> None:
+    """Print the policy config `mlplatform check` would use for the stack, for `pulumi preview --policy-pack-config`.
+
+    policies/config/<stack>.json of the program, else the pack's own; else the same for the stack's environment
+    (a note on standard error says so). Exit 2 when there is none or the stack file is missing or invalid.
+    """
+    try:
+        found, note = default_policy_config(_program_dir(program), stack, _PACK_CONFIG_ADVICE)
+    except Exception as exc:
+        raise _fail(exc) from None
+    if note:
+        err().print(f"note: {note}", markup=False)
+    sys.stdout.write(f"{_shown(found)}\n")
 
 
 @pack_app.command("export")

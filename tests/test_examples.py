@@ -170,6 +170,9 @@ def test_policy_ci_workflow_is_valid_and_runs_our_commands():
     assert '--program "$RUNNER_TEMP/base" --format json > "base-$stack.json"' in runs
     assert 'mlplatform cost --stack "$stack" --diff "base-$stack.json" --format markdown' in runs
     assert '--policy-pack "$pack"' in runs and 'pack="$(mlplatform pack path)"' in runs
+    # The preview gets the policy config check uses (the stack's environment's when it has none of its own).
+    assert 'config="$(mlplatform pack config --stack "${{ matrix.stack }}")"' in runs
+    assert '--policy-pack-config "$config"' in runs and "$pack/config/" not in runs
     # Every mlplatform invocation parses with the real CLI (unknown options would fail here).
     from typer.main import get_command
 

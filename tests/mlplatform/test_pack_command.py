@@ -92,3 +92,19 @@ def test_check_in_a_project_without_policy_configs_uses_the_installed_packs(tmp_
 
     found, note = default_policy_config(tmp_path, "dev")
     assert found.resolve() == policy_pack.PACK_DIR / "config" / "dev.json" and note is None
+
+
+def test_pack_config_prints_the_config_check_uses_falling_back_to_the_stacks_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    (tmp_path / "Pulumi.mine.yaml").write_text("config:\n  p:environment: dev\n")
+    mine = invoke("pack", "config", "--stack", "mine", "--program", str(tmp_path))
+    assert mine.exit_code == 0, mine.output
+    assert Path(mine.stdout.strip()) == policy_pack.PACK_DIR / "config" / "dev.json"
+    assert "checking with the config of the stack's environment 'dev'" in mine.stderr
+    (tmp_path / "policies" / "config").mkdir(parents=True)
+    (tmp_path / "policies" / "config" / "mine.json").write_text("{}")
+    own = invoke("pack", "config", "--stack", "mine", "--program", str(tmp_path))
+    assert own.stdout == "policies/config/mine.json\n" and own.stderr == ""
+    missing = invoke("pack", "config", "--stack", "nope", "--program", str(tmp_path))
+    assert missing.exit_code == 2 and "stack 'nope' has no configuration file" in missing.stderr
