@@ -92,14 +92,19 @@ class ModelServerArgs(ComponentArgs):
     """GPUs per replica (with pool). Default: 1."""
     pool_taints: list[dict[str, str]] = []
     """Extra taints of the pool's nodes, tolerated. Default: none."""
-    cpu: float = Field(default=1, gt=0)
-    """vCPUs requested per replica. Default: 1."""
-    memory_gb: float = Field(default=2, gt=0)
-    """GiB per replica (request and limit). Default: 2."""
+    cpu: float = Field(default=defaults.CPU_SERVER_SIZE[0], gt=0)
+    """vCPUs requested per replica. Default: 1, a CPU server's in a stack
+    (:data:`mlplatform.components.config.defaults.CPU_SERVER_SIZE`); on a pool a stack sizes it from the pool's
+    node, which a library user does not pass: set it."""
+    memory_gb: float = Field(default=defaults.CPU_SERVER_SIZE[1], gt=0)
+    """GiB per replica (request and limit). Default: 2, a CPU server's in a stack
+    (:data:`mlplatform.components.config.defaults.CPU_SERVER_SIZE`); on a pool, set it as for ``cpu``."""
     min_replicas: int = Field(default=0, ge=0)
     """Replicas kept with no traffic (0 scales to zero). Default: 0."""
-    max_replicas: int = Field(default=1, ge=1)
-    """Upper bound. Default: 1."""
+    max_replicas: int | None = Field(default=None, ge=1)
+    """Upper bound. Default: on CPU, a stack's (:func:`mlplatform.components.config.defaults.server_max_replicas`:
+    2, or min_replicas if more); on a pool, min_replicas or 1 if 0: a stack bounds it by the pool's GPU limit,
+    which a library user does not pass (no stack equivalent)."""
     concurrency_target: int | None = Field(default=None, ge=1)
     """In-flight requests per replica the autoscaler holds. Default: the runtime's, as in a stack: 8 (triton),
     32 (vllm), 4 (mlflow) (:data:`mlplatform.components.config.defaults.CONCURRENCY_TARGET`)."""
@@ -133,6 +138,12 @@ class ModelServerArgs(ComponentArgs):
     @model_validator(mode="after")
     def _check(self) -> ModelServerArgs:
         p = Problems()
+        if self.max_replicas is None:
+            self.max_replicas = (
+                defaults.server_max_replicas(None, self.gpus, self.min_replicas)
+                if self.pool is None
+                else max(1, self.min_replicas)
+            )
         if self.min_replicas > self.max_replicas:
             p.add("min_replicas", f"must be <= max_replicas ({self.max_replicas})", self.min_replicas)
         if self.pool is not None and not self.gpu_model:

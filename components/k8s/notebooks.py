@@ -41,7 +41,9 @@ from pydantic import Field, model_validator
 from ..base.errors import Problems
 from ..base.labels import GPU_MODEL_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
 from ..base.types import MLPLATFORM_K8S_NOTEBOOKS
-from ..base.values import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates
+from ..base.values import ComponentArgs, DnsLabel, Hostname, StrictModel, duplicates, duration_seconds
+from ..config import defaults
+from ..config.environment import Environment
 from ..interfaces import StrInput
 from .charts import JUPYTERHUB
 from .feast_server import CONFIG_DIR as FEAST_CONFIG_DIR
@@ -117,12 +119,15 @@ class NotebookProfile(StrictModel):
 class CullSettings(StrictModel):
     enabled: bool = True
     """Run jupyterhub-idle-culler. Default: true."""
-    timeout_seconds: int = Field(default=3600, ge=60)
-    """Inactivity after which a server is stopped. Default: 3600."""
+    timeout_seconds: int | None = Field(default=None, ge=60)
+    """Inactivity after which a server is stopped. Default: a stack's for the environment ``production`` stands
+    for (:func:`mlplatform.components.config.defaults.cull_timeout`): 8 h in prod, 1 h in dev."""
     every_seconds: int = Field(default=300, ge=30)
     """Culler period. Default: 300."""
-    max_age_seconds: int = Field(default=0, ge=0)
-    """Stop servers older than this even when active (0: never). Default: 0."""
+    max_age_seconds: int | None = Field(default=None, ge=0)
+    """Stop servers older than this even when active (0: never). Default: a stack's for the environment
+    ``production`` stands for (:func:`mlplatform.components.config.defaults.notebook_max_age`): 12 h in dev (an
+    open tab keeps a server active), never in prod."""
 
 
 class NotebooksArgs(ComponentArgs):
@@ -145,7 +150,7 @@ class NotebooksArgs(ComponentArgs):
     admin_users: list[str] = []
     """Hub administrators. Default: none."""
     cull: CullSettings = CullSettings()
-    """Idle culling. Default: on, 1 h."""
+    """Idle culling. Default: on, with a stack's timeout and maximum age (see :class:`CullSettings`)."""
     service_account: DnsLabel = SERVICE_ACCOUNT
     """Service account of the user servers, bound to the cloud role that reads the lake. Default: jupyter-user."""
     service_account_annotations: Mapping[str, StrInput] = {}
@@ -173,10 +178,23 @@ class NotebooksArgs(ComponentArgs):
     ingress_tls: bool = False
     """The Ingress terminates TLS: the hub URL and the OAuth callback are https. Default: false (http)."""
     production: bool = False
-    """Size the hub and proxy for more users. Default: false."""
+    """Size the hub and proxy for more users, and cull as a prod stack does (else as a dev stack). Default:
+    false."""
 
     @model_validator(mode="after")
     def _check(self) -> NotebooksArgs:
+        environment = Environment.PROD if self.production else Environment.DEV
+        if self.cull.timeout_seconds is None or self.cull.max_age_seconds is None:
+            max_age = defaults.notebook_max_age(environment)
+            self.cull = self.cull.model_copy(
+                update={
+                    "timeout_seconds": self.cull.timeout_seconds
+                    or duration_seconds(defaults.cull_timeout(environment)),
+                    "max_age_seconds": self.cull.max_age_seconds
+                    if self.cull.max_age_seconds is not None
+                    else (duration_seconds(max_age) if max_age is not None else 0),
+                }
+            )
         p = Problems()
         slugs = [prof.slug for prof in self.profiles]
         if duplicates(slugs):

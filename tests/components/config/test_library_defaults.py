@@ -31,6 +31,7 @@ from mlplatform.components.base.types import (
     K8S_KSERVE_INFERENCE_SERVICE,
     MLPLATFORM_AWS_FEATURE_STORE,
 )
+from mlplatform.components.base.values import duration_seconds
 from mlplatform.components.compositions import IdentityContext, Serving, ServingArgs, Toolchain, ToolchainArgs
 from mlplatform.components.config import (
     BatchJobSpec,
@@ -40,8 +41,10 @@ from mlplatform.components.config import (
     ServingSpec,
     parse_platform_spec,
 )
+from mlplatform.components.config.defaults import resolved
 from mlplatform.components.gcp.placement import GkeWorkloads, PrivateServices
 from mlplatform.components.k8s.model_server import ModelServer, ModelServerArgs
+from mlplatform.components.k8s.notebooks import NotebookProfile, NotebooksArgs
 from mlplatform.components.k8s.observability import ClusterObservability, ObservabilityArgs
 from mlplatform.plan import Plan
 from tests.fixtures import (
@@ -420,3 +423,32 @@ def test_model_server_concurrency_target_is_the_stacks(runtime):
         server.update(model_uri="models:/s/1")
     resolved = stack("aws", "dev", serving={"servers": [server]}).serving.servers[0]
     assert isvc.input("spec.predictor.scaleTarget") == resolved.concurrency_target
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_cpu_model_server_size_and_max_replicas_are_the_stacks(environment):
+    # GIVEN a stack's CPU server, and the same server built directly with only its replicas floor set
+    doc = {"name": "s", "runtime": "mlflow", "model_uri": "models:/s/1"}
+    server = stack("aws", environment, serving={"servers": [doc]}).serving.servers[0]
+    args = ModelServerArgs(
+        namespace="ml", runtime="mlflow", storage_uri="models:/s/1", min_replicas=resolved(server.min_replicas)
+    )
+    # THEN its size and replicas ceiling are the stack's
+    assert (args.cpu, args.memory_gb, args.max_replicas) == (server.cpu, server.memory_gb, server.max_replicas)
+
+
+NOTEBOOK_SIZE = {"cpu_guarantee": 0.5, "cpu_limit": 1, "memory_guarantee_gb": 1, "memory_limit_gb": 1}
+
+
+@pytest.mark.parametrize(("environment", "production"), [("dev", False), ("prod", True)])
+def test_notebook_culling_is_the_stacks(environment, production):
+    # GIVEN a stack's notebooks section, and notebooks built directly for the same environment
+    nb = stack("aws", environment, data_lake={"zones": ZONES}, notebooks=notebooks(environment)).notebooks
+    profile = NotebookProfile(slug="cpu", display_name="CPU", image="i", **NOTEBOOK_SIZE)
+    args = NotebooksArgs(namespace="ml", profiles=[profile], storage_class="gp3", production=production)
+    # THEN they are culled after the stack's timeout and maximum age
+    max_age = duration_seconds(nb.max_age) if nb.max_age is not None else 0
+    assert (args.cull.timeout_seconds, args.cull.max_age_seconds) == (
+        duration_seconds(resolved(nb.cull_timeout)),
+        max_age,
+    )

@@ -30,7 +30,7 @@ from mlplatform.components.base.types import (
 from mlplatform.components.k8s.notebooks import culler_command
 from mlplatform.plan import Plan, Secret, reveal
 from tests.conftest import cluster_version
-from tests.fixtures import aws_config, aws_dev, changed, gcp_dev, plan_platform
+from tests.fixtures import DEPLOYER_CIDR, aws_config, aws_dev, changed, gcp_dev, plan_platform
 from tests.schemas.jupyterhub_values import VALUES
 
 HUB = "mlplatform-tools-notebooks"
@@ -259,6 +259,23 @@ def test_the_hub_shares_mlflows_load_balancer_when_both_have_an_ingress():
 
 
 def test_culling_defaults_per_environment_become_the_cullers_flags():
+    # prod: 8 h of inactivity and no maximum age (the culler's 0)
+    notebooks = {
+        "enabled": True,
+        "auth": {"type": "github", "client_id": "Iv1.abc", "allowed_users": ["ada"]},
+        "ingress_host": "notebooks.ml.example.com",
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0b7c1a2e-3d4f-4a5b-9c6d-7e8f9a0b1c2d",
+    }
+    plan = plan_platform(
+        aws_config("prod", cluster={"public_access_cidrs": [DEPLOYER_CIDR]}, notebooks=notebooks),
+        config={"mlplatform:notebooksOauthClientSecret": "s3cr3t-from-the-idp"},
+        secrets=("mlplatform:notebooksOauthClientSecret",),
+    )
+    prod = hub_values(plan)["cull"]
+    assert prod == {"enabled": True, "timeout": 28800, "every": 300, "maxAge": 0, "users": False}
+    assert "--timeout=28800" in culler_command(prod) and not any(
+        f.startswith("--max-age") for f in culler_command(prod)
+    )
     values = hub_values(aws_dev())
     assert values["cull"] == {"enabled": True, "timeout": 3600, "every": 300, "maxAge": 43200, "users": False}
     assert culler_command(values["cull"]) == [
