@@ -29,6 +29,7 @@ import pulumi_kubernetes as k8s  # noqa: E402
 
 from mlplatform import engine  # noqa: E402
 from mlplatform.check import check, load_policy_config  # noqa: E402
+from mlplatform.components.base.labels import CAPACITY_TYPE_LABEL, GPU_RESOURCE, POOL_LABEL  # noqa: E402
 
 TAGS = {"team": "ml", "project": "bench", "cost-center": "cc-1", "environment": "dev"}
 PER_UNIT = 12  # resources one unit of the program registers
@@ -69,7 +70,7 @@ def program(n: int):
                 capacity_type="SPOT",
                 scaling_config={"min_size": 0, "desired_size": 0, "max_size": 2},
                 launch_template={"id": lt.id, "version": "1"},
-                labels={"mlplatform.io/gpu-pool": f"pool-{i}"},
+                labels={POOL_LABEL: f"pool-{i}"},
                 tags=TAGS,
             )
             k8s.apiextensions.CustomResource(
@@ -79,15 +80,15 @@ def program(n: int):
                 metadata={"name": f"np-{i}"},
                 spec={
                     "template": {
-                        "metadata": {"labels": {"mlplatform.io/gpu-pool": f"np-{i}"}},
+                        "metadata": {"labels": {POOL_LABEL: f"np-{i}"}},
                         "spec": {
                             "requirements": [
                                 {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": ["g6.xlarge"]},
-                                {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["spot"]},
+                                {"key": CAPACITY_TYPE_LABEL, "operator": "In", "values": ["spot"]},
                             ]
                         },
                     },
-                    "limits": {"nvidia.com/gpu": "4"},
+                    "limits": {GPU_RESOURCE: "4"},
                 },
             )
             bucket = aws.s3.Bucket(f"bucket-{i}", tags=TAGS)

@@ -24,7 +24,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ..base.cloud import Cloud
-from ..base.labels import FALLBACK_FOR_LABEL, WARM_FOR_LABEL
+from ..base.labels import CAPACITY_TYPE_LABEL, FALLBACK_FOR_LABEL, WARM_FOR_LABEL
 from ..base.types import MLPLATFORM_AWS_KARPENTER_PROVISIONER
 from ..config.cluster import Capacity, GpuPoolSpec
 from ..k8s.charts import KARPENTER, PAUSE_IMAGE
@@ -92,7 +92,7 @@ def node_pool_specs(s: KarpenterSettings) -> list[tuple[str, dict[str, Any]]]:
                         "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": NODE_CLASS},
                         "requirements": [
                             {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": sorted(types)},
-                            {"key": "karpenter.sh/capacity-type", "operator": "In", "values": [capacity]},
+                            {"key": CAPACITY_TYPE_LABEL, "operator": "In", "values": [capacity]},
                             {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
                             {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
                         ],

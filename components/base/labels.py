@@ -14,3 +14,4 @@ SYSTEM_ROLE = "system"
 FALLBACK_FOR_LABEL = "mlplatform.io/fallback-for"
 # Labels the placeholder Deployment that keeps a Karpenter pool's min_nodes up (its idle cost).
 WARM_FOR_LABEL = "mlplatform.io/warm-for"
+CAPACITY_TYPE_LABEL = "karpenter.sh/capacity-type"  # Karpenter's node label and requirement key: spot or on-demand

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..base.cloud import Cloud
-from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
+from ..base.labels import CAPACITY_TYPE_LABEL, FALLBACK_FOR_LABEL, GPU_RESOURCE, POOL_LABEL, WARM_FOR_LABEL
 from ..base.resources import Resource, get, quantity, size_gib
 from ..base.types import (
     AWS_ALB_LOAD_BALANCER,
@@ -154,7 +154,7 @@ def _node_pool(r: Resource, ctx: CostContext) -> Estimate:
     requirements = get(spec, "template.spec.requirements") or []
     req = {q.get("key"): q for q in requirements}
     types = list(get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
-    capacity = list(get(req.get("karpenter.sh/capacity-type") or {}, "values") or ["spot", "on-demand"])
+    capacity = list(get(req.get(CAPACITY_TYPE_LABEL) or {}, "values") or ["spot", "on-demand"])
     labels = get(spec, "template.metadata.labels") or {}
     pool = _pool_name(labels) or get(r.props, "metadata.name") or r.name
     cat = load_catalog()

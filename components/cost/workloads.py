@@ -28,7 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..base.labels import FALLBACK_FOR_LABEL, GPU_RESOURCE, NODE_ROLE_LABEL, POOL_LABEL, SYSTEM_ROLE
+from ..base.labels import (
+    CAPACITY_TYPE_LABEL,
+    FALLBACK_FOR_LABEL,
+    GPU_RESOURCE,
+    NODE_ROLE_LABEL,
+    POOL_LABEL,
+    SYSTEM_ROLE,
+)
 from ..base.resources import Resource, get, quantity, size_gib
 from ..base.schedule import Cron, CronError
 from ..base.types import (
@@ -117,7 +124,7 @@ def pool_node(ctx: CostContext, pool: str) -> PoolNode | None:
                 continue
             req = {q.get("key"): q for q in get(np.props, "spec.template.spec.requirements") or []}
             types = list(get(req.get("node.kubernetes.io/instance-type") or {}, "values") or [])
-            capacity = list(get(req.get("karpenter.sh/capacity-type") or {}, "values") or [])
+            capacity = list(get(req.get(CAPACITY_TYPE_LABEL) or {}, "values") or [])
             scale_down = _duration_minutes(get(np.props, "spec.disruption.consolidateAfter"), 0.5)
             disk = node_class_volume_gb(ctx, get(np.props, "spec.template.spec.nodeClassRef.name"))
             return _aws_node(pool, types, capacity == ["spot"], ctx.region, scale_down, disk)

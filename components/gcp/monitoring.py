@@ -30,6 +30,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field
 
 from ..base.cloud import Cloud
+from ..base.labels import POOL_LABEL
 from ..base.types import MLPLATFORM_GCP_MONITORING
 from ..base.values import ComponentArgs, GcpLabels
 from ..config import defaults
@@ -101,7 +102,7 @@ def dashboard_json(title: str, cluster: str | None, endpoints: list[str], databa
                 f'resource.label."cluster_name"="{cluster}"',
                 "ALIGN_MEAN",
                 "REDUCE_MEAN",
-                ['metadata.user_labels."mlplatform.io/gpu-pool"'],
+                [f'metadata.user_labels."{POOL_LABEL}"'],
             )
         )
     for service in endpoints:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlplatform.components.base.labels import GPU_RESOURCE
 from mlplatform.components.base.types import (
     K8S_KNATIVE_SERVING,
     K8S_KSERVE_INFERENCE_SERVICE,
@@ -85,7 +86,7 @@ def knative_accepts_servers(ctx: Context) -> Iterator[Finding]:
                 "created.",
                 "Knative Serving validates revisions against config-features; gated pod-spec fields are refused",
             )
-        if not (model.get("resources") or {}).get("limits", {}).get("nvidia.com/gpu"):
+        if not (model.get("resources") or {}).get("limits", {}).get(GPU_RESOURCE):
             continue
         image = _runtime_image(ctx, (reveal(isvc.input("metadata")) or {}).get("namespace"), model.get("runtime"))
         pull = next((s for name, s in IMAGE_PULL_S.items() if name in image), DEFAULT_PULL_S)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlplatform.components.base.labels import (
+    CAPACITY_TYPE_LABEL,
     FALLBACK_FOR_LABEL,
     GPU_MODEL_LABEL,
     GPU_RESOURCE,
@@ -228,7 +229,7 @@ def _nodepool(r: Resource) -> GpuCapacity | None:
             f"gpu-name={n}": (models.get(str(n).lower(), UNKNOWN_GPU), None) for n in items(gpu_name_req["values"])
         }
         any_type = False
-    capacity = _requirement(reqs, "karpenter.sh/capacity-type")
+    capacity = _requirement(reqs, CAPACITY_TYPE_LABEL)
     # Karpenter launches on-demand capacity when a NodePool does not ask for spot.
     purchase = frozenset(str(v) for v in items(capacity.get("values"))) if capacity else frozenset({"on-demand"})
     gpu_limit = quantity(key(limits, GPU_RESOURCE))
