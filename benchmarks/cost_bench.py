@@ -26,7 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mlplatform import engine  # noqa: E402
+from mlplatform.components.base.labels import CAPACITY_TYPE_LABEL, GPU_RESOURCE, POOL_LABEL  # noqa: E402
 from mlplatform.components.base.resources import Resource  # noqa: E402
+from mlplatform.components.base.types import (  # noqa: E402
+    AWS_CLOUDWATCH_METRIC_ALARM,
+    AWS_DYNAMODB_TABLE,
+    AWS_EC2_LAUNCH_TEMPLATE,
+    AWS_EC2_SECURITY_GROUP,
+    AWS_EKS_NODE_GROUP,
+    AWS_IAM_ROLE,
+    AWS_S3_BUCKET_V2,
+    K8S_KARPENTER_NODE_POOL,
+)
 from mlplatform.components.cost.estimate import CostContext  # noqa: E402
 from mlplatform.components.cost.estimators import estimate_all  # noqa: E402
 from mlplatform.components.cost.usage import load_usage  # noqa: E402
@@ -53,26 +64,26 @@ def records(n: int) -> list[Resource]:
     while len(out) < n:
         lt = f"lt-{i}"
         out += [
-            Resource("aws:ec2/launchTemplate:LaunchTemplate", f"lt{i}", {"instanceType": "m5.large"}, id=lt),
+            Resource(AWS_EC2_LAUNCH_TEMPLATE, f"lt{i}", {"instanceType": "m5.large"}, id=lt),
             Resource(
-                "aws:eks/nodeGroup:NodeGroup",
+                AWS_EKS_NODE_GROUP,
                 f"ng{i}",
                 {
                     "instanceTypes": ["g5.xlarge"],
                     "capacityType": "SPOT",
                     "scalingConfig": {"minSize": 0, "desiredSize": 0, "maxSize": 4},
                     "launchTemplate": {"id": lt},
-                    "labels": {"mlplatform.io/gpu-pool": f"pool{i}"},
+                    "labels": {POOL_LABEL: f"pool{i}"},
                 },
             ),
             Resource(
-                "kubernetes:karpenter.sh/v1:NodePool",
+                K8S_KARPENTER_NODE_POOL,
                 f"np{i}",
                 {
                     "metadata": {"name": f"np{i}"},
                     "spec": {
                         "template": {
-                            "metadata": {"labels": {"mlplatform.io/gpu-pool": f"np{i}"}},
+                            "metadata": {"labels": {POOL_LABEL: f"np{i}"}},
                             "spec": {
                                 "requirements": [
                                     {
@@ -80,20 +91,20 @@ def records(n: int) -> list[Resource]:
                                         "operator": "In",
                                         "values": ["g5.xlarge", "g5.2xlarge", "g6.xlarge"],
                                     },
-                                    {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["spot"]},
+                                    {"key": CAPACITY_TYPE_LABEL, "operator": "In", "values": ["spot"]},
                                 ]
                             },
                         },
-                        "limits": {"nvidia.com/gpu": "8", "cpu": "64"},
+                        "limits": {GPU_RESOURCE: "8", "cpu": "64"},
                     },
                 },
             ),
-            Resource("aws:s3/bucketV2:BucketV2", f"b{i}-raw", {}),
-            Resource("aws:dynamodb/table:Table", f"t{i}", {"billingMode": "PAY_PER_REQUEST"}),
-            Resource("aws:cloudwatch/metricAlarm:MetricAlarm", f"a{i}", {"period": 60}),
+            Resource(AWS_S3_BUCKET_V2, f"b{i}-raw", {}),
+            Resource(AWS_DYNAMODB_TABLE, f"t{i}", {"billingMode": "PAY_PER_REQUEST"}),
+            Resource(AWS_CLOUDWATCH_METRIC_ALARM, f"a{i}", {"period": 60}),
         ]
-        out += [Resource("aws:iam/role:Role", f"role{i}-{k}", {}) for k in range(4)]
-        out += [Resource("aws:ec2/securityGroup:SecurityGroup", f"sg{i}-{k}", {}) for k in range(4)]
+        out += [Resource(AWS_IAM_ROLE, f"role{i}-{k}", {}) for k in range(4)]
+        out += [Resource(AWS_EC2_SECURITY_GROUP, f"sg{i}-{k}", {}) for k in range(4)]
         i += 1
     return out[:n]
 

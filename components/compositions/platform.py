@@ -45,7 +45,7 @@ from ..config.endpoints import EndpointMode
 from ..config.features import OnlineStore
 from ..config.lake import zone_roles
 from ..config.platform import PlatformSpec
-from ..interfaces import StrInput
+from ..interfaces import Features, StrInput
 from .serving import Serving, ServingArgs
 from .toolchain import Toolchain, ToolchainArgs
 from .workload_identity import IdentityContext
@@ -66,11 +66,14 @@ class MlPlatform(pulumi.ComponentResource):
 
     spec: PlatformSpec
     tags: dict[str, str]
+    feature_store: Features | None
+    """The stack's feature store; none when the spec disables it."""
 
     def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None):
         super().__init__(MLPLATFORM_PLATFORM, name, None, opts)
         self.spec = spec
         self.tags = spec.tag_set(pulumi.get_stack())
+        self.feature_store = None
         self.outputs: dict[str, pulumi.Input[object]] = {
             "cloud": str(spec.cloud),
             "region": spec.region,
@@ -305,7 +308,7 @@ class MlPlatform(pulumi.ComponentResource):
         (CIDR, port) where a Redis online store answers; the hub's Ingress settings on AWS."""
         if not (spec.notebooks.enabled or spec.ray.enabled or spec.batch):
             return
-        store = getattr(self, "feature_store", None)
+        store = self.feature_store
         egress = []
         if store is not None and spec.feature_store.online_store is OnlineStore.REDIS and redis is not None:
             cidr, port = redis  # user servers may reach that port only, no other private address

@@ -166,7 +166,7 @@ class Serving(pulumi.ComponentResource):
         models = self.zones["models"]
         read: list[LakeAccess] = []
         external: list[str] = []
-        storage_uri: Any = server.model_uri
+        storage_uri: StrInput = server.model_uri
         if source.kind is ModelSource.LAKE:
             read = [LakeAccess(zone=models, prefix=source.lake_prefix)]
             storage_uri = pulumi.Output.concat(identity.lake.zone_urls[models], server.model_uri)
